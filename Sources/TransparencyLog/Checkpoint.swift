@@ -1,0 +1,119 @@
+/// The body of a checkpoint, c2sp.org/tlog-checkpoint: origin, tree size,
+/// base64 root hash, then optional extension lines.
+public struct Checkpoint: Hashable, Sendable {
+    public let origin: String
+    public let size: UInt64
+    public let rootHash: [UInt8]
+    public let extensions: [String]
+
+    public init(origin: String, size: UInt64, rootHash: [UInt8], extensions: [String] = []) {
+        self.origin = origin
+        self.size = size
+        self.rootHash = rootHash
+        self.extensions = extensions
+    }
+
+    /// The note text, ending in a newline.
+    public var text: String {
+        ([origin, String(size), rootHash.base64String] + extensions).map { $0 + "\n" }.joined()
+    }
+
+    public init(parsing text: String) throws(NoteError) {
+        guard text.hasSuffix("\n") else { throw NoteError(.malformedCheckpoint, "the checkpoint text does not end with a newline") }
+        let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count >= 3 else {
+            throw NoteError(.malformedCheckpoint, "a checkpoint has at least three lines (origin, size, root hash)")
+        }
+        guard !lines[0].isEmpty else { throw NoteError(.malformedCheckpoint, "the checkpoint origin is empty") }
+        let sizeLine = lines[1]
+        guard !sizeLine.isEmpty, sizeLine.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            sizeLine == "0" || !sizeLine.hasPrefix("0"), let size = UInt64(sizeLine)
+        else {
+            throw NoteError(.malformedCheckpoint, "the tree size '\(sizeLine.prefix(30))' is not a decimal number without leading zeros")
+        }
+        guard let root = [UInt8](base64String: lines[2]), root.count == Merkle.hashSize else {
+            throw NoteError(.malformedCheckpoint, "the root hash is not base64 of 32 bytes")
+        }
+        let extensions = Array(lines.dropFirst(3))
+        guard !extensions.contains(where: \.isEmpty) else {
+            throw NoteError(.malformedCheckpoint, "checkpoint extension lines must not be empty")
+        }
+        self.init(origin: lines[0], size: size, rootHash: root, extensions: extensions)
+    }
+}
+
+/// A checkpoint together with the signed note that carries it — the exact
+/// text and every signature line (the log's and any cosignatures).
+public struct SignedCheckpoint: Hashable, Sendable {
+    public let checkpoint: Checkpoint
+    public let note: SignedNote
+
+    public init(note: SignedNote) throws(NoteError) {
+        self.checkpoint = try Checkpoint(parsing: note.text)
+        self.note = note
+    }
+
+    public init(parsing text: String) throws(NoteError) {
+        try self.init(note: SignedNote(parsing: text))
+    }
+
+    /// Signs a checkpoint as a new note.
+    public init(signing checkpoint: Checkpoint, with signer: some NoteSigner) throws {
+        self.checkpoint = checkpoint
+        self.note = try signer.signNote(checkpoint.text)
+    }
+
+    public var serialized: String { note.serialized }
+
+    /// Adds signature lines (cosignatures) to the note.
+    public func adding(_ signatures: [SignedNote.Signature]) -> SignedCheckpoint {
+        try! SignedCheckpoint(note: SignedNote(text: note.text, signatures: note.signatures + signatures))
+    }
+}
+
+/// Who must have signed a checkpoint: the log's key (its name must be the
+/// origin) and, optionally, a quorum of witnesses.
+public struct CheckpointPolicy: Sendable {
+    public let origin: String
+    public let logKey: VerifierKey
+    public let witnesses: [VerifierKey]
+    public let witnessQuorum: Int
+
+    public init(logKey: VerifierKey, origin: String? = nil, witnesses: [VerifierKey] = [], witnessQuorum: Int = 0) {
+        self.logKey = logKey
+        self.origin = origin ?? logKey.name
+        self.witnesses = witnesses
+        self.witnessQuorum = witnessQuorum
+    }
+
+    /// The outcome of checking a checkpoint's signatures.
+    public struct Verified: Sendable {
+        public let checkpoint: Checkpoint
+        /// Names of the witnesses whose cosignatures verified, with their timestamps.
+        public let witnesses: [(name: String, timestamp: UInt64)]
+    }
+
+    /// Checks origin, the log signature and the witness quorum.
+    public func verify(_ signed: SignedCheckpoint) throws(NoteError) -> Verified {
+        guard signed.checkpoint.origin == origin else {
+            throw NoteError(.unverified, "the checkpoint is from log '\(signed.checkpoint.origin)', not the trusted '\(origin)'")
+        }
+        _ = try signed.note.verify([logKey.verifier])
+        var verifiedWitnesses: [(String, UInt64)] = []
+        let message = Array(signed.note.text.utf8)
+        for witness in witnesses {
+            let verifier = witness.verifier
+            for signature in signed.note.signatures where signature.name == witness.name && signature.keyID == witness.keyID {
+                guard verifier.verify(message: message, signature: signature.bytes) else {
+                    throw NoteError(.badSignature, "the cosignature by witness \(witness.name) does not verify")
+                }
+                verifiedWitnesses.append((witness.name, CosignatureV1.timestamp(of: signature.bytes) ?? 0))
+            }
+        }
+        let distinct = Set(verifiedWitnesses.map(\.0)).count
+        guard distinct >= witnessQuorum else {
+            throw NoteError(.unverified, "the checkpoint has \(distinct) valid witness cosignatures; the policy needs \(witnessQuorum)")
+        }
+        return Verified(checkpoint: signed.checkpoint, witnesses: verifiedWitnesses)
+    }
+}

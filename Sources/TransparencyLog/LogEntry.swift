@@ -1,0 +1,90 @@
+/// What Akashi writes into its log: small, canonical, and free of personal
+/// data — a digest and non-identifying metadata, never a name or an address.
+///
+/// The encoding is UTF-8 text, one `key value` per line, in a fixed order,
+/// so a monitor or an auditor can read entry bundles with nothing but `cat`:
+///
+///     akashi-entry/v1
+///     type certificate
+///     sha256 <hex SHA-256 of the COSE_Sign1 bytes>
+///     kind residence
+///     issued 1763856000
+///
+///     akashi-entry/v1
+///     type document
+///     sha256 <hex SHA-256 of the file>
+///     name 令和7年度予算書.pdf          (optional)
+///
+/// Encoding is canonical: parsing and re-encoding gives the same bytes, so a
+/// verifier that rebuilds an entry from a certificate gets the logged leaf.
+public enum LogEntry: Hashable, Sendable {
+    case document(sha256: [UInt8], name: String?)
+    case certificate(sha256: [UInt8], kind: String, issuedAt: Int64)
+
+    public static let header = "akashi-entry/v1"
+    /// Optional document names are short labels, not content.
+    public static let maxNameBytes = 200
+
+    /// The digest the entry commits to; the store indexes it for look-ups.
+    public var subjectDigest: [UInt8] {
+        switch self {
+        case .document(let digest, _), .certificate(let digest, _, _): digest
+        }
+    }
+
+    public var bytes: [UInt8] {
+        var lines = [Self.header]
+        switch self {
+        case .document(let digest, let name):
+            lines += ["type document", "sha256 \(digest.hexString)"]
+            if let name { lines.append("name \(name)") }
+        case .certificate(let digest, let kind, let issuedAt):
+            lines += ["type certificate", "sha256 \(digest.hexString)", "kind \(kind)", "issued \(issuedAt)"]
+        }
+        return Array(lines.map { $0 + "\n" }.joined().utf8)
+    }
+
+    /// Checks a document name before it goes into a public, permanent log.
+    public static func validateName(_ name: String) throws(NoteError) {
+        guard !name.isEmpty, name.utf8.count <= maxNameBytes else {
+            throw NoteError(.malformedNote, "a document name is 1 to \(maxNameBytes) bytes of UTF-8")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw NoteError(.malformedNote, "a document name cannot contain control characters or newlines")
+        }
+    }
+
+    public init(parsing bytes: [UInt8]) throws(NoteError) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard Array(text.utf8) == bytes, text.hasSuffix("\n") else {
+            throw NoteError(.malformedNote, "a log entry is UTF-8 text ending in a newline")
+        }
+        let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
+        func value(_ i: Int, _ key: String) throws(NoteError) -> String {
+            guard i < lines.count, lines[i].hasPrefix(key + " ") else {
+                throw NoteError(.malformedNote, "line \(i + 1) of the log entry should start with '\(key) '")
+            }
+            return String(lines[i].dropFirst(key.count + 1))
+        }
+        guard lines.first == Substring(Self.header) else { throw NoteError(.malformedNote, "not an \(Self.header) entry") }
+        let type = try value(1, "type")
+        guard let digest = [UInt8](hexString: try value(2, "sha256")), digest.count == 32 else {
+            throw NoteError(.malformedNote, "the entry's sha256 is not 64 hex digits")
+        }
+        switch type {
+        case "document":
+            var name: String? = nil
+            if lines.count > 3 {
+                name = try value(3, "name")
+                try Self.validateName(name!)
+            }
+            self = .document(sha256: digest, name: name)
+        case "certificate":
+            guard let issued = Int64(try value(4, "issued")) else { throw NoteError(.malformedNote, "the entry's issue time is not a number") }
+            self = .certificate(sha256: digest, kind: try value(3, "kind"), issuedAt: issued)
+        default:
+            throw NoteError(.malformedNote, "unknown log entry type '\(type.prefix(40))'")
+        }
+        guard self.bytes == bytes else { throw NoteError(.malformedNote, "the log entry is not in canonical form") }
+    }
+}
