@@ -43,7 +43,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Deterministic CBOR (RFC 8949 §4.2) and COSE_Sign1 (RFC 9052) for certificates.
+        .target(name: "CBOR"),
+        .target(name: "COSE", dependencies: ["CBOR", "AkashiCrypto"]),
+        // QR codes: libqrencode to make them, libzbar to read them, libpng/libjpeg for images.
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),
+        .target(name: "QRScan", dependencies: ["CZBar", "CPNG", "CJPEG"]),
         .testTarget(name: "AkashiCryptoTests", dependencies: ["AkashiCrypto"]),
+        .testTarget(name: "CBORTests", dependencies: ["CBOR"]),
+        .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),
     ]
