@@ -51,12 +51,14 @@ let package = Package(
         .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // Dense text encodings of binary payloads for QR codes (numeric, base45, base64url).
+        .target(name: "QRPayload"),
         .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),
         .target(name: "QRScan", dependencies: ["CZBar", "CPNG", "CJPEG"]),
         .testTarget(name: "AkashiCryptoTests", dependencies: ["AkashiCrypto"]),
         .testTarget(name: "CBORTests", dependencies: ["CBOR"]),
         .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
-        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),
     ]
