@@ -35,10 +35,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // An authority's data directory: configuration, keys (0600) and its store.
+        .target(
+            name: "Authority",
+            dependencies: [
+                "LogStore", "TransparencyLog", "AkashiCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "akashi",
             dependencies: [
-                "LogStore", "TransparencyLog", "AkashiCrypto",
+                "Authority", "LogStore", "TransparencyLog", "AkashiCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,5 +69,6 @@ let package = Package(
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),
+        .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
     ]
 )

@@ -61,7 +61,7 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
 
     public init(parsing text: String) throws(NoteError) {
         let trimmed = text.trimmingSuffixNewlines()
-        let parts = trimmed.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else {
             throw NoteError(.malformedKey, "a verifier key is '<name>+<key id>+<base64 key>'; got \(parts.count) parts")
         }
@@ -135,7 +135,7 @@ public struct Ed25519NoteSigner: NoteSigner {
 
     /// Reads the form written by ``privateKeyText``.
     public init(parsingPrivateKey text: String) throws(NoteError) {
-        let parts = text.trimmingSuffixNewlines().split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.trimmingSuffixNewlines().split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
             let blob = [UInt8](base64String: parts[4]), blob.count == 33, blob[0] == NoteSignatureType.ed25519.rawValue
         else {

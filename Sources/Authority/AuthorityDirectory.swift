@@ -1,0 +1,187 @@
+import AkashiCrypto
+import Foundation
+import LogStore
+import Logging
+import TransparencyLog
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The configuration an authority (a municipality, or a successor body that
+/// issues for a closed school) keeps in `config.json`.
+public struct AuthorityConfiguration: Codable, Hashable, Sendable {
+    public static let currentFormat = "akashi-authority/v1"
+
+    public var format: String
+    /// The log origin: a schema-less URL such as `iizuka.example/akashi/log`.
+    public var origin: String
+    /// The authority's name as printed (e.g. 飯塚市).
+    public var name: String
+    /// 全国地方公共団体コード, the certificate issuer id.
+    public var code: String
+    /// Where the static verifier lives; QR codes link there.
+    public var verifierURL: String?
+    public var createdAt: Date
+
+    public init(origin: String, name: String, code: String, verifierURL: String?, createdAt: Date = Date()) {
+        self.format = Self.currentFormat
+        self.origin = origin
+        self.name = name
+        self.code = code
+        self.verifierURL = verifierURL
+        self.createdAt = createdAt
+    }
+}
+
+/// An authority's data directory:
+///
+///     DIR/config.json      configuration (public)
+///     DIR/keys/log.key     the log's Ed25519 note key (mode 0600)
+///     DIR/akashi.sqlite    the log and the issuer's records (WAL)
+///
+/// Keys are created 0600 inside a 0700 folder, and refused on open when group
+/// or others can read them.
+public struct AuthorityDirectory: Sendable {
+    public let url: URL
+    public let configuration: AuthorityConfiguration
+
+    public var configURL: URL { url.appendingPathComponent("config.json") }
+    public var keysURL: URL { url.appendingPathComponent("keys") }
+    public var logKeyURL: URL { keysURL.appendingPathComponent("log.key") }
+    public var databaseURL: URL { url.appendingPathComponent("akashi.sqlite") }
+
+    static func configURL(_ dir: URL) -> URL { dir.appendingPathComponent("config.json") }
+
+    /// Creates a new authority. Refuses to touch a directory that already has one.
+    public static func create(
+        at url: URL, origin: String, name: String, code: String, verifierURL: String? = nil
+    ) throws -> AuthorityDirectory {
+        guard SignedNote.isValidKeyName(origin), !origin.contains("://"), !origin.hasSuffix("/") else {
+            throw AuthorityError(.invalidConfiguration,
+                "the origin '\(origin)' must be a schema-less URL with no spaces, no '+' and no trailing slash, e.g. iizuka.example/akashi/log")
+        }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AuthorityError(.invalidConfiguration, "the authority name is empty; give the municipality's name, e.g. --name 飯塚市")
+        }
+        let code = try LocalGovernmentCode(code)
+        if let verifierURL {
+            guard let parsed = URL(string: verifierURL), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw AuthorityError(.invalidConfiguration, "the verifier URL '\(verifierURL)' must be an http(s) URL")
+            }
+        }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: configURL(url).path) || fm.fileExists(atPath: url.appendingPathComponent("akashi.sqlite").path) {
+            throw AuthorityError(.alreadyExists, "\(url.path) already holds an authority; refusing to overwrite it (choose another --data directory)")
+        }
+        let configuration = AuthorityConfiguration(origin: origin, name: name, code: code.digits, verifierURL: verifierURL)
+        let directory = AuthorityDirectory(url: url, configuration: configuration)
+        do {
+            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+            try fm.createDirectory(at: directory.keysURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw AuthorityError(.io, "cannot create \(url.path): \(error.localizedDescription)")
+        }
+        let signer = try Ed25519NoteSigner(name: origin, privateKey: Ed25519.PrivateKey())
+        try writeSecret(signer.privateKeyText + "\n", to: directory.logKeyURL)
+        _ = try LogStore.create(path: directory.databaseURL.path, signer: signer, origin: origin)
+        // The configuration goes last: its presence marks a complete directory.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        try write(try encoder.encode(configuration), to: directory.configURL, mode: 0o644)
+        return directory
+    }
+
+    /// Opens an existing authority directory.
+    public init(at url: URL) throws {
+        let configURL = Self.configURL(url)
+        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+            throw AuthorityError(.notFound, "no authority at \(url.path) (config.json missing); create one with `akashi init --data \(url.path) ...`")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let configuration: AuthorityConfiguration
+        do {
+            configuration = try decoder.decode(AuthorityConfiguration.self, from: data)
+        } catch {
+            throw AuthorityError(.invalidConfiguration, "\(configURL.path) is not a valid Akashi configuration: \(error)")
+        }
+        guard configuration.format == AuthorityConfiguration.currentFormat else {
+            throw AuthorityError(.invalidConfiguration, "\(configURL.path) has format '\(configuration.format)'; this version reads \(AuthorityConfiguration.currentFormat)")
+        }
+        self.init(url: url, configuration: configuration)
+    }
+
+    private init(url: URL, configuration: AuthorityConfiguration) {
+        self.url = url
+        self.configuration = configuration
+    }
+
+    /// The log's signing key. Refuses a key file others can read.
+    public func logSigner() throws -> Ed25519NoteSigner {
+        let text = try Self.readSecret(logKeyURL)
+        let signer = try Ed25519NoteSigner(parsingPrivateKey: text)
+        guard signer.name == configuration.origin else {
+            throw AuthorityError(.invalidConfiguration, "keys/log.key is for '\(signer.name)', but the origin is '\(configuration.origin)'")
+        }
+        return signer
+    }
+
+    /// The log's verifier key, derived from the private key.
+    public func logVerifierKey() throws -> VerifierKey { try logSigner().verifierKey }
+
+    /// Opens the log for appending (takes the writer's lock).
+    public func openLog(logger: Logger = Logger(label: "akashi.log")) throws -> LogStore {
+        try LogStore.open(path: databaseURL.path, signer: logSigner(), logger: logger)
+    }
+
+    /// Opens the log for reading only.
+    public func openLogReadOnly() throws -> LogStore {
+        try LogStore.openReadOnly(path: databaseURL.path)
+    }
+
+    // MARK: Files
+
+    /// Writes a secret with mode 0600 from the first byte (never world-readable, even briefly).
+    public static func writeSecret(_ text: String, to url: URL) throws {
+        try write(Data(text.utf8), to: url, mode: 0o600, exclusive: true)
+    }
+
+    static func write(_ data: Data, to url: URL, mode: mode_t, exclusive: Bool = false) throws {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
+        let fd = Glibc.open(url.path, flags, mode)
+        guard fd >= 0 else {
+            throw AuthorityError(exclusive && errno == EEXIST ? .alreadyExists : .io,
+                "cannot create \(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { Glibc.close(fd) }
+        _ = fchmod(fd, mode)
+        let ok = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { return false }
+                offset += n
+            }
+            return fsync(fd) == 0
+        }
+        guard ok else { throw AuthorityError(.io, "cannot write \(url.path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Reads a secret, refusing it if its mode lets group or others read it.
+    public static func readSecret(_ url: URL) throws -> String {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else {
+            throw AuthorityError(.notFound, "the key file \(url.path) is missing")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw AuthorityError(.insecureKey,
+                "\(url.path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); fix it with: chmod 600 \(url.path)")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw AuthorityError(.io, "cannot read \(url.path)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
