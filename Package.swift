@@ -63,6 +63,15 @@ let package = Package(
         .target(name: "QRPayload"),
         .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),
         .target(name: "QRScan", dependencies: ["CZBar", "CPNG", "CJPEG"]),
+        // Benchmarks and the load generator the crash test drives (not a product).
+        .executableTarget(
+            name: "akashi-bench",
+            dependencies: [
+                "Authority", "LogStore", "TransparencyLog", "AkashiCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/akashi-bench"
+        ),
         .testTarget(name: "AkashiCryptoTests", dependencies: ["AkashiCrypto"]),
         .testTarget(name: "CBORTests", dependencies: ["CBOR"]),
         .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
