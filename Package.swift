@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "akashi", targets: ["akashi"]),
+        .executable(name: "akashi-verify", targets: ["akashi-verify"]),
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "LogStore", targets: ["LogStore"]),
     ],
@@ -35,6 +36,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Certificate kinds (data in certs/), the signed envelope, the QR payload and
+        // the one verification core shared by the CLI, the server and the web vectors.
+        .target(
+            name: "Certificates",
+            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto"]
+        ),
+        // Issuing: signing, logging and rendering certificates for an authority.
+        .target(
+            name: "Issuance",
+            dependencies: [
+                "Certificates", "Authority", "LogStore", "TransparencyLog", "QRCode", "QRPayload", "COSE", "CBOR", "AkashiCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The offline verifier: the verification core and a QR image reader, nothing else.
+        .executableTarget(
+            name: "akashi-verify",
+            dependencies: [
+                "Certificates", "QRScan",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // An authority's data directory: configuration, keys (0600) and its store.
         .target(
             name: "Authority",
@@ -46,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "akashi",
             dependencies: [
-                "Authority", "LogStore", "TransparencyLog", "AkashiCrypto",
+                "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,6 +102,10 @@ let package = Package(
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),
+        .testTarget(
+            name: "CertificatesTests",
+            dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
+        ),
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
     ]
 )

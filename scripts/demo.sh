@@ -34,3 +34,18 @@ echo "== akashi log tiles (static C2SP tlog-tiles for any web server)"
 "$akashi" log tiles --data "$out/iizuka" --out "$out/site/log"
 find "$out/site" -type f | sort
 echo "demo: done"
+
+echo
+echo "== certificates: one of each kind from certs/examples, plus a CSV batch"
+for kind in residence partnership energy-origin graduation; do
+  "$akashi" issue --data "$out/iizuka" --kind "$kind" --input "certs/examples/$kind.json" --out "$out/certificates"
+done
+"$akashi" issue --data "$out/iizuka" --kind residence --input certs/examples/residence.csv --out "$out/certificates"
+
+echo "== akashi trust export"
+"$akashi" trust export --data "$out/iizuka" --out "$out/trust.json"
+
+echo "== akashi-verify: read every printed QR image and verify offline"
+".build/debug/akashi-verify" --trust "$out/trust.json" "$out"/certificates/*.png | grep -E '^(✔|✘)'
+".build/debug/akashi-verify" --trust "$out/trust.json" --lang en "$(ls "$out"/certificates/*.png | head -1)"
+echo "demo: certificates verified"

@@ -23,6 +23,8 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
     /// Where the static verifier lives; QR codes link there.
     public var verifierURL: String?
     public var createdAt: Date
+    /// The certificate signing keys (ES256), newest last; files in `keys/`.
+    public var issuerKeys: [IssuerKeyRecord]?
 
     public init(origin: String, name: String, code: String, verifierURL: String?, createdAt: Date = Date()) {
         self.format = Self.currentFormat
@@ -34,10 +36,26 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
     }
 }
 
+/// One ES256 certificate key: its file in `keys/` and its validity window.
+public struct IssuerKeyRecord: Codable, Hashable, Sendable {
+    public var file: String
+    public var notBefore: Date
+    public var notAfter: Date?
+    public var status: String
+
+    public init(file: String, notBefore: Date, notAfter: Date? = nil, status: String = "active") {
+        self.file = file
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.status = status
+    }
+}
+
 /// An authority's data directory:
 ///
 ///     DIR/config.json      configuration (public)
 ///     DIR/keys/log.key     the log's Ed25519 note key (mode 0600)
+///     DIR/keys/issuer-1.pem the certificate ES256 key, PKCS#8 PEM (mode 0600)
 ///     DIR/akashi.sqlite    the log and the issuer's records (WAL)
 ///
 /// Keys are created 0600 inside a 0700 folder, and refused on open when group
@@ -74,7 +92,8 @@ public struct AuthorityDirectory: Sendable {
         if fm.fileExists(atPath: configURL(url).path) || fm.fileExists(atPath: url.appendingPathComponent("akashi.sqlite").path) {
             throw AuthorityError(.alreadyExists, "\(url.path) already holds an authority; refusing to overwrite it (choose another --data directory)")
         }
-        let configuration = AuthorityConfiguration(origin: origin, name: name, code: code.digits, verifierURL: verifierURL)
+        var configuration = AuthorityConfiguration(origin: origin, name: name, code: code.digits, verifierURL: verifierURL)
+        configuration.issuerKeys = [IssuerKeyRecord(file: "issuer-1.pem", notBefore: configuration.createdAt)]
         let directory = AuthorityDirectory(url: url, configuration: configuration)
         do {
             try fm.createDirectory(at: url, withIntermediateDirectories: true)
@@ -84,6 +103,7 @@ public struct AuthorityDirectory: Sendable {
         }
         let signer = try Ed25519NoteSigner(name: origin, privateKey: Ed25519.PrivateKey())
         try writeSecret(signer.privateKeyText + "\n", to: directory.logKeyURL)
+        try writeSecret(try P256.PrivateKey().pemRepresentation, to: directory.keysURL.appendingPathComponent("issuer-1.pem"))
         _ = try LogStore.create(path: directory.databaseURL.path, signer: signer, origin: origin)
         // The configuration goes last: its presence marks a complete directory.
         let encoder = JSONEncoder()
@@ -126,6 +146,21 @@ public struct AuthorityDirectory: Sendable {
             throw AuthorityError(.invalidConfiguration, "keys/log.key is for '\(signer.name)', but the origin is '\(configuration.origin)'")
         }
         return signer
+    }
+
+    /// The current certificate signing key and its record.
+    public func issuerKey() throws -> (key: P256.PrivateKey, record: IssuerKeyRecord) {
+        guard let record = configuration.issuerKeys?.last(where: { $0.status == "active" }) else {
+            throw AuthorityError(.invalidConfiguration, "config.json lists no active issuer key")
+        }
+        return (try P256.PrivateKey(pemRepresentation: Self.readSecret(keysURL.appendingPathComponent(record.file))), record)
+    }
+
+    /// Every certificate key's public half with its record, for the trust file.
+    public func issuerPublicKeys() throws -> [(key: P256.PublicKey, record: IssuerKeyRecord)] {
+        try (configuration.issuerKeys ?? []).map { record in
+            (try P256.PrivateKey(pemRepresentation: Self.readSecret(keysURL.appendingPathComponent(record.file))).publicKey, record)
+        }
     }
 
     /// The log's verifier key, derived from the private key.

@@ -1,0 +1,186 @@
+import AkashiCrypto
+import CBOR
+import Foundation
+
+/// What a certificate says, as CWT claims (RFC 8392) — the COSE_Sign1 payload.
+///
+///     {
+///       1 (iss): "402052",            全国地方公共団体コード or a configured issuer id
+///       4 (exp): 1771000000,          absent when the kind does not expire
+///       6 (iat): 1763200000,
+///       7 (cti): h'…' (10 bytes),     the serial
+///       -70000 (akashi): {
+///         1: "residence",             kind id
+///         2: 1,                       kind version
+///         3: { "name": "…", "birthDate": 1004("1990-04-01"), … },
+///         4: h'…' (16 bytes)          random salt: equal fields never give equal envelopes
+///       }
+///     }
+///
+/// Encoded deterministically (RFC 8949 §4.2.1), so one certificate has one byte form.
+public struct CertificateClaims: Hashable, Sendable {
+    /// The private claim key holding Akashi's content (a negative key, as
+    /// private-use CWT claims are; the EU DCC uses -260 the same way).
+    public static let akashiClaim: Int64 = -70000
+    public static let serialByteCount = 10
+    public static let saltByteCount = 16
+
+    public var issuer: String
+    public var issuedAt: Int64
+    public var expiresAt: Int64?
+    public var serial: [UInt8]
+    public var kind: String
+    public var kindVersion: Int
+    public var fields: [String: FieldValue]
+    public var salt: [UInt8]
+
+    public init(issuer: String, issuedAt: Int64, expiresAt: Int64?, serial: [UInt8], kind: String, kindVersion: Int, fields: [String: FieldValue], salt: [UInt8]) {
+        self.issuer = issuer
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.serial = serial
+        self.kind = kind
+        self.kindVersion = kindVersion
+        self.fields = fields
+        self.salt = salt
+    }
+
+    /// The serial as printed: Crockford base32 in groups of four (`7K3M-9QX2-…`).
+    public var serialText: String { Serial.text(serial) }
+
+    public var cbor: CBOR {
+        var claims: [(key: CBOR, value: CBOR)] = [
+            (CBOR(1), .textString(issuer)),
+            (CBOR(6), CBOR(issuedAt)),
+            (CBOR(7), .byteString(serial)),
+        ]
+        if let expiresAt { claims.append((CBOR(4), CBOR(expiresAt))) }
+        let content: [(key: CBOR, value: CBOR)] = [
+            (CBOR(1), .textString(kind)),
+            (CBOR(2), CBOR(kindVersion)),
+            (CBOR(3), .map(fields.map { (CBOR.textString($0.key), $0.value.cbor) })),
+            (CBOR(4), .byteString(salt)),
+        ]
+        claims.append((CBOR(Self.akashiClaim), .map(content)))
+        return .map(claims)
+    }
+
+    public func encoded() -> [UInt8] { try! cbor.encoded() }
+
+    public init(decoding bytes: [UInt8]) throws(CertificateError) {
+        let value: CBOR
+        do { value = try CBOR(decoding: bytes) } catch {
+            throw CertificateError(.malformedPayload, "the certificate payload is not deterministic CBOR: \(error)")
+        }
+        func fail(_ what: String) -> CertificateError { CertificateError(.malformedPayload, "the certificate payload \(what)") }
+        guard let entries = value.mapEntries else { throw fail("is not a CBOR map") }
+        let allowed: Set<CBOR> = [CBOR(1), CBOR(4), CBOR(6), CBOR(7), CBOR(Self.akashiClaim)]
+        guard entries.allSatisfy({ allowed.contains($0.key) }) else { throw fail("has claims this version does not know") }
+        guard let iss = value[CBOR(1)]?.text, !iss.isEmpty else { throw fail("has no issuer (iss)") }
+        guard let iat = value[CBOR(6)]?.int else { throw fail("has no issue time (iat)") }
+        guard let cti = value[CBOR(7)]?.bytes, cti.count == Self.serialByteCount else { throw fail("has no 10-byte serial (cti)") }
+        var exp: Int64? = nil
+        if let e = value[CBOR(4)] {
+            guard let n = e.int else { throw fail("has a non-integer expiry (exp)") }
+            exp = n
+        }
+        guard let content = value[CBOR(Self.akashiClaim)], let contentEntries = content.mapEntries,
+            contentEntries.count == 4,
+            let kind = content[CBOR(1)]?.text,
+            let version = content[CBOR(2)]?.int, version >= 1, version <= Int64(Int32.max),
+            let fieldMap = content[CBOR(3)]?.mapEntries,
+            let salt = content[CBOR(4)]?.bytes, salt.count == Self.saltByteCount
+        else { throw fail("has no valid Akashi content (kind, version, fields, salt)") }
+        var fields: [String: FieldValue] = [:]
+        for (key, raw) in fieldMap {
+            guard let name = key.text, let field = FieldValue(cbor: raw) else { throw fail("has a field of an unknown form") }
+            fields[name] = field
+        }
+        self.init(issuer: iss, issuedAt: iat, expiresAt: exp, serial: cti, kind: kind, kindVersion: Int(version), fields: fields, salt: salt)
+    }
+}
+
+/// Dates use RFC 8943's full-date tag so generic CBOR tools show them as dates.
+let fullDateTag: UInt64 = 1004
+/// Decimals are canonical decimal text under tag 30000 (private use), which
+/// keeps them exact and distinguishes them from plain text.
+let decimalTag: UInt64 = 30000
+/// Enum values are text under a private tag, distinguishing them from free text.
+let enumTag: UInt64 = 30001
+
+extension FieldValue {
+    var cbor: CBOR {
+        switch self {
+        case .text(let s): .textString(s)
+        case .date(let s): .tagged(fullDateTag, .textString(s))
+        case .integer(let n): CBOR(n)
+        case .decimal(let d): .tagged(decimalTag, .textString(d))
+        case .enumValue(let v): .tagged(enumTag, .textString(v))
+        case .textList(let items): .array(items.map { .textString($0) })
+        }
+    }
+
+    init?(cbor: CBOR) {
+        switch cbor {
+        case .textString(let s): self = .text(s)
+        case .unsigned, .negative:
+            guard let n = cbor.int else { return nil }
+            self = .integer(n)
+        case .tagged(fullDateTag, .textString(let s)): self = .date(s)
+        case .tagged(decimalTag, .textString(let s)): self = .decimal(s)
+        case .tagged(enumTag, .textString(let s)): self = .enumValue(s)
+        case .array(let items):
+            var out: [String] = []
+            for item in items {
+                guard let s = item.text else { return nil }
+                out.append(s)
+            }
+            self = .textList(out)
+        default: return nil
+        }
+    }
+}
+
+/// Serial numbers: 10 random bytes (80 bits: unguessable, no central counter
+/// to coordinate), printed as 16 Crockford base32 characters.
+public enum Serial {
+    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+    public static func random() -> [UInt8] { SecureRandom.bytes(CertificateClaims.serialByteCount) }
+
+    public static func text(_ bytes: [UInt8]) -> String {
+        var bits = 0
+        var value = 0
+        var out: [Character] = []
+        for byte in bytes {
+            value = (value << 8) | Int(byte)
+            bits += 8
+            while bits >= 5 {
+                bits -= 5
+                out.append(alphabet[(value >> bits) & 31])
+            }
+            value &= (1 << bits) - 1
+        }
+        if bits > 0 { out.append(alphabet[(value << (5 - bits)) & 31]) }
+        return stride(from: 0, to: out.count, by: 4).map { String(out[$0..<min($0 + 4, out.count)]) }.joined(separator: "-")
+    }
+
+    /// Parses a printed serial (case-insensitive, hyphens optional, O→0, I/L→1).
+    public static func parse(_ text: String) -> [UInt8]? {
+        var bits = 0
+        var value = 0
+        var out: [UInt8] = []
+        for c in text.uppercased() where c != "-" && c != " " {
+            let mapped: Character = c == "O" ? "0" : (c == "I" || c == "L") ? "1" : c
+            guard let v = alphabet.firstIndex(of: mapped) else { return nil }
+            value = (value << 5) | v
+            bits += 5
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((value >> bits) & 0xff))
+                value &= (1 << bits) - 1
+            }
+        }
+        return out.count == CertificateClaims.serialByteCount ? out : nil
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+
+/// A value given for a field, before validation: from JSON (strings, numbers,
+/// booleans, arrays) or from a CSV cell (always a string).
+public enum InputValue: Hashable, Sendable {
+    case string(String)
+    /// A JSON number, as its decimal text (exactly as written, no float rounding).
+    case number(String)
+    case bool(Bool)
+    case list([InputValue])
+    case null
+
+}
+
+extension InputValue: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let n = try? container.decode(Int64.self) {
+            self = .number(String(n))
+        } else if let d = try? container.decode(Decimal.self) {
+            self = .number(d.description)
+        } else if let l = try? container.decode([InputValue].self) {
+            self = .list(l)
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a field value must be text, a number, true/false or a list")
+        }
+    }
+}
+
+/// A validated field value, as it goes into the signed envelope.
+public enum FieldValue: Hashable, Sendable {
+    case text(String)
+    /// `YYYY-MM-DD`.
+    case date(String)
+    case integer(Int64)
+    /// Canonical decimal text: no leading zeros, no trailing fractional zeros.
+    case decimal(String)
+    case enumValue(String)
+    case textList([String])
+
+    /// The value as a person reads it, with the kind's labels for enums and units.
+    public func display(_ field: FieldDefinition, _ language: Language) -> String {
+        switch self {
+        case .text(let s), .date(let s): return s
+        case .integer(let n): return String(n) + (field.unit.map { " " + $0.text(language) } ?? "")
+        case .decimal(let d): return d + (field.unit.map { " " + $0.text(language) } ?? "")
+        case .enumValue(let v): return field.options?.first { $0.value == v }?.label.text(language) ?? v
+        case .textList(let items): return items.joined(separator: language == .ja ? "、" : ", ")
+        }
+    }
+
+    /// The value as JSON (for `--json` output and the web verifier).
+    public var jsonValue: Any {
+        switch self {
+        case .text(let s), .date(let s), .decimal(let s), .enumValue(let s): s
+        case .integer(let n): n
+        case .textList(let items): items
+        }
+    }
+}
+
+/// One thing wrong with one field, said in both languages.
+public struct FieldProblem: Error, Hashable, Sendable, Codable {
+    public let field: String
+    public let code: String
+    public let ja: String
+    public let en: String
+
+    public init(field: String, code: String, ja: String, en: String) {
+        self.field = field
+        self.code = code
+        self.ja = ja
+        self.en = en
+    }
+}
+
+extension CertificateKind {
+    /// Checks `input` against this kind and returns the values to sign.
+    ///
+    /// Every problem is collected and reported at once. Fields omitted by
+    /// default (本籍) are dropped unless named in `include`; fields named in
+    /// `omit` are dropped (required ones cannot be). Text is trimmed of
+    /// surrounding white space; nothing else is changed.
+    public func validate(_ input: [String: InputValue], include: Set<String> = [], omit: Set<String> = []) throws(CertificateError) -> [String: FieldValue] {
+        var problems: [FieldProblem] = []
+        var values: [String: FieldValue] = [:]
+        let allowed = fields.map(\.id).joined(separator: ", ")
+        for name in (include.union(omit)).sorted() where field(name) == nil {
+            problems.append(FieldProblem(field: name, code: "unknownField",
+                ja: "「\(name)」はこの証明書（\(label.ja)）の項目ではありません。項目: \(allowed)",
+                en: "'\(name)' is not a field of \(label.en); fields: \(allowed)"))
+        }
+        for key in input.keys.sorted() where field(key) == nil {
+            if let forbidden = forbiddenFields?.first(where: { $0.id == key }) {
+                problems.append(FieldProblem(field: key, code: "forbiddenField",
+                    ja: "\(forbidden.label.ja)は記載できません: \(forbidden.reason.ja)",
+                    en: "\(forbidden.label.en) must never be included: \(forbidden.reason.en)"))
+            } else {
+                problems.append(FieldProblem(field: key, code: "unknownField",
+                    ja: "「\(key)」はこの証明書（\(label.ja)）の項目ではありません。項目: \(allowed)",
+                    en: "'\(key)' is not a field of \(label.en); fields: \(allowed)"))
+            }
+        }
+        for field in fields {
+            var raw = input[field.id]
+            if case .string(let s)? = raw, s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { raw = nil }
+            if case .null? = raw { raw = nil }
+            if case .list(let l)? = raw, l.isEmpty { raw = nil }
+            if omit.contains(field.id) {
+                if field.required {
+                    problems.append(FieldProblem(field: field.id, code: "cannotOmit",
+                        ja: "\(field.label.ja)は必須のため省略できません", en: "\(field.label.en) is required and cannot be omitted"))
+                }
+                continue
+            }
+            if field.isOmittedByDefault && !include.contains(field.id) { continue }
+            guard let raw else {
+                if field.required {
+                    problems.append(FieldProblem(field: field.id, code: "required",
+                        ja: "\(field.label.ja)を入力してください（必須）", en: "\(field.label.en) is required"))
+                }
+                continue
+            }
+            switch Self.convert(raw, field) {
+            case .success(let value): values[field.id] = value
+            case .failure(let problem): problems.append(problem)
+            }
+        }
+        guard problems.isEmpty else {
+            let summary = problems.map { "\($0.field): \($0.ja) / \($0.en)" }.joined(separator: "; ")
+            throw CertificateError(.invalidInput, summary, problems: problems)
+        }
+        return values
+    }
+
+    /// Re-checks decoded values (the verifier's "fields valid" step).
+    public func check(_ values: [String: FieldValue]) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard let field = field(key) else {
+                problems.append(FieldProblem(field: key, code: "unknownField", ja: "未定義の項目「\(key)」", en: "unknown field '\(key)'"))
+                continue
+            }
+            let input: InputValue
+            switch value {
+            case .text(let s), .date(let s), .enumValue(let s): input = .string(s)
+            case .decimal(let d): input = .number(d)
+            case .integer(let n): input = .number(String(n))
+            case .textList(let items): input = .list(items.map { .string($0) })
+            }
+            switch Self.convert(input, field) {
+            case .success(let again) where again == value: break
+            case .success: problems.append(FieldProblem(field: key, code: "notCanonical", ja: "\(field.label.ja)の形式が正しくありません", en: "\(field.label.en) is not in canonical form"))
+            case .failure(let problem): problems.append(problem)
+            }
+        }
+        for field in fields where field.required && values[field.id] == nil {
+            problems.append(FieldProblem(field: field.id, code: "required", ja: "必須項目\(field.label.ja)がありません", en: "required field \(field.label.en) is missing"))
+        }
+        return problems
+    }
+
+    static func convert(_ raw: InputValue, _ field: FieldDefinition) -> Result<FieldValue, FieldProblem> {
+        func problem(_ code: String, _ ja: String, _ en: String) -> Result<FieldValue, FieldProblem> {
+            .failure(FieldProblem(field: field.id, code: code, ja: "\(field.label.ja): \(ja)", en: "\(field.label.en): \(en)"))
+        }
+        func scalarText() -> String? {
+            switch raw {
+            case .string(let s): s.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .number(let n): n
+            default: nil
+            }
+        }
+        switch field.type {
+        case .text:
+            guard let s = scalarText() else { return problem("wrongType", "文字列で入力してください", "must be text") }
+            if let p = checkText(s, field) { return .failure(p) }
+            return .success(.text(s))
+        case .textList:
+            let items: [String]
+            switch raw {
+            case .list(let l):
+                var out: [String] = []
+                for item in l {
+                    guard case .string(let s) = item else { return problem("wrongType", "文字列の一覧で入力してください", "must be a list of text") }
+                    out.append(s.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+                items = out.filter { !$0.isEmpty }
+            case .string(let s):
+                // A CSV cell lists items separated by '|'.
+                items = s.split(separator: "|").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            default:
+                return problem("wrongType", "文字列の一覧で入力してください", "must be a list of text")
+            }
+            if let max = field.maxItems, items.count > max {
+                return problem("tooMany", "\(max)件までです（\(items.count)件あります）", "at most \(max) items (got \(items.count))")
+            }
+            for item in items { if let p = checkText(item, field) { return .failure(p) } }
+            return items.isEmpty ? problem("required", "入力してください", "is empty") : .success(.textList(items))
+        case .date:
+            guard let s = scalarText(), let date = canonicalDate(s) else {
+                return problem("invalidDate", "日付は YYYY-MM-DD 形式の実在する日付で入力してください（例: 2025-04-01）",
+                    "must be a real date written YYYY-MM-DD (e.g. 2025-04-01)")
+            }
+            return .success(.date(date))
+        case .integer:
+            guard let s = scalarText(), s.range(of: "^-?[0-9]{1,18}$", options: .regularExpression) != nil, let n = Int64(s) else {
+                return problem("invalidInteger", "整数で入力してください", "must be a whole number")
+            }
+            if let min = field.minimum, n < min { return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)") }
+            if let max = field.maximum, n > max { return problem("outOfRange", "\(max)以下にしてください", "must be at most \(max)") }
+            return .success(.integer(n))
+        case .decimal:
+            let scale = field.scale ?? 3
+            guard let s = scalarText(), let canonical = canonicalDecimal(s, scale: scale) else {
+                return problem("invalidDecimal", "小数点以下\(scale)桁までの数値で入力してください（例: 1234.5）",
+                    "must be a number with at most \(scale) decimal places (e.g. 1234.5)")
+            }
+            if let min = field.minimum, canonical.hasPrefix("-"), min >= 0 {
+                return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)")
+            }
+            return .success(.decimal(canonical))
+        case .enum:
+            let options = field.options ?? []
+            guard let s = scalarText() else { return problem("wrongType", "選択肢から選んでください", "must be one of the options") }
+            if let option = options.first(where: { $0.value == s || $0.label.ja == s || $0.label.en.lowercased() == s.lowercased() }) {
+                return .success(.enumValue(option.value))
+            }
+            let list = options.map { "\($0.value)（\($0.label.ja)）" }.joined(separator: ", ")
+            return problem("invalidOption", "「\(s)」は選択肢にありません。選択肢: \(list)", "'\(s)' is not an option; options: \(options.map(\.value).joined(separator: ", "))")
+        }
+    }
+
+    static func checkText(_ s: String, _ field: FieldDefinition) -> FieldProblem? {
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            return FieldProblem(field: field.id, code: "controlCharacter", ja: "\(field.label.ja): 改行や制御文字は使えません", en: "\(field.label.en): line breaks and control characters are not allowed")
+        }
+        if let max = field.maxLength, s.count > max {
+            return FieldProblem(field: field.id, code: "tooLong", ja: "\(field.label.ja): \(max)文字以内にしてください（\(s.count)文字）", en: "\(field.label.en): at most \(max) characters (got \(s.count))")
+        }
+        return nil
+    }
+
+    /// `YYYY-MM-DD` of a real Gregorian date between 1868 (明治) and 2999.
+    static func canonicalDate(_ s: String) -> String? {
+        guard s.range(of: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", options: .regularExpression) != nil else { return nil }
+        let parts = s.split(separator: "-").map { Int($0)! }
+        guard (1868...2999).contains(parts[0]), (1...12).contains(parts[1]), parts[2] >= 1 else { return nil }
+        let days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        let leap = parts[0] % 4 == 0 && (parts[0] % 100 != 0 || parts[0] % 400 == 0)
+        let max = parts[1] == 2 && leap ? 29 : days[parts[1] - 1]
+        return parts[2] <= max ? s : nil
+    }
+
+    static func canonicalDecimal(_ s: String, scale: Int) -> String? {
+        guard s.range(of: "^-?[0-9]{1,15}(\\.[0-9]+)?$", options: .regularExpression) != nil else { return nil }
+        var negative = false
+        var t = Substring(s)
+        if t.hasPrefix("-") { negative = true; t = t.dropFirst() }
+        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
+        var integer = parts[0].drop { $0 == "0" }
+        if integer.isEmpty { integer = "0" }
+        var fraction = parts.count > 1 ? parts[1] : ""
+        while fraction.last == "0" { fraction = fraction.dropLast() }
+        guard fraction.count <= scale else { return nil }
+        let body = fraction.isEmpty ? String(integer) : "\(integer).\(fraction)"
+        return negative && body != "0" ? "-" + body : body
+    }
+}

@@ -1,0 +1,148 @@
+import AkashiCrypto
+import Foundation
+import QRPayload
+import TransparencyLog
+
+/// Everything an offline verifier needs: which authorities it trusts, their
+/// certificate keys (as JWK, RFC 7517), the kinds each may issue (the full
+/// definitions, so fields are checked and labelled without `certs/`), and each
+/// authority's log origin and verifier key. Several authorities can share one
+/// file, so a company checks Kaga's and Iizuka's certificates with one file.
+public struct TrustFile: Codable, Hashable, Sendable {
+    public static let currentFormat = "akashi-trust/v1"
+
+    public var format: String
+    public var generatedAt: Date
+    public var authorities: [TrustedAuthority]
+
+    public init(generatedAt: Date = Date(), authorities: [TrustedAuthority]) {
+        self.format = Self.currentFormat
+        self.generatedAt = generatedAt
+        self.authorities = authorities
+    }
+
+    public func authority(issuer: String) -> TrustedAuthority? { authorities.first { $0.issuer == issuer } }
+
+    public static func decode(_ data: Data) throws(CertificateError) -> TrustFile {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let trust: TrustFile
+        do { trust = try decoder.decode(TrustFile.self, from: data) } catch let error as DecodingError {
+            throw CertificateError(.malformedTrust, "the trust file is not valid: \(describe(error))")
+        } catch {
+            throw CertificateError(.malformedTrust, "the trust file is not valid JSON: \(error)")
+        }
+        guard trust.format == currentFormat else {
+            throw CertificateError(.malformedTrust, "the trust file has format '\(trust.format)'; this verifier reads \(currentFormat)")
+        }
+        for authority in trust.authorities {
+            do { _ = try authority.log.verifierKey() } catch {
+                throw CertificateError(.malformedTrust, "authority \(authority.issuer): log vkey is invalid: \(error)")
+            }
+            for key in authority.keys {
+                do { _ = try key.publicKey() } catch {
+                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): key \(key.kid) is invalid: \(error)")
+                }
+            }
+        }
+        return trust
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+}
+
+public struct TrustedAuthority: Codable, Hashable, Sendable {
+    /// The CWT `iss` its certificates carry (全国地方公共団体コード).
+    public var issuer: String
+    public var name: String
+    public var verifierURL: String?
+    public var keys: [IssuerKey]
+    public var kinds: [CertificateKind]
+    public var log: LogTrust
+
+    public init(issuer: String, name: String, verifierURL: String?, keys: [IssuerKey], kinds: [CertificateKind], log: LogTrust) {
+        self.issuer = issuer
+        self.name = name
+        self.verifierURL = verifierURL
+        self.keys = keys
+        self.kinds = kinds
+        self.log = log
+    }
+}
+
+/// The log an authority anchors in, and who must sign its checkpoints.
+public struct LogTrust: Codable, Hashable, Sendable {
+    public var origin: String
+    /// The log's signed-note verifier key (`origin+keyid+base64`).
+    public var vkey: String
+    /// Witness cosigner vkeys (type 0x04) and how many must have cosigned.
+    public var witnesses: [String]?
+    public var witnessQuorum: Int?
+
+    public init(origin: String, vkey: String, witnesses: [String]? = nil, witnessQuorum: Int? = nil) {
+        self.origin = origin
+        self.vkey = vkey
+        self.witnesses = witnesses
+        self.witnessQuorum = witnessQuorum
+    }
+
+    public func verifierKey() throws -> VerifierKey { try VerifierKey(parsing: vkey) }
+
+    public func policy() throws -> CheckpointPolicy {
+        CheckpointPolicy(
+            logKey: try verifierKey(), origin: origin,
+            witnesses: try (witnesses ?? []).map { try VerifierKey(parsing: $0) },
+            witnessQuorum: witnessQuorum ?? 0)
+    }
+}
+
+/// An ES256 issuer key as a JWK (RFC 7517 / RFC 7518 §6.2), plus its validity window.
+public struct IssuerKey: Codable, Hashable, Sendable {
+    public var kty: String
+    public var crv: String
+    public var x: String
+    public var y: String
+    /// base64url of the 8-byte key id in certificates' protected header.
+    public var kid: String
+    public var alg: String
+    public var use: String
+    /// Certificates issued before this time are not signed by this key.
+    public var notBefore: Date
+    /// Certificates issued after this time are not signed by this key (retired).
+    public var notAfter: Date?
+    public var status: String
+
+    /// key id = the first 8 bytes of SHA-256 of the uncompressed public point.
+    public static func keyID(_ key: P256.PublicKey) -> [UInt8] { Array(SHA256.hash(key.x963Representation).prefix(8)) }
+
+    public init(publicKey: P256.PublicKey, notBefore: Date, notAfter: Date? = nil, status: String = "active") {
+        kty = "EC"
+        crv = "P-256"
+        x = Base64URL.encode(publicKey.x)
+        y = Base64URL.encode(publicKey.y)
+        kid = Base64URL.encode(Self.keyID(publicKey))
+        alg = "ES256"
+        use = "sig"
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.status = status
+    }
+
+    public var kidBytes: [UInt8]? { try? Base64URL.decode(kid) }
+
+    public func publicKey() throws -> P256.PublicKey {
+        guard kty == "EC", crv == "P-256", alg == "ES256" else {
+            throw CertificateError(.malformedTrust, "key \(kid) is not an EC P-256 ES256 key")
+        }
+        let key = try P256.PublicKey(x: Base64URL.decode(x), y: Base64URL.decode(y))
+        guard Base64URL.encode(Self.keyID(key)) == kid else {
+            throw CertificateError(.malformedTrust, "key id \(kid) does not match its key")
+        }
+        return key
+    }
+}

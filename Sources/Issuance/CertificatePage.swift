@@ -1,0 +1,74 @@
+import Certificates
+import Foundation
+
+/// The printable A4 certificate page: Japanese first, the fields with their
+/// kind's labels, issuer, dates, serial and the QR code as inline SVG. Print
+/// CSS makes Chromium's print/PDF one clean page.
+public enum CertificatePage {
+    public static func html(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String) -> String {
+        let claims = certificate.claims
+        let kind = certificate.kind
+        func date(_ seconds: Int64) -> String {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "ja_JP")
+            f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+            f.dateFormat = "yyyy年M月d日 HH:mm"
+            return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        }
+        var rows = ""
+        for field in kind.fields where field.isPrinted {
+            guard let value = claims.fields[field.id] else { continue }
+            rows += "<tr><th scope=\"row\">\(escape(field.label.ja))<span class=\"en\">\(escape(field.label.en))</span></th><td>\(escape(value.display(field, .ja)))</td></tr>\n"
+        }
+        let expiry = claims.expiresAt.map { "<dt>有効期限 <span class=\"en\">Valid until</span></dt><dd>\(date($0))</dd>" } ?? ""
+        return """
+            <!doctype html>
+            <html lang="ja">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(kind.label.ja)) \(claims.serialText)</title>
+            <style>
+            @page { size: A4; margin: 18mm; }
+            html { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif; color: #111; }
+            body { margin: 0 auto; max-width: 174mm; }
+            h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; margin: 4mm 0 1mm; }
+            .sub { text-align: center; color: #444; margin-bottom: 8mm; }
+            .en { display: block; font-size: 8pt; font-weight: normal; color: #555; letter-spacing: 0; }
+            table { width: 100%; border-collapse: collapse; font-size: 12pt; }
+            th, td { border: 1px solid #333; padding: 2.5mm 3mm; text-align: left; vertical-align: top; }
+            th { width: 38%; background: #f3f3f3; font-weight: 600; }
+            .foot { display: flex; justify-content: space-between; align-items: flex-end; margin-top: 8mm; gap: 6mm; page-break-inside: avoid; }
+            dl { margin: 0; font-size: 10pt; } dt { font-weight: 600; margin-top: 2mm; } dd { margin: 0; }
+            .qr svg { width: 62mm; height: 62mm; display: block; }
+            .qr p { font-size: 8pt; text-align: center; margin: 1mm 0 0; color: #333; }
+            .issuer { font-size: 14pt; font-weight: 600; margin-top: 6mm; }
+            @media print { body { max-width: none; } }
+            </style>
+            </head>
+            <body>
+            <h1>\(escape(kind.label.ja))</h1>
+            <p class="sub">\(escape(kind.label.en))</p>
+            <table>
+            \(rows)</table>
+            <div class="foot">
+            <dl>
+            <dt>証明書番号 <span class="en">Serial</span></dt><dd>\(claims.serialText)</dd>
+            <dt>発行日時 <span class="en">Issued</span></dt><dd>\(date(claims.issuedAt))</dd>
+            \(expiry)
+            <dt>台帳記録 <span class="en">Log entry</span></dt><dd>#\(certificate.receipt.index)（\(escape(certificate.receipt.checkpoint.checkpoint.origin))）</dd>
+            <dd class="issuer">\(escape(issuerName))</dd>
+            </dl>
+            <div class="qr">\(qrSVG)<p>スマートフォンで読み取ると真正性を確認できます<br>Scan to verify offline</p></div>
+            </div>
+            </body>
+            </html>
+
+            """
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

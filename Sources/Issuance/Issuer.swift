@@ -1,0 +1,115 @@
+import AkashiCrypto
+import Authority
+import CBOR
+import COSE
+import Certificates
+import Foundation
+import GRDB
+import LogStore
+import TransparencyLog
+
+/// A certificate as issued: what it says, the signed envelope, where it is in
+/// the log, and the exact QR text printed on it.
+public struct IssuedCertificate: Sendable {
+    public let claims: CertificateClaims
+    public let kind: CertificateKind
+    public let envelope: COSESign1
+    public let receipt: LogStore.Receipt
+    public let qrText: String
+}
+
+/// Issues certificates for one authority: validate against the kind, sign
+/// (ES256), anchor in the log, and record privately — the private record and
+/// the log entry commit in one transaction, so a crash never leaves an
+/// acknowledged certificate unrecorded.
+public struct Issuer: Sendable {
+    public let directory: AuthorityDirectory
+    public let registry: KindRegistry
+    public let log: LogStore
+    private let key: P256.PrivateKey
+    private let kid: [UInt8]
+
+    public init(directory: AuthorityDirectory, registry: KindRegistry, log: LogStore) throws {
+        self.directory = directory
+        self.registry = registry
+        self.log = log
+        let (key, _) = try directory.issuerKey()
+        self.key = key
+        self.kid = IssuerKey.keyID(key.publicKey)
+        try CertificateRecords.migrate(log.writer)
+    }
+
+    /// Validates, signs, logs and records one certificate.
+    public func issue(kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], at date: Date = Date()) async throws -> IssuedCertificate {
+        guard let kind = registry.kind(kindID) else {
+            throw CertificateError(.unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
+        }
+        let fields = try kind.validate(input, include: include, omit: omit)
+        let issuedAt = Int64(date.timeIntervalSince1970)
+        let claims = CertificateClaims(
+            issuer: directory.configuration.code, issuedAt: issuedAt,
+            expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
+            serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields,
+            salt: SecureRandom.bytes(CertificateClaims.saltByteCount))
+        let envelope = try COSESign1.sign(payload: claims.encoded(), kid: kid, privateKey: key)
+        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
+        let record = CertificateRecords.Row(
+            serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded)
+        let receipt = try await log.append(entry) { db, index in
+            try CertificateRecords.insert(record, logIndex: index, db: db)
+        }
+        let proof = try CompactProof.encode(receipt.tlogProof)
+        let qr = CertificateQR(envelope: envelope.encoded, proof: proof)
+        return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qr.text(verifierURL: directory.configuration.verifierURL))
+    }
+}
+
+/// The issuer's private record of what it issued (never published): the
+/// envelope, so a reprint is the same certificate, and its log index.
+enum CertificateRecords {
+    struct Row: Sendable {
+        let serial: [UInt8]
+        let kind: String
+        let issuedAt: Int64
+        let expiresAt: Int64?
+        let envelope: [UInt8]
+    }
+
+    static func migrate(_ writer: any DatabaseWriter) throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("certificate-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE certificate (
+                    serial BLOB PRIMARY KEY NOT NULL CHECK (length(serial) = 10),
+                    kind TEXT NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    envelope BLOB NOT NULL,
+                    log_index INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
+                ) STRICT;
+                CREATE INDEX certificate_issued ON certificate(issued_at);
+                """)
+        }
+        try migrator.migrate(writer)
+    }
+
+    static func insert(_ row: Row, logIndex: UInt64, db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex)])
+    }
+}
+
+extension TrustFile {
+    /// The trust file for one authority: its keys, the kinds it issues, its log.
+    public static func export(directory: AuthorityDirectory, registry: KindRegistry, at date: Date = Date()) throws -> TrustFile {
+        let config = directory.configuration
+        let keys = try directory.issuerPublicKeys().map { key, record in
+            IssuerKey(publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: record.status)
+        }
+        let authority = TrustedAuthority(
+            issuer: config.code, name: config.name, verifierURL: config.verifierURL, keys: keys, kinds: registry.kinds,
+            log: LogTrust(origin: config.origin, vkey: try directory.logVerifierKey().description))
+        return TrustFile(generatedAt: date, authorities: [authority])
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Certificates
+import Foundation
+import QRScan
+import TransparencyLog
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `akashi-verify` — the offline verifier for companies that check
+/// certificates. Depends only on the verification core and a QR reader: no
+/// server, no database, no network.
+@main
+struct AkashiVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "akashi-verify",
+        abstract: "Verify Akashi certificates offline: signature, kind, validity and log inclusion.",
+        discussion: """
+            INPUT is a PNG/JPEG image of the QR code (photo or scan), a file holding the QR text, or '-' \
+            to read QR texts from stdin, one per line. Exit 0 only when every input is valid; 1 when any \
+            is not; 64 usage; 66 an input or the trust file cannot be read; 65 the trust file is invalid.
+            --json prints one object per line with keys valid, reasons[{code,message}], checks, kind, \
+            issuer, serial, issuedAt, expiresAt, fields, envelope, log{origin,index,treeSize,entry,leafHash,\
+            inclusionProof,rootHash,checkpoint}, tlogProof.
+            """,
+        version: "0.1.0")
+
+    @Option(help: ArgumentHelp("The trust file (akashi trust export).", valueName: "FILE"))
+    var trust: String
+
+    @Option(help: ArgumentHelp("Verify as of this time (YYYY-MM-DD or ISO 8601; default now).", valueName: "DATE"))
+    var at: String?
+
+    @Flag(help: "Print JSON, one object per input.")
+    var json = false
+
+    @Option(help: "Language of messages: ja or en.")
+    var lang: String = "ja"
+
+    @Argument(help: ArgumentHelp("Images, text files, or '-' for stdin.", valueName: "INPUT"))
+    var inputs: [String]
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give at least one INPUT (an image, a text file, or -)") }
+        guard lang == "ja" || lang == "en" else { throw ValidationError("--lang is ja or en") }
+        if let at, parseDate(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
+    }
+
+    func run() throws {
+        let language: Language = lang == "en" ? .en : .ja
+        guard let trustData = FileManager.default.contents(atPath: trust) else {
+            fail(66, "cannot read the trust file \(trust)")
+        }
+        let trustFile: TrustFile
+        do { trustFile = try TrustFile.decode(trustData) } catch { fail(65, "\(trust): \(error)") }
+        let verifier = CertificateVerifier(trust: trustFile)
+        let date = at.flatMap(parseDate) ?? Date()
+
+        var texts: [(source: String, text: String?)] = []
+        for input in inputs {
+            if input == "-" {
+                while let line = readLine() {
+                    if !line.trimmingCharacters(in: .whitespaces).isEmpty { texts.append(("stdin", line)) }
+                }
+                continue
+            }
+            guard let data = FileManager.default.contents(atPath: input) else { fail(66, "cannot read \(input)") }
+            let bytes = [UInt8](data)
+            if bytes.starts(with: [0x89, 0x50, 0x4e, 0x47]) || bytes.starts(with: [0xff, 0xd8, 0xff]) {
+                do {
+                    let found = try QRScanner.decode(imageData: bytes)
+                    if found.isEmpty { texts.append((input, nil)) }
+                    for text in found { texts.append((input, text)) }
+                } catch {
+                    texts.append((input, nil))
+                }
+            } else {
+                texts.append((input, String(decoding: bytes, as: UTF8.self)))
+            }
+        }
+
+        let start = Date()
+        var allValid = true
+        for (source, text) in texts {
+            let report = verifier.verify(text: text ?? "", at: date)
+            if !report.isValid { allValid = false }
+            if json {
+                print(jsonLine(report, source: source, language: language, noQR: text == nil))
+            } else {
+                printHuman(report, source: source, language: language, noQR: text == nil)
+            }
+        }
+        if texts.count > 1 {
+            let seconds = Date().timeIntervalSince(start)
+            FileHandle.standardError.write(Data(String(format: "%d 件検証 / %d verified in %.3f s (%.0f/s)\n", texts.count, texts.count, seconds, Double(texts.count) / max(seconds, 1e-6)).utf8))
+        }
+        if !allValid { throw ExitCode(1) }
+    }
+
+    func printHuman(_ report: VerificationReport, source: String, language: Language, noQR: Bool) {
+        let ja = language == .ja
+        print(report.isValid ? (ja ? "✔ 有効な証明書です（\(source)）" : "✔ VALID certificate (\(source))")
+                             : (ja ? "✘ 無効です — 受け付けないでください（\(source)）" : "✘ NOT VALID — do not accept (\(source))"))
+        if noQR { print(ja ? "  画像からQRコードを読み取れませんでした" : "  no QR code could be read from the image") }
+        for check in report.checks {
+            let mark = check.status == .passed ? "✔" : check.status == .failed ? "✘" : "–"
+            var line = "  \(mark) \(check.name.label.text(language))"
+            if let message = check.message { line += ": " + message.text(language) + " [\(check.code ?? "")]" }
+            print(line)
+        }
+        if let claims = report.claims {
+            if let kind = report.kind { print("  \(ja ? "種類" : "Kind"): \(kind.label.text(language))") }
+            print("  \(ja ? "発行元" : "Issuer"): \(report.authority?.name ?? claims.issuer) (\(claims.issuer))")
+            print("  \(ja ? "証明書番号" : "Serial"): \(claims.serialText)")
+            print("  \(ja ? "発行日時" : "Issued"): \(iso(claims.issuedAt))")
+            if let exp = claims.expiresAt { print("  \(ja ? "有効期限" : "Expires"): \(iso(exp))") }
+            if let proof = report.proof { print("  \(ja ? "台帳" : "Log"): #\(proof.index) / \(proof.checkpoint.checkpoint.size) (\(proof.checkpoint.checkpoint.origin))") }
+            let order = (report.kind?.fields.map(\.id) ?? []) + claims.fields.keys.sorted()
+            var shown = Set<String>()
+            for key in order where shown.insert(key).inserted {
+                guard let value = claims.fields[key] else { continue }
+                let field = report.kind?.field(key)
+                let label = field?.label.text(language) ?? key
+                print("    \(label): \(field.map { value.display($0, language) } ?? "\(value.jsonValue)")")
+            }
+        }
+    }
+
+    func jsonLine(_ report: VerificationReport, source: String, language: Language, noQR: Bool) -> String {
+        var object: [String: Any] = [
+            "input": source,
+            "valid": report.isValid,
+            "reasons": report.reasons.map { ["code": $0.code ?? "", "check": $0.name.rawValue, "message": $0.message?.text(language) ?? ""] },
+            "checks": report.checks.map { ["name": $0.name.rawValue, "status": $0.status.rawValue] },
+            "envelope": Data(report.envelope).base64EncodedString(),
+        ]
+        if noQR { object["reasons"] = [["code": "undecodable", "check": "decode", "message": language == .ja ? "画像からQRコードを読み取れません" : "no QR code found in the image"]] }
+        if let claims = report.claims {
+            object["kind"] = claims.kind
+            object["issuer"] = claims.issuer
+            object["serial"] = claims.serialText
+            object["issuedAt"] = iso(claims.issuedAt)
+            object["expiresAt"] = claims.expiresAt.map(iso) ?? NSNull()
+            object["fields"] = Dictionary(uniqueKeysWithValues: claims.fields.map { ($0.key, $0.value.jsonValue) })
+        }
+        if let proof = report.proof, let entry = report.entry {
+            let c = proof.checkpoint.checkpoint
+            object["log"] = [
+                "origin": c.origin, "index": proof.index, "treeSize": c.size, "entry": entry.hexString,
+                "leafHash": Merkle.leafHash(entry).hexString, "inclusionProof": proof.inclusionProof.map(\.hexString),
+                "rootHash": c.rootHash.hexString, "checkpoint": proof.checkpoint.serialized,
+            ] as [String: Any]
+            object["tlogProof"] = TlogProof(extra: entry, index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint).text
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func iso(_ seconds: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    func fail(_ code: Int32, _ message: String) -> Never {
+        FileHandle.standardError.write(Data("akashi-verify: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}
+
+func parseDate(_ text: String) -> Date? {
+    if let d = ISO8601DateFormatter().date(from: text) { return d }
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+    f.dateFormat = "yyyy-MM-dd"
+    return f.date(from: text)
+}

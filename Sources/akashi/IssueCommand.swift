@@ -1,0 +1,162 @@
+import ArgumentParser
+import Authority
+import Certificates
+import Foundation
+import Issuance
+import QRCode
+
+/// Where kind definitions are read from: --certs, $AKASHI_CERTS, or ./certs.
+struct KindOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of kind definitions (default: $AKASHI_CERTS or ./certs).", valueName: "DIR"))
+    var certs: String?
+
+    func registry() throws -> KindRegistry {
+        let path = certs ?? ProcessInfo.processInfo.environment["AKASHI_CERTS"] ?? "certs"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure(exitCode: Exit.noInput, message: "no kind definitions at \(path); give --certs DIR (the repository's certs/ folder)")
+        }
+        return try KindRegistry(directory: URL(fileURLWithPath: path))
+    }
+}
+
+struct Issue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Issue certificates from a JSON object or CSV rows: sign, anchor in the log, write QR and print page.",
+        discussion: """
+            Writes <serial>.png, <serial>.svg, <serial>.txt (the exact QR text) and <serial>.html (printable A4) \
+            per certificate into --out. A CSV row with problems is reported with its line number; the \
+            other rows are still issued (exit 65 at the end if any row failed).
+            """)
+
+    @OptionGroup var options: DataOptions
+    @OptionGroup var kinds: KindOptions
+
+    @Option(help: "The kind of certificate (residence, partnership, energy-origin, graduation, …).")
+    var kind: String
+
+    @Option(help: ArgumentHelp("FILE.json (one object of fields) or FILE.csv (a header line, then rows).", valueName: "FILE"))
+    var input: String
+
+    @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
+    var out: String
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Fields to leave out.", valueName: "FIELD"))
+    var omit: [String] = []
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Fields omitted by default to include (e.g. domicile).", valueName: "FIELD"))
+    var include: [String] = []
+
+    func run() async throws {
+        try await reportingErrors {
+            let registry = try kinds.registry()
+            let inputData = try readInput(input)
+            var rows: [(label: String, values: [String: InputValue])] = []
+            if input.lowercased().hasSuffix(".csv") {
+                let table: CSVTable
+                do { table = try CSVTable(text: String(decoding: inputData, as: UTF8.self)) } catch {
+                    throw CommandFailure(exitCode: Exit.dataError, message: "\(input): \(error)")
+                }
+                for (line, values) in table.rows {
+                    rows.append(("\(input):\(line)", Dictionary(uniqueKeysWithValues: zip(table.header, values.map { InputValue.string($0) }))))
+                }
+            } else {
+                do {
+                    rows.append((input, try JSONDecoder().decode([String: InputValue].self, from: inputData)))
+                } catch {
+                    throw CommandFailure(exitCode: Exit.dataError, message: "\(input) is not a JSON object of fields: \(error)")
+                }
+            }
+            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let issuer = try Issuer(directory: directory, registry: registry, log: directory.openLog())
+            let outURL = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+            let start = Date()
+            var failures = 0
+            var issued = 0
+            let batch = rows.count > 1
+            // Rows are issued concurrently so they share log batches (group commit).
+            let kindID = kind
+            let includeSet = Set(include)
+            let omitSet = Set(omit)
+            try await withThrowingTaskGroup(of: (Int, Result<IssuedCertificate, any Error>).self) { group in
+                var next = 0
+                func submit() {
+                    guard next < rows.count else { return }
+                    let i = next
+                    let values = rows[i].values
+                    next += 1
+                    group.addTask {
+                        do {
+                            return (i, .success(try await issuer.issue(kind: kindID, input: values, include: includeSet, omit: omitSet)))
+                        } catch { return (i, .failure(error)) }
+                    }
+                }
+                for _ in 0..<min(64, rows.count) { submit() }
+                for try await (i, result) in group {
+                    submit()
+                    switch result {
+                    case .success(let certificate):
+                        try write(certificate, to: outURL, issuerName: directory.configuration.name)
+                        issued += 1
+                        print("\(certificate.claims.serialText)\t\(certificate.kind.id)\tlog #\(certificate.receipt.index)\t\(rows[i].label)")
+                        if batch && issued % 100 == 0 {
+                            printError("\(issued + failures)/\(rows.count) …")
+                        }
+                    case .failure(let error):
+                        failures += 1
+                        let message: String
+                        if let e = error as? CertificateError, !e.problems.isEmpty {
+                            message = e.problems.map { "\($0.field): \($0.ja) / \($0.en)" }.joined(separator: "; ")
+                        } else {
+                            message = describe(error).1
+                        }
+                        printError("\(rows[i].label): \(message)")
+                    }
+                }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            if batch || failures > 0 {
+                printError(String(format: "発行 %d 件、エラー %d 件 / issued %d, failed %d in %.2f s (%.1f certificates/s)",
+                    issued, failures, issued, failures, seconds, Double(issued) / max(seconds, 0.001)))
+            }
+            if failures > 0 { throw ExitCode(Exit.dataError) }
+        }
+    }
+
+    func write(_ certificate: IssuedCertificate, to dir: URL, issuerName: String) throws {
+        let serial = certificate.claims.serialText
+        let qr = try QRCode.encode(certificate.qrText, level: .medium)
+        let svg = qr.svg(quietZone: 4)
+        try Data(qr.pngData(scale: 4, quietZone: 4)).write(to: dir.appendingPathComponent("\(serial).png"))
+        try Data(svg.utf8).write(to: dir.appendingPathComponent("\(serial).svg"))
+        try Data((certificate.qrText + "\n").utf8).write(to: dir.appendingPathComponent("\(serial).txt"))
+        let page = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg)
+        try Data(page.utf8).write(to: dir.appendingPathComponent("\(serial).html"))
+    }
+}
+
+struct Trust: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The trust file verifiers need.", subcommands: [TrustExport.self])
+}
+
+struct TrustExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write trust.json: issuer id and name, ES256 keys as JWK with validity, the kinds, the log origin and vkey.")
+
+    @OptionGroup var options: DataOptions
+    @OptionGroup var kinds: KindOptions
+
+    @Option(help: ArgumentHelp("Output file.", valueName: "FILE"))
+    var out: String
+
+    func run() async throws {
+        try await reportingErrors {
+            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let trust = try TrustFile.export(directory: directory, registry: kinds.registry())
+            try trust.encoded().write(to: URL(fileURLWithPath: out))
+            print("wrote \(out): \(trust.authorities[0].name) (\(trust.authorities[0].issuer)), \(trust.authorities[0].keys.count) key(s), \(trust.authorities[0].kinds.count) kinds")
+        }
+    }
+}
