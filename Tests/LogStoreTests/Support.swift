@@ -1,0 +1,144 @@
+import AkashiCrypto
+import Foundation
+import LogStore
+import Testing
+import TransparencyLog
+
+/// The package root: this file is `<root>/Tests/LogStoreTests/Support.swift`.
+let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent()  // LogStoreTests
+    .deletingLastPathComponent()  // Tests
+    .deletingLastPathComponent()  // package root
+
+/// A built executable of this package, or a test failure that says how to build it.
+func builtExecutable(_ name: String) throws -> URL {
+    let url = packageRoot.appendingPathComponent(".build/debug/\(name)")
+    guard FileManager.default.isExecutableFile(atPath: url.path) else {
+        Issue.record("\(url.path) is missing: run `swift build` in \(packageRoot.path) first (the test drives the real binary)")
+        throw MissingBinary(path: url.path)
+    }
+    return url
+}
+
+struct MissingBinary: Error { let path: String }
+
+/// A fresh directory removed when the value goes away.
+final class TemporaryDirectory: @unchecked Sendable {
+    let url: URL
+
+    init(_ label: String = "logstore") throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("akashi-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+let testOrigin = "test.example/akashi/log"
+
+func makeSigner(origin: String = testOrigin) throws -> Ed25519NoteSigner {
+    try Ed25519NoteSigner(name: origin, privateKey: Ed25519.PrivateKey())
+}
+
+/// A document entry for a fresh random digest.
+func randomEntry() -> LogEntry { .document(sha256: SecureRandom.bytes(32), name: nil) }
+
+/// Where a test log lives.
+enum Storage: String, CustomTestStringConvertible, Sendable, CaseIterable {
+    case memory, disk
+    var testDescription: String { rawValue }
+}
+
+/// A log under test with everything needed to check it.
+struct TestLog {
+    let log: LogStore
+    let signer: Ed25519NoteSigner
+    let directory: TemporaryDirectory?
+    var policy: CheckpointPolicy { CheckpointPolicy(logKey: signer.verifierKey) }
+
+    init(_ storage: Storage) throws {
+        signer = try makeSigner()
+        switch storage {
+        case .memory:
+            directory = nil
+            log = try LogStore.inMemory(signer: signer, origin: testOrigin)
+        case .disk:
+            let dir = try TemporaryDirectory()
+            directory = dir
+            log = try LogStore.create(path: dir.path("log.sqlite"), signer: signer, origin: testOrigin)
+        }
+    }
+}
+
+/// Appends `entries` all at once (so they share batches) and returns the
+/// receipts in the order of `entries`.
+func appendConcurrently(_ log: LogStore, _ entries: [LogEntry]) async throws -> [LogStore.Receipt] {
+    try await withThrowingTaskGroup(of: (Int, LogStore.Receipt).self) { group in
+        for (i, entry) in entries.enumerated() {
+            group.addTask { (i, try await log.append(entry)) }
+        }
+        var out = [LogStore.Receipt?](repeating: nil, count: entries.count)
+        for try await (i, receipt) in group { out[i] = receipt }
+        return out.map { $0! }
+    }
+}
+
+/// Checks one receipt: its leaf hash, its checkpoint's signature and origin,
+/// and its inclusion proof against that checkpoint (also as a tlog-proof).
+func verifyReceipt(_ receipt: LogStore.Receipt, entry: [UInt8], policy: CheckpointPolicy, checkSignature: Bool = true) throws {
+    #expect(receipt.leafHash == Merkle.leafHash(entry))
+    let checkpoint = receipt.checkpoint.checkpoint
+    #expect(receipt.index < checkpoint.size)
+    if checkSignature {
+        _ = try policy.verify(receipt.checkpoint)
+    }
+    try Merkle.verifyInclusion(
+        leafHash: Merkle.leafHash(entry), index: receipt.index, treeSize: checkpoint.size,
+        proof: receipt.inclusionProof, root: checkpoint.rootHash)
+    // The same receipt as an offline tlog-proof round-trips and verifies.
+    let proof = try TlogProof(parsing: receipt.tlogProof.text)
+    if checkSignature {
+        try proof.verify(leafHash: Merkle.leafHash(entry), policy: policy)
+    }
+}
+
+/// Checks every checkpoint the log stored: sizes strictly increase from 0,
+/// signatures verify, roots equal the reference tree's, the store's own root
+/// and older-size inclusion proofs agree, and each is consistent with the latest.
+func verifyCheckpointHistory(_ log: LogStore, reference: InMemoryMerkleTree, policy: CheckpointPolicy, proofsPerCheckpoint: Int = 2) async throws {
+    let checkpoints = try await log.checkpoints()
+    let latest = await log.checkpoint
+    #expect(checkpoints.first?.checkpoint.size == 0)
+    #expect(checkpoints.first?.checkpoint.rootHash == Merkle.emptyRoot)
+    #expect(checkpoints.last == latest)
+    #expect(latest.checkpoint.size == reference.size)
+    for (older, newer) in zip(checkpoints, checkpoints.dropFirst()) {
+        #expect(older.checkpoint.size < newer.checkpoint.size)
+    }
+    for signed in checkpoints {
+        _ = try policy.verify(signed)
+        let size = signed.checkpoint.size
+        #expect(signed.checkpoint.origin == testOrigin)
+        #expect(signed.checkpoint.rootHash == reference.rootHash(size: size), "checkpoint \(size) has the wrong root")
+        #expect(try await log.rootHash(treeSize: size) == signed.checkpoint.rootHash)
+        #expect(try await log.checkpoint(size: size) == signed)
+        guard size > 0 else { continue }
+        // Consistency with the latest checkpoint.
+        let consistency = try await log.consistencyProof(from: size)
+        try Merkle.verifyConsistency(
+            size1: size, size2: latest.checkpoint.size, proof: consistency,
+            root1: signed.checkpoint.rootHash, root2: latest.checkpoint.rootHash)
+        // Inclusion proofs at this older size: first, last and random entries.
+        var indices: Set<UInt64> = [0, size - 1]
+        for _ in 0..<proofsPerCheckpoint { indices.insert(UInt64.random(in: 0..<size)) }
+        for index in indices {
+            let proof = try await log.inclusionProof(index: index, treeSize: size)
+            try Merkle.verifyInclusion(
+                leafHash: try reference.perfectSubtreeHash(level: 0, index: index), index: index, treeSize: size,
+                proof: proof, root: signed.checkpoint.rootHash)
+        }
+    }
+}

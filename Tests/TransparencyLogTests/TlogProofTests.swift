@@ -1,0 +1,426 @@
+import AkashiCrypto
+import Foundation
+import Testing
+import TransparencyLog
+
+/// A small signed log: leaves, a checkpoint signed by the log and cosigned
+/// by two witnesses, and the policy that trusts them.
+struct SignedLogFixture {
+    let origin = "log.example/akashi"
+    let logSigner: Ed25519NoteSigner
+    let witnesses: [CosignatureV1Signer]
+    let entries: [[UInt8]]
+    let leafHashes: [[UInt8]]
+    let tree: InMemoryMerkleTree
+    let checkpoint: SignedCheckpoint
+    let timestamps: [UInt64] = [1_700_000_000, 1_700_000_123]
+
+    init(size: Int, seed: UInt64 = 42) throws {
+        var rng = SplitMix64(seed: seed)
+        var entries: [[UInt8]] = []
+        for i in 0..<size {
+            let length = Int(rng.next() % 41)
+            entries.append(Array("entry \(i) ".utf8) + rng.bytes(length))
+        }
+        self.entries = entries
+        leafHashes = entries.map { Merkle.leafHash($0) }
+        tree = InMemoryMerkleTree(leafHashes: leafHashes)
+        logSigner = try Ed25519NoteSigner(name: origin, privateKey: testKey("log"))
+        witnesses = [
+            try CosignatureV1Signer(name: "witness1.example", privateKey: testKey("w1")),
+            try CosignatureV1Signer(name: "witness2.example", privateKey: testKey("w2")),
+        ]
+        let body = Checkpoint(origin: origin, size: UInt64(size), rootHash: tree.rootHash())
+        let signed = try SignedCheckpoint(signing: body, with: logSigner)
+        checkpoint = signed.adding(
+            zip(witnesses, timestamps).map { witness, time in witness.cosign(checkpointText: signed.note.text, timestamp: time) })
+    }
+
+    func proof(index: UInt64, extra: [UInt8]? = nil) throws -> TlogProof {
+        TlogProof(
+            extra: extra, index: index,
+            inclusionProof: try MerkleProofs.inclusionProof(index: index, size: tree.size, source: tree),
+            checkpoint: checkpoint)
+    }
+
+    func policy(quorum: Int = 0) -> CheckpointPolicy {
+        CheckpointPolicy(logKey: logSigner.verifierKey, witnesses: witnesses.map(\.verifierKey), witnessQuorum: quorum)
+    }
+}
+
+@Suite("Checkpoints, cosignatures and policies")
+struct CheckpointTests {
+    @Test("checkpoint text round trip, with and without extension lines")
+    func checkpointRoundTrip() throws {
+        let root = SHA256.hash([UInt8]("root".utf8))
+        for extensions in [[], ["ext one", "— ext two"]] {
+            let checkpoint = Checkpoint(origin: "example.com/log", size: 1234, rootHash: root, extensions: extensions)
+            let expected = "example.com/log\n1234\n\(root.base64String)\n" + extensions.map { $0 + "\n" }.joined()
+            #expect(checkpoint.text == expected)
+            #expect(try Checkpoint(parsing: checkpoint.text) == checkpoint)
+        }
+        let empty = try Checkpoint(parsing: "o\n0\n\(Merkle.emptyRoot.base64String)\n")
+        #expect(empty.size == 0 && empty.rootHash == Merkle.emptyRoot)
+        let max = try Checkpoint(parsing: "o\n18446744073709551615\n\(root.base64String)\n")
+        #expect(max.size == UInt64.max)
+    }
+
+    @Test(
+        "malformed checkpoint bodies are rejected",
+        arguments: [
+            "o\n1\n\(String(repeating: "A", count: 43))=",  // no final newline
+            "o\n1\n",  // no root line
+            "\n1\n\(Merkle.emptyRoot.base64String)\n",  // empty origin
+            "o\n01\n\(Merkle.emptyRoot.base64String)\n",  // leading zero
+            "o\n00\n\(Merkle.emptyRoot.base64String)\n",
+            "o\n+1\n\(Merkle.emptyRoot.base64String)\n",
+            "o\n-1\n\(Merkle.emptyRoot.base64String)\n",
+            "o\n 1\n\(Merkle.emptyRoot.base64String)\n",
+            "o\n\n\(Merkle.emptyRoot.base64String)\n",
+            "o\n18446744073709551616\n\(Merkle.emptyRoot.base64String)\n",  // 2^64
+            "o\n1\n\(Array(Merkle.emptyRoot.dropLast()).base64String)\n",  // 31 bytes
+            "o\n1\n\((Merkle.emptyRoot + [0]).base64String)\n",  // 33 bytes
+            "o\n1\n\(Merkle.emptyRoot.hexString)\n",  // hex, not base64
+            "o\n1\n\(Merkle.emptyRoot.base64String)\n\nafter an empty line\n",  // empty extension line
+        ])
+    func malformedCheckpoint(_ text: String) {
+        #expect(throws: NoteError.self, "\(text.debugDescription)") { try Checkpoint(parsing: text) }
+    }
+
+    @Test("cosignature/v1 signed message and timestamp encoding follow c2sp.org/tlog-cosignature")
+    func cosignatureFormat() throws {
+        // The example message of the specification.
+        let body = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+        #expect(
+            CosignatureV1.signedMessage(checkpointText: body, timestamp: 1_679_315_147)
+                == Array("cosignature/v1\ntime 1679315147\n\(body)".utf8))
+
+        let witness = try CosignatureV1Signer(name: "witness.example/w1", privateKey: testKey("w"))
+        #expect(witness.verifierKey.type == .cosignatureV1)
+        let time: UInt64 = 0x0102_0304_0506_0708
+        let line = witness.cosign(checkpointText: body, timestamp: time)
+        #expect(line.name == "witness.example/w1")
+        #expect(line.keyID == witness.verifierKey.keyID)
+        #expect(line.bytes.count == 72)
+        #expect(Array(line.bytes.prefix(8)) == [1, 2, 3, 4, 5, 6, 7, 8], "big-endian u64 timestamp")
+        #expect(CosignatureV1.timestamp(of: line.bytes) == time)
+        // The Ed25519 signature is over the cosignature/v1 message, checked with the raw key.
+        let message = CosignatureV1.signedMessage(checkpointText: body, timestamp: time)
+        #expect(witness.privateKey.publicKey.isValidSignature(Array(line.bytes.dropFirst(8)), for: message))
+
+        let verifier = CosignatureV1Verifier(key: witness.verifierKey)
+        #expect(verifier.verify(message: Array(body.utf8), signature: line.bytes))
+        // Another body, another timestamp, a truncated or extended signature: rejected.
+        #expect(!verifier.verify(message: Array(body.dropLast().utf8) + [0x0a, 0x0a], signature: line.bytes))
+        var otherTime = line.bytes
+        otherTime[7] ^= 1
+        #expect(!verifier.verify(message: Array(body.utf8), signature: otherTime))
+        #expect(!verifier.verify(message: Array(body.utf8), signature: Array(line.bytes.dropLast())))
+        #expect(!verifier.verify(message: Array(body.utf8), signature: line.bytes + [0]))
+        #expect(CosignatureV1.timestamp(of: Array(line.bytes.dropLast())) == nil)
+        // A plain Ed25519 signature of the body (no header, no timestamp) is not a cosignature.
+        let plain = witness.privateKey.signature(for: Array(body.utf8))
+        #expect(!verifier.verify(message: Array(body.utf8), signature: [UInt8](repeating: 0, count: 8) + plain))
+    }
+
+    @Test("cosignature timestamps above 2^63 - 1 are rejected even when correctly signed")
+    func cosignatureTimestampLimit() throws {
+        let witness = try CosignatureV1Signer(name: "w.example", privateKey: testKey("w"))
+        let verifier = CosignatureV1Verifier(key: witness.verifierKey)
+        let body = "o\n1\n\(Merkle.emptyRoot.base64String)\n"
+        let atLimit = witness.cosign(checkpointText: body, timestamp: UInt64(Int64.max))
+        #expect(verifier.verify(message: Array(body.utf8), signature: atLimit.bytes))
+        let beyond = witness.cosign(checkpointText: body, timestamp: UInt64(Int64.max) + 1)
+        #expect(!verifier.verify(message: Array(body.utf8), signature: beyond.bytes))
+    }
+
+    @Test("a checkpoint policy checks origin, the log signature and the witness quorum")
+    func policy() throws {
+        let log = try SignedLogFixture(size: 5)
+        let reparsed = try SignedCheckpoint(parsing: log.checkpoint.serialized)
+        #expect(reparsed == log.checkpoint)
+        #expect(reparsed.note.signatures.map(\.name) == ["log.example/akashi", "witness1.example", "witness2.example"])
+
+        let verified = try log.policy(quorum: 2).verify(reparsed)
+        #expect(verified.checkpoint == log.checkpoint.checkpoint)
+        #expect(verified.witnesses.map(\.name) == ["witness1.example", "witness2.example"])
+        #expect(verified.witnesses.map(\.timestamp) == log.timestamps)
+        #expect(try log.policy(quorum: 0).verify(reparsed).witnesses.count == 2)
+
+        #expect(Self.code { _ = try log.policy(quorum: 3).verify(reparsed) } == .unverified)
+
+        // Without one witness's line, quorum 2 fails and quorum 1 passes.
+        let oneWitness = try SignedCheckpoint(
+            note: SignedNote(text: reparsed.note.text, signatures: Array(reparsed.note.signatures.prefix(2))))
+        #expect(Self.code { _ = try log.policy(quorum: 2).verify(oneWitness) } == .unverified)
+        #expect(try log.policy(quorum: 1).verify(oneWitness).witnesses.map(\.name) == ["witness1.example"])
+
+        // Witnesses alone do not make a checkpoint: the log must have signed.
+        let noLog = try SignedCheckpoint(note: SignedNote(text: reparsed.note.text, signatures: Array(reparsed.note.signatures.dropFirst())))
+        #expect(Self.code { _ = try log.policy(quorum: 2).verify(noLog) } == .unverified)
+
+        // A broken cosignature by a trusted witness rejects the checkpoint.
+        var signatures = reparsed.note.signatures
+        signatures[2] = SignedNote.Signature(name: signatures[2].name, keyID: signatures[2].keyID, bytes: signatures[2].bytes.flippingBit(100))
+        let badWitness = try SignedCheckpoint(note: SignedNote(text: reparsed.note.text, signatures: signatures))
+        #expect(Self.code { _ = try log.policy(quorum: 0).verify(badWitness) } == .badSignature)
+
+        // A policy for another origin, or a log key with another name.
+        let otherOrigin = CheckpointPolicy(logKey: log.logSigner.verifierKey, origin: "log.example/other")
+        #expect(Self.code { _ = try otherOrigin.verify(reparsed) } == .unverified)
+        let otherLog = try Ed25519NoteSigner(name: log.origin, privateKey: testKey("impostor"))
+        #expect(Self.code { _ = try CheckpointPolicy(logKey: otherLog.verifierKey).verify(reparsed) } == .unverified)
+    }
+
+    static func code(_ body: () throws -> Void) -> NoteError.Code? {
+        do {
+            try body()
+        } catch let error as NoteError {
+            return error.code
+        } catch {
+            Issue.record("expected a NoteError, got \(type(of: error)): \(error)")
+        }
+        return nil
+    }
+}
+
+@Suite("tlog-proof and the compact proof")
+struct TlogProofTests {
+    @Test("proof text layout and round trip", arguments: [nil, [], Array("age-v1.2.1-darwin-arm64.tar.gz".utf8)] as [[UInt8]?])
+    func textRoundTrip(extra: [UInt8]?) throws {
+        let log = try SignedLogFixture(size: 1000)
+        let proof = try log.proof(index: 737, extra: extra)
+        let text = proof.text
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        #expect(lines.popFirst() == "c2sp.org/tlog-proof@v1")
+        if let extra { #expect(lines.popFirst().map(String.init) == "extra \(extra.base64String)") }
+        #expect(lines.popFirst() == "index 737")
+        for hash in proof.inclusionProof { #expect(lines.popFirst().map(String.init) == hash.base64String) }
+        #expect(lines.popFirst() == "")
+        #expect(lines.joined(separator: "\n") == log.checkpoint.serialized)
+        #expect(proof.inclusionProof.count == 10)
+
+        let parsed = try TlogProof(parsing: text)
+        #expect(parsed == proof)
+        #expect(parsed.text == text)
+        #expect(parsed.extra == extra)
+        try parsed.verify(leafHash: log.leafHashes[737], policy: log.policy(quorum: 2))
+    }
+
+    @Test("a proof for a one-entry tree has no hashes")
+    func singleEntry() throws {
+        let log = try SignedLogFixture(size: 1)
+        let proof = try log.proof(index: 0)
+        #expect(proof.inclusionProof.isEmpty)
+        #expect(proof.text.hasPrefix("c2sp.org/tlog-proof@v1\nindex 0\n\nlog.example/akashi\n1\n"))
+        let parsed = try TlogProof(parsing: proof.text)
+        try parsed.verify(leafHash: log.leafHashes[0], policy: log.policy(quorum: 2))
+    }
+
+    @Test("verification checks the checkpoint, then the inclusion of the leaf")
+    func verification() throws {
+        let log = try SignedLogFixture(size: 300)
+        let proof = try log.proof(index: 123)
+        let verified = try proof.verify(leafHash: log.leafHashes[123], policy: log.policy(quorum: 2))
+        #expect(verified.witnesses.count == 2)
+
+        // Another entry's leaf, or a leaf at another index.
+        #expect(Self.proofCode { try proof.verify(leafHash: log.leafHashes[124], policy: log.policy()) } == .rootMismatch)
+        let shifted = TlogProof(index: 124, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint)
+        #expect(throws: ProofError.self) { try shifted.verify(leafHash: log.leafHashes[123], policy: log.policy()) }
+        let outside = TlogProof(index: 300, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint)
+        #expect(Self.proofCode { try outside.verify(leafHash: log.leafHashes[123], policy: log.policy()) } == .indexOutOfRange)
+        let short = TlogProof(index: 123, inclusionProof: proof.inclusionProof.dropLast(), checkpoint: proof.checkpoint)
+        #expect(Self.proofCode { try short.verify(leafHash: log.leafHashes[123], policy: log.policy()) } == .wrongProofLength)
+
+        // Signature failures come first, as NoteErrors.
+        #expect(throws: NoteError.self) { try proof.verify(leafHash: log.leafHashes[123], policy: log.policy(quorum: 3)) }
+        let stranger = try Ed25519NoteSigner(name: log.origin, privateKey: testKey("stranger"))
+        let forged = TlogProof(
+            index: 123, inclusionProof: proof.inclusionProof,
+            checkpoint: try SignedCheckpoint(signing: log.checkpoint.checkpoint, with: stranger))
+        #expect(throws: NoteError.self) { try forged.verify(leafHash: log.leafHashes[123], policy: log.policy()) }
+    }
+
+    static let goodBody: String = {
+        let log = try! SignedLogFixture(size: 3)
+        return try! log.proof(index: 2).text
+    }()
+
+    @Test(
+        "malformed proof texts are rejected",
+        arguments: [
+            ("empty", ""),
+            ("wrong header", goodBody.replacingOccurrences(of: "tlog-proof@v1", with: "tlog-proof@v2")),
+            ("header only", "c2sp.org/tlog-proof@v1\n"),
+            ("missing index", goodBody.replacingOccurrences(of: "index 2\n", with: "")),
+            ("leading zero", goodBody.replacingOccurrences(of: "index 2\n", with: "index 02\n")),
+            ("negative", goodBody.replacingOccurrences(of: "index 2\n", with: "index -2\n")),
+            ("plus sign", goodBody.replacingOccurrences(of: "index 2\n", with: "index +2\n")),
+            ("empty index", goodBody.replacingOccurrences(of: "index 2\n", with: "index \n")),
+            ("two spaces", goodBody.replacingOccurrences(of: "index 2\n", with: "index  2\n")),
+            ("overflowing index", goodBody.replacingOccurrences(of: "index 2\n", with: "index 18446744073709551616\n")),
+            ("extra after index", goodBody.replacingOccurrences(of: "index 2\n", with: "index 2\nextra AAAA\n")),
+            ("extra not base64", goodBody.replacingOccurrences(of: "index 2\n", with: "extra !!\nindex 2\n")),
+            ("hash not base64", goodBody.replacingOccurrences(of: "index 2\n", with: "index 2\nnot-a-hash\n")),
+            ("hash of 31 bytes", goodBody.replacingOccurrences(of: "index 2\n", with: "index 2\n\([UInt8](repeating: 1, count: 31).base64String)\n")),
+            ("no checkpoint", "c2sp.org/tlog-proof@v1\nindex 2\n\n"),
+            ("no blank line", "c2sp.org/tlog-proof@v1\nindex 2\n" + String(goodBody.split(separator: "\n\n", maxSplits: 1)[1])),
+            ("checkpoint without signatures", "c2sp.org/tlog-proof@v1\nindex 0\n\no\n1\n\(Merkle.emptyRoot.base64String)\n"),
+            ("decoy checkpoint", "c2sp.org/tlog-proof@v1\nindex 0\n\ndecoy, must never be served\n"),
+            (
+                "65 hashes",
+                "c2sp.org/tlog-proof@v1\nindex 0\n" + String(repeating: Merkle.emptyRoot.base64String + "\n", count: 65) + "\n"
+                    + String(goodBody.split(separator: "\n\n", maxSplits: 1)[1])
+            ),
+        ])
+    func malformed(_ label: String, _ text: String) {
+        #expect(throws: NoteError.self, "\(label)") { try TlogProof(parsing: text) }
+    }
+
+    @Test("64 hashes are accepted by the parser")
+    func sixtyFourHashes() throws {
+        let checkpoint = String(Self.goodBody.split(separator: "\n\n", maxSplits: 1)[1])
+        let text = "c2sp.org/tlog-proof@v1\nindex 0\n" + String(repeating: Merkle.emptyRoot.base64String + "\n", count: 64) + "\n" + checkpoint
+        #expect(try TlogProof(parsing: text).inclusionProof.count == 64)
+    }
+
+    // MARK: Compact proof
+
+    @Test("compact proof round trip and size", arguments: [1, 2, 7, 300, 1000])
+    func compactRoundTrip(size: Int) throws {
+        let log = try SignedLogFixture(size: size)
+        let index = UInt64(size - 1)
+        let proof = try log.proof(index: index)
+        let compact = try CompactProof.encode(proof)
+
+        let witnessKeys = log.witnesses.map(\.verifierKey)
+        let decoded = try CompactProof.decode(compact, logKey: log.logSigner.verifierKey, knownKeys: witnessKeys)
+        #expect(decoded == proof)
+        #expect(decoded.text == proof.text)
+        try decoded.verify(leafHash: log.leafHashes[Int(index)], policy: log.policy(quorum: 2))
+        #expect(try CompactProof.encode(decoded) == compact)
+
+        // Size: version, two varints, root, hash count, hashes, signature count,
+        // and per signature key ID, length and bytes (64 for the log, 72 per witness).
+        func varintSize(_ v: UInt64) -> Int { v < 128 ? 1 : v < 16384 ? 2 : 3 }
+        let expected = 1 + varintSize(index) + varintSize(UInt64(size)) + 32 + 1 + 32 * proof.inclusionProof.count + 1 + (5 + 64) + 2 * (5 + 72)
+        #expect(compact.count == expected)
+        #expect(compact.count < proof.text.utf8.count * 2 / 3, "compact \(compact.count) bytes vs text \(proof.text.utf8.count)")
+
+        // Without the witnesses' keys their lines are dropped; the log's stays.
+        let logOnly = try CompactProof.decode(compact, logKey: log.logSigner.verifierKey)
+        #expect(logOnly.checkpoint.note.signatures.map(\.name) == [log.origin])
+        try logOnly.verify(leafHash: log.leafHashes[Int(index)], policy: log.policy(quorum: 0))
+        #expect(throws: NoteError.self) { try logOnly.verify(leafHash: log.leafHashes[Int(index)], policy: log.policy(quorum: 1)) }
+    }
+
+    @Test("compact proofs refuse what they cannot carry and what is not theirs")
+    func compactLimits() throws {
+        let log = try SignedLogFixture(size: 10)
+        let withExtra = try log.proof(index: 3, extra: [1, 2, 3])
+        #expect(throws: NoteError.self) { try CompactProof.encode(withExtra) }
+        let extended = Checkpoint(origin: log.origin, size: 10, rootHash: log.tree.rootHash(), extensions: ["ext"])
+        let withExtension = TlogProof(
+            index: 3, inclusionProof: try log.proof(index: 3).inclusionProof,
+            checkpoint: try SignedCheckpoint(signing: extended, with: log.logSigner))
+        #expect(throws: NoteError.self) { try CompactProof.encode(withExtension) }
+
+        let compact = try CompactProof.encode(try log.proof(index: 3))
+        let key = log.logSigner.verifierKey
+        // Every truncation fails, and so does a trailing byte.
+        for length in 0..<compact.count {
+            #expect(throws: NoteError.self, "truncated to \(length)") { try CompactProof.decode(Array(compact.prefix(length)), logKey: key) }
+        }
+        #expect(throws: NoteError.self) { try CompactProof.decode(compact + [0], logKey: key) }
+        // Another version.
+        var v2 = compact
+        v2[0] = 2
+        #expect(throws: NoteError.self) { try CompactProof.decode(v2, logKey: key) }
+        // The index 3 re-encoded non-minimally (0x83 0x00) is refused.
+        let nonMinimal = [compact[0], 0x83, 0x00] + compact[2...]
+        #expect(throws: NoteError.self) { try CompactProof.decode(nonMinimal, logKey: key) }
+        // A 10-byte varint that overflows 64 bits.
+        let overflow = [compact[0]] + [UInt8](repeating: 0xff, count: 9) + [0x7f] + compact[2...]
+        #expect(throws: NoteError.self) { try CompactProof.decode(overflow, logKey: key) }
+        // Signed by nobody the verifier knows.
+        let stranger = try Ed25519NoteSigner(name: log.origin, privateKey: testKey("stranger"))
+        #expect(throws: NoteError.self) { try CompactProof.decode(compact, logKey: stranger.verifierKey) }
+    }
+
+    @Test("large indices and sizes survive the varint encoding")
+    func compactLargeNumbers() throws {
+        let log = try SignedLogFixture(size: 2)
+        for size in [UInt64(1) << 35, UInt64.max] {
+            let body = Checkpoint(origin: log.origin, size: size, rootHash: log.tree.rootHash())
+            let proof = TlogProof(
+                index: size - 1, inclusionProof: [log.leafHashes[0]],
+                checkpoint: try SignedCheckpoint(signing: body, with: log.logSigner))
+            let compact = try CompactProof.encode(proof)
+            // 2^35 - 1 takes five 7-bit groups and 2^35 six; 2^64 - 1 and 2^64 - 2 take ten.
+            #expect(compact.count == 1 + (size == .max ? 20 : 11) + 32 + 1 + 32 + 1 + 69)
+            #expect(try CompactProof.decode(compact, logKey: log.logSigner.verifierKey) == proof)
+        }
+    }
+
+    /// Every single-byte change of a compact proof must make it undecodable or
+    /// unverifiable under a policy that requires both witnesses. Structural
+    /// bytes (version, varints, counts, key IDs, lengths) get all 255 other
+    /// values; hash and signature bytes get every bit flip, 0x00, 0xff and +1.
+    @Test("every single-byte change of a compact proof is caught")
+    func compactMutations() throws {
+        let log = try SignedLogFixture(size: 21)
+        let index: UInt64 = 13
+        let leaf = log.leafHashes[Int(index)]
+        let compact = try CompactProof.encode(try log.proof(index: index))
+        let policy = log.policy(quorum: 2)
+        let logKey = log.logSigner.verifierKey
+        let knownKeys = log.witnesses.map(\.verifierKey)
+        try CompactProof.decode(compact, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy)
+
+        // Structural offsets, from the documented layout.
+        var structural: Set<Int> = [0, 1, 2, 35]  // version, index, size, hash count
+        let hashCount = Int(compact[35])
+        var offset = 36 + 32 * hashCount
+        structural.insert(offset)  // signature count
+        offset += 1
+        for _ in 0..<Int(compact[offset - 1]) {
+            for i in offset..<(offset + 5) { structural.insert(i) }  // key ID and length
+            offset += 5 + Int(compact[offset + 4])
+        }
+        #expect(offset == compact.count)
+
+        var accepted: [String] = []
+        var tried = 0
+        for position in 0..<compact.count {
+            let original = compact[position]
+            var values: Set<UInt8>
+            if structural.contains(position) {
+                values = Set(0...255)
+            } else {
+                values = Set((0..<8).map { original ^ (1 << $0) } + [0x00, 0xff, original &+ 1])
+            }
+            values.remove(original)
+            for value in values {
+                var mutated = compact
+                mutated[position] = value
+                tried += 1
+                let outcome = Result { try CompactProof.decode(mutated, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy) }
+                if outcome.succeeded { accepted.append("byte \(position): \(original) → \(value)") }
+            }
+        }
+        #expect(tried > compact.count * 8)
+        #expect(accepted.isEmpty, "mutations that still verified: \(accepted.prefix(10))")
+    }
+
+    static func proofCode(_ body: () throws -> Void) -> ProofError.Code? {
+        do {
+            try body()
+        } catch let error as ProofError {
+            return error.code
+        } catch {
+            Issue.record("expected a ProofError, got \(type(of: error)): \(error)")
+        }
+        return nil
+    }
+}
