@@ -15,11 +15,22 @@ enum OpenSSLP256 {
         private let pkey: OpaquePointer
 
         private init(owning pkey: OpaquePointer) throws(CryptoError) {
-            guard EVP_PKEY_is_a(pkey, "EC") == 1, EVP_PKEY_get_bits(pkey) == 256 else {
+            // 256 bits alone would also admit secp256k1 and brainpoolP256r1.
+            guard EVP_PKEY_is_a(pkey, "EC") == 1, EVP_PKEY_get_bits(pkey) == 256, Self.groupName(pkey) == "prime256v1" else {
                 EVP_PKEY_free(pkey)
                 throw CryptoError(.invalidKey, "the key is not an EC P-256 key")
             }
             self.pkey = pkey
+        }
+
+        private static func groupName(_ pkey: OpaquePointer) -> String? {
+            var name = [CChar](repeating: 0, count: 64)
+            var length = 0
+            guard EVP_PKEY_get_group_name(pkey, &name, name.count, &length) == 1 else {
+                ERR_clear_error()
+                return nil
+            }
+            return String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
 
         deinit { EVP_PKEY_free(pkey) }
@@ -44,7 +55,9 @@ enum OpenSSLP256 {
             let pkey: OpaquePointer? = bytes.withUnsafeBytes { b in
                 guard let bio = BIO_new_mem_buf(b.baseAddress, Int32(b.count)) else { return nil }
                 defer { BIO_free(bio) }
-                return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+                // With no callback libcrypto prompts for a passphrase on the
+                // terminal when the key is encrypted; refuse instead.
+                return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil)
             }
             guard let pkey else {
                 throw CryptoError(.invalidKey, "not a PEM private key \(openSSLErrorText())")

@@ -140,13 +140,15 @@ private struct Reader {
             try enterContainer(depth: depth, itemStart: start)
             let count = try checkedCount(argument, minimumBytesEach: 1, itemStart: start, what: "an array")
             var elements: [CBOR] = []
-            elements.reserveCapacity(count)
+            // Reserve at most a little up front: each element takes one input
+            // byte but ~40 bytes of memory, so trust grows with what is read.
+            elements.reserveCapacity(min(count, 1024))
             for _ in 0..<count { elements.append(try readItem(depth: depth + 1)) }
             return .array(elements)
         case 5:
             try enterContainer(depth: depth, itemStart: start)
             let count = try checkedCount(argument, minimumBytesEach: 2, itemStart: start, what: "a map")
-            var map = MapBuilder(strict: strict, capacity: count)
+            var map = MapBuilder(strict: strict, capacity: min(count, 1024))
             for _ in 0..<count {
                 let keyStart = offset
                 let key = try readItem(depth: depth + 1)
@@ -283,15 +285,15 @@ private struct MapBuilder {
             if let previous = previousKey {
                 let a = bytes[previous], b = bytes[range]
                 if a.elementsEqual(b) {
-                    throw CBORError(.duplicateMapKey, "the key \(key) appears twice in a map", offset: range.lowerBound)
+                    throw CBORError(.duplicateMapKey, "the key \(key.abbreviatedDescription) appears twice in a map", offset: range.lowerBound)
                 }
                 if !a.lexicographicallyPrecedes(b) {
-                    throw CBORError(.unsortedMapKeys, "the key \(key) is out of order (keys sort by their encoded bytes)", offset: range.lowerBound)
+                    throw CBORError(.unsortedMapKeys, "the key \(key.abbreviatedDescription) is out of order (keys sort by their encoded bytes)", offset: range.lowerBound)
                 }
             }
             previousKey = range
         } else if !seen.insert(key).inserted {
-            throw CBORError(.duplicateMapKey, "the key \(key) appears twice in a map", offset: range.lowerBound)
+            throw CBORError(.duplicateMapKey, "the key \(key.abbreviatedDescription) appears twice in a map", offset: range.lowerBound)
         }
     }
 }

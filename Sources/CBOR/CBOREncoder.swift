@@ -119,7 +119,7 @@ public struct CBOREncoder: Sendable {
         }
         encoded.sort { $0.key.lexicographicallyPrecedes($1.key) }
         for i in encoded.indices.dropFirst() where encoded[i].key == encoded[i - 1].key {
-            throw CBORError(.duplicateMapKey, "a map has the key \(entries[encoded[i].index].key) twice")
+            throw CBORError(.duplicateMapKey, "a map has the key \(entries[encoded[i].index].key.abbreviatedDescription) twice")
         }
         appendHead(major: 5, argument: UInt64(encoded.count))
         for entry in encoded {

@@ -24,6 +24,15 @@ extension CBOR: CustomStringConvertible {
     }
 }
 
+extension CBOR {
+    /// The diagnostic notation cut to about 80 characters, for error reasons:
+    /// a hostile megabyte-long map key must not become a megabyte-long log line.
+    public var abbreviatedDescription: String {
+        let full = description
+        return full.count <= 80 ? full : String(full.prefix(77)) + "..."
+    }
+}
+
 extension String {
     fileprivate func replacingBackslashesAndQuotes() -> String {
         var out = ""

@@ -133,7 +133,7 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
         let unprotectedHeader = CBOR.map(unprotected)
 
         for entry in unprotected where protectedHeader[entry.key] != nil {
-            throw COSEError(.duplicateHeaderLabel, "the header label \(entry.key) is in both the protected and the unprotected header")
+            throw COSEError(.duplicateHeaderLabel, "the header label \(entry.key.abbreviatedDescription) is in both the protected and the unprotected header")
         }
         if protectedHeader[COSEHeaderLabel.critical] != nil || unprotectedHeader[COSEHeaderLabel.critical] != nil {
             throw COSEError(.unsupportedCriticalHeader, "the message marks headers critical (crit), which Akashi does not support")
@@ -144,7 +144,7 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
             throw COSEError(.missingAlgorithm, "the protected header has no alg\(hint)")
         }
         guard let algValue = alg.int, COSEAlgorithm(rawValue: algValue) == .es256 else {
-            throw COSEError(.unsupportedAlgorithm, "alg \(alg) is not supported; only ES256 (-7) is")
+            throw COSEError(.unsupportedAlgorithm, "alg \(alg.abbreviatedDescription) is not supported; only ES256 (-7) is")
         }
 
         let kid: [UInt8]
@@ -279,6 +279,6 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(encoded) }
 
     public var description: String {
-        "COSE_Sign1(alg: \(alg), kid: \(CBOR.byteString(kid)), payload: \(payload.count) bytes\(isTagged ? "" : ", untagged"))"
+        "COSE_Sign1(alg: \(alg), kid: \(CBOR.byteString(kid).abbreviatedDescription), payload: \(payload.count) bytes\(isTagged ? "" : ", untagged"))"
     }
 }

@@ -66,13 +66,13 @@ public struct CWTClaims: Hashable, Sendable {
     ///   wrong type (`iss`/`sub`/`aud` text, `exp`/`nbf`/`iat` integer, `cti` bytes).
     public init(cbor: CBOR) throws(COSEError) {
         guard case .map(let entries) = cbor else {
-            throw COSEError(.malformedClaims, "a CWT claims set is a map, not \(cbor)")
+            throw COSEError(.malformedClaims, "a CWT claims set is a map, not \(cbor.abbreviatedDescription)")
         }
         self.init()
         for (key, value) in entries {
             switch key {
             case .unsigned, .negative, .textString: break
-            default: throw COSEError(.malformedClaims, "the claim key \(key) is neither an integer nor a text string")
+            default: throw COSEError(.malformedClaims, "the claim key \(key.abbreviatedDescription) is neither an integer nor a text string")
             }
             guard let number = key.int, Key.typed.contains(number) else {
                 otherClaims[key] = value
@@ -87,7 +87,7 @@ public struct CWTClaims: Hashable, Sendable {
             case Key.issuedAt: issuedAt = try Self.date(value, "iat")
             default:
                 guard case .byteString(let bytes) = value else {
-                    throw COSEError(.malformedClaims, "cti must be a byte string, not \(value)")
+                    throw COSEError(.malformedClaims, "cti must be a byte string, not \(value.abbreviatedDescription)")
                 }
                 cwtID = bytes
             }
@@ -122,7 +122,7 @@ public struct CWTClaims: Hashable, Sendable {
         for (key, value) in otherClaims {
             switch key {
             case .unsigned, .negative, .textString: break
-            default: throw COSEError(.malformedClaims, "the claim key \(key) is neither an integer nor a text string")
+            default: throw COSEError(.malformedClaims, "the claim key \(key.abbreviatedDescription) is neither an integer nor a text string")
             }
             if let number = key.int, Key.typed.contains(number) {
                 throw COSEError(.malformedClaims, "claim \(number) has a typed property; set it there, not in otherClaims")
@@ -134,33 +134,38 @@ public struct CWTClaims: Hashable, Sendable {
 
     /// The deterministic encoding of ``cbor()``: what goes into a COSE_Sign1 payload.
     public func encoded() throws(COSEError) -> [UInt8] {
+        let value = try cbor()
         do {
-            return try cbor().encoded()
-        } catch let error as COSEError {
-            throw error
+            return try value.encoded()
         } catch {
-            throw COSEError(.malformedClaims, "the claims cannot be encoded", underlying: error as? CBORError)
+            throw COSEError(.malformedClaims, "the claims cannot be encoded", underlying: error)
         }
     }
 
-    /// Any claim by key, typed or not: `claims[-260]`, `claims[1]`.
+    /// Any claim by key, typed or not: `claims[claim: 1]`, `claims[claim: -260]`.
     public subscript(claim key: CBOR) -> CBOR? {
-        if let number = key.int, Key.typed.contains(number) {
-            return (try? cbor())?[key]
+        guard let number = key.int, Key.typed.contains(number) else { return otherClaims[key] }
+        switch number {
+        case Key.issuer: return issuer.map(CBOR.textString)
+        case Key.subject: return subject.map(CBOR.textString)
+        case Key.audience: return audience.map(CBOR.textString)
+        case Key.expiration: return expiration.map { CBOR($0) }
+        case Key.notBefore: return notBefore.map { CBOR($0) }
+        case Key.issuedAt: return issuedAt.map { CBOR($0) }
+        default: return cwtID.map(CBOR.byteString)
         }
-        return otherClaims[key]
     }
 
     private static func text(_ value: CBOR, _ name: String) throws(COSEError) -> String {
         guard case .textString(let text) = value else {
-            throw COSEError(.malformedClaims, "\(name) must be a text string, not \(value)")
+            throw COSEError(.malformedClaims, "\(name) must be a text string, not \(value.abbreviatedDescription)")
         }
         return text
     }
 
     private static func date(_ value: CBOR, _ name: String) throws(COSEError) -> Int64 {
         guard let seconds = value.int else {
-            throw COSEError(.malformedClaims, "\(name) must be an integer NumericDate (seconds), not \(value)")
+            throw COSEError(.malformedClaims, "\(name) must be an integer NumericDate (seconds), not \(value.abbreviatedDescription)")
         }
         return seconds
     }

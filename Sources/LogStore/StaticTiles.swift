@@ -1,6 +1,10 @@
 import Foundation
 import TransparencyLog
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension LogStore {
     /// What a publication wrote.
     public struct PublicationSummary: Sendable {
@@ -59,11 +63,15 @@ extension LogStore {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
             try Data(bytes).write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // rename(2) replaces an existing file atomically. (Foundation's
+            // replaceItemAt on Linux removes the old file and then fails.)
+            guard rename(temporary.path, url.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                throw LogStoreError(.io, "cannot write \(url.path): \(reason)")
             }
+        } catch let error as LogStoreError {
+            throw error
         } catch {
             throw LogStoreError(.io, "cannot write \(url.path): \(error.localizedDescription)")
         }

@@ -106,7 +106,10 @@ public struct InMemoryMerkleTree: SubtreeHashSource, Sendable {
     }
 
     public func perfectSubtreeHash(level: Int, index: UInt64) throws -> [UInt8] {
-        levels[level][Int(index)]
+        guard level >= 0, level < levels.count, index < UInt64(levels[level].count) else {
+            throw ProofError(.indexOutOfRange, "a tree of size \(size) has no complete subtree \(level)/\(index)")
+        }
+        return levels[level][Int(index)]
     }
 
     public func rootHash(size: UInt64? = nil) -> [UInt8] {

@@ -49,7 +49,13 @@ public enum LogEntry: Hashable, Sendable {
         guard !name.isEmpty, name.utf8.count <= maxNameBytes else {
             throw NoteError(.malformedNote, "a document name is 1 to \(maxNameBytes) bytes of UTF-8")
         }
-        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+        // C0, DEL and C1 controls (NEL, U+0085, is a line break too), and U+2028/U+2029.
+        guard !name.unicodeScalars.contains(where: {
+            switch $0.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }) else {
             throw NoteError(.malformedNote, "a document name cannot contain control characters or newlines")
         }
     }

@@ -63,7 +63,14 @@ struct ValueTests {
     func diagnostic() {
         let value: CBOR = .tagged(18, [.byteString([0xa1, 0x01, 0x26]), [:], "東京\"", -7, .negative(UInt64.max), 1.5, .float(.nan), .null, true])
         #expect(value.description == #"18([h'a10126', {}, "東京\"", -7, -18446744073709551616, 1.5, NaN, null, true])"#)
-        #expect(CBOR([1: -7, 4: .byteString([0x6b])]).description == "{1: -7, 4: h'6b'}")
+        let header: CBOR = [1: -7, 4: .byteString([0x6b])]
+        #expect(header.description == "{1: -7, 4: h'6b'}")
+        // Error reasons quote values abbreviated, so a huge hostile key stays a short line.
+        let long = CBOR.byteString([UInt8](repeating: 0xab, count: 10_000))
+        #expect(long.abbreviatedDescription.count == 80 && long.abbreviatedDescription.hasSuffix("..."))
+        #expect(header.abbreviatedDescription == header.description)
+        let bigKeys: CBOR = .map([(key: long, value: CBOR(0)), (key: long, value: CBOR(1))])
+        do { _ = try bigKeys.encoded() } catch { #expect(error.reason.count < 200) }
     }
 
     @Test("CBOREncoder's appending methods match encoding whole values")

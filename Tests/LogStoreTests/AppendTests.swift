@@ -6,9 +6,8 @@ import TransparencyLog
 
 @Suite("LogStore appends and proofs")
 struct AppendTests {
-    /// Grows a log through tile boundaries (1, 255, 256, 257 and past the first
-    /// level-1 tile, 65,536 + 3) and checks receipts, roots and every stored
-    /// checkpoint at each step.
+    /// Grows a log through level-0 tile boundaries (1, 255, 256, 257, 1000)
+    /// and checks receipts, roots and every stored checkpoint at each step.
     @Test(arguments: Storage.allCases)
     func receiptsAndRootsAcrossTileBoundaries(storage: Storage) async throws {
         let t = try TestLog(storage)
@@ -18,19 +17,10 @@ struct AppendTests {
         #expect(await log.size == 0)
         #expect(await log.checkpoint.checkpoint.rootHash == Merkle.emptyRoot)
 
-        for target in [1, 255, 256, 257, 65_536 + 3] {
+        for target in [1, 255, 256, 257, 1_000] {
             let start = entries.count
-            // Large steps go in waves, so the log signs several checkpoints.
-            let wave = 8_000
-            var receipts: [(LogEntry, LogStore.Receipt)] = []
-            var remaining = target - start
-            while remaining > 0 {
-                let n = min(wave, remaining)
-                let batch = (0..<n).map { _ in randomEntry() }
-                receipts += zip(batch, try await appendConcurrently(log, batch))
-                remaining -= n
-            }
-            receipts.sort { $0.1.index < $1.1.index }
+            let batch = (start..<target).map { _ in randomEntry() }
+            let receipts = zip(batch, try await appendConcurrently(log, batch)).sorted { $0.1.index < $1.1.index }
             // Every new index exactly once, in order after the old ones.
             #expect(receipts.map(\.1.index) == Array(UInt64(start)..<UInt64(target)))
             for (entry, _) in receipts {
@@ -44,40 +34,81 @@ struct AppendTests {
             #expect(latest.checkpoint.rootHash == reference.rootHash())
             _ = try t.policy.verify(latest)
 
-            // Receipts: all of them on small steps, a sample plus the ends on the large one.
             var verifiedCheckpoints: Set<UInt64> = []
-            let stride = receipts.count > 1_000 ? 61 : 1
-            for (offset, (entry, receipt)) in receipts.enumerated()
-            where offset % stride == 0 || offset == receipts.count - 1 {
+            for (entry, receipt) in receipts {
                 let size = receipt.checkpoint.checkpoint.size
                 let fresh = verifiedCheckpoints.insert(size).inserted
                 try verifyReceipt(receipt, entry: entry.bytes, policy: t.policy, checkSignature: fresh)
                 if fresh {
                     #expect(receipt.checkpoint.checkpoint.rootHash == reference.rootHash(size: size))
                 }
+            }
+            for (entry, receipt) in receipts.prefix(20) + receipts.suffix(5) {
                 #expect(try await log.entry(at: receipt.index) == entry.bytes)
                 #expect(try await log.indices(subject: entry.subjectDigest) == [receipt.index])
             }
-            try await verifyCheckpointHistory(log, reference: reference, policy: t.policy, proofsPerCheckpoint: target > 1_000 ? 1 : 3)
+            try await verifyCheckpointHistory(log, reference: reference, policy: t.policy, proofsPerCheckpoint: 3)
         }
+        #expect(try await log.entries(250..<262) == Array(entries[250..<262]))
+        #expect(try await log.entries(990..<2_000) == Array(entries[990...]))
+    }
+
+    /// A log past the first full level-1 tile (65,536 + 3 entries, so with a
+    /// level-2 tile): sampled receipts, every checkpoint, proofs between
+    /// arbitrary sizes, and a reader's rebuilt tree edge.
+    @Test func largeLogPastTheFirstLevel1Tile() async throws {
+        let big = try await BigLog.shared.value
+        let log = big.log
+        let size = UInt64(BigLog.size)
+        #expect(await log.size == size)
+        let latest = await log.checkpoint
+        #expect(latest.checkpoint.rootHash == big.reference.rootHash())
+        _ = try big.policy.verify(latest)
+
+        var verifiedCheckpoints: Set<UInt64> = []
+        #expect(big.receipts.count > 1_000)
+        for receipt in big.receipts {
+            let checkpointSize = receipt.checkpoint.checkpoint.size
+            let fresh = verifiedCheckpoints.insert(checkpointSize).inserted
+            try verifyReceipt(receipt, entry: big.entries[Int(receipt.index)], policy: big.policy, checkSignature: fresh)
+            if fresh {
+                #expect(receipt.checkpoint.checkpoint.rootHash == big.reference.rootHash(size: checkpointSize))
+            }
+        }
+        let checkpoints = try await log.checkpoints()
+        #expect(checkpoints.count > 5, "the waves should have signed several checkpoints")
+        try await verifyCheckpointHistory(log, reference: big.reference, policy: big.policy, proofsPerCheckpoint: 1)
 
         // Proofs between sizes the log never signed agree with the reference tree.
-        let size = UInt64(entries.count)
-        for _ in 0..<40 {
+        let fixed: [(UInt64, UInt64)] = [(1, size), (255, 257), (65_535, 65_536), (65_536, 65_537), (65_536, size), (300, 65_538)]
+        let random: [(UInt64, UInt64)] = (0..<20).map { _ in
             let a = UInt64.random(in: 1...size)
-            let b = UInt64.random(in: a...size)
-            #expect(try await log.rootHash(treeSize: b) == reference.rootHash(size: b))
+            return (a, UInt64.random(in: a...size))
+        }
+        for (a, b) in fixed + random {
+            #expect(try await log.rootHash(treeSize: b) == big.reference.rootHash(size: b))
             try Merkle.verifyConsistency(
                 size1: a, size2: b, proof: try await log.consistencyProof(from: a, to: b),
-                root1: reference.rootHash(size: a), root2: reference.rootHash(size: b))
+                root1: big.reference.rootHash(size: a), root2: big.reference.rootHash(size: b))
             let index = UInt64.random(in: 0..<a)
             try Merkle.verifyInclusion(
-                leafHash: Merkle.leafHash(entries[Int(index)]), index: index, treeSize: a,
-                proof: try await log.inclusionProof(index: index, treeSize: a), root: reference.rootHash(size: a))
+                leafHash: Merkle.leafHash(big.entries[Int(index)]), index: index, treeSize: a,
+                proof: try await log.inclusionProof(index: index, treeSize: a), root: big.reference.rootHash(size: a))
         }
-        // Entries read back in ranges across a tile boundary.
-        #expect(try await log.entries(250..<262) == Array(entries[250..<262]))
-        #expect(try await log.entries(65_530..<65_600) == Array(entries[65_530...]))
+        for index in [0, 255, 256, 65_535, 65_536, size - 1] {
+            #expect(try await log.entry(at: index) == big.entries[Int(index)])
+            #expect(try await log.indices(subject: big.subjects[Int(index)]) == [index])
+        }
+        #expect(try await log.entries(65_530..<65_600) == Array(big.entries[65_530...]))
+
+        // A reader rebuilds the tree edge (level-0 width 3, level-2 width 1)
+        // from the file and gives the same proofs.
+        let reader = try LogStore.openReadOnly(path: big.path)
+        #expect(await reader.checkpoint == latest)
+        for index in [0, 65_535, size - 1] {
+            #expect(try await reader.inclusionProof(index: index) == (try await log.inclusionProof(index: index)))
+        }
+        #expect(try await reader.consistencyProof(from: 1000) == (try await log.consistencyProof(from: 1000)))
     }
 
     @Test(arguments: Storage.allCases)

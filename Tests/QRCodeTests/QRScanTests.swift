@@ -127,6 +127,37 @@ import QRScan
     }
 }
 
+/// Damaged files (bytes changed, cut short, inserted) must end in a typed
+/// error or a correct read — never a crash, a hang or a different text. The C
+/// decoders' longjmp error paths are exercised here.
+@Suite struct DamagedImageTests {
+    @Test func damagedFilesFailCleanly() throws {
+        let png = try QRCode.encode(shortURL).pngData()
+        let jpeg = try GrayImage(imageData: png).jpegData()
+        let expected: Set<QRScanError.Code> = [.unreadableImage, .noQRCode, .unsupportedFormat]
+        var rng = SeededGenerator(seed: 99)
+        var failures = 0
+        for round in 0..<120 {
+            var data = round.isMultiple(of: 2) ? png : jpeg
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let at = Int.random(in: 0..<data.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: data[at] = UInt8.random(in: 0...255, using: &rng)
+                case 1: data = Array(data.prefix(at + 1))
+                default: data.insert(UInt8.random(in: 0...255, using: &rng), at: at)
+                }
+            }
+            do {
+                #expect(try QRScanner.decode(imageData: data) == [shortURL])
+            } catch {
+                #expect(expected.contains(error.code), "\(error)")
+                failures += 1
+            }
+        }
+        #expect(failures > 60)  // most damage is detected, so the loop did test error paths
+    }
+}
+
 enum PNGFixtures {
     /// 2×2 RGBA: opaque red, fully transparent black / opaque white, opaque black.
     static let rgba2x2: [UInt8] = [

@@ -44,37 +44,42 @@ struct LogEntryTests {
     static let certificateText = "akashi-entry/v1\ntype certificate\nsha256 \(digestHex)\nkind residence\nissued 1763856000\n"
     static let documentText = "akashi-entry/v1\ntype document\nsha256 \(digestHex)\nname report.pdf\n"
 
-    @Test(
-        "non-canonical, unknown and malformed entries are rejected",
-        arguments: [
-            ("no final newline", String(certificateText.dropLast())),
-            ("blank line at the end", certificateText + "\n"),
-            ("extra line", certificateText + "note hello\n"),
-            ("wrong header", certificateText.replacingOccurrences(of: "akashi-entry/v1", with: "akashi-entry/v2")),
-            ("unknown type", certificateText.replacingOccurrences(of: "type certificate", with: "type passport")),
-            ("type in capitals", certificateText.replacingOccurrences(of: "type certificate", with: "type Certificate")),
-            ("uppercase hex", certificateText.replacingOccurrences(of: digestHex, with: digestHex.uppercased())),
-            ("short digest", certificateText.replacingOccurrences(of: digestHex, with: String(digestHex.dropLast(2)))),
-            ("long digest", certificateText.replacingOccurrences(of: digestHex, with: digestHex + "00")),
-            ("plus sign", certificateText.replacingOccurrences(of: "issued 1763856000", with: "issued +1763856000")),
-            ("leading zero", certificateText.replacingOccurrences(of: "issued 1763856000", with: "issued 01763856000")),
-            ("negative zero", certificateText.replacingOccurrences(of: "issued 1763856000", with: "issued -0")),
-            ("not a number", certificateText.replacingOccurrences(of: "issued 1763856000", with: "issued soon")),
-            ("overflow", certificateText.replacingOccurrences(of: "issued 1763856000", with: "issued 9223372036854775808")),
-            ("missing issue time", certificateText.replacingOccurrences(of: "issued 1763856000\n", with: "")),
-            ("lines swapped", certificateText.replacingOccurrences(of: "kind residence\nissued 1763856000", with: "issued 1763856000\nkind residence")),
-            ("two spaces", certificateText.replacingOccurrences(of: "issued 1763856000", with: "issued  1763856000")),
-            ("CRLF", certificateText.replacingOccurrences(of: "\n", with: "\r\n")),
-            ("empty name", documentText.replacingOccurrences(of: "name report.pdf", with: "name ")),
-            ("name key missing", documentText.replacingOccurrences(of: "name report.pdf", with: "report.pdf")),
-            ("tab in name", documentText.replacingOccurrences(of: "report.pdf", with: "re\tport.pdf")),
-            ("DEL in name", documentText.replacingOccurrences(of: "report.pdf", with: "re\u{7f}port.pdf")),
-            ("escape in name", documentText.replacingOccurrences(of: "report.pdf", with: "\u{1b}[31mreport.pdf")),
-            ("C1 control in name", documentText.replacingOccurrences(of: "report.pdf", with: "re\u{85}port.pdf")),
-            ("line separator in name", documentText.replacingOccurrences(of: "report.pdf", with: "re\u{2028}port.pdf")),
-            ("name of 201 bytes", documentText.replacingOccurrences(of: "report.pdf", with: String(repeating: "x", count: 201))),
-            ("empty", ""),
-        ])
+    static let malformed: [(String, String)] = {
+        let c = certificateText
+        let d = documentText
+        let issued = "issued 1763856000"
+        var cases: [(String, String)] = []
+        cases.append(("no final newline", String(c.dropLast())))
+        cases.append(("blank line at the end", c + "\n"))
+        cases.append(("extra line", c + "note hello\n"))
+        cases.append(("wrong header", c.replacingOccurrences(of: "akashi-entry/v1", with: "akashi-entry/v2")))
+        cases.append(("unknown type", c.replacingOccurrences(of: "type certificate", with: "type passport")))
+        cases.append(("type in capitals", c.replacingOccurrences(of: "type certificate", with: "type Certificate")))
+        cases.append(("uppercase hex", c.replacingOccurrences(of: digestHex, with: digestHex.uppercased())))
+        cases.append(("short digest", c.replacingOccurrences(of: digestHex, with: String(digestHex.dropLast(2)))))
+        cases.append(("long digest", c.replacingOccurrences(of: digestHex, with: digestHex + "00")))
+        cases.append(("plus sign", c.replacingOccurrences(of: issued, with: "issued +1763856000")))
+        cases.append(("leading zero", c.replacingOccurrences(of: issued, with: "issued 01763856000")))
+        cases.append(("negative zero", c.replacingOccurrences(of: issued, with: "issued -0")))
+        cases.append(("not a number", c.replacingOccurrences(of: issued, with: "issued soon")))
+        cases.append(("overflow", c.replacingOccurrences(of: issued, with: "issued 9223372036854775808")))
+        cases.append(("missing issue time", c.replacingOccurrences(of: issued + "\n", with: "")))
+        cases.append(("lines swapped", c.replacingOccurrences(of: "kind residence\n" + issued, with: issued + "\nkind residence")))
+        cases.append(("two spaces", c.replacingOccurrences(of: issued, with: "issued  1763856000")))
+        cases.append(("CRLF", c.replacingOccurrences(of: "\n", with: "\r\n")))
+        cases.append(("empty name", d.replacingOccurrences(of: "name report.pdf", with: "name ")))
+        cases.append(("name key missing", d.replacingOccurrences(of: "name report.pdf", with: "report.pdf")))
+        cases.append(("tab in name", d.replacingOccurrences(of: "report.pdf", with: "re\tport.pdf")))
+        cases.append(("DEL in name", d.replacingOccurrences(of: "report.pdf", with: "re\u{7f}port.pdf")))
+        cases.append(("escape in name", d.replacingOccurrences(of: "report.pdf", with: "\u{1b}[31mreport.pdf")))
+        cases.append(("C1 control in name", d.replacingOccurrences(of: "report.pdf", with: "re\u{85}port.pdf")))
+        cases.append(("line separator in name", d.replacingOccurrences(of: "report.pdf", with: "re\u{2028}port.pdf")))
+        cases.append(("name of 201 bytes", d.replacingOccurrences(of: "report.pdf", with: String(repeating: "x", count: 201))))
+        cases.append(("empty", ""))
+        return cases
+    }()
+
+    @Test("non-canonical, unknown and malformed entries are rejected", arguments: malformed)
     func rejected(_ label: String, _ text: String) {
         #expect(throws: NoteError.self, "\(label)") { try LogEntry(parsing: Array(text.utf8)) }
     }
@@ -98,7 +103,7 @@ struct LogEntryTests {
             (String(repeating: "予", count: 67), false),  // 201 bytes
             ("a\nb", false), ("a\rb", false), ("a\u{0}b", false), ("a\u{7f}b", false), ("a\u{85}b", false),
             ("a\u{9f}b", false), ("a\u{2028}b", false), ("a\u{2029}b", false),
-        ])
+        ] as [(String, Bool)])
     func names(_ name: String, _ valid: Bool) {
         if valid {
             #expect(throws: Never.self) { try LogEntry.validateName(name) }

@@ -46,6 +46,41 @@ enum ReferenceMerkle {
         return subproof(m - k, leaves.dropFirst(k), false) + [mth(leaves.prefix(k))]
     }
 
+    /// The same recursions over one tree, with MTH of each leaf range
+    /// computed once, so that many proofs of one tree stay cheap.
+    final class Tree {
+        let leaves: [[UInt8]]
+        private var cache: [Int: [UInt8]] = [:]  // key lo * 2^32 + hi
+
+        init(_ leaves: [[UInt8]]) { self.leaves = leaves }
+
+        func mth(_ lo: Int, _ hi: Int) -> [UInt8] {
+            if hi - lo == 1 { return leaves[lo] }
+            if hi == lo { return SHA256.hash([UInt8]()) }
+            if let hash = cache[lo << 32 | hi] { return hash }
+            let k = split(hi - lo)
+            let hash = node(mth(lo, lo + k), mth(lo + k, hi))
+            cache[lo << 32 | hi] = hash
+            return hash
+        }
+
+        /// PATH(m, D[lo:hi]).
+        func path(_ m: Int, _ lo: Int, _ hi: Int) -> [[UInt8]] {
+            guard hi - lo > 1 else { return [] }
+            let k = split(hi - lo)
+            if m < k { return path(m, lo, lo + k) + [mth(lo + k, hi)] }
+            return path(m - k, lo + k, hi) + [mth(lo, lo + k)]
+        }
+
+        /// SUBPROOF(m, D[lo:hi], complete).
+        func subproof(_ m: Int, _ lo: Int, _ hi: Int, _ complete: Bool) -> [[UInt8]] {
+            if m == hi - lo { return complete ? [] : [mth(lo, hi)] }
+            let k = split(hi - lo)
+            if m <= k { return subproof(m, lo, lo + k, complete) + [mth(lo + k, hi)] }
+            return subproof(m - k, lo + k, hi, false) + [mth(lo, lo + k)]
+        }
+    }
+
     /// Rebuilds the root from an inclusion proof by following PATH's recursion.
     static func verifyInclusion(leaf: [UInt8], index: UInt64, size: UInt64, proof: [[UInt8]], root: [UInt8]) -> Bool {
         guard index < size, leaf.count == 32, proof.allSatisfy({ $0.count == 32 }) else { return false }
@@ -133,7 +168,7 @@ struct RandomizedMerkleTests {
 
     /// Size 1…300 in parallel chunks, plus larger trees.
     static let sizeGroups: [[Int]] =
-        stride(from: 1, through: 300, by: 50).map { Array($0..<min($0 + 50, 301)) } + [[511, 512, 513, 1000], [4097]]
+        stride(from: 1, through: 300, by: 75).map { Array($0..<min($0 + 75, 301)) } + [[511, 512, 513, 1000, 4097]]
 
     @Test("roots, inclusion proofs and consistency proofs agree with the reference and catch every mutation", arguments: sizeGroups)
     func proofs(sizes: [Int]) throws {
@@ -141,36 +176,34 @@ struct RandomizedMerkleTests {
             var rng = SplitMix64(seed: UInt64(size) &* 7919)
             let leaves = Self.randomLeaves(size, seed: UInt64(size))
             let tree = InMemoryMerkleTree(leafHashes: leaves)
+            let reference = ReferenceMerkle.Tree(leaves)
             #expect(tree.size == UInt64(size))
             let root = tree.rootHash()
-            if size <= 1000 { #expect(root == ReferenceMerkle.mth(leaves[...]), "size \(size)") }
+            #expect(root == reference.mth(0, size), "size \(size)")
 
-            // Inclusion: the ends and a few random indices.
-            var indices: Set<Int> = [0, size - 1]
-            for _ in 0..<3 { indices.insert(Int(rng.next() % UInt64(size))) }
+            // Inclusion: both ends and a random index.
+            let indices: Set<Int> = [0, size - 1, Int(rng.next() % UInt64(size))]
             for index in indices.sorted() {
-                try checkInclusion(leaves: leaves, tree: tree, root: root, index: index, rng: &rng)
+                try checkInclusion(leaves: leaves, tree: tree, reference: reference, root: root, index: index, rng: &rng)
             }
 
-            // Consistency: a few random pairs, plus size1 = 1, size1 = size2 and size1 = size2 - 1.
-            var pairs: Set<[Int]> = [[1, size], [size, size], [max(1, size - 1), size]]
-            for _ in 0..<3 {
-                let size2 = 1 + Int(rng.next() % UInt64(size))
-                pairs.insert([1 + Int(rng.next() % UInt64(size2)), size2])
-            }
+            // Consistency: from 1, from size - 1, from a random size, and equal sizes.
+            let pairs: Set<[Int]> = [[1, size], [max(1, size - 1), size], [1 + Int(rng.next() % UInt64(size)), size], [size, size]]
             for pair in pairs.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                try checkConsistency(leaves: leaves, tree: tree, size1: pair[0], size2: pair[1], rng: &rng)
+                try checkConsistency(tree: tree, reference: reference, size1: pair[0], size2: pair[1], rng: &rng)
             }
         }
     }
 
-    func checkInclusion(leaves: [[UInt8]], tree: InMemoryMerkleTree, root: [UInt8], index: Int, rng: inout SplitMix64) throws {
+    func checkInclusion(
+        leaves: [[UInt8]], tree: InMemoryMerkleTree, reference: ReferenceMerkle.Tree, root: [UInt8], index: Int, rng: inout SplitMix64
+    ) throws {
         let size = UInt64(leaves.count)
         let i = UInt64(index)
         let leaf = leaves[index]
         let proof = try MerkleProofs.inclusionProof(index: i, size: size, source: tree)
-        if size <= 1000 { #expect(proof == ReferenceMerkle.path(index, leaves[...]), "PATH(\(index), \(size))") }
-        #expect(proof.count == (size == 1 ? 0 : Self.inclusionProofLength(index: i, size: size)))
+        #expect(proof == reference.path(index, 0, leaves.count), "PATH(\(index), \(size))")
+        #expect(proof.count == Self.inclusionProofLength(index: i, size: size))
         try Merkle.verifyInclusion(leafHash: leaf, index: i, treeSize: size, proof: proof, root: root)
         #expect(try Merkle.rootFromInclusionProof(leafHash: leaf, index: i, treeSize: size, proof: proof) == root)
         #expect(ReferenceMerkle.verifyInclusion(leaf: leaf, index: i, size: size, proof: proof, root: root))
@@ -179,16 +212,17 @@ struct RandomizedMerkleTests {
             Self.accepts { try Merkle.verifyInclusion(leafHash: leaf, index: index, treeSize: size, proof: proof, root: root) }
         }
         let context: Comment = "inclusion of \(index) in \(size)"
-        // One bit of each proof hash, of the leaf, of the root.
-        for (h, hash) in proof.enumerated() {
+        // A random bit of two random proof hashes, of the leaf, of the root.
+        for _ in 0..<min(2, proof.count) {
+            let h = Int(rng.next() % UInt64(proof.count))
             var bad = proof
-            bad[h] = hash.flippingBit(Int(rng.next() % 256))
+            bad[h] = proof[h].flippingBit(Int(rng.next() % 256))
             #expect(!verifies(leaf, i, size, bad, root), context)
         }
         #expect(!verifies(leaf.flippingBit(Int(rng.next() % 256)), i, size, proof, root), context)
         #expect(!verifies(leaf, i, size, proof, root.flippingBit(Int(rng.next() % 256))), context)
         // Another index in the same tree never verifies.
-        for other in [i &- 1, i + 1, i ^ 1, i ^ 2] where other != i && other < size + 2 {
+        for other in [i &- 1, i + 1] where other < size + 1 {
             #expect(!verifies(leaf, other, size, proof, root), context)
         }
         // A hash too many or too few.
@@ -197,7 +231,7 @@ struct RandomizedMerkleTests {
         // Another tree size: RFC 9162 proofs do not commit to the size, so a
         // size whose path has the same shape also verifies; the module must
         // agree with the reference verifier either way.
-        for otherSize in [size - 1, size + 1, size * 2, size / 2, size + 7] where otherSize != size {
+        for otherSize in [size - 1, size + 1, size * 2] {
             #expect(
                 verifies(leaf, i, otherSize, proof, root)
                     == ReferenceMerkle.verifyInclusion(leaf: leaf, index: i, size: otherSize, proof: proof, root: root),
@@ -205,16 +239,14 @@ struct RandomizedMerkleTests {
         }
     }
 
-    func checkConsistency(leaves: [[UInt8]], tree: InMemoryMerkleTree, size1: Int, size2: Int, rng: inout SplitMix64) throws {
+    func checkConsistency(tree: InMemoryMerkleTree, reference: ReferenceMerkle.Tree, size1: Int, size2: Int, rng: inout SplitMix64) throws {
         let s1 = UInt64(size1)
         let s2 = UInt64(size2)
         let root1 = tree.rootHash(size: s1)
         let root2 = tree.rootHash(size: s2)
+        #expect(root1 == reference.mth(0, size1))
         let proof = try MerkleProofs.consistencyProof(from: s1, to: s2, source: tree)
-        if size2 <= 1000 {
-            #expect(root1 == ReferenceMerkle.mth(leaves[..<size1]))
-            #expect(proof == (size1 == size2 ? [] : ReferenceMerkle.proof(size1, leaves[..<size2])), "PROOF(\(size1), \(size2))")
-        }
+        #expect(proof == (size1 == size2 ? [] : reference.subproof(size1, 0, size2, true)), "PROOF(\(size1), \(size2))")
         try Merkle.verifyConsistency(size1: s1, size2: s2, proof: proof, root1: root1, root2: root2)
         #expect(ReferenceMerkle.verifyConsistency(size1: s1, size2: s2, proof: proof, root1: root1, root2: root2))
 
@@ -222,9 +254,10 @@ struct RandomizedMerkleTests {
             Self.accepts { try Merkle.verifyConsistency(size1: s1, size2: s2, proof: proof, root1: root1, root2: root2) }
         }
         let context: Comment = "consistency \(size1) → \(size2)"
-        for (h, hash) in proof.enumerated() {
+        for _ in 0..<min(2, proof.count) {
+            let h = Int(rng.next() % UInt64(proof.count))
             var bad = proof
-            bad[h] = hash.flippingBit(Int(rng.next() % 256))
+            bad[h] = proof[h].flippingBit(Int(rng.next() % 256))
             #expect(!verifies(s1, s2, bad, root1, root2), context)
         }
         #expect(!verifies(s1, s2, proof, root1.flippingBit(Int(rng.next() % 256)), root2), context)
@@ -233,12 +266,11 @@ struct RandomizedMerkleTests {
             #expect(!verifies(s1, s2, proof, root2, root1), context)
             #expect(!verifies(s1, s2, Array(proof.dropLast()), root1, root2), context)
             #expect(!verifies(s1, s2, proof + [root1], root1, root2), context)
-            #expect(!verifies(s1, s2, [root1] + proof, root1, root2), context)
         }
         #expect(!verifies(0, s2, proof, root1, root2), context)
         #expect(!verifies(s2 + 1, s2, proof, root1, root2), context)
         // Other sizes: the module agrees with the reference verifier.
-        for (o1, o2) in [(s1 - 1, s2), (s1 + 1, s2), (s1, s2 + 1), (s1, s2 - 1), (s1 * 2, s2 * 2), (s1, s2 * 2)] {
+        for (o1, o2) in [(s1 + 1, s2), (s1, s2 + 1), (s1 - 1, s2 * 2)] {
             #expect(
                 verifies(o1, o2, proof, root1, root2)
                     == ReferenceMerkle.verifyConsistency(size1: o1, size2: o2, proof: proof, root1: root1, root2: root2),
@@ -338,7 +370,7 @@ struct RandomizedMerkleTests {
 
     // MARK: Tiles
 
-    @Test("tiles built from the same leaves give the same roots and proofs", arguments: [1, 2, 255, 256, 257, 300, 511, 512, 513, 1000, 4097, 65_536 + 255, 70_000])
+    @Test("tiles built from the same leaves give the same roots and proofs", arguments: [1, 2, 255, 256, 257, 300, 511, 512, 513, 1000, 4097, 70_000])
     func tilesMatchMemory(size: Int) throws {
         var rng = SplitMix64(seed: UInt64(size) &+ 99)
         let leaves = Self.randomLeaves(size, seed: UInt64(size) &+ 1)
@@ -355,11 +387,11 @@ struct RandomizedMerkleTests {
         let n = UInt64(size)
         #expect(try MerkleProofs.rootHash(size: n, source: source) == tree.rootHash())
         // Smaller trees can be computed from the same tiles.
-        let smaller: [UInt64] = size <= 1000 ? Array(1...n) : (0..<200).map { _ in 1 + rng.next() % n }
+        let smaller: [UInt64] = size <= 600 ? Array(1...n) : (0..<100).map { _ in 1 + rng.next() % n }
         for s in smaller {
             #expect(try MerkleProofs.rootHash(size: s, source: source) == tree.rootHash(size: s), "size \(s) of \(size)")
         }
-        for _ in 0..<(size > 5000 ? 20 : 60) {
+        for _ in 0..<(size > 5000 ? 10 : 25) {
             let index = rng.next() % n
             let proof = try MerkleProofs.inclusionProof(index: index, size: n, source: source)
             let expectedProof = try MerkleProofs.inclusionProof(index: index, size: n, source: tree)

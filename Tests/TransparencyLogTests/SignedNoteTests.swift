@@ -158,34 +158,37 @@ struct SignedNoteTests {
 
     // MARK: Rejections
 
-    @Test(
-        "malformed notes are rejected",
-        arguments: [
-            ("no blank line before the signatures", "text\n\(validSignatureLine)\n", NoteError.Code.malformedNote),
-            ("no final newline", "text\n\n\(validSignatureLine)", .malformedNote),
-            ("tab in the text", "te\txt\n\n\(validSignatureLine)\n", .malformedNote),
-            ("carriage return line ending", "text\r\n\r\n\(validSignatureLine)\r\n", .malformedNote),
-            ("NUL in the text", "te\u{0}xt\n\n\(validSignatureLine)\n", .malformedNote),
-            ("escape in a signature line", "text\n\n\(validSignatureLine)\u{1b}\n", .malformedNote),
-            ("empty text", "\n\n\(validSignatureLine)\n", .malformedNote),
-            ("no signature lines", "text\n\n", .malformedNote),
-            ("blank line after the signatures", "text\n\n\(validSignatureLine)\n\n", .malformedNote),
-            ("empty note", "", .malformedNote),
-            ("hyphen instead of em dash", "text\n\n- log.example AQIDBP/u\n", .malformedSignature),
-            ("em dash without space", "text\n\n\u{2014}log.example AQIDBP/u\n", .malformedSignature),
-            ("key name with a space", "text\n\n\u{2014} log example AQIDBP/u\n", .malformedSignature),
-            ("key name with a plus", "text\n\n\u{2014} log+example AQIDBP/u\n", .malformedSignature),
-            ("key name with a no-break space", "text\n\n\u{2014} log\u{a0}example AQIDBP/u\n", .malformedSignature),
-            ("empty key name", "text\n\n\u{2014}  AQIDBP/u\n", .malformedSignature),
-            ("two spaces before the signature", "text\n\n\u{2014} log.example  AQIDBP/u\n", .malformedSignature),
-            ("trailing space", "text\n\n\(validSignatureLine) \n", .malformedSignature),
-            ("base64 with invalid characters", "text\n\n\u{2014} log.example AQID*P/u\n", .malformedSignature),
-            ("base64 without padding", "text\n\n\u{2014} log.example AQIDBP8\n", .malformedSignature),
-            ("non-canonical base64 (stray low bits)", "text\n\n\u{2014} log.example AQIDBP9=\n", .malformedSignature),
-            ("empty signature", "text\n\n\u{2014} log.example \n", .malformedSignature),
-            ("key ID only, no signature bytes", "text\n\n\u{2014} log.example AQIDBA==\n", .malformedSignature),
-            ("one good line then garbage", "text\n\n\(validSignatureLine)\nnot a signature\n", .malformedSignature),
-        ])
+    static let malformedNotes: [(String, String, NoteError.Code)] = {
+        let validLine = validSignatureLine
+        var cases: [(String, String, NoteError.Code)] = []
+        cases.append(("no blank line before the signatures", "text\n\(validLine)\n", .malformedNote))
+        cases.append(("no final newline", "text\n\n\(validLine)", .malformedNote))
+        cases.append(("tab in the text", "te\txt\n\n\(validLine)\n", .malformedNote))
+        cases.append(("carriage return line ending", "text\r\n\r\n\(validLine)\r\n", .malformedNote))
+        cases.append(("NUL in the text", "te\u{0}xt\n\n\(validLine)\n", .malformedNote))
+        cases.append(("escape in a signature line", "text\n\n\(validLine)\u{1b}\n", .malformedNote))
+        cases.append(("empty text", "\n\n\(validLine)\n", .malformedNote))
+        cases.append(("no signature lines", "text\n\n", .malformedNote))
+        cases.append(("blank line after the signatures", "text\n\n\(validLine)\n\n", .malformedNote))
+        cases.append(("empty note", "", .malformedNote))
+        cases.append(("hyphen instead of em dash", "text\n\n- log.example AQIDBP/u\n", .malformedSignature))
+        cases.append(("em dash without space", "text\n\n\u{2014}log.example AQIDBP/u\n", .malformedSignature))
+        cases.append(("key name with a space", "text\n\n\u{2014} log example AQIDBP/u\n", .malformedSignature))
+        cases.append(("key name with a plus", "text\n\n\u{2014} log+example AQIDBP/u\n", .malformedSignature))
+        cases.append(("key name with a no-break space", "text\n\n\u{2014} log\u{a0}example AQIDBP/u\n", .malformedSignature))
+        cases.append(("empty key name", "text\n\n\u{2014}  AQIDBP/u\n", .malformedSignature))
+        cases.append(("two spaces before the signature", "text\n\n\u{2014} log.example  AQIDBP/u\n", .malformedSignature))
+        cases.append(("trailing space", "text\n\n\(validLine) \n", .malformedSignature))
+        cases.append(("base64 with invalid characters", "text\n\n\u{2014} log.example AQID*P/u\n", .malformedSignature))
+        cases.append(("base64 without padding", "text\n\n\u{2014} log.example AQIDBP8\n", .malformedSignature))
+        cases.append(("non-canonical base64 (stray low bits)", "text\n\n\u{2014} log.example AQIDBP9=\n", .malformedSignature))
+        cases.append(("empty signature", "text\n\n\u{2014} log.example \n", .malformedSignature))
+        cases.append(("key ID only, no signature bytes", "text\n\n\u{2014} log.example AQIDBA==\n", .malformedSignature))
+        cases.append(("one good line then garbage", "text\n\n\(validLine)\nnot a signature\n", .malformedSignature))
+        return cases
+    }()
+
+    @Test("malformed notes are rejected", arguments: malformedNotes)
     func malformed(_ label: String, _ note: String, _ expected: NoteError.Code) {
         #expect(Self.code { _ = try SignedNote(parsing: note) } == expected, "\(label)")
     }
@@ -267,7 +270,7 @@ struct SignedNoteTests {
             ("example.com/foo", true), ("a", true), ("日本.example/ログ", true), ("x_y-z.~!@#$%^&*()", true),
             ("", false), ("a b", false), ("a+b", false), ("+", false), ("a\tb", false), ("a\nb", false),
             ("a\u{a0}b", false), ("a\u{2003}b", false), ("a\u{3000}b", false), ("a\u{2028}b", false), ("a\u{1}b", false),
-        ])
+        ] as [(String, Bool)])
     func keyNames(_ name: String, _ valid: Bool) throws {
         #expect(SignedNote.isValidKeyName(name) == valid, "\(name.debugDescription)")
         let key = testKey("names").publicKey
@@ -333,7 +336,7 @@ struct SignedNoteTests {
             ("bad base64", "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2"),
             ("empty key", "example.com/foo+530d903a+"),
             ("empty", ""),
-        ])
+        ] as [(String, String)])
     func malformedVerifierKeys(_ label: String, _ text: String) {
         #expect(Self.code { _ = try VerifierKey(parsing: text) } == .malformedKey, "\(label)")
     }
@@ -348,7 +351,7 @@ struct SignedNoteTests {
             "PUBLIC+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
             "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  // a vkey
             "PRIVATE+KEY++c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",  // empty name
-        ])
+        ] as [String])
     func malformedPrivateKeys(_ text: String) {
         #expect(Self.code { _ = try Ed25519NoteSigner(parsingPrivateKey: text) } == .malformedKey, "\(text)")
     }

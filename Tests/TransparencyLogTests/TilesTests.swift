@@ -12,7 +12,7 @@ struct TilesTests {
             (UInt64(0), "000"), (5, "005"), (42, "042"), (999, "999"), (1000, "x001/000"), (1001, "x001/001"),
             (1_234_067, "x001/x234/067"), (1_000_000, "x001/x000/000"), (999_999, "x999/999"),
             (UInt64.max, "x018/x446/x744/x073/x709/x551/615"),
-        ])
+        ] as [(UInt64, String)])
     func encodeIndex(_ index: UInt64, _ expected: String) {
         #expect(Tiles.encodeIndex(index) == expected)
     }
@@ -61,7 +61,7 @@ struct TilesTests {
     @Test("coordinates and widths follow the specification's formula for random sizes")
     func coordinatesFormula() {
         var rng = SplitMix64(seed: 256)
-        let sizes: [UInt64] = [1, 255, 256, 257, 65_535, 65_536, 65_537, 16_777_216] + (0..<200).map { _ in rng.next() % 50_000_000 }
+        let sizes: [UInt64] = [1, 255, 256, 257, 65_535, 65_536, 65_537, 16_777_216 + 255] + (0..<60).map { _ in rng.next() % 1_000_000 }
         for size in sizes {
             let tiles = Tiles.coordinates(treeSize: size)
             var expected: [Tiles.Coordinate] = []
@@ -96,11 +96,13 @@ struct TilesTests {
             let built = ExpandedTile(hashes: Array(hashes.prefix(width)))
             #expect(grown.nodes == built.nodes, "width \(width)")
             #expect(built.width == width)
-            // The subtree at relative height h and position i is MTH of its hashes, when complete.
+            // The subtree at relative height h and position i is MTH of its
+            // hashes when complete (checked at a sample of widths), else absent.
+            let sampled = [1, 2, 3, 5, 8, 63, 64, 65, 127, 128, 129, 200, 255, 256].contains(width)
             for height in 0...8 {
                 let span = 1 << height
                 let complete = width / span
-                if complete > 0 {
+                if complete > 0, sampled || height < 2 {
                     let last = complete - 1
                     #expect(
                         built.node(height: height, index: last) == ReferenceMerkle.mth(hashes[(last * span)..<(complete * span)]),
