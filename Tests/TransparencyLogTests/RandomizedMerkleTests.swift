@@ -212,9 +212,8 @@ struct RandomizedMerkleTests {
             Self.accepts { try Merkle.verifyInclusion(leafHash: leaf, index: index, treeSize: size, proof: proof, root: root) }
         }
         let context: Comment = "inclusion of \(index) in \(size)"
-        // A random bit of two random proof hashes, of the leaf, of the root.
-        for _ in 0..<min(2, proof.count) {
-            let h = Int(rng.next() % UInt64(proof.count))
+        // A random bit of each proof hash, of the leaf, of the root.
+        for h in proof.indices {
             var bad = proof
             bad[h] = proof[h].flippingBit(Int(rng.next() % 256))
             #expect(!verifies(leaf, i, size, bad, root), context)
@@ -254,8 +253,7 @@ struct RandomizedMerkleTests {
             Self.accepts { try Merkle.verifyConsistency(size1: s1, size2: s2, proof: proof, root1: root1, root2: root2) }
         }
         let context: Comment = "consistency \(size1) → \(size2)"
-        for _ in 0..<min(2, proof.count) {
-            let h = Int(rng.next() % UInt64(proof.count))
+        for h in proof.indices {
             var bad = proof
             bad[h] = proof[h].flippingBit(Int(rng.next() % 256))
             #expect(!verifies(s1, s2, bad, root1, root2), context)
