@@ -40,6 +40,10 @@ public struct CertificateVerifier: Sendable {
         let claims: CertificateClaims
         do {
             envelope = try COSESign1(decoding: qr.envelope)
+            // Akashi signs the key id; an unsigned one could be swapped in transit.
+            guard envelope.kidIsProtected else {
+                throw CertificateError(.malformedEnvelope, "the key id is not in the signed (protected) header")
+            }
             claims = try CertificateClaims(decoding: envelope.payload)
         } catch {
             report.fail(.decode, "undecodable", ja: "証明書の署名データを解釈できません（\(error)）", en: "the signed certificate cannot be parsed: \(error)")
