@@ -135,7 +135,7 @@ struct CLITests {
         #expect(wrongFile.status == 1, "\(wrongFile)")
 
         // Tampering: one base64 character of the proof hash, the root, or the signature.
-        var lines = tlog.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = tlog.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let indexLine = try #require(lines.firstIndex { $0.hasPrefix("index ") })
         let hashLine = indexLine + 1
         try #require([UInt8](base64String: lines[hashLine])?.count == 32, "expected a proof hash after the index line")
@@ -163,7 +163,6 @@ struct CLITests {
             let result = try await a.run(["log", "verify", "--vkey", a.vkey.description, path])
             #expect(result.status == 1, "tampered signature: \(result)")
         }
-        lines = []
 
         // Another log's key does not verify this log's proof.
         let other = try await Authority()

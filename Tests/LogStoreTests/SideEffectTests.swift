@@ -26,6 +26,14 @@ final class Gate: @unchecked Sendable {
     func release() { released.signal() }
 }
 
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
 @Suite("LogStore side effects")
 struct SideEffectTests {
     static func makeIssuedTable(_ log: LogStore) async throws {
@@ -129,23 +137,32 @@ struct SideEffectTests {
 
         let innocent = (0..<20).map { _ in randomEntry() }
         let doomed = randomEntry()
+        let started = Counter()
         let outcomes = Task {
             await withTaskGroup(of: (LogEntry, Bool).self) { group in
                 for entry in innocent {
-                    group.addTask { (entry, (try? await t.log.append(entry) { db, index in
-                        try db.execute(sql: "INSERT INTO issued (idx, digest) VALUES (?, ?)", arguments: [Int64(index), Data(entry.subjectDigest)])
-                    }) != nil) }
+                    group.addTask {
+                        started.increment()
+                        return (entry, (try? await t.log.append(entry) { db, index in
+                            try db.execute(sql: "INSERT INTO issued (idx, digest) VALUES (?, ?)", arguments: [Int64(index), Data(entry.subjectDigest)])
+                        }) != nil)
+                    }
                 }
                 group.addTask {
-                    (doomed, (try? await t.log.append(doomed) { _, _ in throw SideEffectFailure() }) != nil)
+                    started.increment()
+                    return (doomed, (try? await t.log.append(doomed) { _, _ in throw SideEffectFailure() }) != nil)
                 }
                 var out: [(LogEntry, Bool)] = []
                 for await outcome in group { out.append(outcome) }
                 return out
             }
         }
-        // Give the 21 callers time to queue behind the blocked batch.
-        try await Task.sleep(for: .milliseconds(300))
+        // Let the 21 callers queue behind the blocked batch: wait until all
+        // have started, then give their append calls time to reach the actor.
+        let deadline = Date().addingTimeInterval(20)
+        while started.value < 21, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(200))
+        _ = await t.log.size
         gate.release()
         let first = try await blocker.value
         #expect(first.index == 0)
