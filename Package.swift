@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // The system OpenSSL libcrypto. Only `*_openssl.swift` files import it.
@@ -67,9 +71,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Clerk accounts, roles, sessions, API tokens and the hash-chained audit trail
+        // (private tables next to the log; never published).
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "AkashiCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
+        // The issuer service: clerk web UI, JSON API and the public log endpoints.
+        .target(
+            name: "IssuerService",
+            dependencies: [
+                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "akashi",
             dependencies: [
+                "Accounts", "IssuerService",
                 "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,6 +119,7 @@ let package = Package(
             name: "akashi-bench",
             dependencies: [
                 "Authority", "LogStore", "TransparencyLog", "AkashiCrypto",
+                "Issuance", "Certificates", "QRCode", "QRScan", "QRPayload", "CBOR", "COSE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/akashi-bench"
@@ -107,5 +135,13 @@ let package = Package(
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto"]),
+        .testTarget(
+            name: "IssuerServiceTests",
+            dependencies: [
+                "IssuerService", "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRScan", "AkashiCrypto",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -5,7 +5,58 @@ import Foundation
 /// kind's labels, issuer, dates, serial and the QR code as inline SVG. Print
 /// CSS makes Chromium's print/PDF one clean page.
 public enum CertificatePage {
-    public static func html(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String) -> String {
+    /// One certificate as a complete printable page.
+    public static func html(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String, toolbar: String = "") -> String {
+        document(title: "\(certificate.kind.label.ja) \(certificate.claims.serialText)", sheets: [sheet(certificate, issuerName: issuerName, qrSVG: qrSVG)], toolbar: toolbar)
+    }
+
+    /// Several certificates, one A4 sheet each (a CSV batch's print).
+    public static func html(batch: [(IssuedCertificate, qrSVG: String)], issuerName: String, title: String, toolbar: String = "") -> String {
+        document(title: title, sheets: batch.map { sheet($0.0, issuerName: issuerName, qrSVG: $0.qrSVG) }, toolbar: toolbar)
+    }
+
+    /// The page's only inline style. Constant, so a Content-Security-Policy
+    /// can allow exactly it by hash.
+    public static let stylesheet = """
+        @page { size: A4; margin: 18mm; }
+        html { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif; color: #111; }
+        body { margin: 0 auto; max-width: 174mm; }
+        .sheet + .sheet { break-before: page; margin-top: 12mm; }
+        h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; margin: 4mm 0 1mm; }
+        .sub { text-align: center; color: #444; margin-bottom: 8mm; }
+        .en { display: block; font-size: 8pt; font-weight: normal; color: #555; letter-spacing: 0; }
+        table { width: 100%; border-collapse: collapse; font-size: 12pt; }
+        th, td { border: 1px solid #333; padding: 2.5mm 3mm; text-align: left; vertical-align: top; }
+        th { width: 38%; background: #f3f3f3; font-weight: 600; }
+        .foot { display: flex; justify-content: space-between; align-items: flex-end; margin-top: 8mm; gap: 6mm; page-break-inside: avoid; }
+        dl { margin: 0; font-size: 10pt; } dt { font-weight: 600; margin-top: 2mm; } dd { margin: 0; }
+        .qr svg { width: 62mm; height: 62mm; display: block; }
+        .qr p { font-size: 8pt; text-align: center; margin: 1mm 0 0; color: #333; }
+        .issuer { font-size: 14pt; font-weight: 600; margin-top: 6mm; }
+        .toolbar { display: flex; gap: 1em; align-items: center; padding: 3mm 0; border-bottom: 1px solid #ccc; margin-bottom: 4mm; font-size: 12pt; }
+        .toolbar button, .toolbar a { font: inherit; padding: 2mm 5mm; }
+        @media print { body { max-width: none; } .toolbar { display: none; } .sheet + .sheet { margin-top: 0; } }
+        """
+
+    static func document(title: String, sheets: [String], toolbar: String) -> String {
+        """
+        <!doctype html>
+        <html lang="ja">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>\(stylesheet)</style>
+        </head>
+        <body>
+        \(toolbar)\(sheets.joined(separator: "\n"))
+        </body>
+        </html>
+
+        """
+    }
+
+    static func sheet(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String) -> String {
         let claims = certificate.claims
         let kind = certificate.kind
         func date(_ seconds: Int64) -> String {
@@ -22,31 +73,7 @@ public enum CertificatePage {
         }
         let expiry = claims.expiresAt.map { "<dt>有効期限 <span class=\"en\">Valid until</span></dt><dd>\(date($0))</dd>" } ?? ""
         return """
-            <!doctype html>
-            <html lang="ja">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(kind.label.ja)) \(claims.serialText)</title>
-            <style>
-            @page { size: A4; margin: 18mm; }
-            html { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif; color: #111; }
-            body { margin: 0 auto; max-width: 174mm; }
-            h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; margin: 4mm 0 1mm; }
-            .sub { text-align: center; color: #444; margin-bottom: 8mm; }
-            .en { display: block; font-size: 8pt; font-weight: normal; color: #555; letter-spacing: 0; }
-            table { width: 100%; border-collapse: collapse; font-size: 12pt; }
-            th, td { border: 1px solid #333; padding: 2.5mm 3mm; text-align: left; vertical-align: top; }
-            th { width: 38%; background: #f3f3f3; font-weight: 600; }
-            .foot { display: flex; justify-content: space-between; align-items: flex-end; margin-top: 8mm; gap: 6mm; page-break-inside: avoid; }
-            dl { margin: 0; font-size: 10pt; } dt { font-weight: 600; margin-top: 2mm; } dd { margin: 0; }
-            .qr svg { width: 62mm; height: 62mm; display: block; }
-            .qr p { font-size: 8pt; text-align: center; margin: 1mm 0 0; color: #333; }
-            .issuer { font-size: 14pt; font-weight: 600; margin-top: 6mm; }
-            @media print { body { max-width: none; } }
-            </style>
-            </head>
-            <body>
+            <section class="sheet">
             <h1>\(escape(kind.label.ja))</h1>
             <p class="sub">\(escape(kind.label.en))</p>
             <table>
@@ -61,13 +88,11 @@ public enum CertificatePage {
             </dl>
             <div class="qr">\(qrSVG)<p>スマートフォンで読み取ると真正性を確認できます<br>Scan to verify offline</p></div>
             </div>
-            </body>
-            </html>
-
+            </section>
             """
     }
 
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

@@ -40,7 +40,15 @@ public struct Issuer: Sendable {
     }
 
     /// Validates, signs, logs and records one certificate.
-    public func issue(kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], at date: Date = Date()) async throws -> IssuedCertificate {
+    ///
+    /// `issuedBy` names who issued it in the private record. `alsoInTransaction`
+    /// runs inside the log's transaction (the service writes its audit row there),
+    /// so the certificate, its private record and the caller's rows commit or
+    /// vanish together.
+    public func issue(
+        kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], at date: Date = Date(),
+        issuedBy: String? = nil, alsoInTransaction: (@Sendable (Database, _ serial: String, _ logIndex: UInt64) throws -> Void)? = nil
+    ) async throws -> IssuedCertificate {
         guard let kind = registry.kind(kindID) else {
             throw CertificateError(.unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
         }
@@ -54,13 +62,18 @@ public struct Issuer: Sendable {
         let envelope = try COSESign1.sign(payload: claims.encoded(), kid: kid, privateKey: key)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
         let record = CertificateRecords.Row(
-            serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded)
+            serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,
+            issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields)
+        )
+        let verifierURL = directory.configuration.verifierURL
+        let serialText = claims.serialText
         let receipt = try await log.append(entry) { db, index in
             try CertificateRecords.insert(record, logIndex: index, db: db)
+            try alsoInTransaction?(db, serialText, index)
         }
         let proof = try CompactProof.encode(receipt.tlogProof)
-        let qr = CertificateQR(envelope: envelope.encoded, proof: proof)
-        return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qr.text(verifierURL: directory.configuration.verifierURL))
+        let qrText = CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: verifierURL)
+        return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
     }
 }
 
@@ -73,6 +86,26 @@ enum CertificateRecords {
         let issuedAt: Int64
         let expiresAt: Int64?
         let envelope: [UInt8]
+        let issuedBy: String?
+        let searchText: String
+    }
+
+    /// What a clerk may search by (names, addresses, numbers): the text fields,
+    /// NFKC-folded and lower-cased so 全角/半角 and case do not matter. Private.
+    static func searchText(_ fields: [String: FieldValue]) -> String {
+        var parts: [String] = []
+        for key in fields.keys.sorted() {
+            switch fields[key]! {
+            case .text(let s), .date(let s), .decimal(let s), .enumValue(let s): parts.append(s)
+            case .integer(let n): parts.append(String(n))
+            case .textList(let items): parts.append(contentsOf: items)
+            }
+        }
+        return normalizeForSearch(parts.joined(separator: "\n"))
+    }
+
+    static func normalizeForSearch(_ s: String) -> String {
+        s.precomposedStringWithCompatibilityMapping.lowercased()
     }
 
     static func migrate(_ writer: any DatabaseWriter) throws {
@@ -90,13 +123,25 @@ enum CertificateRecords {
                 CREATE INDEX certificate_issued ON certificate(issued_at);
                 """)
         }
+        migrator.registerMigration("certificate-v2") { db in
+            // Who issued it and what a clerk may search by. Private: none of it
+            // reaches the public log.
+            try db.execute(sql: """
+                ALTER TABLE certificate ADD COLUMN issued_by TEXT;
+                ALTER TABLE certificate ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+                CREATE INDEX certificate_kind_issued ON certificate(kind, issued_at);
+                """)
+        }
         try migrator.migrate(writer)
     }
 
     static func insert(_ row: Row, logIndex: UInt64, db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex)])
+            sql: """
+                INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex), row.issuedBy, row.searchText])
     }
 }
 

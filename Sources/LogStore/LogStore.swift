@@ -270,6 +270,25 @@ public actor LogStore {
         }.map { try SignedCheckpoint(parsing: $0) }
     }
 
+    /// The receipt entry `index` was acknowledged with: the first checkpoint
+    /// that covered it and the inclusion proof to that checkpoint. It is
+    /// deterministic, so a reprinted certificate carries exactly the proof it
+    /// was first printed with.
+    public func originalReceipt(index: UInt64) throws -> Receipt {
+        guard index < edge.size else {
+            throw LogStoreError(.notFound, "there is no entry \(index); the log has \(edge.size) entries")
+        }
+        let note = try database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT note FROM log_checkpoint WHERE size > ? ORDER BY size LIMIT 1", arguments: [Int64(index)])
+        }
+        guard let note else { throw LogStoreError(.corrupt, "no checkpoint covers entry \(index)") }
+        let checkpoint = try SignedCheckpoint(parsing: note)
+        let leaf = Merkle.leafHash(try entry(at: index))
+        let proof = try inclusionProof(index: index, treeSize: checkpoint.checkpoint.size)
+        return Receipt(index: index, leafHash: leaf, checkpoint: checkpoint, inclusionProof: proof)
+    }
+
     /// The bytes of entry `index`.
     public func entry(at index: UInt64) throws -> [UInt8] {
         guard index < edge.size else {

@@ -27,6 +27,55 @@ public enum Tiles {
         "tile/entries/\(encodeIndex(index))" + (width < Tiles.width ? ".p/\(width)" : "")
     }
 
+    /// A tile or entry bundle named by a request path (the part after `tile/`).
+    public struct Request: Hashable, Sendable {
+        /// nil for an entry bundle (`tile/entries/...`).
+        public let level: Int?
+        public let index: UInt64
+        /// 1...256; 256 is a full tile.
+        public let width: Int
+    }
+
+    /// Parses `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]` strictly: the
+    /// canonical encoding only (so each tile has exactly one URL), level 0...63,
+    /// width 1...255 for partial tiles. nil for anything else.
+    public static func parseRequest(_ path: String) -> Request? {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2 else { return nil }
+        let head = parts.removeFirst()
+        let level: Int?
+        if head == "entries" {
+            level = nil
+        } else {
+            guard let l = Int(head), l >= 0, l < 64, String(l) == head else { return nil }
+            level = l
+        }
+        var width = Tiles.width
+        if parts.count >= 2, parts[parts.count - 2].hasSuffix(".p") {
+            guard let w = Int(parts[parts.count - 1]), w >= 1, w < Tiles.width, String(w) == parts[parts.count - 1] else { return nil }
+            width = w
+            parts.removeLast()
+            parts[parts.count - 1].removeLast(2)
+        }
+        var index: UInt64 = 0
+        for (i, part) in parts.enumerated() {
+            let last = i == parts.count - 1
+            var digits = Substring(part)
+            if !last {
+                guard digits.hasPrefix("x") else { return nil }
+                digits = digits.dropFirst()
+            }
+            guard digits.count == 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let g = UInt64(digits) else { return nil }
+            let (m, o1) = index.multipliedReportingOverflow(by: 1000)
+            let (a, o2) = m.addingReportingOverflow(g)
+            guard !o1, !o2 else { return nil }
+            index = a
+        }
+        // Reject non-canonical leading groups like x000/001.
+        guard encodeIndex(index) == parts.joined(separator: "/") else { return nil }
+        return Request(level: level, index: index, width: width)
+    }
+
     /// One tile of a tree of some size: its level, index and width (1...256).
     public struct Coordinate: Hashable, Sendable {
         public let level: Int

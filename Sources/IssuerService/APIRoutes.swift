@@ -1,0 +1,151 @@
+import Accounts
+import Certificates
+import Foundation
+import Hummingbird
+import Issuance
+import QRCode
+
+/// JSON errors of the API: a stable `error` code, a message in both
+/// languages, and for validation errors every field's problem.
+enum APIError {
+    static func response(
+        _ status: HTTPResponse.Status, code: String, ja: String, en: String, problems: [FieldProblem] = [],
+        extraHeaders: HTTPFields = [:]
+    ) -> Response {
+        var object: [String: Any] = ["error": code, "message": "\(ja) / \(en)", "messageJa": ja, "messageEn": en]
+        if !problems.isEmpty {
+            object["problems"] = problems.map { ["field": $0.field, "code": $0.code, "ja": $0.ja, "en": $0.en] }
+        }
+        var response = JSON.response(object, status: status)
+        for field in extraHeaders { response.headers.append(field) }
+        return response
+    }
+}
+
+enum JSON {
+    static func response(_ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var h = headers
+        h[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func iso(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}
+
+/// `POST /api/v1/certificates` and the reads of one certificate, for the
+/// municipality's resident system. Bearer tokens; roles checked here.
+struct APIRoutes {
+    let state: ServiceState
+
+    /// What a client sends: the kind, its fields, and fields to omit or include.
+    struct IssueRequest: Decodable {
+        let kind: String
+        let fields: [String: InputValue]
+        let omit: [String]?
+        let include: [String]?
+    }
+
+    func register(on router: Router<AppContext>) {
+        let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: state.accounts))
+        api.post("certificates", use: issue)
+        api.get("certificates/:serial", use: read)
+    }
+
+    @Sendable func issue(_ request: Request, context: AppContext) async throws -> Response {
+        guard let identity = context.identity else { throw HTTPError(.unauthorized) }
+        guard identity.role.may(.issue) else {
+            return APIError.response(.forbidden, code: "forbidden", ja: "このトークンの役割（\(identity.role.rawValue)）では発行できません", en: "the token's role (\(identity.role.rawValue)) may not issue certificates")
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: 256 * 1024)
+        let input: IssueRequest
+        do {
+            input = try JSONDecoder().decode(IssueRequest.self, from: Data(buffer: body))
+        } catch {
+            return APIError.response(.badRequest, code: "malformedRequest",
+                ja: "本文は {\"kind\": 種類, \"fields\": {…}, \"omit\": […]} 形式の JSON である必要があります（\(Self.describe(error))）",
+                en: "the body must be JSON {\"kind\": KIND, \"fields\": {...}, \"omit\": [...]} (\(Self.describe(error)))")
+        }
+        guard state.registry.kind(input.kind) != nil else {
+            let kinds = state.registry.kinds.map(\.id).joined(separator: ", ")
+            return APIError.response(.unprocessableContent, code: "unknownKind",
+                ja: "「\(input.kind)」という証明書の種類はありません（\(kinds)）", en: "unknown kind '\(input.kind)'; kinds: \(kinds)",
+                problems: [FieldProblem(field: "kind", code: "unknownKind", ja: "種類: \(kinds)", en: "kinds: \(kinds)")])
+        }
+        let actor = identity.actor, role = identity.role.rawValue, address = context.address
+        do {
+            let issued = try await state.issuer.issue(
+                kind: input.kind, input: input.fields, include: Set(input.include ?? []), omit: Set(input.omit ?? []),
+                issuedBy: actor
+            ) { db, serial, index in
+                try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "api kind=\(input.kind) log=\(index)", address: address)
+            }
+            var object: [String: Any] = [
+                "serial": issued.claims.serialText,
+                "qr": issued.qrText,
+                "kind": issued.kind.id,
+                "issuedAt": JSON.iso(Date(timeIntervalSince1970: TimeInterval(issued.claims.issuedAt))),
+                "logIndex": issued.receipt.index,
+            ]
+            object["expiresAt"] = issued.claims.expiresAt.map { JSON.iso(Date(timeIntervalSince1970: TimeInterval($0))) } ?? NSNull()
+            return JSON.response(object, status: .created, headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)"])
+        } catch let error as CertificateError where error.code == .invalidInput {
+            return APIError.response(.unprocessableContent, code: "invalidInput", ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
+        }
+    }
+
+    @Sendable func read(_ request: Request, context: AppContext) async throws -> Response {
+        guard let identity = context.identity else { throw HTTPError(.unauthorized) }
+        guard identity.role.may(.print) else {
+            return APIError.response(.forbidden, code: "forbidden", ja: "このトークンの役割では参照できません", en: "the token's role may not read certificates")
+        }
+        let raw = context.parameters.get("serial") ?? ""
+        var serial = raw
+        var format = "json"
+        if let dot = raw.lastIndex(of: ".") {
+            serial = String(raw[..<dot])
+            format = String(raw[raw.index(after: dot)...]).lowercased()
+        }
+        guard ["json", "png", "svg", "html"].contains(format) else {
+            return APIError.response(.notFound, code: "notFound", ja: "形式は .png, .svg, .html のいずれかです", en: "formats are .png, .svg and .html")
+        }
+        guard let stored = try state.archive.certificate(serial: serial) else {
+            return APIError.response(.notFound, code: "notFound", ja: "証明書 \(serial) はありません", en: "no certificate \(serial)")
+        }
+        let certificate = try await state.archive.reissued(stored)
+        try state.audit.record(actor: identity.actor, role: identity.role.rawValue, action: format == "json" ? "read" : "print", target: stored.serial, detail: "api format=\(format)", address: context.address)
+        switch format {
+        case "png":
+            let png = try QRCode.encode(certificate.qrText).pngData()
+            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        case "svg":
+            let svg = try QRCode.encode(certificate.qrText).svg()
+            return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: svg)))
+        case "html":
+            return try CertificatePrint.response(certificate, issuerName: state.authorityName, toolbar: false)
+        default:
+            var object: [String: Any] = [
+                "serial": stored.serial, "qr": certificate.qrText, "kind": stored.kind,
+                "issuedAt": JSON.iso(stored.issuedAt), "logIndex": stored.logIndex,
+                "fields": certificate.claims.fields.mapValues(\.jsonValue),
+            ]
+            object["expiresAt"] = stored.expiresAt.map(JSON.iso) ?? NSNull()
+            object["issuedBy"] = stored.issuedBy ?? NSNull()
+            return JSON.response(object)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let c): return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted(let c): return c.debugDescription
+        default: return "not JSON"
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Accounts
+import Certificates
+import Foundation
+import Hummingbird
+import Issuance
+import QRCode
+
+/// The dashboard, search (from the private database — never the public log),
+/// a certificate's details, and printing/reprinting it.
+struct CertificateRoutes {
+    let state: ServiceState
+
+    func register(on router: RouterGroup<AppContext>) {
+        router.get("", use: dashboard)
+        router.get("certificates", use: search)
+        router.get("certificates/:serial", use: detail)
+        router.get("certificates/:serial/print", use: print)
+        router.get("certificates/:serial/qr.png", use: qrImage)
+        router.get("certificates/:serial/qr.svg", use: qrImage)
+    }
+
+    static let tokyo = TimeZone(identifier: "Asia/Tokyo")!
+
+    static func startOfToday(_ now: Date = Date()) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = tokyo
+        return calendar.startOfDay(for: now)
+    }
+
+    func kindLabel(_ id: String, _ lang: UILanguage) -> String {
+        state.registry.kind(id).map { lang == .ja ? $0.label.ja : $0.label.en } ?? id
+    }
+
+    func table(_ certificates: [StoredCertificate], _ lang: UILanguage) -> HTML {
+        guard !certificates.isEmpty else { return "<p>\(lang.t("該当する証明書はありません。", "No certificates found."))</p>" }
+        let rows: [HTML] = certificates.map { c in
+            """
+            <tr><td class="mono"><a href="/certificates/\(c.serial)">\(c.serial)</a></td><td>\(kindLabel(c.kind, lang))</td>\
+            <td>\(Layout.date(c.issuedAt, lang))</td><td>\(c.issuedBy ?? "-")</td><td>#\(c.logIndex)</td>\
+            <td><a href="/certificates/\(c.serial)/print">\(lang.t("印刷", "Print"))</a></td></tr>
+            """
+        }
+        return """
+            <table class="list"><thead><tr><th scope="col">\(lang.t("証明書番号", "Serial"))</th><th scope="col">\(lang.t("種類", "Kind"))</th>\
+            <th scope="col">\(lang.t("発行日時", "Issued"))</th><th scope="col">\(lang.t("発行者", "Issued by"))</th><th scope="col">\(lang.t("台帳", "Log"))</th><th scope="col"><span class="skip">\(lang.t("操作", "Actions"))</span></th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+    }
+
+    @Sendable func dashboard(_ request: Request, context: AppContext) async throws -> Response {
+        guard let session = context.identity?.session else { return Layout.redirect("/login") }
+        let lang = context.language
+        let role = session.user.role
+        var body: HTML = ""
+        if role.may(.search) || role.may(.issue) {
+            let today = Self.startOfToday()
+            let counts = try state.archive.counts(from: today, until: today.addingTimeInterval(86_400))
+            let total = counts.values.reduce(0, +)
+            let perKind: [HTML] = state.registry.kinds.map { "<li>\(kindLabel($0.id, lang)): \(counts[$0.id] ?? 0)</li>" }
+            let recent = try state.archive.search(.init(issuedFrom: today, limit: 20))
+            body += """
+                <div class="card"><p>\(lang.t("本日の発行件数", "Issued today"))</p><p class="stat">\(total)</p><ul>\(perKind)</ul>
+                \(role.may(.issue) ? HTML("<a class=\"button\" href=\"/issue\">\(lang.t("証明書を発行する", "Issue a certificate"))</a>") : "")</div>
+                <h2>\(lang.t("本日の発行", "Today's issuances"))</h2>
+                \(table(recent, lang))
+                """
+        }
+        if role.may(.audit) {
+            let report = try state.audit.verify()
+            body += """
+                <div class="card"><p>\(lang.t("監査記録", "Audit trail")): \(report.events) \(lang.t("件", "events")) — \
+                \(report.intact ? lang.t("改ざんなし（ハッシュ連鎖を検証済み）", "intact (hash chain verified)") : lang.t("連鎖が壊れています", "BROKEN chain"))</p>
+                <a class="button" href="/audit">\(lang.t("監査記録を見る", "Open the audit trail"))</a></div>
+                """
+        }
+        return Layout.response(Layout.page(lang.t("ホーム", "Home"), context, section: .dashboard, body: body))
+    }
+
+    @Sendable func search(_ request: Request, context: AppContext) async throws -> Response {
+        let session: Session
+        switch Authorization.session(context, may: .search) { case .success(let s): session = s; case .failure(let d): return d.response }
+        let lang = context.language
+        let q = FormData.query(request)
+        let text = q["q"] ?? "", serial = q["serial"] ?? "", kind = q["kind"] ?? "", from = q["from"] ?? "", until = q["until"] ?? ""
+        let searched = [text, serial, kind, from, until].contains { !$0.isEmpty }
+        var results: HTML = ""
+        if searched {
+            let found = try state.archive.search(.init(
+                text: text, serial: serial, kind: kind, issuedFrom: Self.day(from), issuedUntil: Self.day(until).map { $0.addingTimeInterval(86_400) }))
+            try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "search",
+                detail: "q=\(text) serial=\(serial) kind=\(kind) from=\(from) until=\(until) results=\(found.count)", address: context.address)
+            results = "<h2>\(lang.t("検索結果", "Results")) (\(found.count))</h2>" + table(found, lang)
+        }
+        let kindOptions: [HTML] = [HTML("<option value=\"\">\(lang.t("すべて", "All"))</option>")] + state.registry.kinds.map {
+            "<option value=\"\($0.id)\"\($0.id == kind ? HTML(" selected") : "")>\(kindLabel($0.id, lang))</option>"
+        }
+        let body: HTML = """
+            <form method="get" action="/certificates" class="card" role="search">
+            <div class="filters">
+            <div><label for="q">\(lang.t("氏名・住所など", "Name, address, …"))</label><input type="search" id="q" name="q" value="\(text)"></div>
+            <div><label for="serial">\(lang.t("証明書番号", "Serial"))</label><input type="text" id="serial" name="serial" value="\(serial)" class="mono"></div>
+            <div><label for="kind">\(lang.t("種類", "Kind"))</label><select id="kind" name="kind">\(kindOptions)</select></div>
+            <div><label for="from">\(lang.t("発行日（から）", "Issued from"))</label><input type="date" id="from" name="from" value="\(from)"></div>
+            <div><label for="until">\(lang.t("発行日（まで）", "Issued until"))</label><input type="date" id="until" name="until" value="\(until)"></div>
+            </div>
+            <button type="submit">\(lang.t("検索", "Search"))</button>
+            </form>
+            <p class="hint">\(lang.t("検索は発行元の非公開データベースだけを対象とし、検索した記録は監査記録に残ります。", "Search covers the issuer's private database only, and every search is recorded in the audit trail."))</p>
+            \(results)
+            """
+        return Layout.response(Layout.page(lang.t("証明書の検索・再印刷", "Search & reprint"), context, section: .search, body: body))
+    }
+
+    static func day(_ text: String) -> Date? {
+        guard !text.isEmpty else { return nil }
+        let f = DateFormatter()
+        f.calendar = Calendar(identifier: .gregorian)
+        f.timeZone = tokyo
+        f.dateFormat = "yyyy-MM-dd"
+        return f.date(from: text)
+    }
+
+    func load(_ context: AppContext) async throws -> (StoredCertificate, IssuedCertificate)? {
+        guard let stored = try state.archive.certificate(serial: context.parameters.get("serial") ?? "") else { return nil }
+        return (stored, try await state.archive.reissued(stored))
+    }
+
+    @Sendable func detail(_ request: Request, context: AppContext) async throws -> Response {
+        let session: Session
+        switch Authorization.session(context, may: .search) { case .success(let s): session = s; case .failure(let d): return d.response }
+        let lang = context.language
+        let language: Language = lang == .ja ? .ja : .en
+        guard let (stored, certificate) = try await load(context) else {
+            return Layout.errorPage(context, status: .notFound, ja: "その証明書番号の証明書はありません。", en: "No certificate has that serial.")
+        }
+        try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "view", target: stored.serial, address: context.address)
+        var rows: [HTML] = []
+        for field in certificate.kind.fields {
+            guard let value = certificate.claims.fields[field.id] else { continue }
+            rows.append("<dt>\(field.label.text(language))</dt><dd>\(value.display(field, language))</dd>")
+        }
+        let expires: HTML = stored.expiresAt.map { "<dt>\(lang.t("有効期限", "Valid until"))</dt><dd>\(Layout.date($0, lang))</dd>" } ?? ""
+        let body: HTML = """
+            <div class="card"><dl class="preview">
+            <dt>\(lang.t("証明書番号", "Serial"))</dt><dd class="mono">\(stored.serial)</dd>
+            <dt>\(lang.t("種類", "Kind"))</dt><dd>\(kindLabel(stored.kind, lang))</dd>
+            <dt>\(lang.t("発行日時", "Issued"))</dt><dd>\(Layout.date(stored.issuedAt, lang))</dd>
+            \(expires)
+            <dt>\(lang.t("発行者", "Issued by"))</dt><dd>\(stored.issuedBy ?? "-")</dd>
+            <dt>\(lang.t("台帳記録", "Log entry"))</dt><dd>#\(stored.logIndex)</dd>
+            \(rows)
+            </dl></div>
+            <a class="button" href="/certificates/\(stored.serial)/print">\(lang.t("再印刷する", "Reprint"))</a>
+            <a class="button secondary" href="/certificates/\(stored.serial)/qr.png" download="\(stored.serial).png">\(lang.t("QRコード画像", "QR image"))</a>
+            <p class="hint">\(lang.t("再印刷しても同じ証明書です（新しい証明書は発行されません）。", "A reprint is the same certificate; no new certificate is issued."))</p>
+            """
+        return Layout.response(Layout.page(certificate.kind.label.text(language), context, section: .search, body: body))
+    }
+
+    @Sendable func print(_ request: Request, context: AppContext) async throws -> Response {
+        let session: Session
+        switch Authorization.session(context, may: .print) { case .success(let s): session = s; case .failure(let d): return d.response }
+        guard let (stored, certificate) = try await load(context) else {
+            return Layout.errorPage(context, status: .notFound, ja: "その証明書番号の証明書はありません。", en: "No certificate has that serial.")
+        }
+        let fresh = FormData.query(request)["issued"] == "1"
+        try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
+        return try CertificatePrint.response(certificate, issuerName: state.authorityName, toolbar: true, back: fresh ? "/issue/\(stored.kind)" : "/certificates/\(stored.serial)")
+    }
+
+    @Sendable func qrImage(_ request: Request, context: AppContext) async throws -> Response {
+        let session: Session
+        switch Authorization.session(context, may: .print) { case .success(let s): session = s; case .failure(let d): return d.response }
+        guard let (stored, certificate) = try await load(context) else {
+            return Layout.errorPage(context, status: .notFound, ja: "その証明書番号の証明書はありません。", en: "No certificate has that serial.")
+        }
+        let svg = request.uri.path.hasSuffix(".svg")
+        try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "print", target: stored.serial, detail: svg ? "qr.svg" : "qr.png", address: context.address)
+        let code = try QRCode.encode(certificate.qrText)
+        if svg {
+            return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: code.svg())))
+        }
+        return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: try code.pngData())))
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Builds the issuer service: public endpoints, the JSON API and the clerk UI
+/// on one router, with security headers and language selection on all of it.
+public enum IssuerApplication {
+    /// The router alone (what HummingbirdTesting drives in tests).
+    public static func router(state: ServiceState) -> Router<AppContext> {
+        let router = Router(context: AppContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: LanguageMiddleware())
+        PublicRoutes(state: state).register(on: router)
+        if let web = state.configuration.webDirectory, FileManager.default.fileExists(atPath: web.path) {
+            router.get("verify") { _, _ in Layout.redirect("/verify/") }
+            router.group("verify").add(middleware: FileMiddleware(web.path, urlBasePath: "/verify", cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+        }
+        APIRoutes(state: state).register(on: router)
+        SessionRoutes(state: state).register(on: router)
+        let ui = router.group().add(middleware: SessionMiddleware(accounts: state.accounts))
+        CertificateRoutes(state: state).register(on: ui)
+        IssueRoutes(state: state).register(on: ui)
+        BatchRoutes(state: state).register(on: ui)
+        AdminRoutes(state: state).register(on: ui)
+        return router
+    }
+
+    /// The whole application, listening on the configured host and port.
+    public static func make(state: ServiceState, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(state: state),
+            configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port), serverName: "akashi"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? state.configuration.port) },
+            logger: state.logger)
+    }
+}

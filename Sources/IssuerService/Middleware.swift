@@ -1,0 +1,89 @@
+import Accounts
+import Foundation
+import Hummingbird
+
+/// Headers every response gets: no sniffing, no framing, no referrer, and a
+/// strict Content-Security-Policy on HTML that lacks its own.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    static let csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[values: .init("Referrer-Policy")!] = ["no-referrer"]
+        response.headers[values: .init("X-Frame-Options")!] = ["DENY"]
+        if response.headers[.contentSecurityPolicy] == nil,
+            response.headers[.contentType]?.hasPrefix("text/html") ?? false
+        {
+            response.headers[.contentSecurityPolicy] = Self.csp
+        }
+        return response
+    }
+}
+
+/// Japanese unless the person asked for English (`?lang=en`, then a cookie).
+struct LanguageMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let asked = FormData.query(request)["lang"].flatMap(UILanguage.init(rawValue:))
+        context.language = asked ?? request.cookies["akashi_lang"].flatMap { UILanguage(rawValue: $0.value) } ?? .ja
+        var response = try await next(request, context)
+        if let asked {
+            response.setCookie(Cookie(name: "akashi_lang", value: asked.rawValue, maxAge: 365 * 86_400, path: "/", httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+}
+
+/// Establishes a clerk's identity from the session cookie. Pages behind it
+/// redirect to the login page when there is none.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    static let cookieName = "akashi_session"
+    let accounts: AccountStore
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let token = request.cookies[Self.cookieName]?.value, let session = try accounts.session(token: token) {
+            context.identity = .user(session)
+            return try await next(request, context)
+        }
+        if request.method == .get || request.method == .head {
+            let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let next = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            return Layout.redirect("/login?next=\(next)")
+        }
+        return Layout.errorPage(context, status: .unauthorized, ja: "ログインの有効期限が切れました。もう一度ログインしてください。", en: "Your session has ended. Please log in again.")
+    }
+}
+
+/// Establishes an API client's identity from `Authorization: Bearer TOKEN`.
+struct APITokenMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let accounts: AccountStore
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            return APIError.response(.unauthorized, code: "unauthorized", ja: "Authorization: Bearer トークンが必要です", en: "an Authorization: Bearer token is required", extraHeaders: [.wwwAuthenticate: "Bearer"])
+        }
+        let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let token = try accounts.token(secret: secret) else {
+            return APIError.response(.unauthorized, code: "unauthorized", ja: "トークンが無効か、失効しています", en: "the token is invalid or revoked", extraHeaders: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        var context = context
+        context.identity = .token(token)
+        return try await next(request, context)
+    }
+}
+
+/// Compares secrets without leaking where they differ through timing.
+func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    var diff: UInt8 = 0
+    for i in 0..<x.count { diff |= x[i] ^ y[i] }
+    return diff == 0
+}

@@ -1,0 +1,43 @@
+import Accounts
+import Authority
+import Certificates
+import Foundation
+import Issuance
+import Logging
+import LogStore
+
+/// Everything a request handler needs, opened once when the service starts.
+/// Immutable and `Sendable`: the mutable parts are actors or the database.
+public struct ServiceState: Sendable {
+    public let configuration: ServiceConfiguration
+    public let directory: AuthorityDirectory
+    public let registry: KindRegistry
+    public let log: LogStore
+    public let issuer: Issuer
+    public let archive: CertificateArchive
+    public let accounts: AccountStore
+    public let audit: AuditTrail
+    public let throttle: LoginThrottle
+    public let batches: BatchJobs
+    public let logger: Logger
+
+    /// Opens the authority's directory and store (taking the log writer's lock).
+    public init(configuration: ServiceConfiguration, logger: Logger, bcryptCost: UInt8 = 12) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let directory = try AuthorityDirectory(at: configuration.dataDirectory)
+        self.directory = directory
+        self.registry = try KindRegistry(directory: configuration.certsDirectory)
+        let log = try directory.openLog()
+        self.log = log
+        self.issuer = try Issuer(directory: directory, registry: registry, log: log)
+        self.archive = try CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
+        self.accounts = try AccountStore(writer: log.writer, bcryptCost: bcryptCost)
+        self.audit = try AuditTrail(writer: log.writer)
+        self.throttle = LoginThrottle()
+        self.batches = BatchJobs()
+    }
+
+    /// The authority's display name, as printed on certificates.
+    public var authorityName: String { directory.configuration.name }
+}

@@ -1,0 +1,107 @@
+import Accounts
+import AkashiCrypto
+import Foundation
+import Hummingbird
+
+/// Logging in and out. The login form is protected against cross-site
+/// submission with a double-submit token (a cookie and a hidden field that
+/// must match), since there is no session yet to hold a CSRF token.
+struct SessionRoutes {
+    let state: ServiceState
+    static let preCookie = "akashi_login"
+
+    func register(on router: Router<AppContext>) {
+        router.get("login", use: loginForm)
+        router.post("login", use: login)
+        router.post("logout", use: logout)
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: state.configuration.secureCookies, httpOnly: true, sameSite: .strict)
+    }
+
+    func render(_ context: AppContext, next: String, login: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let lang = context.language
+        let token = Base64URL.random()
+        let errorHTML: HTML = error.map { "<div class=\"errors\" role=\"alert\" id=\"login-error\"><p>\($0)</p></div>" } ?? ""
+        let body: HTML = """
+            <div class="card">
+            \(errorHTML)
+            <form method="post" action="/login" novalidate>
+            <input type="hidden" name="_csrf" value="\(token)">
+            <input type="hidden" name="next" value="\(next)">
+            <label for="login">\(lang.t("ログイン名", "Login name"))</label>
+            <input type="text" id="login" name="login" value="\(login)" autocomplete="username" autocapitalize="none" required autofocus\(error != nil ? HTML(" aria-invalid=\"true\" aria-describedby=\"login-error\"") : "")>
+            <label for="password">\(lang.t("パスワード", "Password"))</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required>
+            <div><button type="submit">\(lang.t("ログイン", "Log in"))</button></div>
+            </form>
+            </div>
+            <p class="hint">\(lang.t("窓口端末を離れるときは必ずログアウトしてください。", "Always log out when you leave the counter PC."))</p>
+            """
+        var response = Layout.response(Layout.page(lang.t("ログイン", "Log in"), context, section: .login, body: body), status: status)
+        response.setCookie(cookie(Self.preCookie, token, maxAge: 3600))
+        return response
+    }
+
+    @Sendable func loginForm(_ request: Request, context: AppContext) async throws -> Response {
+        render(context, next: Self.safeNext(FormData.query(request)["next"]))
+    }
+
+    @Sendable func login(_ request: Request, context: AppContext) async throws -> Response {
+        let lang = context.language
+        let form = try await FormData.read(request)
+        let next = Self.safeNext(form["next"])
+        let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"], constantTimeEquals(pre, sent) else {
+            return render(context, next: next, login: login, error: lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again."), status: .forbidden)
+        }
+        let key = "\(login)|\(context.address ?? "-")"
+        if let wait = await state.throttle.retryAfter(key) {
+            try? state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.throttled", address: context.address)
+            let minutes = Int((wait / 60).rounded(.up))
+            var response = render(context, next: next, login: login, error: lang.t("ログインの失敗が続いたため、\(minutes)分間ログインできません。", "Too many failed logins. Try again in \(minutes) minute(s)."), status: .tooManyRequests)
+            response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+            return response
+        }
+        guard let user = try state.accounts.authenticate(login: login, password: form["password"] ?? "") else {
+            await state.throttle.failed(key)
+            try state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.failed", address: context.address)
+            return render(context, next: next, login: login, error: lang.t("ログイン名またはパスワードが違います。", "Wrong login name or password."), status: .unauthorized)
+        }
+        await state.throttle.succeeded(key)
+        let (token, _) = try state.accounts.createSession(for: user, address: context.address)
+        try state.audit.record(actor: user.login, role: user.role.rawValue, action: "login", address: context.address)
+        var response = Layout.redirect(next)
+        response.setCookie(cookie(SessionMiddleware.cookieName, token, maxAge: 8 * 3600))
+        response.setCookie(cookie(Self.preCookie, "", maxAge: 0))
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await FormData.read(request)
+        if let token = request.cookies[SessionMiddleware.cookieName]?.value, let session = try state.accounts.session(token: token) {
+            guard let sent = form["_csrf"], constantTimeEquals(sent, session.csrfToken) else {
+                return Layout.errorPage(context, status: .forbidden, ja: "不正なリクエストです（CSRF トークンが一致しません）。", en: "Rejected: the CSRF token does not match.")
+            }
+            try state.accounts.endSession(token: token)
+            try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "logout", address: context.address)
+        }
+        var response = Layout.redirect("/login")
+        response.setCookie(cookie(SessionMiddleware.cookieName, "", maxAge: 0))
+        return response
+    }
+
+    /// Only same-site paths: never an open redirect to another host.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"), !next.contains("\n") else { return "/" }
+        return next
+    }
+}
+
+enum Base64URL {
+    static func random(_ count: Int = 32) -> String {
+        Data(SecureRandom.bytes(count)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

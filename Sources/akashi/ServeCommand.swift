@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import IssuerService
+import Logging
+
+/// `akashi serve`: the issuer service (clerk UI, API, public log endpoints)
+/// until SIGTERM or SIGINT, which finish in-flight requests before exiting.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the issuer service: clerk web UI, JSON API, public log and trust endpoints.",
+        discussion: """
+            Flags override the environment: AKASHI_DATA, AKASHI_HOST, AKASHI_PORT, AKASHI_CERTS, AKASHI_WEB, \
+            AKASHI_SECURE_COOKIES=1 (behind a TLS proxy), LOG_LEVEL (trace…critical). Stops gracefully on \
+            SIGTERM/SIGINT: requests already accepted are answered first.
+            """)
+
+    @Option(help: ArgumentHelp("The authority's data directory (or $AKASHI_DATA).", valueName: "DIR")) var data: String?
+    @Option(help: "Address to listen on (or $AKASHI_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port (or $AKASHI_PORT; default 8080; 0 picks a free one).") var port: Int?
+    @OptionGroup var kinds: KindOptions
+    @Option(help: ArgumentHelp("Folder of the static web verifier, served at /verify/ (or $AKASHI_WEB; default ./web if present).", valueName: "DIR")) var web: String?
+    @Flag(help: "Mark session cookies Secure (when a TLS proxy is in front).") var secureCookies = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let env = ProcessInfo.processInfo.environment
+            guard let data = data ?? env["AKASHI_DATA"] else {
+                throw CommandFailure(exitCode: Exit.usage, message: "give --data DIR (or set AKASHI_DATA): the authority's data directory made by `akashi init`")
+            }
+            let portValue = port ?? env["AKASHI_PORT"].flatMap(Int.init) ?? 8080
+            guard (0...65535).contains(portValue) else {
+                throw CommandFailure(exitCode: Exit.usage, message: "--port must be 0…65535, not \(portValue)")
+            }
+            let certsPath = kinds.certs ?? env["AKASHI_CERTS"] ?? "certs"
+            guard FileManager.default.fileExists(atPath: certsPath) else {
+                throw CommandFailure(exitCode: Exit.noInput, message: "no kind definitions at \(certsPath); give --certs DIR (the repository's certs/ folder)")
+            }
+            let webPath = web ?? env["AKASHI_WEB"] ?? "web"
+            let configuration = ServiceConfiguration(
+                dataDirectory: URL(fileURLWithPath: data), certsDirectory: URL(fileURLWithPath: certsPath),
+                host: host ?? env["AKASHI_HOST"] ?? "127.0.0.1", port: portValue,
+                webDirectory: FileManager.default.fileExists(atPath: webPath) ? URL(fileURLWithPath: webPath) : nil,
+                secureCookies: secureCookies || env["AKASHI_SECURE_COOKIES"] == "1")
+            var logger = Logger(label: "akashi.serve")
+            logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            let state = try ServiceState(configuration: configuration, logger: logger)
+            let host = configuration.host
+            let app = IssuerApplication.make(state: state) { port in
+                // One line on stdout that scripts wait for.
+                FileHandle.standardOutput.write(Data("akashi serve: listening on http://\(host):\(port)/ (\(state.authorityName))\n".utf8))
+            }
+            try await app.runService()
+        }
+    }
+}
