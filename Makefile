@@ -1,12 +1,15 @@
 # Akashi (証) — the two commands of the README, and a few helpers.
-#   make demo   sets up the system packages if missing, builds, and runs the main job
+#   make run    sets up the system packages if missing, builds, and starts the issuer service
 #   make test   sets up the system packages if missing, builds, and runs every test
+#   make demo   the scripted tour CI runs
 
 SWIFT ?= swift
-DEBS := libssl-dev libsqlite3-dev pkg-config libqrencode-dev libzbar-dev libpng-dev libjpeg-dev zlib1g-dev
+DEBS := libssl-dev libsqlite3-dev pkg-config libqrencode-dev libzbar-dev libpng-dev libjpeg-dev zlib1g-dev curl
+# The browser test: headless Chromium and its driver, Japanese fonts, poppler for PDF page counts.
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n
 DEMO ?= demo-out
 
-.PHONY: deps build test demo bench clean lint
+.PHONY: deps test-deps build test demo run bench load clean lint
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -16,14 +19,31 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+test-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q selenium 2>/dev/null \
+	  || python3 -m pip install -q --break-system-packages selenium
+
 build: deps
 	$(SWIFT) build
 
-test: build
+test: build test-deps
 	$(SWIFT) test
+	./scripts/browser-test.sh
+
+run: build
+	./scripts/run.sh
 
 demo: build
 	./scripts/demo.sh "$(DEMO)"
+
+load: deps
+	./scripts/load-test.sh
 
 bench: deps
 	$(SWIFT) build -c release --product akashi-bench
@@ -33,4 +53,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks
 
 clean:
-	rm -rf .build "$(DEMO)"
+	rm -rf .build "$(DEMO)" run-data

@@ -135,7 +135,7 @@ let package = Package(
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [

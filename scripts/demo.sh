@@ -49,3 +49,27 @@ echo "== akashi-verify: read every printed QR image and verify offline"
 ".build/debug/akashi-verify" --trust "$out/trust.json" "$out"/certificates/*.png | grep -E '^(✔|✘)'
 ".build/debug/akashi-verify" --trust "$out/trust.json" --lang en "$(ls "$out"/certificates/*.png | head -1)"
 echo "demo: certificates verified"
+
+echo
+echo "== the issuer service: akashi serve on the same authority (real HTTP on loopback)"
+printf '%s\n' "demo-admin-password-0001" | "$akashi" user add --data "$out/iizuka" --login admin --role admin --name デモ管理者
+token="$("$akashi" token create --data "$out/iizuka" --name resident-system --role clerk 2>/dev/null)"
+"$akashi" serve --data "$out/iizuka" --port 0 --certs certs > "$out/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q 'listening on' "$out/serve.log" && break; sleep 0.1; done
+base="$(sed -n 's/.*listening on \(http:[^ ]*\)\/ .*/\1/p' "$out/serve.log" | head -1)"
+echo "service at $base"
+body="$(printf '{"kind":"partnership","fields":%s}' "$(cat certs/examples/partnership.json)")"
+curl -sS -f -X POST "$base/api/v1/certificates" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "$body" > "$out/api-issued.json"
+cat "$out/api-issued.json"; echo
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["qr"])' "$out/api-issued.json" > "$out/api-qr.txt"
+curl -sS -f "$base/trust.json" > "$out/trust-served.json"
+curl -sS -f "$base/log/checkpoint"
+".build/debug/akashi-verify" --trust "$out/trust-served.json" "$out/api-qr.txt" | head -3
+code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/certificates" -H 'Content-Type: application/json' -d "$body")"
+[ "$code" = 401 ] || { echo "demo: unauthenticated issuance answered $code, not 401" >&2; exit 1; }
+kill -TERM "$serve_pid"; wait "$serve_pid"; trap - EXIT
+"$akashi" audit verify --data "$out/iizuka"
+echo "demo: service verified (SIGTERM stopped it cleanly)"

@@ -2,13 +2,13 @@
 # Print check for a certificate page made by `akashi issue` (<serial>.html):
 # print it to PDF with headless Chromium as an office would, require exactly
 # one A4 page, render that page and a screenshot to PNG for a person to look
-# at, and report which fonts the PDF embeds (no CJK font = tofu boxes).
+# at, and report which font renders Japanese (none = tofu boxes).
 # With a trust file, the QR is also read back from the rendered page with
 # akashi-verify, so "the QR is crisp" is checked by a reader, not by eye only.
 #
 #   scripts/print-check.sh CERT.html [TRUST.json] [OUT_DIR]   (OUT_DIR default /tmp/akashi-print)
 #
-# Needs chromium and poppler-utils (pdfinfo, pdffonts, pdftoppm).
+# Needs chromium, fontconfig and poppler-utils (pdfinfo, pdftotext, pdftoppm).
 # Exit 0 when the page is one A4 page (and, with a trust file, its QR verifies).
 set -euo pipefail
 
@@ -16,7 +16,7 @@ html="${1:?usage: scripts/print-check.sh CERT.html [TRUST.json] [OUT_DIR]}"
 trust="${2:-}"
 out="${3:-/tmp/akashi-print}"
 [ -f "$html" ] || { echo "print-check: no such file: $html" >&2; exit 66; }
-for tool in chromium pdfinfo pdffonts pdftoppm; do
+for tool in chromium fc-match pdfinfo pdftotext pdftoppm; do
   command -v "$tool" >/dev/null || { echo "print-check: $tool is missing (apt-get install -y chromium poppler-utils)" >&2; exit 69; }
 done
 mkdir -p "$out"
@@ -33,8 +33,10 @@ size="$(pdfinfo "$pdf" | sed -n 's/^Page size: *//p')"
 echo "pdf: $pdf"
 echo "pages: $pages"
 echo "page size: $size"
-echo "fonts:"
-pdffonts "$pdf" | tail -n +3 | awk '{print "  " $1}' | sort -u
+# Chromium embeds Noto Sans CJK as unnamed Type 3 fonts, so ask fontconfig
+# which font the page's first choice resolves to instead of reading pdffonts.
+jafont="$(fc-match -f '%{family[0]}' 'Noto Sans CJK JP:lang=ja')"
+echo "Japanese font: $jafont"
 
 pdftoppm -png -r 150 -f 1 -l 1 -singlefile "$pdf" "$out/$name-page1"
 # A4 at 96 CSS px per inch is 794 × 1123.
@@ -44,8 +46,14 @@ echo "png: $out/$name-page1.png (150 dpi), $out/$name-screen.png (794×1123)"
 status=0
 if [ "$pages" != "1" ]; then echo "print-check: $pages pages, expected exactly 1" >&2; status=1; fi
 case "$size" in 595.* | 594.* | 596.*) ;; *) echo "print-check: page size is not A4: $size" >&2; status=1 ;; esac
-if ! pdffonts "$pdf" | grep -qiE 'cjk|jp|gothic|mincho|fallback'; then
-  echo "print-check: no Japanese font embedded; install fonts-noto-cjk" >&2; status=1
+if [ -z "$(fc-list :lang=ja)" ]; then
+  echo "print-check: no font covers Japanese, the page prints tofu boxes; apt-get install -y fonts-noto-cjk" >&2; status=1
+elif [ "$jafont" != "Noto Sans CJK JP" ]; then
+  echo "print-check: Japanese falls back to $jafont (Chinese glyph shapes possible); apt-get install -y fonts-noto-cjk" >&2
+fi
+# The text must survive as text (searchable, copyable), not only as shapes.
+if ! pdftotext "$pdf" - | grep -qP '[\x{3040}-\x{30FF}\x{4E00}-\x{9FFF}]'; then
+  echo "print-check: no Japanese text in the PDF" >&2; status=1
 fi
 
 if [ -n "$trust" ]; then

@@ -15,8 +15,8 @@ import TransparencyLog
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "akashi-bench",
-        abstract: "Benchmarks for the Akashi log.",
-        subcommands: [Append.self, LogScale.self])
+        abstract: "Benchmarks for the Akashi log and certificates.",
+        subcommands: [Append.self, LogScale.self, IssueBench.self, VerifyBench.self, QRSizeBench.self])
 }
 
 func now() -> Double {

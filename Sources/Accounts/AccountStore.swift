@@ -7,7 +7,7 @@ import HummingbirdBcrypt
 /// writes in the same transaction as the change (so a change never lands
 /// without its audit row).
 public struct AuditActor: Sendable {
-    /// `user:<login>`, `token:<id>`, `cli:<unix user>`, …
+    /// A login (the web UI), `token:<id>`, `cli:<unix user>`, … (logins cannot contain `:`)
     public let actor: String
     public let role: String?
     public let address: String?
@@ -211,7 +211,7 @@ public struct AccountStore: Sendable {
                 sql: "INSERT INTO account_token (name, role, secret_hash, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, role.rawValue, Data(SHA256.hash(Array(secret.utf8))), now])
             let token = APIToken(id: db.lastInsertedRowID, name: name, role: role, createdAt: Millis.date(now), revokedAt: nil)
-            try Self.audit(audit, in: db, action: "token.create", target: "token:\(token.id)", detail: "name=\(name) role=\(role.rawValue)")
+            try Self.audit(audit, in: db, action: "token.create", target: String(token.id), detail: "name=\(name) role=\(role.rawValue)")
             return token
         }
         return (secret, token)
@@ -237,7 +237,7 @@ public struct AccountStore: Sendable {
                     "トークン番号 \(id) はありません。`akashi token list` で番号を確認してください / there is no API token \(id); see `akashi token list`")
             }
             try db.execute(sql: "UPDATE account_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Millis.from(Date()), id])
-            try Self.audit(audit, in: db, action: "token.revoke", target: "token:\(id)")
+            try Self.audit(audit, in: db, action: "token.revoke", target: String(id))
         }
     }
 

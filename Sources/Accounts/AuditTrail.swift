@@ -9,10 +9,10 @@ public struct AuditEvent: Sendable {
     public let seq: Int64
     /// Whole milliseconds (what is stored and hashed).
     public let at: Date
-    /// `user:<login>`, `token:<id>`, `cli:<unix user>`, `system`, …
+    /// A login (the web UI), `token:<id>`, `cli:<unix user>`, `system`, … (logins cannot contain `:`)
     public let actor: String
     public let role: String?
-    /// Dotted verb, e.g. `certificate.issue`, `user.add`, `session.login`.
+    /// What was done, e.g. `issue`, `user.add`, `token.revoke`, `login.failed`.
     public let action: String
     public let target: String?
     public let detail: String?

@@ -33,6 +33,8 @@ public struct CertificateKind: Codable, Hashable, Sendable {
     /// Fields that must never be put in this kind (マイナンバー, 住民票コード):
     /// input naming them is refused with the reason.
     public var forbiddenFields: [ForbiddenField]?
+    /// The certifying sentence printed under the fields (この写しは、…相違ないことを証明する。).
+    public var statement: LocalizedText?
 
     public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id == id } }
 }

@@ -47,7 +47,12 @@ public enum FieldValue: Hashable, Sendable {
     /// The value as a person reads it, with the kind's labels for enums and units.
     public func display(_ field: FieldDefinition, _ language: Language) -> String {
         switch self {
-        case .text(let s), .date(let s): return s
+        case .text(let s): return s
+        case .date(let s):
+            // Japanese readers expect 1990年4月1日; English keeps the unambiguous ISO form.
+            guard language == .ja else { return s }
+            let parts = s.split(separator: "-").compactMap { Int($0) }
+            return parts.count == 3 ? "\(parts[0])年\(parts[1])月\(parts[2])日" : s
         case .integer(let n): return String(n) + (field.unit.map { " " + $0.text(language) } ?? "")
         case .decimal(let d): return d + (field.unit.map { " " + $0.text(language) } ?? "")
         case .enumValue(let v): return field.options?.first { $0.value == v }?.label.text(language) ?? v
@@ -205,6 +210,12 @@ extension CertificateKind {
             return items.isEmpty ? problem("required", "入力してください", "is empty") : .success(.textList(items))
         case .date:
             guard let s = scalarText(), let date = canonicalDate(s) else {
+                if let s = scalarText(), s.range(of: "^[0-9]{4}-", options: .regularExpression) != nil,
+                    let year = Int(s.prefix(4)), !(1868...2999).contains(year)
+                {
+                    return problem("dateOutOfRange", "1868年（明治元年）から2999年までの日付を入力してください",
+                        "must be a date from 1868 to 2999")
+                }
                 return problem("invalidDate", "日付は YYYY-MM-DD 形式の実在する日付で入力してください（例: 2025-04-01）",
                     "must be a real date written YYYY-MM-DD (e.g. 2025-04-01)")
             }

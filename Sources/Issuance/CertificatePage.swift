@@ -22,19 +22,24 @@ public enum CertificatePage {
         html { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif; color: #111; }
         body { margin: 0 auto; max-width: 174mm; }
         .sheet + .sheet { break-before: page; margin-top: 12mm; }
-        h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; margin: 4mm 0 1mm; }
-        .sub { text-align: center; color: #444; margin-bottom: 8mm; }
+        h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; padding-left: 0.3em; margin: 4mm 0 1mm; }
+        .statement { font-size: 12pt; margin: 5mm 0 0; }
+        .sub { text-align: center; color: #444; margin-bottom: 6mm; }
         .en { display: block; font-size: 8pt; font-weight: normal; color: #555; letter-spacing: 0; }
         table { width: 100%; border-collapse: collapse; font-size: 12pt; }
-        th, td { border: 1px solid #333; padding: 2.5mm 3mm; text-align: left; vertical-align: top; }
+        th, td { border: 1px solid #333; padding: 1.8mm 3mm; text-align: left; vertical-align: top; }
         th { width: 38%; background: #f3f3f3; font-weight: 600; }
-        .foot { display: flex; justify-content: space-between; align-items: flex-end; margin-top: 8mm; gap: 6mm; page-break-inside: avoid; }
-        dl { margin: 0; font-size: 10pt; } dt { font-weight: 600; margin-top: 2mm; } dd { margin: 0; }
-        .qr svg { width: 62mm; height: 62mm; display: block; }
+        .foot { display: flex; justify-content: space-between; align-items: flex-end; margin-top: 6mm; gap: 6mm; page-break-inside: avoid; }
+        dl { margin: 0; font-size: 10pt; display: grid; grid-template-columns: auto 1fr; gap: 1.5mm 4mm; align-items: baseline; }
+        dt { font-weight: 600; } dd { margin: 0; } dt .en { display: inline; margin-left: 1mm; }
+        .qr svg { width: 60mm; height: 60mm; display: block; }
         .qr p { font-size: 8pt; text-align: center; margin: 1mm 0 0; color: #333; }
-        .issuer { font-size: 14pt; font-weight: 600; margin-top: 6mm; }
+        .issuer { font-size: 14pt; font-weight: 600; }
         .toolbar { display: flex; gap: 1em; align-items: center; padding: 3mm 0; border-bottom: 1px solid #ccc; margin-bottom: 4mm; font-size: 12pt; }
-        .toolbar button, .toolbar a { font: inherit; padding: 2mm 5mm; }
+        .toolbar button, .toolbar a { font: inherit; font-weight: 600; padding: 2mm 6mm; border-radius: 6px; border: 2px solid #0b5cad; text-decoration: none; cursor: pointer; }
+        .toolbar button { background: #0b5cad; color: #fff; }
+        .toolbar a, .toolbar a:visited { background: #fff; color: #0b5cad; }
+        .toolbar :focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
         @media print { body { max-width: none; } .toolbar { display: none; } .sheet + .sheet { margin-top: 0; } }
         """
 
@@ -78,13 +83,14 @@ public enum CertificatePage {
             <p class="sub">\(escape(kind.label.en))</p>
             <table>
             \(rows)</table>
+            \(kind.statement.map { "<p class=\"statement\">\(escape($0.ja))<span class=\"en\">\(escape($0.en))</span></p>" } ?? "")
             <div class="foot">
             <dl>
             <dt>証明書番号 <span class="en">Serial</span></dt><dd>\(claims.serialText)</dd>
             <dt>発行日時 <span class="en">Issued</span></dt><dd>\(date(claims.issuedAt))</dd>
             \(expiry)
             <dt>台帳記録 <span class="en">Log entry</span></dt><dd>#\(certificate.receipt.index)（\(escape(certificate.receipt.checkpoint.checkpoint.origin))）</dd>
-            <dd class="issuer">\(escape(issuerName))</dd>
+            <dt>発行者 <span class="en">Issuer</span></dt><dd class="issuer">\(escape(issuerName))</dd>
             </dl>
             <div class="qr">\(qrSVG)<p>スマートフォンで読み取ると真正性を確認できます<br>Scan to verify offline</p></div>
             </div>

@@ -18,6 +18,11 @@ struct AdminRoutes {
         router.get("audit.csv", use: auditCSV)
     }
 
+    /// Account changes are audited in the same transaction as the change.
+    static func actor(_ session: Session, _ context: AppContext) -> AuditActor {
+        AuditActor(session.user.login, role: session.user.role.rawValue, address: context.address)
+    }
+
     // MARK: Staff
 
     /// Supervisors manage clerks only; admins manage everyone.
@@ -73,8 +78,8 @@ struct AdminRoutes {
             return Layout.errorPage(context, status: .forbidden, ja: "その役割の職員は追加できません。", en: "You may not add staff with that role.")
         }
         do {
-            let user = try state.accounts.addUser(login: login, displayName: name.isEmpty ? nil : name, role: role, password: form["password"] ?? "")
-            try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "user.add", target: user.login, detail: "role=\(role.rawValue)", address: context.address)
+            let user = try state.accounts.addUser(
+                login: login, displayName: name.isEmpty ? nil : name, role: role, password: form["password"] ?? "", audit: Self.actor(session, context))
             return try renderUsers(context, session, message: "<div class=\"notice\" role=\"status\"><p>\(lang.t("\(user.login) を追加しました。", "Added \(user.login)."))</p></div>")
         } catch let error as AccountError {
             return try renderUsers(context, session, message: "<div class=\"errors\" role=\"alert\"><p>\(error.description)</p></div>", status: .unprocessableContent, login: login, name: name)
@@ -91,11 +96,10 @@ struct AdminRoutes {
             return Layout.errorPage(context, status: .forbidden, ja: "この職員は変更できません。", en: "You may not change this account.")
         }
         switch form["action"] {
-        case "disable": try state.accounts.setDisabled(login: login, true)
-        case "enable": try state.accounts.setDisabled(login: login, false)
+        case "disable": try state.accounts.setDisabled(login: login, true, audit: Self.actor(session, context))
+        case "enable": try state.accounts.setDisabled(login: login, false, audit: Self.actor(session, context))
         default: return Layout.errorPage(context, status: .badRequest, ja: "不明な操作です。", en: "Unknown action.")
         }
-        try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "user.\(form["action"]!)", target: login, address: context.address)
         return Layout.redirect("/admin/users")
     }
 
@@ -142,8 +146,7 @@ struct AdminRoutes {
             return Layout.errorPage(context, status: .badRequest, ja: "役割を選んでください。", en: "Choose a role.")
         }
         do {
-            let (secret, token) = try state.accounts.createToken(name: form["name"] ?? "", role: role)
-            try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "token.create", target: String(token.id), detail: "name=\(token.name) role=\(role.rawValue)", address: context.address)
+            let (secret, _) = try state.accounts.createToken(name: form["name"] ?? "", role: role, audit: Self.actor(session, context))
             return try renderTokens(context, session, message: """
                 <div class="notice" role="status"><p>\(lang.t("トークンを作成しました。この値は二度と表示されません。今すぐ連携システムに設定してください:", "Token created. It will not be shown again; configure it in the client system now:"))</p>
                 <p class="mono"><output>\(secret)</output></p></div>
@@ -161,8 +164,7 @@ struct AdminRoutes {
         guard let id = Int64(context.parameters.get("id") ?? "") else {
             return Layout.errorPage(context, status: .notFound, ja: "そのトークンはありません。", en: "No such token.")
         }
-        try state.accounts.revokeToken(id: id)
-        try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "token.revoke", target: String(id), address: context.address)
+        try state.accounts.revokeToken(id: id, audit: Self.actor(session, context))
         return Layout.redirect("/admin/tokens")
     }
 

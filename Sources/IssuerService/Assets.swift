@@ -17,7 +17,7 @@ enum Assets {
         header.top nav a[aria-current="page"] { border-bottom-color: #f0a000; }
         header.top .who { font-size: .9rem; opacity: .9; }
         header.top form { display: inline; margin: 0; }
-        button.link { background: none; border: 0; padding: .45rem .2rem; cursor: pointer; text-decoration: underline; font: inherit; }
+        button.link { background: none; border: 0; padding: .45rem .2rem; margin: 0; min-height: 0; cursor: pointer; text-decoration: underline; font: inherit; color: #fff; }
         main { max-width: 62rem; margin: 0 auto; padding: 1.2rem 1rem 3rem; }
         h1 { font-size: 1.6rem; margin: .3rem 0 1rem; }
         h2 { font-size: 1.25rem; margin: 1.6rem 0 .6rem; }
@@ -51,11 +51,14 @@ enum Assets {
         dl.preview dt { font-weight: 600; color: var(--muted); }
         dl.preview dd { margin: 0; }
         .mono { font-family: ui-monospace, "Noto Sans Mono CJK JP", monospace; }
-        .stat { font-size: 2rem; font-weight: 700; }
+        .stat { font-size: 2rem; font-weight: 700; margin: 0; line-height: 1.2; }
+        .scroll { overflow-x: auto; }
+        table.list td.mono, table.list th { white-space: nowrap; }
         progress { width: 100%; max-width: 36rem; height: 1.4rem; }
         form.inline { display: inline; }
-        .filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 0 1rem; align-items: end; }
-        @media (max-width: 40rem) { dl.preview { grid-template-columns: 1fr; } html { font-size: 16px; } }
+        .filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: 0 1rem; align-items: end; }
+        .filters input, .filters select { height: 2.9rem; }
+        @media (max-width: 40rem) { dl.preview { grid-template-columns: 1fr; } html { font-size: 16px; } table.list .wide { display: none; } }
         """
 
     /// Print button on the certificate page (no inline script under the CSP).

@@ -36,15 +36,22 @@ struct CertificateRoutes {
         let rows: [HTML] = certificates.map { c in
             """
             <tr><td class="mono"><a href="/certificates/\(c.serial)">\(c.serial)</a></td><td>\(kindLabel(c.kind, lang))</td>\
-            <td>\(Layout.date(c.issuedAt, lang))</td><td>\(c.issuedBy ?? "-")</td><td>#\(c.logIndex)</td>\
+            <td>\(Layout.date(c.issuedAt, lang))</td><td class="wide">\(staffName(c.issuedBy))</td><td class="wide">#\(c.logIndex)</td>\
             <td><a href="/certificates/\(c.serial)/print">\(lang.t("印刷", "Print"))</a></td></tr>
             """
         }
         return """
-            <table class="list"><thead><tr><th scope="col">\(lang.t("証明書番号", "Serial"))</th><th scope="col">\(lang.t("種類", "Kind"))</th>\
-            <th scope="col">\(lang.t("発行日時", "Issued"))</th><th scope="col">\(lang.t("発行者", "Issued by"))</th><th scope="col">\(lang.t("台帳", "Log"))</th><th scope="col"><span class="skip">\(lang.t("操作", "Actions"))</span></th></tr></thead>
-            <tbody>\(rows)</tbody></table>
+            <div class="scroll"><table class="list"><thead><tr><th scope="col">\(lang.t("証明書番号", "Serial"))</th><th scope="col">\(lang.t("種類", "Kind"))</th>\
+            <th scope="col">\(lang.t("発行日時", "Issued"))</th><th scope="col" class="wide">\(lang.t("発行者", "Issued by"))</th><th scope="col" class="wide">\(lang.t("台帳", "Log"))</th><th scope="col"><span class="skip">\(lang.t("操作", "Actions"))</span></th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
             """
+    }
+
+    /// The display name of who issued (a login or `token:NAME`), for people.
+    func staffName(_ issuedBy: String?) -> String {
+        guard let issuedBy else { return "-" }
+        if issuedBy.hasPrefix("token:") { return "API (\(issuedBy.dropFirst(6)))" }
+        return (try? state.accounts.user(login: issuedBy))?.displayName ?? issuedBy
     }
 
     @Sendable func dashboard(_ request: Request, context: AppContext) async throws -> Response {
@@ -146,7 +153,7 @@ struct CertificateRoutes {
             <dt>\(lang.t("種類", "Kind"))</dt><dd>\(kindLabel(stored.kind, lang))</dd>
             <dt>\(lang.t("発行日時", "Issued"))</dt><dd>\(Layout.date(stored.issuedAt, lang))</dd>
             \(expires)
-            <dt>\(lang.t("発行者", "Issued by"))</dt><dd>\(stored.issuedBy ?? "-")</dd>
+            <dt>\(lang.t("発行者", "Issued by"))</dt><dd>\(staffName(stored.issuedBy))</dd>
             <dt>\(lang.t("台帳記録", "Log entry"))</dt><dd>#\(stored.logIndex)</dd>
             \(rows)
             </dl></div>

@@ -98,7 +98,12 @@ struct IssueRoutes {
             let name = "f.\(field.id)"
             let value = values[name] ?? ""
             let errors = byField[field.id] ?? []
-            let errorHTML: HTML = errors.isEmpty ? "" : HTML.join(errors.map { "<p class=\"error\" id=\"err-\(field.id)\">\(lang.t($0.ja, $0.en))</p>" })
+            // Next to the field its label is already visible; drop the "氏名: " prefix.
+            let errorHTML: HTML = errors.isEmpty ? "" : HTML.join(errors.map { p in
+                let text = lang.t(p.ja, p.en)
+                let prefix = lang.t(field.label.ja, field.label.en) + ": "
+                return "<p class=\"error\" id=\"err-\(field.id)\">\(text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)</p>"
+            })
             var describedBy: [String] = []
             if !errors.isEmpty { describedBy.append("err-\(field.id)") }
             if field.help != nil || field.type == .textList || field.type == .date { describedBy.append("hint-\(field.id)") }
@@ -131,7 +136,7 @@ struct IssueRoutes {
             var hints: [String] = []
             if let help = field.help { hints.append(help.text(language)) }
             if field.type == .textList { hints.append(lang.t("1行に1件ずつ入力します。", "One item per line.")) }
-            if field.type == .date { hints.append(lang.t("西暦で入力します（例: 1990-04-01）。", "Gregorian date, e.g. 1990-04-01.")) }
+            if field.type == .date { hints.append(lang.t("カレンダーから選ぶか、西暦の年・月・日の順に入力します。", "Pick from the calendar, or type year, month and day.")) }
             let hint: HTML = hints.isEmpty ? "" : "<p class=\"hint\" id=\"hint-\(field.id)\">\(hints.joined(separator: " "))</p>"
             var include: HTML = ""
             if field.isOmittedByDefault {

@@ -25,7 +25,7 @@ enum Layout {
             if role.may(.manageTokens) { nav.append(link(.tokens, "/admin/tokens", "APIトークン", "API tokens")) }
             let roleLabel = lang == .ja ? role.label.ja : role.label.en
             who = """
-                <span class="who">\(session.user.displayName)（\(roleLabel)）</span>
+                <span class="who">\(session.user.displayName)\(lang.t("（", " ("))\(roleLabel)\(lang.t("）", ")"))</span>
                 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="\(session.csrfToken)"><button class="link" type="submit">\(lang.t("ログアウト", "Log out"))</button></form>
                 """
         }

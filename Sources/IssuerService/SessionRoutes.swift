@@ -52,7 +52,8 @@ struct SessionRoutes {
         let lang = context.language
         let form = try await FormData.read(request)
         let next = Self.safeNext(form["next"])
-        let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        // Bounded: whatever was typed ends up in the audit trail.
+        let login = String((form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased().prefix(64))
         guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"], constantTimeEquals(pre, sent) else {
             return render(context, next: next, login: login, error: lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again."), status: .forbidden)
         }

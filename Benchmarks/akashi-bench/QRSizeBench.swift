@@ -1,0 +1,107 @@
+import AkashiCrypto
+import ArgumentParser
+import Certificates
+import Foundation
+import QRCode
+import QRPayload
+import TransparencyLog
+
+struct QRSizeBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qr",
+        abstract: "Grow a scratch log to each size, issue one certificate of every kind, report payload sizes and QR versions at level M.",
+        discussion: """
+            A certificate's proof has as many hashes as its path in the tree at the checkpoint it carries: few for \
+            the last entry of a checkpoint (how a lone certificate is issued), ⌈log2 size⌉ for most entries (issued \
+            mid-batch, or reprinted against a later checkpoint). Sizes and versions are reported for that full \
+            proof; only the hash count differs, so the full form is the as-issued proof padded with hashes. \
+            Text forms: (i) numeric after the authority's verifier URL, (ii) numeric after --short-url, (iii) \
+            numeric alone, (iv) base45 (alphanumeric mode), (v) base64url in one byte-mode segment; each after AK1.
+            """)
+
+    @OptionGroup var certsOptions: CertsOptions
+    @Option(help: "Comma-separated tree sizes, ascending.") var sizes = "1000,1000000"
+    @Option(help: "Concurrent appenders while growing the log.") var concurrency = 256
+    @Option(help: "The short verifier URL for (ii); the QR text adds '#'.") var shortURL = "https://akashi.jp/v"
+    @Option(help: "The QR version the certificates must fit at level M.") var target = 27
+    @Option(help: "Where to create the scratch authority (removed afterwards).") var scratch = NSTemporaryDirectory()
+
+    func run() async throws {
+        let registry = try certsOptions.registry()
+        let authority = try ScratchAuthority(scratch: scratch, registry: registry)
+        defer { authority.remove() }
+        let log = authority.issuer.log
+        let verifier = CertificateVerifier(trust: try TrustFile.export(directory: authority.directory, registry: registry))
+        print("verifier URL (i): \(demoVerifierURL)#   short URL (ii): \(shortURL)#")
+        for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
+            let grow = size - registry.kinds.count - Int(await log.size)
+            guard grow >= 0 else { continue }
+            let seconds = try await appendLoad(log: log, count: grow, concurrency: concurrency, acks: false)
+            print(String(format: "\n== log size %d (grown by %d entries in %.1f s, %.0f appends/s)", size, grow, seconds, Double(grow) / max(seconds, 1e-9)))
+            print("kind\tenvelope B\tproof B issued (hashes)\tproof B full (hashes)\tpayload B\ttext (i) chars\tV(i) issued\tV(i)\tV(ii)\tV(iii)\tV(iv) b45\tV(v) b64 byte\tmodule mm (i) at 62 mm")
+            var residence: CertificateQR?
+            for kind in registry.kinds {
+                let inputs = try certsOptions.examples(kind: kind.id, csv: false)
+                let certificate = try await authority.issuer.issue(kind: kind.id, input: inputs[0])
+                guard verifier.verify(text: certificate.qrText).isValid else {
+                    throw BenchFailure("the \(kind.id) certificate does not verify")
+                }
+                let issued = certificate.receipt.tlogProof
+                let treeSize = issued.checkpoint.checkpoint.size
+                let fullHashes = treeSize <= 1 ? 0 : 64 - (treeSize - 1).leadingZeroBitCount
+                let padding = (issued.inclusionProof.count..<max(issued.inclusionProof.count, fullHashes)).map { _ in SecureRandom.bytes(32) }
+                let full = TlogProof(index: issued.index, inclusionProof: issued.inclusionProof + padding, checkpoint: issued.checkpoint)
+                let qr = CertificateQR(envelope: certificate.envelope.encoded, proof: try CompactProof.encode(full))
+                if kind.id == "residence" { residence = qr }
+                let v = try versions(qr)
+                let asIssued = try QRCode.encode(certificate.qrText, level: .medium).version
+                let texti = qr.text(verifierURL: demoVerifierURL)
+                print(String(format: "%@\t%d\t%d (%d)\t%d (%d)\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f",
+                    kind.id, qr.envelope.count, try CompactProof.encode(issued).count, issued.inclusionProof.count,
+                    qr.proof.count, full.inclusionProof.count, qr.bytes.count, texti.count, asIssued,
+                    v[0], v[1], v[2], v[3], v[4], 62.0 / Double(17 + 4 * v[0] + 8)))
+            }
+            if let residence { try reportHeadroom(residence) }
+        }
+    }
+
+    /// QR versions at level M of the five text forms (see the discussion).
+    func versions(_ qr: CertificateQR) throws -> [Int] {
+        let bytes = qr.bytes
+        return [
+            try QRCode.encode(qr.text(verifierURL: demoVerifierURL), level: .medium).version,
+            try QRCode.encode(qr.text(verifierURL: shortURL), level: .medium).version,
+            try QRCode.encode(qr.text(verifierURL: nil), level: .medium).version,
+            try QRCode.encode(CertificateQR.prefix + Base45.encode(bytes), level: .medium).version,
+            try QRCode.encode(bytes: Array((CertificateQR.prefix + Base64URL.encode(bytes)).utf8), level: .medium).version,
+        ]
+    }
+
+    /// How many more payload bytes the residence certificate could carry
+    /// before outgrowing the target version, and what witness cosignatures
+    /// (77 bytes each in the compact proof: key ID, length, timestamp and
+    /// Ed25519 signature) would do to it.
+    func reportHeadroom(_ qr: CertificateQR) throws {
+        func version(extra: Int, url: String?) throws -> Int {
+            let padded = CertificateQR(envelope: qr.envelope, proof: qr.proof + [UInt8](repeating: 0xA5, count: extra))
+            return try QRCode.encode(padded.text(verifierURL: url), level: .medium).version
+        }
+        for (label, url) in [("(i)", demoVerifierURL), ("(ii)", shortURL), ("(iii)", nil)] {
+            var fits = -1
+            var low = 0
+            var high = 2_000
+            while low <= high {
+                let mid = (low + high) / 2
+                if (try? version(extra: mid, url: url)).map({ $0 <= target }) == true {
+                    fits = mid
+                    low = mid + 1
+                } else {
+                    high = mid - 1
+                }
+            }
+            let witnesses = try (1...3).map { try version(extra: 77 * $0, url: url) }
+            print("residence \(label): \(fits < 0 ? "does not fit" : "\(fits) bytes to spare") at version \(target)-M; "
+                + "with 1/2/3 witness cosignatures: version \(witnesses.map(String.init).joined(separator: "/"))")
+        }
+    }
+}
