@@ -93,10 +93,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The published conformance vectors (valid certificates and every forgery class).
+        .target(
+            name: "ConformanceVectors",
+            dependencies: ["Certificates", "Issuance", "Authority", "QRCode"]
+        ),
         .executableTarget(
             name: "akashi",
             dependencies: [
-                "Accounts", "IssuerService",
+                "Accounts", "IssuerService", "ConformanceVectors",
                 "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,6 +140,7 @@ let package = Package(
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
+        .testTarget(name: "ConformanceVectorsTests", dependencies: ["ConformanceVectors", "Certificates", "QRScan"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "IssuerServiceTests",

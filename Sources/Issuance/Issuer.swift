@@ -77,6 +77,22 @@ public struct Issuer: Sendable {
     }
 }
 
+extension Issuer {
+    /// Signs and logs claims exactly as given — no validation against the
+    /// kind. Only for making conformance vectors (certificates that are
+    /// correctly signed but wrong in content); never reachable from the CLI's
+    /// issue path or the service.
+    @_spi(ConformanceVectors)
+    public func issueUnchecked(_ claims: CertificateClaims, kind: CertificateKind) async throws -> IssuedCertificate {
+        let envelope = try COSESign1.sign(payload: claims.encoded(), kid: kid, privateKey: key)
+        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: claims.kind, issuedAt: claims.issuedAt)
+        let receipt = try await log.append(entry)
+        let proof = try CompactProof.encode(receipt.tlogProof)
+        let qrText = CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: directory.configuration.verifierURL)
+        return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
+    }
+}
+
 /// The issuer's private record of what it issued (never published): the
 /// envelope, so a reprint is the same certificate, and its log index.
 enum CertificateRecords {

@@ -59,7 +59,7 @@ struct SessionRoutes {
         }
         let key = "\(login)|\(context.address ?? "-")"
         if let wait = await state.throttle.retryAfter(key) {
-            try? state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.throttled", address: context.address)
+            _ = try? state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.throttled", address: context.address)
             let minutes = Int((wait / 60).rounded(.up))
             var response = render(context, next: next, login: login, error: lang.t("ログインの失敗が続いたため、\(minutes)分間ログインできません。", "Too many failed logins. Try again in \(minutes) minute(s)."), status: .tooManyRequests)
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))

@@ -1,0 +1,208 @@
+import Authority
+import Certificates
+import Foundation
+@_spi(ConformanceVectors) import Issuance
+import QRCode
+
+/// One published conformance vector: a QR text, the trust file to verify it
+/// with, the verification time, and what every verifier must answer.
+public struct ConformanceVector: Codable, Sendable {
+    public struct Expected: Codable, Sendable, Equatable {
+        public var valid: Bool
+        /// The failed checks' reason codes, in check order.
+        public var codes: [String]
+    }
+    public var id: String
+    public var description: LocalizedText
+    public var qr: String
+    /// The QR image, relative to the index.
+    public var png: String
+    /// The trust file, relative to the index.
+    public var trust: String
+    public var at: Date
+    public var expected: Expected
+}
+
+public struct ConformanceIndex: Codable, Sendable {
+    public static let currentFormat = "akashi-vectors/v1"
+    public var format: String
+    public var generatedAt: Date
+    public var vectors: [ConformanceVector]
+
+    public static func decode(_ data: Data) throws -> ConformanceIndex {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(ConformanceIndex.self, from: data)
+    }
+}
+
+/// Makes the published vector set: valid certificates of every kind and one
+/// case per forgery class of the tamper matrix. The expected result of each is
+/// decided by how the case was built (a proof from another certificate must
+/// fail inclusion), and the generator refuses to write a vector the Swift
+/// verifier disagrees with.
+public struct VectorGenerator {
+    public let registry: KindRegistry
+    public init(registry: KindRegistry) { self.registry = registry }
+
+    struct Fixture {
+        let directory: AuthorityDirectory
+        let issuer: Issuer
+        let trust: TrustFile
+    }
+
+    func authority(_ root: URL, _ name: String, code: String, origin: String, displayName: String) throws -> Fixture {
+        let dir = root.appendingPathComponent(name)
+        let directory = try AuthorityDirectory.create(at: dir, origin: origin, name: displayName, code: code, verifierURL: "https://\(origin.split(separator: "/")[0])/akashi/verify/")
+        let issuer = try Issuer(directory: directory, registry: registry, log: directory.openLog())
+        return Fixture(directory: directory, issuer: issuer, trust: try TrustFile.export(directory: directory, registry: registry))
+    }
+
+    static func example(_ certs: URL, _ kind: String) throws -> [String: InputValue] {
+        try JSONDecoder().decode([String: InputValue].self, from: Data(contentsOf: certs.appendingPathComponent("examples/\(kind).json")))
+    }
+
+    /// Writes `index.json`, `trust/*.json` and `<id>.png` + `<id>.txt` into `out`.
+    public func generate(certsDirectory certs: URL, out: URL) async throws -> ConformanceIndex {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-vectors-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let iizuka = try authority(scratch, "iizuka", code: "402052", origin: "iizuka.example/akashi/log", displayName: "飯塚市")
+        let kaga = try authority(scratch, "kaga", code: "172065", origin: "kaga.example/akashi/log", displayName: "加賀市")
+        // Same issuer id and origin as Iizuka, other keys: a forger.
+        let forger = try authority(scratch, "forger", code: "402052", origin: "iizuka.example/akashi/log", displayName: "飯塚市")
+
+        let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970))
+        let at = now.addingTimeInterval(86_400)
+        var trusts: [String: TrustFile] = ["iizuka": iizuka.trust, "kaga": kaga.trust]
+        var vectors: [ConformanceVector] = []
+        func add(_ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, codes: [String]) {
+            vectors.append(ConformanceVector(
+                id: id, description: LocalizedText(ja: ja, en: en), qr: qr, png: "\(id).png", trust: "trust/\(trust).json", at: when,
+                expected: .init(valid: codes.isEmpty, codes: codes)))
+        }
+
+        // Valid: one of each kind.
+        var issued: [String: IssuedCertificate] = [:]
+        for kind in registry.kinds.map(\.id) {
+            let certificate = try await iizuka.issuer.issue(kind: kind, input: Self.example(certs, kind), at: now)
+            issued[kind] = certificate
+            add("valid-\(kind)", "有効な証明書（\(certificate.kind.label.ja)）", "a valid certificate (\(certificate.kind.label.en))", qr: certificate.qrText, codes: [])
+        }
+        guard let residence = issued["residence"], let graduation = issued["graduation"] ?? issued.values.first(where: { $0.kind.id != "residence" }) else {
+            throw CertificateError(.invalidKind, "the vectors need the residence kind and one other kind in certs/")
+        }
+        let qa = try CertificateQR(text: residence.qrText)
+        let qb = try CertificateQR(text: graduation.qrText)
+        let url = iizuka.directory.configuration.verifierURL
+
+        // The bare form (no URL) is as valid as the URL form.
+        add("valid-bare-text", "URLなしのQR文字列（AK1.…）", "the bare QR text without URL (AK1.…)", qr: qa.text(verifierURL: nil), codes: [])
+
+        // A field changed after signing: same length, so only the signature can tell.
+        let name = Array("飯塚 花子".utf8), changed = Array("飯塚 花美".utf8)
+        if let range = Self.find(name, in: qa.envelope) {
+            var envelope = qa.envelope
+            envelope.replaceSubrange(range, with: changed)
+            add("tampered-field", "署名後に氏名を書き換えた", "a name changed after signing",
+                qr: CertificateQR(envelope: envelope, proof: qa.proof).text(verifierURL: url), codes: ["badSignature", "inclusionFailed"])
+        }
+        // The signature's last byte flipped.
+        var flipped = qa.envelope
+        flipped[flipped.count - 1] ^= 0x01
+        add("bad-signature", "署名の1ビットを反転", "one bit of the signature flipped",
+            qr: CertificateQR(envelope: flipped, proof: qa.proof).text(verifierURL: url), codes: ["badSignature", "inclusionFailed"])
+
+        // One changed digit in the proof part of the text: the proof no longer proves.
+        var digits = Array(residence.qrText)
+        let position = digits.count - 40
+        digits[position] = digits[position] == "7" ? "3" : "7"
+        let digitQR = String(digits)
+
+        add("proof-from-other-certificate", "別の証明書の台帳証明を付けた", "the log proof of another certificate",
+            qr: CertificateQR(envelope: qa.envelope, proof: qb.proof).text(verifierURL: url), codes: ["inclusionFailed"])
+
+        let kagaCertificate = try await kaga.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
+        let qc = try CertificateQR(text: kagaCertificate.qrText)
+        add("checkpoint-from-other-log", "別の自治体の台帳のチェックポイント", "a checkpoint from another authority's log",
+            qr: CertificateQR(envelope: qa.envelope, proof: qc.proof).text(verifierURL: url), codes: ["checkpointUntrusted"])
+        add("other-authority-trust", "別の自治体の信頼リストで検証", "verified with another authority's trust file",
+            qr: residence.qrText, trust: "kaga", codes: ["unknownIssuer"])
+
+        let forged = try await forger.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
+        add("unknown-key", "発行元にない鍵で署名（偽造）", "signed by a key the issuer does not have (forgery)",
+            qr: forged.qrText, codes: ["unknownKey", "checkpointUntrusted"])
+
+        var restricted = iizuka.trust
+        restricted.authorities[0].kinds.removeAll { $0.id == graduation.kind.id }
+        trusts["iizuka-restricted"] = restricted
+        add("kind-not-allowed", "発行元に許されていない種類", "a kind the issuer may not issue",
+            qr: graduation.qrText, trust: "iizuka-restricted", codes: ["kindNotAllowed"])
+
+        let validity = TimeInterval(residence.kind.validityDays ?? 90) * 86_400
+        add("expired", "有効期限後に検証", "verified after expiry", qr: residence.qrText, at: now.addingTimeInterval(validity + 86_400), codes: ["expired"])
+        add("not-yet-valid", "発行前の日時で検証", "verified before the issue time", qr: residence.qrText, at: now.addingTimeInterval(-86_400), codes: ["notYetValid"])
+
+        var compromised = iizuka.trust
+        compromised.authorities[0].keys[0].status = "compromised"
+        trusts["iizuka-compromised"] = compromised
+        add("key-compromised", "漏えいした鍵", "a key declared compromised", qr: residence.qrText, trust: "iizuka-compromised", codes: ["keyCompromised"])
+
+        var late = iizuka.trust
+        late.authorities[0].keys[0].notBefore = now.addingTimeInterval(3600)
+        trusts["iizuka-key-later"] = late
+        add("key-not-valid-at-issue", "発行時に鍵が有効期間外", "the key was not valid at the issue time", qr: residence.qrText, trust: "iizuka-key-later", codes: ["keyNotValidAtIssue"])
+
+        // Correctly signed and logged, but wrong in content.
+        var badFields = residence.claims
+        badFields.serial = Serial.random()
+        badFields.fields["birthDate"] = .date("1990-02-30")
+        let invalid = try await iizuka.issuer.issueUnchecked(badFields, kind: residence.kind)
+        add("invalid-fields", "様式に合わない記載（存在しない日付）", "fields that do not match the kind (an impossible date)", qr: invalid.qrText, codes: ["invalidFields"])
+        var newer = residence.claims
+        newer.serial = Serial.random()
+        newer.kindVersion = residence.kind.version + 1
+        let versioned = try await iizuka.issuer.issueUnchecked(newer, kind: residence.kind)
+        add("kind-version", "様式の版が信頼リストと異なる", "a kind version the trust file does not have", qr: versioned.qrText, codes: ["kindVersion"])
+
+        add("undecodable-url", "Akashi のQRではない", "not an Akashi QR code", qr: "https://example.com/", codes: ["undecodable"])
+        add("truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), codes: ["undecodable"])
+
+        // Verdict for the changed digit as the reference verifier sees it (any
+        // invalid verdict is right; implementations must agree on the code).
+        let digitCodes = CertificateVerifier(trust: iizuka.trust).verify(text: digitQR, at: at).reasons.compactMap(\.code)
+        add("tampered-digit", "QR文字列の1桁を変更", "one digit of the QR text changed", qr: digitQR, codes: digitCodes)
+
+        // Every vector must get exactly its expected answer from the reference verifier.
+        for vector in vectors {
+            let trust = trusts[String(vector.trust.dropFirst("trust/".count).dropLast(".json".count))]!
+            let report = CertificateVerifier(trust: trust).verify(text: vector.qr, at: vector.at)
+            let got = ConformanceVector.Expected(valid: report.isValid, codes: report.reasons.compactMap(\.code))
+            guard got == vector.expected, !(vector.id == "tampered-digit" && got.valid) else {
+                throw CertificateError(.invalidInput, "vector \(vector.id): expected \(vector.expected), the verifier says \(got)")
+            }
+        }
+
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("trust"), withIntermediateDirectories: true)
+        for (name, trust) in trusts {
+            try trust.encoded().write(to: out.appendingPathComponent("trust/\(name).json"))
+        }
+        for vector in vectors {
+            try Data((vector.qr + "\n").utf8).write(to: out.appendingPathComponent("\(vector.id).txt"))
+            try Data(QRCode.encode(vector.qr, level: .medium).pngData(scale: 4, quietZone: 4)).write(to: out.appendingPathComponent(vector.png))
+        }
+        let index = ConformanceIndex(format: ConformanceIndex.currentFormat, generatedAt: now, vectors: vectors)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        try (encoder.encode(index) + Data("\n".utf8)).write(to: out.appendingPathComponent("index.json"))
+        return index
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+        guard needle.count <= haystack.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i..<i + needle.count].elementsEqual(needle) {
+            return i..<i + needle.count
+        }
+        return nil
+    }
+}
