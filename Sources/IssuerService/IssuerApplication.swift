@@ -12,8 +12,9 @@ public enum IssuerApplication {
         router.add(middleware: LanguageMiddleware())
         PublicRoutes(state: state).register(on: router)
         if let web = state.configuration.webDirectory, FileManager.default.fileExists(atPath: web.path) {
-            router.get("verify") { _, _ in Layout.redirect("/verify/") }
-            router.group("verify").add(middleware: FileMiddleware(web.path, urlBasePath: "/verify", cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+            // The static web verifier, with this authority's trust file beside it.
+            router.add(middleware: VerifierRedirectMiddleware())
+            router.add(middleware: FileMiddleware(web.path, urlBasePath: "/verify", cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
         }
         APIRoutes(state: state).register(on: router)
         SessionRoutes(state: state).register(on: router)
@@ -32,5 +33,14 @@ public enum IssuerApplication {
             configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port), serverName: "akashi"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? state.configuration.port) },
             logger: state.logger)
+    }
+}
+
+/// `/verify` → `/verify/`, so the page's relative URLs (trust.json, js/) resolve.
+struct VerifierRedirectMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/verify" { return Layout.redirect("/verify/" + (request.uri.query.map { "?" + $0 } ?? "")) }
+        return try await next(request, context)
     }
 }

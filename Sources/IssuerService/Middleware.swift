@@ -7,6 +7,8 @@ import Hummingbird
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
     static let csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    /// The web verifier fetches its trust file, uses the camera and a service worker.
+    static let verifierCSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
@@ -16,7 +18,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         if response.headers[.contentSecurityPolicy] == nil,
             response.headers[.contentType]?.hasPrefix("text/html") ?? false
         {
-            response.headers[.contentSecurityPolicy] = Self.csp
+            response.headers[.contentSecurityPolicy] = request.uri.path.hasPrefix("/verify/") ? Self.verifierCSP : Self.csp
         }
         return response
     }

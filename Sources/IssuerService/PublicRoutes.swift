@@ -16,6 +16,7 @@ struct PublicRoutes {
         router.get("log/checkpoint", use: checkpoint)
         router.get("log/tile/**", use: tile)
         router.get("trust.json", use: trust)
+        router.get("verify/trust.json", use: trust)
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }

@@ -18,10 +18,11 @@ struct ServiceFixture {
     let state: ServiceState
     let directory: URL
 
-    init() throws {
+    init(configure: (URL, inout ServiceConfiguration) throws -> Void = { _, _ in }) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-svc-\(UUID().uuidString)")
         _ = try AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/v/")
-        let configuration = ServiceConfiguration(dataDirectory: dir, certsDirectory: Self.root.appendingPathComponent("certs"))
+        var configuration = ServiceConfiguration(dataDirectory: dir, certsDirectory: Self.root.appendingPathComponent("certs"))
+        try configure(dir, &configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         state = try ServiceState(configuration: configuration, logger: logger, bcryptCost: 4)
