@@ -44,7 +44,7 @@ let package = Package(
         // the one verification core shared by the CLI, the server and the web vectors.
         .target(
             name: "Certificates",
-            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto"]
+            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto", "Deflate"]
         ),
         // Issuing: signing, logging and rendering certificates for an authority.
         .target(
@@ -115,6 +115,9 @@ let package = Package(
         .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // zlib for status lists (what a browser's DecompressionStream("deflate") reads).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Deflate", dependencies: ["CZlib"]),
         // Dense text encodings of binary payloads for QR codes (numeric, base45, base64url).
         .target(name: "QRPayload"),
         .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),

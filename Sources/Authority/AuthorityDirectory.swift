@@ -41,7 +41,11 @@ public struct IssuerKeyRecord: Codable, Hashable, Sendable {
     public var file: String
     public var notBefore: Date
     public var notAfter: Date?
+    /// `active`, `retired` or `compromised`.
     public var status: String
+    public var compromisedAt: Date?
+    /// Certificates logged at or after this index are invalid (see IssuerKey).
+    public var compromisedFromLogIndex: UInt64?
 
     public init(file: String, notBefore: Date, notAfter: Date? = nil, status: String = "active") {
         self.file = file
@@ -62,7 +66,7 @@ public struct IssuerKeyRecord: Codable, Hashable, Sendable {
 /// or others can read them.
 public struct AuthorityDirectory: Sendable {
     public let url: URL
-    public let configuration: AuthorityConfiguration
+    public private(set) var configuration: AuthorityConfiguration
 
     public var configURL: URL { url.appendingPathComponent("config.json") }
     public var keysURL: URL { url.appendingPathComponent("keys") }
@@ -136,6 +140,70 @@ public struct AuthorityDirectory: Sendable {
     private init(url: URL, configuration: AuthorityConfiguration) {
         self.url = url
         self.configuration = configuration
+    }
+
+    // MARK: Key rotation
+
+    /// Adds a new issuer key (0600), which signs from now on. Older keys stay
+    /// in the trust file, so certificates they signed stay valid.
+    public mutating func rotateIssuerKey(at date: Date = Date()) throws -> IssuerKeyRecord {
+        var records = configuration.issuerKeys ?? []
+        let number = (records.compactMap { Int($0.file.dropFirst("issuer-".count).dropLast(".pem".count)) }.max() ?? 0) + 1
+        let record = IssuerKeyRecord(file: "issuer-\(number).pem", notBefore: date)
+        try Self.writeSecret(try P256.PrivateKey().pemRepresentation, to: keysURL.appendingPathComponent(record.file))
+        records.append(record)
+        try save { $0.issuerKeys = records }
+        return record
+    }
+
+    /// Retires a key: it signs nothing issued after `date`; what it signed before stays valid.
+    public mutating func retireIssuerKey(file: String, at date: Date = Date()) throws {
+        try updateKey(file) { record in
+            guard record.status == "active" else {
+                throw AuthorityError(.invalidConfiguration, "\(file) is \(record.status), not active")
+            }
+            record.status = "retired"
+            record.notAfter = date
+        }
+        guard configuration.issuerKeys?.contains(where: { $0.status == "active" }) == true else {
+            throw AuthorityError(.invalidConfiguration, "no active issuer key is left; run `akashi key rotate` first")
+        }
+    }
+
+    /// Declares a key compromised from `since`: certificates logged from
+    /// `fromLogIndex` on are invalid, earlier ones stay valid.
+    public mutating func declareCompromised(file: String, since: Date, fromLogIndex: UInt64) throws {
+        try updateKey(file) { record in
+            record.status = "compromised"
+            record.compromisedAt = since
+            record.compromisedFromLogIndex = fromLogIndex
+            record.notAfter = min(record.notAfter ?? since, since)
+        }
+    }
+
+    private mutating func updateKey(_ file: String, _ change: (inout IssuerKeyRecord) throws -> Void) throws {
+        guard var records = configuration.issuerKeys, let i = records.firstIndex(where: { $0.file == file }) else {
+            let files = (configuration.issuerKeys ?? []).map(\.file).joined(separator: ", ")
+            throw AuthorityError(.notFound, "no issuer key \(file); keys: \(files)")
+        }
+        try change(&records[i])
+        try save { $0.issuerKeys = records }
+    }
+
+    /// Rewrites config.json atomically (temporary file, fsync, rename).
+    private mutating func save(_ change: (inout AuthorityConfiguration) -> Void) throws {
+        var updated = configuration
+        change(&updated)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let temporary = url.appendingPathComponent("config.json.tmp")
+        try? FileManager.default.removeItem(at: temporary)
+        try Self.write(try encoder.encode(updated), to: temporary, mode: 0o644)
+        guard rename(temporary.path, configURL.path) == 0 else {
+            throw AuthorityError(.io, "cannot replace \(configURL.path): \(String(cString: strerror(errno)))")
+        }
+        configuration = updated
     }
 
     /// The log's signing key. Refuses a key file others can read.

@@ -10,6 +10,7 @@ public struct CertificateError: Error, Hashable, Sendable, CustomStringConvertib
         public static let malformedEnvelope = Code(name: "malformedEnvelope")
         public static let malformedPayload = Code(name: "malformedPayload")
         public static let malformedTrust = Code(name: "malformedTrust")
+        public static let malformedStatus = Code(name: "malformedStatus")
         public var description: String { name }
     }
 

@@ -15,7 +15,15 @@ import TransparencyLog
 public struct CertificateVerifier: Sendable {
     public let trust: TrustFile
 
-    public init(trust: TrustFile) { self.trust = trust }
+    /// A verified status snapshot to check revocation against, and how old it may be.
+    public let status: VerifiedStatusList?
+    public let maxStatusAge: TimeInterval
+
+    public init(trust: TrustFile, status: VerifiedStatusList? = nil, maxStatusAge: TimeInterval = 7 * 86_400) {
+        self.trust = trust
+        self.status = status
+        self.maxStatusAge = maxStatusAge
+    }
 
     /// Verifies QR text (a URL with `#AK1.…`, or `AK1.…`) as of `date`.
     public func verify(text: String, at date: Date = Date()) -> VerificationReport {
@@ -61,12 +69,19 @@ public struct CertificateVerifier: Sendable {
         report.authority = authority
         report.pass(.issuerKnown)
 
+        // The log position the QR claims (proven or not in step 8); a
+        // compromised key's certificates are judged by it.
+        let claimedIndex: UInt64? = try? CompactProof.decode(
+            qr.proof, logKey: authority.log.verifierKey(),
+            knownKeys: (authority.log.witnesses ?? []).compactMap { try? VerifierKey(parsing: $0) }).index
+
         // 3. key valid at issue time
         let issuedAt = Date(timeIntervalSince1970: TimeInterval(claims.issuedAt))
         let key = authority.keys.first { $0.kidBytes == envelope.kid }
         var publicKey: P256.PublicKey? = nil
         if let key, let pk = try? key.publicKey() {
-            if key.status == "compromised" {
+            let loggedBeforeCompromise = key.compromisedFromLogIndex.map { from in claimedIndex.map { $0 < from } ?? false } ?? false
+            if key.status == "compromised" && !loggedBeforeCompromise {
                 report.fail(.keyValid, "keyCompromised", ja: "署名鍵は漏えいにより無効です", en: "the signing key was declared compromised")
             } else if issuedAt < key.notBefore.addingTimeInterval(-300) || key.notAfter.map({ issuedAt > $0 }) == true {
                 report.fail(.keyValid, "keyNotValidAtIssue",
@@ -147,14 +162,67 @@ public struct CertificateVerifier: Sendable {
             report.fail(.inclusion, "inclusionFailed", ja: "台帳の証明を読み取れません", en: "the log proof cannot be read: \(error)")
             report.skip(.checkpoint)
         }
+
+        // 10. status: revoked, superseded, or valid as of the snapshot
+        checkStatus(&report, authority: authority, index: report.proof?.index, at: date)
         return report
+    }
+
+    private func checkStatus(_ report: inout VerificationReport, authority: TrustedAuthority, index: UInt64?, at date: Date) {
+        guard let status else {
+            report.skip(.status)
+            return
+        }
+        func day(_ seconds: Int64) -> String {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "ja_JP")
+            f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+            f.dateFormat = "yyyy年M月d日"
+            return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        }
+        let asOf = day(status.list.issuedAt)
+        guard status.list.issuer == authority.issuer else {
+            report.fail(.status, "statusInvalid", ja: "失効情報が別の発行元（\(status.list.issuer)）のものです", en: "the status list is from another issuer (\(status.list.issuer))")
+            return
+        }
+        guard let index else {
+            report.skip(.status)
+            return
+        }
+        let age = date.timeIntervalSince(status.issuedAt)
+        guard age <= maxStatusAge else {
+            let days = Int(maxStatusAge / 86_400)
+            report.fail(.status, "statusStale",
+                ja: "失効情報が古いため状態は不明です（\(asOf)時点、\(days)日より古い）", en: "status unknown: the status list (\(asOf)) is older than \(days) days")
+            return
+        }
+        guard index < status.treeSize else {
+            report.fail(.status, "statusUnknown",
+                ja: "失効情報（\(asOf)時点）はこの証明書より古いため状態は不明です", en: "status unknown: the status list (\(asOf)) predates this certificate")
+            return
+        }
+        switch status.list.entries[index] {
+        case .revoked(let reason, let at)?:
+            let why: (String, String) = switch reason {
+            case .error: ("誤発行", "issued in error")
+            case .moved: ("転出等による記載事項の変更", "the resident moved")
+            case .ended: ("関係の解消", "ended")
+            case .other: ("その他", "other")
+            }
+            report.fail(.status, "revoked", ja: "\(day(at))に失効しています（理由: \(why.0)）", en: "revoked on \(day(at)) (reason: \(why.1))")
+        case .superseded(let successor, _, let at)?:
+            report.fail(.status, "superseded", ja: "\(day(at))に新しい証明書 \(successor) に置き換えられています", en: "superseded by \(successor) on \(day(at))")
+        case nil:
+            report.statusAsOf = status.issuedAt
+            report.pass(.status)
+        }
     }
 }
 
 /// The outcome of verifying one certificate: every check by name, in order.
 public struct VerificationReport: Sendable {
     public enum CheckName: String, Sendable, CaseIterable, Codable {
-        case decode, issuerKnown, keyValid, signature, kindValid, validityPeriod, logEntry, inclusion, checkpoint
+        case decode, issuerKnown, keyValid, signature, kindValid, validityPeriod, logEntry, inclusion, checkpoint, status
 
         public var label: LocalizedText {
             switch self {
@@ -167,6 +235,7 @@ public struct VerificationReport: Sendable {
             case .logEntry: LocalizedText(ja: "台帳記録の再構成", en: "Log entry rebuilt")
             case .inclusion: LocalizedText(ja: "台帳への記録", en: "Inclusion in the log")
             case .checkpoint: LocalizedText(ja: "台帳の署名", en: "Checkpoint signature")
+            case .status: LocalizedText(ja: "失効状況", en: "Revocation status")
             }
         }
     }
@@ -187,10 +256,16 @@ public struct VerificationReport: Sendable {
     public var envelope: [UInt8] = []
     public var entry: [UInt8]?
     public var proof: TlogProof?
+    /// When a status list was checked and says nothing against the certificate:
+    /// the certificate is valid as of this time.
+    public var statusAsOf: Date?
 
-    /// Valid only when every check ran and passed.
+    /// Valid only when every check ran and passed — except status, which is
+    /// skipped when no status list was given (the verdict then says nothing
+    /// about revocation).
     public var isValid: Bool {
-        checks.count == CheckName.allCases.count && checks.allSatisfy { $0.status == .passed }
+        checks.count == CheckName.allCases.count
+            && checks.allSatisfy { $0.status == .passed || ($0.name == .status && $0.status == .skipped) }
     }
 
     /// The failed checks, as reasons (code and message).

@@ -115,7 +115,16 @@ public struct IssuerKey: Codable, Hashable, Sendable {
     public var notBefore: Date
     /// Certificates issued after this time are not signed by this key (retired).
     public var notAfter: Date?
+    /// `active`, `retired` (no new certificates; old ones stay valid) or
+    /// `compromised` (see `compromisedFromLogIndex`).
     public var status: String
+    /// When the key was declared compromised (for people; the decision uses the index).
+    public var compromisedAt: Date?
+    /// For a compromised key: certificates whose log entry is at this index or
+    /// later are invalid; earlier ones were logged before the compromise and
+    /// stay valid — the log's order decides, not the signer's claimed time.
+    /// Absent: every certificate signed by the key is invalid.
+    public var compromisedFromLogIndex: UInt64?
 
     /// key id = the first 8 bytes of SHA-256 of the uncompressed public point.
     public static func keyID(_ key: P256.PublicKey) -> [UInt8] { Array(SHA256.hash(key.x963Representation).prefix(8)) }

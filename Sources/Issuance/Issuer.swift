@@ -148,6 +148,19 @@ enum CertificateRecords {
                 CREATE INDEX certificate_kind_issued ON certificate(kind, issued_at);
                 """)
         }
+        migrator.registerMigration("certificate-status-v1") { db in
+            // What happened after issue; each row commits with its log entry.
+            try db.execute(sql: """
+                CREATE TABLE certificate_status (
+                    serial BLOB PRIMARY KEY NOT NULL REFERENCES certificate(serial),
+                    state TEXT NOT NULL CHECK (state IN ('revoked', 'superseded')),
+                    reason TEXT,
+                    at INTEGER NOT NULL,
+                    successor_index INTEGER REFERENCES certificate(log_index),
+                    lifecycle_index INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
+                ) STRICT;
+                """)
+        }
         try migrator.migrate(writer)
     }
 
@@ -166,7 +179,10 @@ extension TrustFile {
     public static func export(directory: AuthorityDirectory, registry: KindRegistry, at date: Date = Date()) throws -> TrustFile {
         let config = directory.configuration
         let keys = try directory.issuerPublicKeys().map { key, record in
-            IssuerKey(publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: record.status)
+            var key = IssuerKey(publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: record.status)
+            key.compromisedAt = record.compromisedAt
+            key.compromisedFromLogIndex = record.compromisedFromLogIndex
+            return key
         }
         let authority = TrustedAuthority(
             issuer: config.code, name: config.name, verifierURL: config.verifierURL, keys: keys, kinds: registry.kinds,

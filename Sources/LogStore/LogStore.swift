@@ -192,6 +192,19 @@ public actor LogStore {
             do {
                 let receipts = try await integrate(batch)
                 for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
+            } catch where batch.count > 1 && batch.contains(where: { $0.sideEffect != nil }) {
+                // One caller's side effect refused (say, a certificate revoked
+                // twice at once); nothing was written. Retry one by one, so only
+                // that caller hears of it.
+                logger.info("batch of \(batch.count) entries failed; retrying singly", metadata: ["error": "\(error)"])
+                for item in batch {
+                    do {
+                        let receipt = try await integrate([item])[0]
+                        item.continuation.resume(returning: receipt)
+                    } catch {
+                        item.continuation.resume(throwing: error)
+                    }
+                }
             } catch {
                 logger.error("batch of \(batch.count) entries failed", metadata: ["error": "\(error)"])
                 for item in batch { item.continuation.resume(throwing: error) }
@@ -261,6 +274,14 @@ public actor LogStore {
         try database.read { db in
             try String.fetchAll(db, sql: "SELECT note FROM log_checkpoint ORDER BY size").map { try SignedCheckpoint(parsing: $0) }
         }
+    }
+
+    /// How many entries the log held at `date` (by its checkpoints' times):
+    /// entries below this index were logged at or before `date`.
+    public func size(asOf date: Date) throws -> UInt64 {
+        try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(size) FROM log_checkpoint WHERE created_at <= ?", arguments: [Int64(date.timeIntervalSince1970)])
+        }.map { UInt64($0) } ?? 0
     }
 
     /// The stored checkpoint of exactly `size`, if the log signed one.

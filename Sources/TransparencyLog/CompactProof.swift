@@ -66,7 +66,8 @@ public enum CompactProof {
         return TlogProof(index: index, inclusionProof: hashes, checkpoint: try SignedCheckpoint(note: note))
     }
 
-    static func appendUvarint(_ value: UInt64, to out: inout [UInt8]) {
+    /// Unsigned LEB128, minimal; shared by the QR payload and status lists.
+    public static func appendUvarint(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(v & 0x7f) | 0x80)
@@ -77,27 +78,27 @@ public enum CompactProof {
 }
 
 /// Reads a byte buffer front to back, failing cleanly on truncation.
-struct ByteReader {
+public struct ByteReader {
     private let bytes: [UInt8]
     private var offset = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    var isAtEnd: Bool { offset == bytes.count }
+    public var isAtEnd: Bool { offset == bytes.count }
 
-    mutating func byte() throws(NoteError) -> UInt8 {
+    public mutating func byte() throws(NoteError) -> UInt8 {
         guard offset < bytes.count else { throw NoteError(.malformedProof, "the compact proof is truncated") }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func bytes(_ count: Int) throws(NoteError) -> [UInt8] {
+    public mutating func bytes(_ count: Int) throws(NoteError) -> [UInt8] {
         guard count <= bytes.count - offset else { throw NoteError(.malformedProof, "the compact proof is truncated") }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
     }
 
-    mutating func uvarint() throws(NoteError) -> UInt64 {
+    public mutating func uvarint() throws(NoteError) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {

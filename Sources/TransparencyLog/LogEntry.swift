@@ -15,11 +15,41 @@
 ///     sha256 <hex SHA-256 of the file>
 ///     name 令和7年度予算書.pdf          (optional)
 ///
+///     akashi-entry/v1
+///     type revocation
+///     sha256 <hex SHA-256 of the revoked certificate's envelope>
+///     target <log index of that certificate's entry>
+///     reason moved                       (error | moved | ended | other)
+///     at 1763856000
+///
+///     akashi-entry/v1
+///     type supersession
+///     sha256 <hex SHA-256 of the old certificate's envelope>
+///     target <log index of the old certificate's entry>
+///     successor <log index of the new certificate's entry>
+///     at 1763856000
+///
+/// Lifecycle entries never change the original entry: the history of a
+/// certificate is its entry plus the later entries that name it (履歴の追跡).
+///
 /// Encoding is canonical: parsing and re-encoding gives the same bytes, so a
 /// verifier that rebuilds an entry from a certificate gets the logged leaf.
 public enum LogEntry: Hashable, Sendable {
     case document(sha256: [UInt8], name: String?)
     case certificate(sha256: [UInt8], kind: String, issuedAt: Int64)
+    case revocation(sha256: [UInt8], target: UInt64, reason: RevocationReason, at: Int64)
+    case supersession(sha256: [UInt8], target: UInt64, successor: UInt64, at: Int64)
+
+    /// Why a certificate was revoked; public, so deliberately coarse.
+    public enum RevocationReason: String, Sendable, CaseIterable, Codable {
+        /// Issued in error (wrong person, wrong data).
+        case error
+        /// The resident moved away; the record is out of date.
+        case moved
+        /// The partnership (or whatever was certified) ended.
+        case ended
+        case other
+    }
 
     public static let header = "akashi-entry/v1"
     /// Optional document names are short labels, not content.
@@ -28,7 +58,7 @@ public enum LogEntry: Hashable, Sendable {
     /// The digest the entry commits to; the store indexes it for look-ups.
     public var subjectDigest: [UInt8] {
         switch self {
-        case .document(let digest, _), .certificate(let digest, _, _): digest
+        case .document(let digest, _), .certificate(let digest, _, _), .revocation(let digest, _, _, _), .supersession(let digest, _, _, _): digest
         }
     }
 
@@ -40,6 +70,10 @@ public enum LogEntry: Hashable, Sendable {
             if let name { lines.append("name \(name)") }
         case .certificate(let digest, let kind, let issuedAt):
             lines += ["type certificate", "sha256 \(digest.hexString)", "kind \(kind)", "issued \(issuedAt)"]
+        case .revocation(let digest, let target, let reason, let at):
+            lines += ["type revocation", "sha256 \(digest.hexString)", "target \(target)", "reason \(reason.rawValue)", "at \(at)"]
+        case .supersession(let digest, let target, let successor, let at):
+            lines += ["type supersession", "sha256 \(digest.hexString)", "target \(target)", "successor \(successor)", "at \(at)"]
         }
         return Array(lines.map { $0 + "\n" }.joined().utf8)
     }
@@ -88,6 +122,19 @@ public enum LogEntry: Hashable, Sendable {
         case "certificate":
             guard let issued = Int64(try value(4, "issued")) else { throw NoteError(.malformedNote, "the entry's issue time is not a number") }
             self = .certificate(sha256: digest, kind: try value(3, "kind"), issuedAt: issued)
+        case "revocation":
+            guard let target = UInt64(try value(3, "target")) else { throw NoteError(.malformedNote, "the entry's target is not a log index") }
+            guard let reason = RevocationReason(rawValue: try value(4, "reason")) else {
+                throw NoteError(.malformedNote, "the revocation reason is not one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let at = Int64(try value(5, "at")) else { throw NoteError(.malformedNote, "the entry's time is not a number") }
+            self = .revocation(sha256: digest, target: target, reason: reason, at: at)
+        case "supersession":
+            guard let target = UInt64(try value(3, "target")), let successor = UInt64(try value(4, "successor")) else {
+                throw NoteError(.malformedNote, "the entry's target and successor must be log indices")
+            }
+            guard let at = Int64(try value(5, "at")) else { throw NoteError(.malformedNote, "the entry's time is not a number") }
+            self = .supersession(sha256: digest, target: target, successor: successor, at: at)
         default:
             throw NoteError(.malformedNote, "unknown log entry type '\(type.prefix(40))'")
         }

@@ -32,6 +32,12 @@ struct AkashiVerify: ParsableCommand {
     @Option(help: ArgumentHelp("Verify as of this time (YYYY-MM-DD or ISO 8601; default now).", valueName: "DATE"))
     var at: String?
 
+    @Option(help: ArgumentHelp("A signed status list (akashi status export) to check revocation and supersession.", valueName: "FILE"))
+    var status: String?
+
+    @Option(help: ArgumentHelp("A status list older than this many days gives 'status unknown' (default 7).", valueName: "DAYS"))
+    var maxStatusAge: Double = 7
+
     @Flag(help: "Print JSON, one object per input.")
     var json = false
 
@@ -54,7 +60,16 @@ struct AkashiVerify: ParsableCommand {
         }
         let trustFile: TrustFile
         do { trustFile = try TrustFile.decode(trustData) } catch { fail(65, "\(trust): \(error)") }
-        let verifier = CertificateVerifier(trust: trustFile)
+        var statusList: VerifiedStatusList? = nil
+        if let status {
+            guard let data = FileManager.default.contents(atPath: status) else { fail(66, "cannot read the status list \(status)") }
+            // A status list that does not verify is refused outright: never
+            // fall back to "valid" without the revocation check that was asked for.
+            do { statusList = try VerifiedStatusList(signed: [UInt8](data), trust: trustFile) } catch {
+                fail(65, "\(status): 失効情報を検証できません / the status list does not verify: \(error)")
+            }
+        }
+        let verifier = CertificateVerifier(trust: trustFile, status: statusList, maxStatusAge: maxStatusAge * 86_400)
         let date = at.flatMap(parseDate) ?? Date()
 
         var texts: [(source: String, text: String?)] = []
@@ -100,8 +115,13 @@ struct AkashiVerify: ParsableCommand {
 
     func printHuman(_ report: VerificationReport, source: String, language: Language, noQR: Bool) {
         let ja = language == .ja
-        print(report.isValid ? (ja ? "✔ 有効な証明書です（\(source)）" : "✔ VALID certificate (\(source))")
-                             : (ja ? "✘ 無効です — 受け付けないでください（\(source)）" : "✘ NOT VALID — do not accept (\(source))"))
+        let asOf = report.statusAsOf.map { day($0) }
+        if report.isValid, let asOf {
+            print(ja ? "✔ 有効な証明書です（\(asOf)時点の失効情報で確認、\(source)）" : "✔ VALID certificate, as of the status list of \(asOf) (\(source))")
+        } else {
+            print(report.isValid ? (ja ? "✔ 有効な証明書です（\(source)）" : "✔ VALID certificate (\(source))")
+                                 : (ja ? "✘ 無効です — 受け付けないでください（\(source)）" : "✘ NOT VALID — do not accept (\(source))"))
+        }
         if noQR { print(ja ? "  画像からQRコードを読み取れませんでした" : "  no QR code could be read from the image") }
         for check in report.checks {
             let mark = check.status == .passed ? "✔" : check.status == .failed ? "✘" : "–"
@@ -135,6 +155,7 @@ struct AkashiVerify: ParsableCommand {
             "checks": report.checks.map { ["name": $0.name.rawValue, "status": $0.status.rawValue] },
             "envelope": Data(report.envelope).base64EncodedString(),
         ]
+        if let asOf = report.statusAsOf { object["statusAsOf"] = iso(Int64(asOf.timeIntervalSince1970)) }
         if noQR { object["reasons"] = [["code": "undecodable", "check": "decode", "message": language == .ja ? "画像からQRコードを読み取れません" : "no QR code found in the image"]] }
         if let claims = report.claims {
             object["kind"] = claims.kind
@@ -155,6 +176,13 @@ struct AkashiVerify: ParsableCommand {
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    func day(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withFullDate]
+        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        return f.string(from: date)
     }
 
     func iso(_ seconds: Int64) -> String {

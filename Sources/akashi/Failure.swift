@@ -1,3 +1,4 @@
+import Certificates
 import ArgumentParser
 import Authority
 import Foundation
@@ -72,6 +73,9 @@ func describe(_ error: any Error) -> (Int32, String) {
         return (Exit.verificationFailed, e.reason)
     case let e as CryptoError:
         return (Exit.dataError, e.reason)
+    case let e as CertificateError:
+        let detail = e.problems.isEmpty ? e.reason : e.problems.map { "\($0.field): \($0.ja) / \($0.en)" }.joined(separator: "; ")
+        return (Exit.dataError, detail)
     default:
         return (Exit.software, "\(error)")
     }

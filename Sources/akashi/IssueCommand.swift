@@ -96,7 +96,7 @@ struct Issue: AsyncParsableCommand {
                     submit()
                     switch result {
                     case .success(let certificate):
-                        try write(certificate, to: outURL, issuerName: directory.configuration.name)
+                        try Self.write(certificate, to: outURL, issuerName: directory.configuration.name)
                         issued += 1
                         print("\(certificate.claims.serialText)\t\(certificate.kind.id)\tlog #\(certificate.receipt.index)\t\(rows[i].label)")
                         if batch && issued % 100 == 0 {
@@ -123,7 +123,7 @@ struct Issue: AsyncParsableCommand {
         }
     }
 
-    func write(_ certificate: IssuedCertificate, to dir: URL, issuerName: String) throws {
+    static func write(_ certificate: IssuedCertificate, to dir: URL, issuerName: String) throws {
         let serial = certificate.claims.serialText
         let qr = try QRCode.encode(certificate.qrText, level: .medium)
         let svg = qr.svg(quietZone: 4)

@@ -283,6 +283,10 @@ struct LogVerify: AsyncParsableCommand {
                     print("document sha256 \(digest.hexString)" + (name.map { " (\($0))" } ?? ""))
                 case .certificate(let digest, let kind, let issued):
                     print("certificate \(kind) issued \(issued), envelope sha256 \(digest.hexString)")
+                case .revocation(let digest, let target, let reason, let at):
+                    print("revocation of entry \(target) (envelope sha256 \(digest.hexString)), reason \(reason.rawValue), at \(at)")
+                case .supersession(let digest, let target, let successor, let at):
+                    print("supersession of entry \(target) (envelope sha256 \(digest.hexString)) by entry \(successor), at \(at)")
                 }
             }
         }

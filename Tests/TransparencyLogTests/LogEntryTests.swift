@@ -34,11 +34,32 @@ struct LogEntryTests {
             .document(sha256: SHA256.hash([6]), name: "report.pdf"),
             .document(sha256: SHA256.hash([7]), name: "名前 with spaces and ümlauts ✓"),
             .document(sha256: SHA256.hash([8]), name: String(repeating: "予", count: 66) + "ab"),  // 200 bytes
+            .revocation(sha256: SHA256.hash([9]), target: 0, reason: .moved, at: 1_763_856_000),
+            .revocation(sha256: SHA256.hash([10]), target: .max, reason: .error, at: -1),
+            .supersession(sha256: SHA256.hash([11]), target: 7, successor: 9, at: 1_763_856_001),
         ])
     func roundTrip(_ entry: LogEntry) throws {
         let parsed = try LogEntry(parsing: entry.bytes)
         #expect(parsed == entry)
         #expect(parsed.bytes == entry.bytes)
+    }
+
+    @Test("lifecycle entries are the documented lines, and bad ones are refused")
+    func lifecycleEntries() throws {
+        let revocation = LogEntry.revocation(sha256: Self.digest, target: 42, reason: .ended, at: 1_763_856_000)
+        #expect(revocation.bytes == Array("akashi-entry/v1\ntype revocation\nsha256 \(Self.digestHex)\ntarget 42\nreason ended\nat 1763856000\n".utf8))
+        let supersession = LogEntry.supersession(sha256: Self.digest, target: 42, successor: 43, at: 1_763_856_000)
+        #expect(supersession.bytes == Array("akashi-entry/v1\ntype supersession\nsha256 \(Self.digestHex)\ntarget 42\nsuccessor 43\nat 1763856000\n".utf8))
+        #expect(revocation.subjectDigest == Self.digest)
+        let text = String(decoding: revocation.bytes, as: UTF8.self)
+        for bad in [
+            text.replacingOccurrences(of: "reason ended", with: "reason lost"),
+            text.replacingOccurrences(of: "target 42", with: "target -1"),
+            text.replacingOccurrences(of: "target 42", with: "target 042"),
+            text.replacingOccurrences(of: "at 1763856000", with: "at soon"),
+        ] {
+            #expect(throws: NoteError.self) { try LogEntry(parsing: Array(bad.utf8)) }
+        }
     }
 
     static let certificateText = "akashi-entry/v1\ntype certificate\nsha256 \(digestHex)\nkind residence\nissued 1763856000\n"

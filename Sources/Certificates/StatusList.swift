@@ -1,0 +1,170 @@
+import AkashiCrypto
+import CBOR
+import COSE
+import Deflate
+import Foundation
+import TransparencyLog
+
+/// What happened to one certificate after it was issued.
+public enum CertificateState: Hashable, Sendable {
+    case revoked(reason: LogEntry.RevocationReason, at: Int64)
+    /// Replaced by the certificate at log index `successorIndex` (serial `successor`).
+    case superseded(successor: String, successorIndex: UInt64, at: Int64)
+}
+
+/// A signed snapshot of every revoked or superseded certificate of one
+/// authority, as of one checkpoint of its log — what a verifier carries to
+/// check status offline.
+///
+/// Why a sorted sparse table rather than a W3C bitstring: the verifier must
+/// say *why* and *when* (「転出により失効」, superseded by which serial), which a
+/// bitstring cannot carry; and with few changes the table is smaller than even
+/// a compressed bitstring of a million certificates. Entries are keyed by the
+/// certificate's log index, which the QR's inclusion proof binds to the
+/// envelope — so no index needs to be signed into the certificate, and the
+/// verifier downloads the whole list (herd privacy: the issuer never learns
+/// which certificate was checked).
+///
+/// File: a COSE_Sign1 (ES256, the authority's issuer key, kid protected) over
+/// deterministic CBOR `{1: "akashi-status/v1", 2: issuer, 3: issued-at,
+/// 4: signed checkpoint note, 5: count, 6: zlib(table)}`; the table is, per
+/// entry in index order, uvarint(index − previous index − 1 … first: index),
+/// a state byte (1 error, 2 moved, 3 ended, 4 other, 5 superseded),
+/// uvarint(issued-at − at) and for 5 uvarint(successor index) + 10 serial bytes.
+public struct StatusList: Sendable, Equatable {
+    public static let format = "akashi-status/v1"
+    /// A decompressed table above this is refused (about 50 million entries).
+    public static let maxTableBytes = 512 * 1024 * 1024
+
+    public var issuer: String
+    public var issuedAt: Int64
+    /// The log checkpoint the snapshot is complete up to (its note text).
+    public var checkpoint: String
+    public var entries: [UInt64: CertificateState]
+
+    public init(issuer: String, issuedAt: Int64, checkpoint: String, entries: [UInt64: CertificateState]) {
+        self.issuer = issuer
+        self.issuedAt = issuedAt
+        self.checkpoint = checkpoint
+        self.entries = entries
+    }
+
+    static let reasonCodes: [LogEntry.RevocationReason: UInt8] = [.error: 1, .moved: 2, .ended: 3, .other: 4]
+
+    /// The binary table, before compression.
+    func table() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * 4)
+        var previous: UInt64? = nil
+        for index in entries.keys.sorted() {
+            CompactProof.appendUvarint(previous.map { index - $0 - 1 } ?? index, to: &out)
+            previous = index
+            switch entries[index]! {
+            case .revoked(let reason, let at):
+                out.append(Self.reasonCodes[reason]!)
+                CompactProof.appendUvarint(UInt64(max(0, issuedAt - at)), to: &out)
+            case .superseded(let successor, let successorIndex, let at):
+                out.append(5)
+                CompactProof.appendUvarint(UInt64(max(0, issuedAt - at)), to: &out)
+                CompactProof.appendUvarint(successorIndex, to: &out)
+                out.append(contentsOf: Serial.parse(successor) ?? [UInt8](repeating: 0, count: CertificateClaims.serialByteCount))
+            }
+        }
+        return out
+    }
+
+    public var payload: [UInt8] {
+        let map: CBOR = .map([
+            (CBOR(1), .textString(Self.format)),
+            (CBOR(2), .textString(issuer)),
+            (CBOR(3), CBOR(issuedAt)),
+            (CBOR(4), .textString(checkpoint)),
+            (CBOR(5), CBOR(UInt64(entries.count))),
+            (CBOR(6), .byteString(Deflate.compress(table()))),
+        ])
+        return try! map.encoded()
+    }
+
+    /// Signs the snapshot with the authority's issuer key.
+    public func signed(with key: P256.PrivateKey) throws -> [UInt8] {
+        try COSESign1.sign(payload: payload, kid: IssuerKey.keyID(key.publicKey), privateKey: key).encoded
+    }
+
+    public init(decodingPayload bytes: [UInt8]) throws(CertificateError) {
+        func fail(_ what: String) -> CertificateError { CertificateError(.malformedStatus, "the status list \(what)") }
+        let value: CBOR
+        do { value = try CBOR(decoding: bytes) } catch { throw fail("is not deterministic CBOR: \(error)") }
+        guard value.mapEntries?.count == 6, value[CBOR(1)]?.text == Self.format else { throw fail("is not \(Self.format)") }
+        guard let issuer = value[CBOR(2)]?.text, let issuedAt = value[CBOR(3)]?.int, let checkpoint = value[CBOR(4)]?.text,
+            let count = value[CBOR(5)]?.uint, let compressed = value[CBOR(6)]?.bytes
+        else { throw fail("lacks the issuer, time, checkpoint, count or table") }
+        let table: [UInt8]
+        do { table = try Deflate.decompress(compressed, limit: Self.maxTableBytes) } catch { throw fail("table cannot be decompressed: \(error)") }
+        var reader = ByteReader(table)
+        var entries: [UInt64: CertificateState] = [:]
+        entries.reserveCapacity(Int(min(count, 10_000_000)))
+        var previous: UInt64? = nil
+        let reasons = Dictionary(uniqueKeysWithValues: Self.reasonCodes.map { ($1, $0) })
+        do {
+            while !reader.isAtEnd {
+                let delta = try reader.uvarint()
+                let (index, overflow) = previous.map { $0.addingReportingOverflow(delta &+ 1) } ?? (delta, false)
+                guard !overflow, previous.map({ index > $0 }) ?? true else { throw fail("table is not in index order") }
+                previous = index
+                let state = try reader.byte()
+                let age = try reader.uvarint()
+                guard age <= UInt64(Int64.max) else { throw fail("table has an impossible time") }
+                let at = issuedAt - Int64(age)
+                if let reason = reasons[state] {
+                    entries[index] = .revoked(reason: reason, at: at)
+                } else if state == 5 {
+                    let successorIndex = try reader.uvarint()
+                    let serial = try reader.bytes(CertificateClaims.serialByteCount)
+                    entries[index] = .superseded(successor: Serial.text(serial), successorIndex: successorIndex, at: at)
+                } else {
+                    throw fail("table has an unknown state \(state)")
+                }
+            }
+        } catch let error as CertificateError {
+            throw error
+        } catch {
+            throw fail("table is truncated or damaged")
+        }
+        guard UInt64(entries.count) == count else { throw fail("says \(count) entries but holds \(entries.count)") }
+        self.init(issuer: issuer, issuedAt: issuedAt, checkpoint: checkpoint, entries: entries)
+    }
+}
+
+/// A status list whose signature, authority and checkpoint were checked
+/// against a trust file.
+public struct VerifiedStatusList: Sendable {
+    public let list: StatusList
+    public let checkpoint: SignedCheckpoint
+    public var treeSize: UInt64 { checkpoint.checkpoint.size }
+    public var issuedAt: Date { Date(timeIntervalSince1970: TimeInterval(list.issuedAt)) }
+
+    /// Verifies a signed status list file: a COSE_Sign1 by one of the
+    /// authority's active issuer keys, for an authority in the trust file,
+    /// whose checkpoint is signed as the trust file's log policy requires.
+    public init(signed bytes: [UInt8], trust: TrustFile) throws(CertificateError) {
+        func fail(_ what: String) -> CertificateError { CertificateError(.malformedStatus, what) }
+        let envelope: COSESign1
+        do { envelope = try COSESign1(decoding: bytes) } catch { throw fail("the status list is not a COSE_Sign1 message: \(error)") }
+        guard envelope.kidIsProtected else { throw fail("the status list's key id is not in its signed header") }
+        let list = try StatusList(decodingPayload: envelope.payload)
+        guard let authority = trust.authority(issuer: list.issuer) else {
+            throw fail("the status list is from \(list.issuer), which is not in the trust file")
+        }
+        guard let key = authority.keys.first(where: { $0.kidBytes == envelope.kid }), key.status != "compromised",
+            let publicKey = try? key.publicKey()
+        else { throw fail("the status list is not signed by a valid key of \(authority.name)") }
+        guard envelope.isValidSignature(publicKey: publicKey) else { throw fail("the status list's signature does not verify") }
+        let checkpoint: SignedCheckpoint
+        do {
+            checkpoint = try SignedCheckpoint(parsing: list.checkpoint)
+            _ = try authority.log.policy().verify(checkpoint)
+        } catch { throw fail("the status list's log checkpoint does not verify: \(error)") }
+        self.list = list
+        self.checkpoint = checkpoint
+    }
+}
