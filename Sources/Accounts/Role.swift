@@ -13,6 +13,8 @@ public enum Role: String, Sendable, CaseIterable, Codable, Comparable {
     /// Actions a role may be authorized for.
     public enum Action: String, Sendable, CaseIterable {
         case issue, print, search, batch, manageUsers, audit, manageTokens
+        /// Revoke or reissue (supersede) a certificate.
+        case revoke
     }
 
     /// The server-side authorization rule: the only place roles are decided.
@@ -21,7 +23,7 @@ public enum Role: String, Sendable, CaseIterable, Codable, Comparable {
         case (.admin, _): return true
         case (.clerk, .issue), (.clerk, .print), (.clerk, .search): return true
         case (.supervisor, .issue), (.supervisor, .print), (.supervisor, .search),
-            (.supervisor, .batch), (.supervisor, .manageUsers):
+            (.supervisor, .batch), (.supervisor, .manageUsers), (.supervisor, .revoke):
             return true
         case (.auditor, .audit): return true
         default: return false

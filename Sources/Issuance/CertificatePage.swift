@@ -6,8 +6,10 @@ import Foundation
 /// CSS makes Chromium's print/PDF one clean page.
 public enum CertificatePage {
     /// One certificate as a complete printable page.
-    public static func html(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String, toolbar: String = "") -> String {
-        document(title: "\(certificate.kind.label.ja) \(certificate.claims.serialText)", sheets: [sheet(certificate, issuerName: issuerName, qrSVG: qrSVG)], toolbar: toolbar)
+    /// `stamp`: printed across the top when the certificate is no longer valid
+    /// (失効・置き換え), so a reprint can never pass for a current certificate.
+    public static func html(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String, toolbar: String = "", stamp: String? = nil) -> String {
+        document(title: "\(certificate.kind.label.ja) \(certificate.claims.serialText)", sheets: [sheet(certificate, issuerName: issuerName, qrSVG: qrSVG, stamp: stamp)], toolbar: toolbar)
     }
 
     /// Several certificates, one A4 sheet each (a CSV batch's print).
@@ -24,6 +26,7 @@ public enum CertificatePage {
         .sheet + .sheet { break-before: page; margin-top: 12mm; }
         h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; padding-left: 0.3em; margin: 4mm 0 1mm; }
         .statement { font-size: 12pt; margin: 5mm 0 0; }
+        .stamp { border: 1.5mm solid #b00020; color: #b00020; font-size: 16pt; font-weight: 700; text-align: center; padding: 2mm; margin: 0 0 3mm; }
         .sub { text-align: center; color: #444; margin-bottom: 6mm; }
         .en { display: block; font-size: 8pt; font-weight: normal; color: #555; letter-spacing: 0; }
         table { width: 100%; border-collapse: collapse; font-size: 12pt; }
@@ -61,7 +64,7 @@ public enum CertificatePage {
         """
     }
 
-    static func sheet(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String) -> String {
+    static func sheet(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String, stamp: String? = nil) -> String {
         let claims = certificate.claims
         let kind = certificate.kind
         func date(_ seconds: Int64) -> String {
@@ -79,6 +82,7 @@ public enum CertificatePage {
         let expiry = claims.expiresAt.map { "<dt>有効期限 <span class=\"en\">Valid until</span></dt><dd>\(date($0))</dd>" } ?? ""
         return """
             <section class="sheet">
+            \(stamp.map { "<p class=\"stamp\" role=\"alert\">\(escape($0))</p>" } ?? "")
             <h1>\(escape(kind.label.ja))</h1>
             <p class="sub">\(escape(kind.label.en))</p>
             <table>

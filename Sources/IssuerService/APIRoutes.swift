@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Issuance
 import QRCode
+import TransparencyLog
 
 /// JSON errors of the API: a stable `error` code, a message in both
 /// languages, and for validation errors every field's problem.
@@ -54,6 +55,77 @@ struct APIRoutes {
         let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: state.accounts))
         api.post("certificates", use: issue)
         api.get("certificates/:serial", use: read)
+        api.post("certificates/:serial/revoke", use: revoke)
+        api.post("certificates/:serial/reissue", use: reissue)
+    }
+
+    struct RevokeRequest: Decodable { let reason: String }
+    struct ReissueRequest: Decodable {
+        let fields: [String: InputValue]?
+        let include: [String]?
+    }
+
+    /// `POST /api/v1/certificates/{serial}/revoke` with `{"reason": "error|moved|ended|other"}`.
+    @Sendable func revoke(_ request: Request, context: AppContext) async throws -> Response {
+        guard let identity = context.identity else { throw HTTPError(.unauthorized) }
+        guard identity.role.may(.revoke) else {
+            return APIError.response(.forbidden, code: "forbidden", ja: "このトークンの役割では失効できません", en: "the token's role may not revoke certificates")
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024)
+        guard let input = try? JSONDecoder().decode(RevokeRequest.self, from: Data(buffer: body)),
+            let reason = LogEntry.RevocationReason(rawValue: input.reason)
+        else {
+            return APIError.response(.badRequest, code: "malformedRequest", ja: "本文は {\"reason\": \"error|moved|ended|other\"} です", en: "the body must be {\"reason\": \"error|moved|ended|other\"}")
+        }
+        let serial = context.parameters.get("serial") ?? ""
+        guard try state.archive.certificate(serial: serial) != nil else {
+            return APIError.response(.notFound, code: "notFound", ja: "証明書 \(serial) はありません", en: "no certificate \(serial)")
+        }
+        let actor = identity.actor, role = identity.role.rawValue, address = context.address
+        do {
+            let (stored, receipt) = try await state.lifecycle.revoke(serial: serial, reason: reason) { db, index in
+                try AuditTrail.record(in: db, actor: actor, role: role, action: "revoke", target: serial.uppercased(), detail: "api reason=\(reason.rawValue) log=\(index)", address: address)
+            }
+            return JSON.response(["serial": stored.serial, "state": "revoked", "reason": reason.rawValue, "logIndex": receipt.index])
+        } catch let error as CertificateError {
+            return APIError.response(.conflict, code: "conflict", ja: error.reason, en: error.reason)
+        }
+    }
+
+    /// `POST /api/v1/certificates/{serial}/reissue` with optional `{"fields": {...}}`:
+    /// a new certificate supersedes the old one.
+    @Sendable func reissue(_ request: Request, context: AppContext) async throws -> Response {
+        guard let identity = context.identity else { throw HTTPError(.unauthorized) }
+        guard identity.role.may(.revoke) else {
+            return APIError.response(.forbidden, code: "forbidden", ja: "このトークンの役割では再発行できません", en: "the token's role may not reissue certificates")
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: 256 * 1024)
+        let input = body.readableBytes == 0 ? ReissueRequest(fields: nil, include: nil) : try? JSONDecoder().decode(ReissueRequest.self, from: Data(buffer: body))
+        guard let input else {
+            return APIError.response(.badRequest, code: "malformedRequest", ja: "本文は空か {\"fields\": {…}} です", en: "the body must be empty or {\"fields\": {...}}")
+        }
+        let serial = context.parameters.get("serial") ?? ""
+        guard try state.archive.certificate(serial: serial) != nil else {
+            return APIError.response(.notFound, code: "notFound", ja: "証明書 \(serial) はありません", en: "no certificate \(serial)")
+        }
+        let actor = identity.actor, role = identity.role.rawValue, address = context.address
+        do {
+            let (old, new) = try await state.lifecycle.reissue(serial: serial, input: input.fields, include: Set(input.include ?? []), issuedBy: actor) { db, index in
+                try AuditTrail.record(in: db, actor: actor, role: role, action: "supersede", target: serial.uppercased(), detail: "api log=\(index)", address: address)
+            }
+            var object: [String: Any] = [
+                "serial": new.claims.serialText, "qr": new.qrText, "kind": new.kind.id, "supersedes": old.serial,
+                "issuedAt": JSON.iso(Date(timeIntervalSince1970: TimeInterval(new.claims.issuedAt))), "logIndex": new.receipt.index,
+            ]
+            object["expiresAt"] = new.claims.expiresAt.map { JSON.iso(Date(timeIntervalSince1970: TimeInterval($0))) } ?? NSNull()
+            return JSON.response(object, status: .created, headers: [.location: "/api/v1/certificates/\(new.claims.serialText)"])
+        } catch let error as CertificateError where error.code == .invalidInput && !error.problems.isEmpty {
+            return APIError.response(.unprocessableContent, code: "invalidInput", ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
+        } catch let error as CertificateError {
+            return APIError.response(.conflict, code: "conflict", ja: error.reason, en: error.reason)
+        }
     }
 
     @Sendable func issue(_ request: Request, context: AppContext) async throws -> Response {
@@ -136,7 +208,18 @@ struct APIRoutes {
             ]
             object["expiresAt"] = stored.expiresAt.map(JSON.iso) ?? NSNull()
             object["issuedBy"] = stored.issuedBy ?? NSNull()
+            object["status"] = Self.statusJSON(try state.lifecycle.state(serial: stored.serial))
             return JSON.response(object)
+        }
+    }
+
+    static func statusJSON(_ state: CertificateState?) -> [String: Any] {
+        switch state {
+        case nil: return ["state": "valid"]
+        case .revoked(let reason, let at)?:
+            return ["state": "revoked", "reason": reason.rawValue, "at": JSON.iso(Date(timeIntervalSince1970: TimeInterval(at)))]
+        case .superseded(let successor, _, let at)?:
+            return ["state": "superseded", "successor": successor, "at": JSON.iso(Date(timeIntervalSince1970: TimeInterval(at)))]
         }
     }
 

@@ -20,9 +20,9 @@ enum CertificatePrint {
         return html
     }
 
-    static func response(_ certificate: IssuedCertificate, issuerName: String, toolbar: Bool, back: String? = nil) throws -> Response {
+    static func response(_ certificate: IssuedCertificate, issuerName: String, toolbar: Bool, back: String? = nil, stamp: String? = nil) throws -> Response {
         let svg = try QRCode.encode(certificate.qrText).svg()
-        let html = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg, toolbar: toolbar ? self.toolbar(back: back) : "")
+        let html = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg, toolbar: toolbar ? self.toolbar(back: back) : "", stamp: stamp)
         return htmlResponse(html)
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Issuance
 import QRCode
+import TransparencyLog
 
 /// The dashboard, search (from the private database — never the public log),
 /// a certificate's details, and printing/reprinting it.
@@ -17,6 +18,63 @@ struct CertificateRoutes {
         router.get("certificates/:serial/print", use: print)
         router.get("certificates/:serial/qr.png", use: qrImage)
         router.get("certificates/:serial/qr.svg", use: qrImage)
+        router.post("certificates/:serial/revoke", use: revoke)
+        router.post("certificates/:serial/reissue", use: reissue)
+    }
+
+    /// The status as a clerk reads it, or nil while the certificate is valid.
+    static func statusText(_ state: CertificateState?, _ lang: UILanguage) -> String? {
+        func day(_ at: Int64) -> String { Layout.date(Date(timeIntervalSince1970: TimeInterval(at)), lang, time: false) }
+        switch state {
+        case nil: return nil
+        case .revoked(let reason, let at)?:
+            let why: String = switch reason {
+            case .error: lang.t("誤発行", "issued in error")
+            case .moved: lang.t("転出等による記載事項の変更", "the resident moved")
+            case .ended: lang.t("関係の解消", "ended")
+            case .other: lang.t("その他", "other")
+            }
+            return lang.t("\(day(at))に失効しました（理由: \(why)）", "Revoked on \(day(at)) (reason: \(why))")
+        case .superseded(let successor, _, let at)?:
+            return lang.t("\(day(at))に新しい証明書 \(successor) に置き換えられました", "Superseded by \(successor) on \(day(at))")
+        }
+    }
+
+    @Sendable func revoke(_ request: Request, context: AppContext) async throws -> Response {
+        let session: Session
+        switch Authorization.session(context, may: .revoke) { case .success(let s): session = s; case .failure(let d): return d.response }
+        let form = try await FormData.read(request)
+        if let denied = Authorization.csrfFailure(form, session, context) { return denied }
+        let serial = context.parameters.get("serial") ?? ""
+        guard let reason = LogEntry.RevocationReason(rawValue: form["reason"] ?? "") else {
+            return Layout.errorPage(context, status: .badRequest, ja: "失効の理由を選んでください。", en: "Choose a reason.")
+        }
+        let actor = session.user.login, role = session.user.role.rawValue, address = context.address
+        do {
+            try await state.lifecycle.revoke(serial: serial, reason: reason) { db, index in
+                try AuditTrail.record(in: db, actor: actor, role: role, action: "revoke", target: serial.uppercased(), detail: "ui reason=\(reason.rawValue) log=\(index)", address: address)
+            }
+        } catch let error as CertificateError {
+            return Layout.errorPage(context, status: .conflict, ja: error.reason, en: error.reason)
+        }
+        return Layout.redirect("/certificates/\(serial.uppercased())")
+    }
+
+    @Sendable func reissue(_ request: Request, context: AppContext) async throws -> Response {
+        let session: Session
+        switch Authorization.session(context, may: .revoke) { case .success(let s): session = s; case .failure(let d): return d.response }
+        let form = try await FormData.read(request)
+        if let denied = Authorization.csrfFailure(form, session, context) { return denied }
+        let serial = context.parameters.get("serial") ?? ""
+        let actor = session.user.login, role = session.user.role.rawValue, address = context.address
+        do {
+            let (_, new) = try await state.lifecycle.reissue(serial: serial, issuedBy: actor) { db, index in
+                try AuditTrail.record(in: db, actor: actor, role: role, action: "supersede", target: serial.uppercased(), detail: "ui log=\(index)", address: address)
+            }
+            return Layout.redirect("/certificates/\(new.claims.serialText)/print?issued=1")
+        } catch let error as CertificateError {
+            return Layout.errorPage(context, status: .conflict, ja: error.reason, en: error.reason)
+        }
     }
 
     static let tokyo = TimeZone(identifier: "Asia/Tokyo")!
@@ -141,6 +199,35 @@ struct CertificateRoutes {
             return Layout.errorPage(context, status: .notFound, ja: "その証明書番号の証明書はありません。", en: "No certificate has that serial.")
         }
         try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "view", target: stored.serial, address: context.address)
+        let current = try state.lifecycle.state(serial: stored.serial)
+        let banner: HTML = Self.statusText(current, lang).map { "<div class=\"errors\" role=\"status\"><p><strong>\($0)</strong></p></div>" }
+            ?? "<div class=\"notice\" role=\"status\"><p>\(lang.t("有効（失効・置き換えなし）", "Valid (not revoked or superseded)"))</p></div>"
+        var actions: HTML = ""
+        if current == nil && session.user.role.may(.revoke) {
+            let reasons: [HTML] = LogEntry.RevocationReason.allCases.map { r in
+                let label: String = switch r {
+                case .error: lang.t("誤発行", "Issued in error")
+                case .moved: lang.t("転出等による変更", "Resident moved")
+                case .ended: lang.t("関係の解消", "Ended")
+                case .other: lang.t("その他", "Other")
+                }
+                return "<option value=\"\(r.rawValue)\">\(label)</option>"
+            }
+            actions = """
+                <h2>\(lang.t("失効・再発行（管理職員）", "Revoke or reissue (supervisors)"))</h2>
+                <form method="post" action="/certificates/\(stored.serial)/revoke" class="card">
+                \(Authorization.csrfField(session))
+                <label for="reason">\(lang.t("失効の理由", "Reason"))</label><select id="reason" name="reason" required>\(reasons)</select>
+                <p class="hint">\(lang.t("失効は台帳に記録され、取り消せません。", "A revocation is recorded in the log and cannot be undone."))</p>
+                <button type="submit" class="danger">\(lang.t("失効させる", "Revoke"))</button>
+                </form>
+                <form method="post" action="/certificates/\(stored.serial)/reissue" class="card">
+                \(Authorization.csrfField(session))
+                <p>\(lang.t("同じ内容で新しい証明書を発行し、この証明書を置き換えます（旧証明書は「置き換え済み」になります）。", "Issue a new certificate with the same fields; this one becomes superseded."))</p>
+                <button type="submit" class="secondary">\(lang.t("再発行（置き換え）", "Reissue (supersede)"))</button>
+                </form>
+                """
+        }
         var rows: [HTML] = []
         for field in certificate.kind.fields {
             guard let value = certificate.claims.fields[field.id] else { continue }
@@ -148,6 +235,7 @@ struct CertificateRoutes {
         }
         let expires: HTML = stored.expiresAt.map { "<dt>\(lang.t("有効期限", "Valid until"))</dt><dd>\(Layout.date($0, lang))</dd>" } ?? ""
         let body: HTML = """
+            \(banner)
             <div class="card"><dl class="preview">
             <dt>\(lang.t("証明書番号", "Serial"))</dt><dd class="mono">\(stored.serial)</dd>
             <dt>\(lang.t("種類", "Kind"))</dt><dd>\(kindLabel(stored.kind, lang))</dd>
@@ -160,6 +248,7 @@ struct CertificateRoutes {
             <a class="button" href="/certificates/\(stored.serial)/print">\(lang.t("再印刷する", "Reprint"))</a>
             <a class="button secondary" href="/certificates/\(stored.serial)/qr.png" download="\(stored.serial).png">\(lang.t("QRコード画像", "QR image"))</a>
             <p class="hint">\(lang.t("再印刷しても同じ証明書です（新しい証明書は発行されません）。", "A reprint is the same certificate; no new certificate is issued."))</p>
+            \(actions)
             """
         return Layout.response(Layout.page(certificate.kind.label.text(language), context, section: .search, body: body))
     }
@@ -172,7 +261,9 @@ struct CertificateRoutes {
         }
         let fresh = FormData.query(request)["issued"] == "1"
         try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
-        return try CertificatePrint.response(certificate, issuerName: state.authorityName, toolbar: true, back: fresh ? "/issue/\(stored.kind)" : "/certificates/\(stored.serial)")
+        let stamp = Self.statusText(try state.lifecycle.state(serial: stored.serial), .ja).map { "この証明書は無効です — \($0)" }
+        return try CertificatePrint.response(
+            certificate, issuerName: state.authorityName, toolbar: true, back: fresh ? "/issue/\(stored.kind)" : "/certificates/\(stored.serial)", stamp: stamp)
     }
 
     @Sendable func qrImage(_ request: Request, context: AppContext) async throws -> Response {

@@ -17,6 +17,9 @@ struct PublicRoutes {
         router.get("log/tile/**", use: tile)
         router.get("trust.json", use: trust)
         router.get("verify/trust.json", use: trust)
+        router.get("status/latest", use: status)
+        router.get("status/latest.cose", use: status)
+        router.get("verify/status.cose", use: status)
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
@@ -75,6 +78,15 @@ struct PublicRoutes {
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=300", .accessControlAllowOrigin: "*"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The signed status list (akashi-status/v1): every revoked or superseded
+    /// certificate, its time and the checkpoint it is complete up to.
+    @Sendable func status(_ request: Request, context: AppContext) async throws -> Response {
+        let bytes = try await state.statusCache.current(state.lifecycle)
+        return Response(
+            status: .ok, headers: [.contentType: "application/cose; cose-type=\"cose-sign1\"", .cacheControl: "public, max-age=300", .accessControlAllowOrigin: "*"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func notFound(_ message: String) -> Response {

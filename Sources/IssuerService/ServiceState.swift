@@ -15,6 +15,8 @@ public struct ServiceState: Sendable {
     public let log: LogStore
     public let issuer: Issuer
     public let archive: CertificateArchive
+    public let lifecycle: CertificateLifecycle
+    public let statusCache: StatusCache
     public let accounts: AccountStore
     public let audit: AuditTrail
     public let throttle: LoginThrottle
@@ -32,6 +34,8 @@ public struct ServiceState: Sendable {
         self.log = log
         self.issuer = try Issuer(directory: directory, registry: registry, log: log)
         self.archive = try CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
+        self.lifecycle = try CertificateLifecycle(issuer: issuer, archive: archive)
+        self.statusCache = StatusCache()
         self.accounts = try AccountStore(writer: log.writer, bcryptCost: bcryptCost)
         self.audit = try AuditTrail(writer: log.writer)
         self.throttle = LoginThrottle()
@@ -40,4 +44,19 @@ public struct ServiceState: Sendable {
 
     /// The authority's display name, as printed on certificates.
     public var authorityName: String { directory.configuration.name }
+}
+
+/// The signed status list, rebuilt when the log has grown or it is an hour
+/// old (verifiers call a list older than a week stale), not per request.
+public actor StatusCache {
+    private var cached: (size: UInt64, at: Date, bytes: [UInt8])?
+    public init() {}
+
+    public func current(_ lifecycle: CertificateLifecycle, now: Date = Date()) async throws -> [UInt8] {
+        let size = await lifecycle.issuer.log.size
+        if let cached, cached.size == size, now.timeIntervalSince(cached.at) < 3600 { return cached.bytes }
+        let bytes = try lifecycle.signedStatusList(at: now)
+        cached = (size, now, bytes)
+        return bytes
+    }
 }
