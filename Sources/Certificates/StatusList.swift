@@ -30,7 +30,9 @@ public enum CertificateState: Hashable, Sendable {
 /// 4: signed checkpoint note, 5: count, 6: zlib(table)}`; the table is, per
 /// entry in index order, uvarint(index − previous index − 1 … first: index),
 /// a state byte (1 error, 2 moved, 3 ended, 4 other, 5 superseded),
-/// uvarint(issued-at − at) and for 5 uvarint(successor index) + 10 serial bytes.
+/// uvarint(days between the change and the list, in Japan time) and for 5
+/// uvarint(successor index) + 10 serial bytes. Times are kept to the day
+/// (「…日に失効」 is what a verifier shows): about 4 bytes per entry.
 public struct StatusList: Sendable, Equatable {
     public static let format = "akashi-status/v1"
     /// A decompressed table above this is refused (about 50 million entries).
@@ -42,12 +44,27 @@ public struct StatusList: Sendable, Equatable {
     public var checkpoint: String
     public var entries: [UInt64: CertificateState]
 
+    /// Change times are kept to the day: each is set to midnight (Japan time)
+    /// of its day, so what is signed is exactly what a verifier decodes.
     public init(issuer: String, issuedAt: Int64, checkpoint: String, entries: [UInt64: CertificateState]) {
         self.issuer = issuer
         self.issuedAt = issuedAt
         self.checkpoint = checkpoint
-        self.entries = entries
+        self.entries = entries.mapValues { state in
+            switch state {
+            case .revoked(let reason, let at): .revoked(reason: reason, at: Self.midnight(Self.day(at)))
+            case .superseded(let s, let i, let at): .superseded(successor: s, successorIndex: i, at: Self.midnight(Self.day(at)))
+            }
+        }
     }
+
+    static let japanOffset: Int64 = 9 * 3600
+    /// The day number (days since 1970-01-01, Japan time) of a time.
+    static func day(_ t: Int64) -> Int64 {
+        let shifted = t + japanOffset
+        return shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
+    }
+    static func midnight(_ day: Int64) -> Int64 { day * 86_400 - japanOffset }
 
     static let reasonCodes: [LogEntry.RevocationReason: UInt8] = [.error: 1, .moved: 2, .ended: 3, .other: 4]
 
@@ -62,10 +79,10 @@ public struct StatusList: Sendable, Equatable {
             switch entries[index]! {
             case .revoked(let reason, let at):
                 out.append(Self.reasonCodes[reason]!)
-                CompactProof.appendUvarint(UInt64(max(0, issuedAt - at)), to: &out)
+                CompactProof.appendUvarint(UInt64(max(0, Self.day(issuedAt) - Self.day(at))), to: &out)
             case .superseded(let successor, let successorIndex, let at):
                 out.append(5)
-                CompactProof.appendUvarint(UInt64(max(0, issuedAt - at)), to: &out)
+                CompactProof.appendUvarint(UInt64(max(0, Self.day(issuedAt) - Self.day(at))), to: &out)
                 CompactProof.appendUvarint(successorIndex, to: &out)
                 out.append(contentsOf: Serial.parse(successor) ?? [UInt8](repeating: 0, count: CertificateClaims.serialByteCount))
             }
@@ -113,8 +130,8 @@ public struct StatusList: Sendable, Equatable {
                 previous = index
                 let state = try reader.byte()
                 let age = try reader.uvarint()
-                guard age <= UInt64(Int64.max) else { throw fail("table has an impossible time") }
-                let at = issuedAt - Int64(age)
+                guard age <= 1_000_000 else { throw fail("table has an impossible date") }
+                let at = Self.midnight(Self.day(issuedAt) - Int64(age))
                 if let reason = reasons[state] {
                     entries[index] = .revoked(reason: reason, at: at)
                 } else if state == 5 {
