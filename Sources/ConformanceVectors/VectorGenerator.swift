@@ -11,6 +11,10 @@ public struct ConformanceVector: Codable, Sendable {
         public var valid: Bool
         /// The failed checks' reason codes, in check order.
         public var codes: [String]
+        /// With a status list: `accepted`, or `rejected` when the list itself
+        /// must be refused (bad signature, another authority) — then the
+        /// verdict fields do not apply.
+        public var status: String?
     }
     public var id: String
     public var description: LocalizedText
@@ -20,6 +24,8 @@ public struct ConformanceVector: Codable, Sendable {
     /// The trust file, relative to the index.
     public var trust: String
     public var at: Date
+    /// A signed status list to verify with (relative to the index), if any.
+    public var status: String?
     public var expected: Expected
 }
 
@@ -75,10 +81,12 @@ public struct VectorGenerator {
         let at = now.addingTimeInterval(86_400)
         var trusts: [String: TrustFile] = ["iizuka": iizuka.trust, "kaga": kaga.trust]
         var vectors: [ConformanceVector] = []
-        func add(_ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, codes: [String]) {
+        var statusFiles: [String: [UInt8]] = [:]
+        func add(_ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, status: String? = nil, rejected: Bool = false, codes: [String]) {
             vectors.append(ConformanceVector(
                 id: id, description: LocalizedText(ja: ja, en: en), qr: qr, png: "\(id).png", trust: "trust/\(trust).json", at: when,
-                expected: .init(valid: codes.isEmpty, codes: codes)))
+                status: status.map { "status/\($0).cose" },
+                expected: .init(valid: codes.isEmpty && !rejected, codes: codes, status: status == nil ? nil : (rejected ? "rejected" : "accepted"))))
         }
 
         // Valid: one of each kind.
@@ -167,6 +175,39 @@ public struct VectorGenerator {
         add("undecodable-url", "Akashi のQRではない", "not an Akashi QR code", qr: "https://example.com/", codes: ["undecodable"])
         add("truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), codes: ["undecodable"])
 
+        // A key compromised from a log index: what was logged before stays valid.
+        var before = iizuka.trust
+        before.authorities[0].keys[0].status = "compromised"
+        before.authorities[0].keys[0].compromisedAt = now
+        before.authorities[0].keys[0].compromisedFromLogIndex = residence.receipt.index + 1
+        trusts["iizuka-compromised-after-residence"] = before
+        add("key-compromised-logged-before", "鍵の漏えい前に台帳に記録された証明書", "logged before the key was compromised",
+            qr: residence.qrText, trust: "iizuka-compromised-after-residence", codes: [])
+        add("key-compromised-logged-after", "鍵の漏えい後に台帳に記録された証明書", "logged after the key was compromised",
+            qr: graduation.qrText, trust: "iizuka-compromised-after-residence", codes: graduation.receipt.index > residence.receipt.index ? ["keyCompromised"] : [])
+
+        // Status: revoked, superseded, valid as of the list, stale, newer than the list.
+        let archive = try CertificateArchive(log: iizuka.issuer.log, registry: registry, verifierURL: url)
+        let lifecycle = try CertificateLifecycle(issuer: iizuka.issuer, archive: archive)
+        let moved = try await iizuka.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
+        try await lifecycle.revoke(serial: moved.claims.serialText, reason: .moved, at: now)
+        let old = try await iizuka.issuer.issue(kind: graduation.kind.id, input: Self.example(certs, graduation.kind.id), at: now)
+        _ = try await lifecycle.reissue(serial: old.claims.serialText, at: now)
+        statusFiles["iizuka"] = try lifecycle.signedStatusList(at: now)
+        let afterList = try await iizuka.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
+        add("status-revoked", "失効した証明書（転出）", "a revoked certificate (moved)", qr: moved.qrText, status: "iizuka", codes: ["revoked"])
+        add("status-superseded", "置き換えられた証明書", "a superseded certificate", qr: old.qrText, status: "iizuka", codes: ["superseded"])
+        add("status-valid", "失効情報で確認して有効", "valid as of the status list", qr: residence.qrText, status: "iizuka", codes: [])
+        add("status-stale", "古い失効情報（8日前）", "a status list older than 7 days", qr: residence.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka", codes: ["statusStale"])
+        add("status-unknown", "失効情報より後に発行された証明書", "a certificate newer than the status list", qr: afterList.qrText, status: "iizuka", codes: ["statusUnknown"])
+        var tampered = statusFiles["iizuka"]!
+        tampered[tampered.count / 2] ^= 0x01
+        statusFiles["iizuka-tampered"] = tampered
+        add("status-list-tampered", "改ざんされた失効情報", "a tampered status list", qr: residence.qrText, status: "iizuka-tampered", rejected: true, codes: [])
+        let kagaArchive = try CertificateArchive(log: kaga.issuer.log, registry: registry, verifierURL: nil)
+        statusFiles["kaga"] = try CertificateLifecycle(issuer: kaga.issuer, archive: kagaArchive).signedStatusList(at: now)
+        add("status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, codes: [])
+
         // Verdict for the changed digit as the reference verifier sees it (any
         // invalid verdict is right; implementations must agree on the code).
         let digitCodes = CertificateVerifier(trust: iizuka.trust).verify(text: digitQR, at: at).reasons.compactMap(\.code)
@@ -175,8 +216,7 @@ public struct VectorGenerator {
         // Every vector must get exactly its expected answer from the reference verifier.
         for vector in vectors {
             let trust = trusts[String(vector.trust.dropFirst("trust/".count).dropLast(".json".count))]!
-            let report = CertificateVerifier(trust: trust).verify(text: vector.qr, at: vector.at)
-            let got = ConformanceVector.Expected(valid: report.isValid, codes: report.reasons.compactMap(\.code))
+            let got = Self.verify(vector, trust: trust, statusBytes: vector.status.map { statusFiles[String($0.dropFirst("status/".count).dropLast(".cose".count))]! })
             guard got == vector.expected, !(vector.id == "tampered-digit" && got.valid) else {
                 throw CertificateError(.invalidInput, "vector \(vector.id): expected \(vector.expected), the verifier says \(got)")
             }
@@ -186,6 +226,8 @@ public struct VectorGenerator {
         for (name, trust) in trusts {
             try trust.encoded().write(to: out.appendingPathComponent("trust/\(name).json"))
         }
+        if !statusFiles.isEmpty { try FileManager.default.createDirectory(at: out.appendingPathComponent("status"), withIntermediateDirectories: true) }
+        for (name, bytes) in statusFiles { try Data(bytes).write(to: out.appendingPathComponent("status/\(name).cose")) }
         for vector in vectors {
             try Data((vector.qr + "\n").utf8).write(to: out.appendingPathComponent("\(vector.id).txt"))
             try Data(QRCode.encode(vector.qr, level: .medium).pngData(scale: 4, quietZone: 4)).write(to: out.appendingPathComponent(vector.png))
@@ -196,6 +238,18 @@ public struct VectorGenerator {
         encoder.dateEncodingStrategy = .iso8601
         try (encoder.encode(index) + Data("\n".utf8)).write(to: out.appendingPathComponent("index.json"))
         return index
+    }
+
+    /// What the reference verifier answers for a vector, in the vector's terms.
+    public static func verify(_ vector: ConformanceVector, trust: TrustFile, statusBytes: [UInt8]?) -> ConformanceVector.Expected {
+        var status: VerifiedStatusList? = nil
+        if let statusBytes {
+            do { status = try VerifiedStatusList(signed: statusBytes, trust: trust) } catch {
+                return .init(valid: false, codes: [], status: "rejected")
+            }
+        }
+        let report = CertificateVerifier(trust: trust, status: status).verify(text: vector.qr, at: vector.at)
+        return .init(valid: report.isValid, codes: report.reasons.compactMap(\.code), status: statusBytes == nil ? nil : "accepted")
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
