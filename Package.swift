@@ -93,6 +93,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A C2SP tlog-witness: verifies consistency, persists state, cosigns (cosignature/v1).
+        .target(
+            name: "Witness",
+            dependencies: [
+                "TransparencyLog", "AkashiCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Federated trust lists: authorities signed together by a federation key (a prefecture).
+        .target(name: "Federation", dependencies: ["Certificates", "TransparencyLog", "AkashiCrypto"]),
         // The published conformance vectors (valid certificates and every forgery class).
         .target(
             name: "ConformanceVectors",
@@ -101,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "akashi",
             dependencies: [
-                "Accounts", "IssuerService", "ConformanceVectors",
+                "Accounts", "IssuerService", "ConformanceVectors", "Witness", "Federation",
                 "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,6 +155,11 @@ let package = Package(
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
+        .testTarget(
+            name: "WitnessTests",
+            dependencies: ["Witness", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Certificates", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "ConformanceVectorsTests", dependencies: ["ConformanceVectors", "Certificates", "QRScan"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

@@ -1,0 +1,38 @@
+/// Why a witness refused a checkpoint, with the HTTP status c2sp.org/tlog-witness prescribes.
+public struct WitnessError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// 404: the witness does not follow this origin.
+        case unknownLog
+        /// 403: no signature verifies with the log's trusted keys.
+        case badSignature
+        /// 400: malformed request, or old size larger than the checkpoint.
+        case badRequest
+        /// 409: the old size is not the last cosigned size, or same size with another root.
+        case conflict
+        /// 422: the consistency proof does not verify.
+        case inconsistent
+    }
+
+    public let code: Code
+    public let reason: String
+    /// For a 409: the size of the latest checkpoint the witness cosigned.
+    public let latestSize: UInt64?
+
+    public init(_ code: Code, _ reason: String, latestSize: UInt64? = nil) {
+        self.code = code
+        self.reason = reason
+        self.latestSize = latestSize
+    }
+
+    public var httpStatus: Int {
+        switch code {
+        case .unknownLog: 404
+        case .badSignature: 403
+        case .badRequest: 400
+        case .conflict: 409
+        case .inconsistent: 422
+        }
+    }
+
+    public var description: String { reason }
+}
