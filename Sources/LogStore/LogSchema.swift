@@ -34,6 +34,11 @@ enum LogSchema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("log-v2-published") { db in
+            // With witnesses, a checkpoint is stored when the batch commits and
+            // published only once cosigned; without, at once.
+            try db.execute(sql: "ALTER TABLE log_checkpoint ADD COLUMN published INTEGER NOT NULL DEFAULT 1 CHECK (published IN (0, 1))")
+        }
         return migrator
     }
 }

@@ -19,6 +19,15 @@ import TransparencyLog
 ///
 /// One process writes a log at a time; ``open(path:signer:)`` takes an
 /// exclusive lock beside the database. Readers (``openReadOnly(path:)``) don't.
+/// Gets a checkpoint cosigned by witnesses (c2sp.org/tlog-witness), enough
+/// for the log's witness policy, or throws when the policy cannot be met.
+public protocol CheckpointCosigner: Sendable {
+    /// `consistencyProof(oldSize)` proves the checkpoint extends a tree of `oldSize`.
+    func cosign(
+        _ checkpoint: SignedCheckpoint, consistencyProof: @escaping @Sendable (UInt64) async throws -> [[UInt8]]
+    ) async throws -> SignedCheckpoint
+}
+
 public actor LogStore {
     /// The outcome of one append: where the entry is and a proof of it.
     public struct Receipt: Sendable {
@@ -48,7 +57,12 @@ public actor LogStore {
     private let logger: Logger
 
     private var edge: TreeEdge
+    /// The tree head as signed by the log (maybe not yet cosigned).
     private var latest: SignedCheckpoint
+    /// The newest checkpoint given out: cosigned as the policy requires, or
+    /// the log's own when it has no witnesses.
+    private var published: SignedCheckpoint
+    private var cosigner: (any CheckpointCosigner)?
     private var fullTileCache = TileCache(capacity: 2048)
 
     private struct Pending {
@@ -158,6 +172,17 @@ public actor LogStore {
         self.origin = latest.checkpoint.origin
         self.latest = latest
         self.edge = edge
+        let published = try database.read { db in
+            try String.fetchOne(db, sql: "SELECT note FROM log_checkpoint WHERE published = 1 ORDER BY size DESC LIMIT 1")
+        }
+        self.published = try published.map { try SignedCheckpoint(parsing: $0) } ?? latest
+    }
+
+    /// From now on, every batch's checkpoint is cosigned before its receipts
+    /// are given; a batch whose cosignatures cannot meet the policy fails
+    /// (its entries stay in the log, unpublished until a later checkpoint is cosigned).
+    public func setCosigner(_ cosigner: (any CheckpointCosigner)?) {
+        self.cosigner = cosigner
     }
 
     // MARK: Appending
@@ -190,8 +215,12 @@ public actor LogStore {
             let batch = Array(pending.prefix(Self.maxBatchSize))
             pending.removeFirst(batch.count)
             do {
-                let receipts = try await integrate(batch)
+                let receipts = try await commit(batch)
                 for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
+            } catch let error as LogStoreError where error.code == .witnessPolicy {
+                // Committed but not cosigned: nobody gets a receipt.
+                logger.error("checkpoint not published", metadata: ["error": "\(error)"])
+                for item in batch { item.continuation.resume(throwing: error) }
             } catch where batch.count > 1 && batch.contains(where: { $0.sideEffect != nil }) {
                 // One caller's side effect refused (say, a certificate revoked
                 // twice at once); nothing was written. Retry one by one, so only
@@ -199,8 +228,7 @@ public actor LogStore {
                 logger.info("batch of \(batch.count) entries failed; retrying singly", metadata: ["error": "\(error)"])
                 for item in batch {
                     do {
-                        let receipt = try await integrate([item])[0]
-                        item.continuation.resume(returning: receipt)
+                        item.continuation.resume(returning: try await commit([item])[0])
                     } catch {
                         item.continuation.resume(throwing: error)
                     }
@@ -211,6 +239,43 @@ public actor LogStore {
             }
         }
         integrating = false
+    }
+
+    /// Integrates a batch, then publishes its checkpoint; receipts carry the
+    /// published (cosigned) checkpoint.
+    private func commit(_ batch: [Pending]) async throws -> [Receipt] {
+        let receipts = try await integrate(batch)
+        let final = try await publish(latest)
+        return receipts.map { Receipt(index: $0.index, leafHash: $0.leafHash, checkpoint: final, inclusionProof: $0.inclusionProof) }
+    }
+
+    /// Cosigns (when the log has witnesses) and marks the checkpoint published.
+    private func publish(_ checkpoint: SignedCheckpoint) async throws -> SignedCheckpoint {
+        guard let cosigner else {
+            published = checkpoint
+            return checkpoint
+        }
+        let cosigned: SignedCheckpoint
+        do {
+            cosigned = try await cosigner.cosign(checkpoint) { [self] old in
+                guard old > 0 else { return [] }
+                return try await self.consistencyProof(from: old, to: checkpoint.checkpoint.size)
+            }
+        } catch {
+            throw LogStoreError(.witnessPolicy,
+                "立会人（他自治体）の署名が方針を満たさないため、記録を確定できません / the witness policy cannot be met for checkpoint \(checkpoint.checkpoint.size): \(error)")
+        }
+        guard cosigned.checkpoint == checkpoint.checkpoint else {
+            throw LogStoreError(.witnessPolicy, "the cosigner returned another checkpoint")
+        }
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE log_checkpoint SET note = ?, published = 1 WHERE size = ?",
+                arguments: [cosigned.serialized, Int64(cosigned.checkpoint.size)])
+        }
+        published = cosigned
+        if latest.checkpoint == cosigned.checkpoint { latest = cosigned }
+        return cosigned
     }
 
     private func integrate(_ batch: [Pending]) async throws -> [Receipt] {
@@ -225,6 +290,7 @@ public actor LogStore {
         let now = Int64(Date().timeIntervalSince1970)
         let rows = batch.enumerated().map { (UInt64($0.offset) + start, $0.element) }
         let newSize = next.size
+        let hasCosigner = cosigner != nil
 
         try await database.write { db in
             // The tree on disk must be the one this batch started from.
@@ -243,8 +309,8 @@ public actor LogStore {
                 try upsert.execute(arguments: [tile.level, Int64(tile.index), Data(tile.tile.bytes)])
             }
             try db.execute(
-                sql: "INSERT INTO log_checkpoint (size, root, note, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [Int64(newSize), Data(checkpoint.checkpoint.rootHash), checkpoint.serialized, now])
+                sql: "INSERT INTO log_checkpoint (size, root, note, created_at, published) VALUES (?, ?, ?, ?, ?)",
+                arguments: [Int64(newSize), Data(checkpoint.checkpoint.rootHash), checkpoint.serialized, now, hasCosigner ? 0 : 1])
         }
         edge = next
         latest = checkpoint
@@ -264,8 +330,11 @@ public actor LogStore {
 
     // MARK: Reading
 
-    /// The latest signed checkpoint.
-    public var checkpoint: SignedCheckpoint { latest }
+    /// The latest published checkpoint (cosigned, when the log has witnesses).
+    public var checkpoint: SignedCheckpoint { published }
+
+    /// The newest checkpoint the log signed, published or not (for witnesses' catch-up).
+    public var signedTreeHead: SignedCheckpoint { latest }
 
     public var size: UInt64 { edge.size }
 
@@ -301,7 +370,7 @@ public actor LogStore {
         }
         let note = try database.read { db in
             try String.fetchOne(
-                db, sql: "SELECT note FROM log_checkpoint WHERE size > ? ORDER BY size LIMIT 1", arguments: [Int64(index)])
+                db, sql: "SELECT note FROM log_checkpoint WHERE size > ? AND published = 1 ORDER BY size LIMIT 1", arguments: [Int64(index)])
         }
         guard let note else { throw LogStoreError(.corrupt, "no checkpoint covers entry \(index)") }
         let checkpoint = try SignedCheckpoint(parsing: note)

@@ -8,6 +8,8 @@ public struct LogStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let locked = Code(name: "locked")
         public static let invalidRequest = Code(name: "invalidRequest")
         public static let io = Code(name: "io")
+        /// The witnesses did not cosign enough for the policy; nothing was given out.
+        public static let witnessPolicy = Code(name: "witnessPolicy")
         public var description: String { name }
     }
 
