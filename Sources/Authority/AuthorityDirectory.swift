@@ -25,6 +25,10 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
     public var createdAt: Date
     /// The certificate signing keys (ES256), newest last; files in `keys/`.
     public var issuerKeys: [IssuerKeyRecord]?
+    /// Neighbouring authorities that cosign this log's checkpoints (c2sp.org/tlog-witness).
+    public var witnesses: [WitnessRecord]?
+    /// How many distinct witnesses must cosign before a checkpoint is published.
+    public var witnessQuorum: Int?
 
     public init(origin: String, name: String, code: String, verifierURL: String?, createdAt: Date = Date()) {
         self.format = Self.currentFormat
@@ -33,6 +37,18 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
         self.code = code
         self.verifierURL = verifierURL
         self.createdAt = createdAt
+    }
+}
+
+/// A witness of this log: its verifier key (name = the witness's name) and where to reach it.
+public struct WitnessRecord: Codable, Hashable, Sendable {
+    public var vkey: String
+    /// The witness's submission prefix (`POST <url>/add-checkpoint`).
+    public var url: String
+
+    public init(vkey: String, url: String) {
+        self.vkey = vkey
+        self.url = url
     }
 }
 
@@ -154,6 +170,34 @@ public struct AuthorityDirectory: Sendable {
         records.append(record)
         try save { $0.issuerKeys = records }
         return record
+    }
+
+    /// Adds (or replaces, by name) a witness and sets the quorum.
+    public mutating func setWitness(_ record: WitnessRecord, quorum: Int? = nil) throws {
+        let key = try VerifierKey(parsing: record.vkey)
+        guard let url = URL(string: record.url), ["http", "https"].contains(url.scheme ?? "") else {
+            throw AuthorityError(.invalidConfiguration, "the witness URL '\(record.url)' must be an http(s) URL")
+        }
+        var witnesses = configuration.witnesses ?? []
+        witnesses.removeAll { (try? VerifierKey(parsing: $0.vkey))?.name == key.name }
+        witnesses.append(record)
+        let k = quorum ?? configuration.witnessQuorum ?? witnesses.count
+        guard k >= 0, k <= witnesses.count else {
+            throw AuthorityError(.invalidConfiguration, "the quorum \(k) must be between 0 and the number of witnesses (\(witnesses.count))")
+        }
+        try save {
+            $0.witnesses = witnesses
+            $0.witnessQuorum = k
+        }
+    }
+
+    /// Sets how many witnesses must cosign (0 disables witnessing).
+    public mutating func setWitnessQuorum(_ k: Int) throws {
+        let n = configuration.witnesses?.count ?? 0
+        guard k >= 0, k <= n else {
+            throw AuthorityError(.invalidConfiguration, "the quorum \(k) must be between 0 and the number of witnesses (\(n))")
+        }
+        try save { $0.witnessQuorum = k }
     }
 
     /// Retires a key: it signs nothing issued after `date`; what it signed before stays valid.

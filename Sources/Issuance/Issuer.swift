@@ -186,7 +186,10 @@ extension TrustFile {
         }
         let authority = TrustedAuthority(
             issuer: config.code, name: config.name, verifierURL: config.verifierURL, keys: keys, kinds: registry.kinds,
-            log: LogTrust(origin: config.origin, vkey: try directory.logVerifierKey().description))
+            log: LogTrust(
+                origin: config.origin, vkey: try directory.logVerifierKey().description,
+                witnesses: config.witnesses.flatMap { $0.isEmpty ? nil : $0.map(\.vkey) },
+                witnessQuorum: (config.witnesses?.isEmpty ?? true) ? nil : config.witnessQuorum))
         return TrustFile(generatedAt: date, authorities: [authority])
     }
 }

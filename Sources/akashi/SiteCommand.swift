@@ -2,6 +2,7 @@ import ArgumentParser
 import Authority
 import Certificates
 import Foundation
+import Accounts
 import Issuance
 
 /// `akashi site`: the deployable static verifier folder — the web page, the
@@ -42,7 +43,15 @@ struct Site: AsyncParsableCommand {
             }
             let trust = try TrustFile.export(directory: directory, registry: registry)
             try trust.encoded().write(to: target.appendingPathComponent("trust.json"))
-            print("wrote \(out): web verifier, \(registry.kinds.count) kinds, trust.json for \(trust.authorities[0].name) (\(trust.authorities[0].issuer))")
+            // The status list as of now; republish the site (or serve it with
+            // `akashi serve`) at least weekly, or verifiers call it stale.
+            let log = try directory.openLog()
+            _ = try AuditTrail(writer: log.writer)
+            let issuer = try Issuer(directory: directory, registry: registry, log: log)
+            let lifecycle = try CertificateLifecycle(
+                issuer: issuer, archive: CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL))
+            try Data(lifecycle.signedStatusList()).write(to: target.appendingPathComponent("status.cose"))
+            print("wrote \(out): web verifier, \(registry.kinds.count) kinds, trust.json and status.cose for \(trust.authorities[0].name) (\(trust.authorities[0].issuer))")
         }
     }
 }

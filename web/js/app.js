@@ -1,0 +1,706 @@
+// The verifier page: inputs (link fragment, text field / keyboard-wedge
+// scanner, camera, image), the trust file, and the rendering of a report.
+// Every verdict comes from core/verify.js, which reproduces akashi-verify.
+import { verifyText, parseTrust, verifyStatusList, CHECK_NAMES, CHECK_LABELS } from './core/verify.js';
+import { parseAt } from './core/trust.js';
+import { displayOrder, displayValue, findField } from './core/kinds.js';
+import { TEXT } from './i18n.js';
+
+export const APP_VERSION = '1.0.0';
+const LANG_KEY = 'akashi.verifier.lang';
+const TRUST_KEY = 'akashi.verifier.trust';
+const TRUST_URL = 'trust.json';
+const STATUS_URL = 'status.cose';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  lang: 'ja',
+  trust: null,
+  trustSource: null, // 'deployed' | 'custom'
+  trustName: null,
+  trustError: null,
+  trustReady: null,
+  statusLists: [],
+  statusNote: null, // 'statusNone' | 'statusOtherIssuer'
+  statusError: null,
+  at: null,
+  atRaw: null,
+  last: null, // {text, source, report, at, ms} or {error}
+  sequence: 0,
+  camera: null,
+  detector: null,
+};
+
+function t(key, ...args) {
+  const value = TEXT[state.lang][key] ?? TEXT.ja[key];
+  return typeof value === 'function' ? value(...args) : value;
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'className') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+// MARK: time
+
+function formatTime(date, { seconds = false, zone = true } = {}) {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) return '—';
+  const options = { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+  if (seconds) options.second = '2-digit';
+  try {
+    return new Intl.DateTimeFormat(state.lang === 'ja' ? 'ja-JP' : 'en-GB', options).format(date) + (zone ? t('jst') : '');
+  } catch {
+    return date.toISOString();
+  }
+}
+
+function formatDay(date) {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) return '—';
+  return new Intl.DateTimeFormat(state.lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'long', day: 'numeric' }).format(date);
+}
+
+function claimTime(seconds) {
+  const ms = Number(seconds) * 1000;
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms) : null;
+}
+
+// MARK: static text and language
+
+function applyStaticText() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  const lang = $('lang');
+  lang.textContent = t('langButton');
+  lang.setAttribute('aria-label', t('langLabel'));
+  lang.setAttribute('lang', state.lang === 'ja' ? 'en' : 'ja');
+  document.title = `${t('title')} Akashi`;
+  $('app-version').textContent = `v${APP_VERSION}`;
+}
+
+function setLanguage(lang) {
+  state.lang = lang === 'en' ? 'en' : 'ja';
+  try {
+    localStorage.setItem(LANG_KEY, state.lang);
+  } catch {
+    // private mode: the choice lasts until the page closes
+  }
+  applyStaticText();
+  renderAtBanner();
+  renderTrust();
+  renderCapabilityNotes();
+  renderEnvironment();
+  if (state.last) renderResult();
+}
+
+// MARK: environment
+
+state.environment = [];
+
+async function checkEnvironment() {
+  const problems = [];
+  if (!globalThis.crypto || !globalThis.crypto.subtle) {
+    problems.push('noCrypto');
+  } else {
+    try {
+      await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'Ed25519' }, false, ['verify']);
+    } catch (error) {
+      if (error && error.name === 'NotSupportedError') problems.push('noEd25519');
+    }
+  }
+  state.environment = problems;
+  renderEnvironment();
+}
+
+function renderEnvironment() {
+  const box = $('env-warning');
+  box.hidden = state.environment.length === 0;
+  box.textContent = state.environment.map((key) => t(key)).join(' ');
+}
+
+// MARK: verification time override (?at=)
+
+function readAtParameter() {
+  const params = new URLSearchParams(location.search);
+  const raw = params.get('at');
+  if (raw === null || raw === '') return;
+  state.atRaw = raw;
+  state.at = parseAt(raw);
+  if (state.at === null) {
+    const fallback = new Date(raw);
+    state.at = Number.isNaN(fallback.getTime()) ? null : fallback;
+  }
+}
+
+function renderAtBanner() {
+  const banner = $('at-banner');
+  if (state.atRaw === null) {
+    banner.hidden = true;
+    return;
+  }
+  banner.hidden = false;
+  banner.className = state.at ? 'banner info' : 'banner warn';
+  banner.textContent = state.at ? t('atBanner', formatTime(state.at, { seconds: true }), state.atRaw) : t('atInvalid', state.atRaw);
+}
+
+// MARK: trust
+
+async function fetchDeployedTrust() {
+  const response = await fetch(TRUST_URL, { cache: 'no-cache', credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return parseTrust(await response.text());
+}
+
+// The signed status list (akashi-status/v1) published next to the page, if any.
+async function loadStatus() {
+  state.statusLists = [];
+  state.statusNote = null;
+  state.statusError = null;
+  if (!state.trust) return;
+  let bytes;
+  try {
+    const response = await fetch(STATUS_URL, { cache: 'no-cache', credentials: 'same-origin' });
+    const type = response.headers.get('content-type') || '';
+    if (!response.ok || response.status === 204 || type.startsWith('text/html')) {
+      state.statusNote = 'statusNone';
+      return;
+    }
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch {
+    state.statusNote = 'statusNone';
+    return;
+  }
+  try {
+    state.statusLists = [await verifyStatusList(bytes, state.trust)];
+  } catch (error) {
+    if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) return;
+    if (/which is not in the trust file$/.test(error.reason || '')) state.statusNote = 'statusOtherIssuer';
+    else state.statusError = error.reason || error.message || String(error);
+  }
+}
+
+async function loadAll() {
+  await loadTrust();
+  await loadStatus();
+  renderTrust();
+}
+
+function storedTrust() {
+  try {
+    const raw = localStorage.getItem(TRUST_KEY);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function loadTrust() {
+  state.trustError = null;
+  renderTrust(true);
+  const stored = storedTrust();
+  if (stored && typeof stored.text === 'string') {
+    try {
+      state.trust = await parseTrust(stored.text);
+      state.trustSource = 'custom';
+      state.trustName = stored.name || 'trust.json';
+      renderTrust();
+      return;
+    } catch (error) {
+      state.trustError = t('trustInvalid', error.reason || error.message);
+    }
+  }
+  try {
+    state.trust = await fetchDeployedTrust();
+    state.trustSource = 'deployed';
+    state.trustName = 'trust.json';
+  } catch (error) {
+    state.trust = null;
+    state.trustSource = null;
+    state.trustError = t('trustFetchFailed', error.reason || error.message || String(error));
+  }
+  renderTrust();
+}
+
+function renderTrust(loading = false) {
+  const source = $('trust-source');
+  const list = $('trust-authorities');
+  const error = $('trust-error');
+  list.replaceChildren();
+  error.hidden = !state.trustError;
+  error.textContent = state.trustError || '';
+  $('trust-revert').hidden = state.trustSource !== 'custom';
+  if (loading && !state.trust) {
+    source.textContent = t('trustLoading');
+    return;
+  }
+  if (!state.trust) {
+    source.textContent = t('noTrust');
+    return;
+  }
+  const date = formatDay(state.trust.generatedAtDate);
+  source.textContent = state.trustSource === 'custom' ? t('trustCustom', state.trustName, date) : t('trustDeployed', date);
+  const status = $('status-source');
+  status.className = state.statusError ? 'status-source banner warn' : 'status-source';
+  if (state.statusError) status.textContent = t('statusBroken', state.statusError);
+  else if (state.statusLists.length > 0) {
+    const list = state.statusLists[0];
+    status.textContent = t('statusInUse', formatDay(new Date(list.issuedAt * 1000)), list.list.entries.size);
+  } else status.textContent = t(state.statusNote || 'statusNone');
+  for (const a of state.trust.authorities) {
+    const kinds = a.kinds.map((k) => k.label[state.lang]).join(state.lang === 'ja' ? '、' : ', ');
+    list.append(el('li', {},
+      el('strong', { text: `${a.name}` }), el('span', { className: 'code', text: ` (${a.issuer})` }),
+      el('span', { className: 'detail', text: `${t('authorityKinds')}: ${kinds}` }),
+      el('span', { className: 'detail', text: `${t('authorityKeys', a.keys.length)} · ${t('authorityLog')}: ${a.log.origin}` })));
+  }
+}
+
+async function loadTrustFile(file) {
+  let text;
+  try {
+    text = await file.text();
+    const trust = await parseTrust(text);
+    state.trust = trust;
+    state.trustSource = 'custom';
+    state.trustName = file.name;
+    state.trustError = null;
+    try {
+      localStorage.setItem(TRUST_KEY, JSON.stringify({ name: file.name, text, loadedAt: new Date().toISOString() }));
+    } catch {
+      state.trustError = t('trustStoreFailed');
+    }
+    state.trustReady = loadStatus();
+    await state.trustReady;
+    renderTrust();
+    announce(t('trustLoaded', file.name));
+    reverifyLast();
+  } catch (error) {
+    state.trustError = t('trustInvalid', error.reason || error.message || String(error));
+    renderTrust();
+  }
+}
+
+async function revertTrust() {
+  try {
+    localStorage.removeItem(TRUST_KEY);
+  } catch {
+    // nothing stored
+  }
+  state.trust = null;
+  state.trustSource = null;
+  state.trustReady = loadAll();
+  await state.trustReady;
+  reverifyLast();
+}
+
+function reverifyLast() {
+  if (state.last && state.last.text !== undefined) verifyInput(state.last.text, state.last.source, { focus: false });
+}
+
+function announce(message) {
+  $('announce').textContent = message;
+}
+
+// MARK: verification
+
+async function verifyInput(text, source, { focus = true } = {}) {
+  const started = performance.now();
+  const sequence = ++state.sequence;
+  await state.envReady;
+  await state.trustReady;
+  if (sequence !== state.sequence) return;
+  const at = state.at || new Date();
+  const broken = state.environment.find((key) => key === 'noCrypto' || key === 'noEd25519');
+  if (broken) {
+    state.last = { text, source, error: broken, at };
+    finish(started, focus, source);
+    return;
+  }
+  if (!state.trust) {
+    state.last = { text, source, error: 'noTrust', at };
+    finish(started, focus, source);
+    return;
+  }
+  if (state.statusError) {
+    state.last = { text, source, error: 'statusRefused', detail: state.statusError, at };
+    finish(started, focus, source);
+    return;
+  }
+  let report;
+  try {
+    report = await verifyText(text, state.trust, { at, statusLists: state.statusLists });
+  } catch (error) {
+    if (sequence !== state.sequence) return;
+    state.last = { text, source, error: error.code === 'noEd25519' ? 'noEd25519' : error.code === 'noWebCrypto' ? 'noCrypto' : 'internal', detail: String(error && error.message), at };
+    finish(started, focus, source);
+    return;
+  }
+  if (sequence !== state.sequence) return;
+  state.last = { text, source, report, at };
+  window.akashiVerifier.lastReport = report;
+  finish(started, focus, source);
+}
+
+function finish(started, focus, source) {
+  renderResult();
+  const ms = performance.now() - started;
+  state.last.ms = ms;
+  const verdict = $('verdict');
+  verdict.dataset.ms = ms.toFixed(1);
+  $('verdict-elapsed').textContent = t('elapsed', ms < 10 ? ms.toFixed(1) : Math.round(ms));
+  if (focus && source !== 'text') verdict.focus({ preventScroll: false });
+  if (source === 'text') {
+    const input = $('qr-text');
+    input.select();
+  }
+  if (source !== 'text' || window.innerWidth < 700) verdict.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+function renderResult() {
+  const last = state.last;
+  const verdict = $('verdict');
+  const reasons = $('verdict-reasons');
+  reasons.replaceChildren();
+  verdict.hidden = false;
+  const time = $('verdict-time');
+  time.replaceChildren();
+  const elapsed = el('span', { id: 'verdict-elapsed', className: 'elapsed', text: last.ms !== undefined ? t('elapsed', last.ms < 10 ? last.ms.toFixed(1) : Math.round(last.ms)) : '' });
+
+  if (last.error) {
+    verdict.dataset.verdict = 'error';
+    verdict.querySelector('.verdict-icon').textContent = '!';
+    $('verdict-title').textContent = t('error');
+    $('verdict-advice').textContent = last.error === 'internal' ? last.detail : last.error === 'statusRefused' ? t('statusRefused', last.detail) : t(last.error);
+    time.append(elapsed);
+    $('certificate').hidden = true;
+    $('checks-card').hidden = true;
+    return;
+  }
+
+  const report = last.report;
+  const valid = report.valid;
+  verdict.dataset.verdict = valid ? 'valid' : 'invalid';
+  verdict.querySelector('.verdict-icon').textContent = valid ? '✔' : '✘';
+  $('verdict-title').textContent = valid ? t('valid') : t('invalid');
+  const asOf = report.details.statusAsOf ? formatDay(report.details.statusAsOf) : null;
+  $('verdict-advice').textContent = valid ? t('validAdvice') + (asOf ? t('validAdviceStatus', asOf) : '') : t('invalidAdvice');
+  for (const reason of report.reasons) {
+    reasons.append(el('li', {}, el('strong', { text: CHECK_LABELS[reason.check][state.lang] }), ': ', reason.message[state.lang]));
+  }
+  const when = formatTime(last.at, { seconds: true });
+  time.append(state.at ? t('verifiedAtOverride', when) : t('verifiedAt', when), elapsed);
+  renderCertificate(report);
+  renderChecks(report);
+}
+
+function renderCertificate(report) {
+  const card = $('certificate');
+  const d = report.details;
+  if (!d.claims) {
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  card.classList.toggle('is-untrusted', !report.valid);
+  $('cert-untrusted').hidden = report.valid;
+  $('cert-untrusted').textContent = t('untrusted');
+  const kind = d.kind;
+  $('cert-title').textContent = kind ? kind.label[state.lang] : d.claims.kind;
+
+  const meta = $('cert-meta');
+  meta.replaceChildren();
+  const row = (label, value, className) => {
+    meta.append(el('div', { className: className || 'item' }, el('dt', { text: label }), el('dd', { text: value })));
+  };
+  row(t('issuer'), d.authority ? (state.lang === 'ja' ? `${d.authority.name}（${d.claims.issuer}）` : `${d.authority.name} (${d.claims.issuer})`) : d.claims.issuer);
+  const issued = claimTime(d.claims.issuedAt);
+  row(t('issuedAt'), issued ? formatTime(issued) : report.issuedAt);
+  if (d.claims.expiresAt === null) row(t('expiresAt'), t('noExpiry'));
+  else {
+    const expires = claimTime(d.claims.expiresAt);
+    row(t('expiresAt'), expires ? formatTime(expires) : report.expiresAt);
+  }
+  row(t('serial'), report.serial, 'item serial');
+  if (report.log) row(t('logPosition'), t('logValue', report.log.index, report.log.treeSize, report.log.origin), 'item log');
+
+  const fields = $('cert-fields');
+  fields.replaceChildren();
+  for (const key of displayOrder(kind, d.claims.fields)) {
+    const value = d.claims.fields.get(key);
+    const field = kind ? findField(kind, key) : null;
+    const label = field ? field.label[state.lang] : key;
+    const shown = field ? displayValue(value, field, state.lang) : displayValue(value, null, state.lang);
+    fields.append(el('div', { className: 'item' }, el('dt', { text: label }), el('dd', { text: shown })));
+  }
+  const statement = $('cert-statement');
+  statement.hidden = !(report.valid && kind && kind.statement);
+  statement.textContent = report.valid && kind && kind.statement ? kind.statement[state.lang] : '';
+}
+
+function renderChecks(report) {
+  const list = $('checks');
+  list.replaceChildren();
+  $('checks-card').hidden = false;
+  const d = report.details;
+  const context = {
+    issuerName: d.authority ? d.authority.name : report.issuer,
+    kindLabel: d.kind ? d.kind.label[state.lang] : report.kind,
+    index: report.log ? report.log.index : '',
+    asOf: d.statusAsOf ? formatDay(d.statusAsOf) : '',
+  };
+  for (const name of CHECK_NAMES) {
+    const check = report.checks.find((c) => c.name === name);
+    let mark = '–';
+    let status = 'notRun';
+    let detail = t('notRun');
+    if (check && check.status === 'passed') {
+      mark = '✔';
+      status = 'passed';
+      const describe = TEXT[state.lang].passedDetail[name];
+      detail = typeof describe === 'function' ? describe(context) : describe || t('passed');
+    } else if (check && check.status === 'failed') {
+      mark = '✘';
+      status = 'failed';
+      detail = check.message[state.lang];
+    } else if (check) {
+      status = 'skipped';
+      detail = name === 'status' ? t('statusSkipped') : t('skipped');
+    }
+    const markLabel = status === 'passed' ? t('markPassed') : status === 'failed' ? t('markFailed') : t('markSkipped');
+    list.append(el('li', { className: `check ${status}`, 'data-check': name, 'data-status': check ? check.status : 'notRun' },
+      el('span', { className: 'mark', 'aria-hidden': 'true', text: mark }),
+      el('span', { className: 'visually-hidden', text: `${markLabel}: ` }),
+      el('span', { className: 'label', text: CHECK_LABELS[name][state.lang] }),
+      el('span', { className: 'detail', text: detail })));
+  }
+}
+
+// MARK: inputs
+
+function fragmentText() {
+  const hash = location.hash;
+  return /AK1\./i.test(hash) ? hash : null;
+}
+
+function onSubmit(event) {
+  event.preventDefault();
+  const input = $('qr-text');
+  let text = input.value;
+  if (text.trim() === '') {
+    input.setAttribute('aria-invalid', 'true');
+    $('qr-text-help').textContent = t('emptyInput');
+    input.focus();
+    return;
+  }
+  input.removeAttribute('aria-invalid');
+  $('qr-text-help').textContent = t('textHelp');
+  // A keyboard-wedge scanner typing through a Japanese IME may produce
+  // full-width letters and digits; the QR itself only holds ASCII.
+  if (/[\uff01-\uff5e]/.test(text)) text = text.normalize('NFKC');
+  verifyInput(text, 'text');
+}
+
+async function qrSupport() {
+  if (!('BarcodeDetector' in window)) return false;
+  try {
+    const formats = await window.BarcodeDetector.getSupportedFormats();
+    return formats.includes('qr_code');
+  } catch {
+    return false;
+  }
+}
+
+function pickCode(codes) {
+  const values = codes.map((c) => c.rawValue).filter((v) => typeof v === 'string');
+  return values.find((v) => /AK1\./i.test(v)) ?? values[0] ?? null;
+}
+
+state.capabilities = { camera: null, image: null };
+
+async function detectCapabilities() {
+  const qr = await qrSupport();
+  state.capabilities.image = qr ? 'ok' : 'imageUnsupported';
+  if (!qr) state.capabilities.camera = 'cameraUnsupported';
+  else if (!window.isSecureContext) state.capabilities.camera = 'cameraInsecure';
+  else if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) state.capabilities.camera = 'cameraUnsupported';
+  else state.capabilities.camera = 'ok';
+  if (qr) state.detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+  renderCapabilityNotes();
+}
+
+function renderCapabilityNotes() {
+  const { camera, image } = state.capabilities;
+  const cameraNote = $('camera-note');
+  const cameraButton = $('camera-start');
+  if (camera && camera !== 'ok') {
+    cameraNote.hidden = false;
+    cameraNote.textContent = t(camera);
+    cameraButton.disabled = true;
+    cameraButton.setAttribute('aria-describedby', 'camera-note');
+  } else if (camera === 'ok') {
+    if (!cameraNote.dataset.message) cameraNote.hidden = true;
+    cameraButton.disabled = false;
+  }
+  if (cameraNote.dataset.message) {
+    cameraNote.hidden = false;
+    cameraNote.textContent = t(cameraNote.dataset.message);
+  }
+  const imageNote = $('image-note');
+  const imageInput = $('image-file');
+  if (image && image !== 'ok') {
+    imageNote.hidden = false;
+    imageNote.textContent = t(image);
+    imageInput.disabled = true;
+    imageInput.closest('.way').classList.add('unavailable');
+    imageInput.setAttribute('aria-describedby', 'image-note');
+  } else if (imageNote.dataset.message) {
+    imageNote.hidden = false;
+    imageNote.textContent = t(imageNote.dataset.message);
+  } else {
+    imageNote.hidden = true;
+  }
+}
+
+async function startCamera() {
+  if (state.capabilities.camera !== 'ok' || state.camera) return;
+  const note = $('camera-note');
+  delete note.dataset.message;
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
+  } catch {
+    note.dataset.message = 'cameraDenied';
+    renderCapabilityNotes();
+    return;
+  }
+  const video = $('camera-video');
+  video.srcObject = stream;
+  state.camera = { stream, timer: null };
+  $('camera-box').hidden = false;
+  $('camera-status').textContent = t('cameraLooking');
+  renderCapabilityNotes();
+  try {
+    await video.play();
+  } catch {
+    // autoplay of a muted inline video is allowed; keep scanning anyway
+  }
+  $('camera-stop').focus({ preventScroll: true });
+  $('camera-box').scrollIntoView({ block: 'center', behavior: 'smooth' });
+  const scan = async () => {
+    if (!state.camera) return;
+    try {
+      if (video.readyState >= 2) {
+        const text = pickCode(await state.detector.detect(video));
+        if (text) {
+          stopCamera();
+          verifyInput(text, 'camera');
+          return;
+        }
+      }
+    } catch {
+      // a frame that cannot be read: try the next one
+    }
+    state.camera.timer = setTimeout(scan, 150);
+  };
+  scan();
+}
+
+function stopCamera() {
+  if (!state.camera) return;
+  clearTimeout(state.camera.timer);
+  for (const track of state.camera.stream.getTracks()) track.stop();
+  $('camera-video').srcObject = null;
+  $('camera-box').hidden = true;
+  state.camera = null;
+}
+
+async function onImage(event) {
+  const input = event.target;
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return;
+  const note = $('image-note');
+  delete note.dataset.message;
+  if (state.capabilities.image !== 'ok') {
+    renderCapabilityNotes();
+    return;
+  }
+  let text = null;
+  try {
+    const bitmap = await createImageBitmap(file);
+    text = pickCode(await state.detector.detect(bitmap));
+    bitmap.close();
+  } catch {
+    text = null;
+  }
+  if (!text) {
+    note.dataset.message = 'imageNoQR';
+    renderCapabilityNotes();
+    return;
+  }
+  renderCapabilityNotes();
+  verifyInput(text, 'image');
+}
+
+// MARK: start
+
+function start() {
+  let lang = null;
+  const param = new URLSearchParams(location.search).get('lang');
+  if (param === 'en' || param === 'ja') lang = param;
+  if (!lang) {
+    try {
+      lang = localStorage.getItem(LANG_KEY);
+    } catch {
+      lang = null;
+    }
+  }
+  state.lang = lang === 'en' ? 'en' : 'ja';
+  window.akashiVerifier = { version: APP_VERSION, verifyText, lastReport: null };
+  applyStaticText();
+  readAtParameter();
+  renderAtBanner();
+  state.envReady = checkEnvironment();
+  state.trustReady = loadAll();
+  detectCapabilities();
+
+  $('lang').addEventListener('click', () => setLanguage(state.lang === 'ja' ? 'en' : 'ja'));
+  $('text-form').addEventListener('submit', onSubmit);
+  $('camera-start').addEventListener('click', startCamera);
+  $('camera-stop').addEventListener('click', () => {
+    stopCamera();
+    $('camera-start').focus();
+  });
+  $('image-file').addEventListener('change', onImage);
+  $('trust-file').addEventListener('change', (event) => {
+    const file = event.target.files && event.target.files[0];
+    event.target.value = '';
+    if (file) loadTrustFile(file);
+  });
+  $('trust-revert').addEventListener('click', revertTrust);
+  window.addEventListener('hashchange', () => {
+    const text = fragmentText();
+    if (text) verifyInput(text, 'link');
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) stopCamera();
+  });
+
+  const text = fragmentText();
+  if (text) verifyInput(text, 'link');
+  else if (window.matchMedia && window.matchMedia('(pointer: fine)').matches) $('qr-text').focus();
+
+  if ('serviceWorker' in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register('sw.js').catch(() => {
+      // offline use is a bonus; the page works without it
+    });
+  }
+}
+
+start();
