@@ -35,6 +35,7 @@ build: deps
 test: build test-deps
 	$(SWIFT) test
 	./scripts/browser-test.sh
+	./scripts/web-test.sh
 
 run: build
 	./scripts/run.sh

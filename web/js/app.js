@@ -180,8 +180,9 @@ async function loadStatus() {
     state.statusLists = [await verifyStatusList(bytes, state.trust)];
   } catch (error) {
     if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) return;
-    if (/which is not in the trust file$/.test(error.reason || '')) state.statusNote = 'statusOtherIssuer';
-    else state.statusError = error.reason || error.message || String(error);
+    // Any list that does not verify against the trust file, another authority's
+    // included, is refused (as akashi-verify --status; vectors status-list-*).
+    state.statusError = error.reason || error.message || String(error);
   }
 }
 
@@ -312,6 +313,7 @@ function announce(message) {
 async function verifyInput(text, source, { focus = true } = {}) {
   const started = performance.now();
   const sequence = ++state.sequence;
+  window.akashiVerifier.lastReport = null;
   await state.envReady;
   await state.trustReady;
   if (sequence !== state.sequence) return;
@@ -359,7 +361,10 @@ function finish(started, focus, source) {
     const input = $('qr-text');
     input.select();
   }
-  if (source !== 'text' || window.innerWidth < 700) verdict.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  // Scroll only when the verdict is not already in view (keep the header and any banner visible).
+  const box = verdict.getBoundingClientRect();
+  const inView = box.top >= 0 && box.top < window.innerHeight * 0.6;
+  if (!inView && (source !== 'text' || window.innerWidth < 700)) verdict.scrollIntoView({ block: 'start', behavior: 'smooth' });
 }
 
 function renderResult() {
@@ -377,6 +382,7 @@ function renderResult() {
     verdict.querySelector('.verdict-icon').textContent = '!';
     $('verdict-title').textContent = t('error');
     $('verdict-advice').textContent = last.error === 'internal' ? last.detail : last.error === 'statusRefused' ? t('statusRefused', last.detail) : t(last.error);
+    elapsed.textContent = elapsed.textContent.replace(/^ · /, '');
     time.append(elapsed);
     $('certificate').hidden = true;
     $('checks-card').hidden = true;
@@ -389,9 +395,12 @@ function renderResult() {
   verdict.querySelector('.verdict-icon').textContent = valid ? '✔' : '✘';
   $('verdict-title').textContent = valid ? t('valid') : t('invalid');
   const asOf = report.details.statusAsOf ? formatDay(report.details.statusAsOf) : null;
-  $('verdict-advice').textContent = valid ? t('validAdvice') + (asOf ? t('validAdviceStatus', asOf) : '') : t('invalidAdvice');
+  const statusSkipped = report.checks.some((c) => c.name === 'status' && c.status === 'skipped');
+  $('verdict-advice').textContent = valid
+    ? t('validAdvice') + (asOf ? t('validAdviceStatus', asOf) : '') + (statusSkipped ? t('statusNotChecked') : '')
+    : t('invalidAdvice');
   for (const reason of report.reasons) {
-    reasons.append(el('li', {}, el('strong', { text: CHECK_LABELS[reason.check][state.lang] }), ': ', reason.message[state.lang]));
+    reasons.append(el('li', { 'data-code': reason.code, 'data-check': reason.check }, el('strong', { text: CHECK_LABELS[reason.check][state.lang] }), ': ', reason.message[state.lang]));
   }
   const when = formatTime(last.at, { seconds: true });
   time.append(state.at ? t('verifiedAtOverride', when) : t('verifiedAt', when), elapsed);
@@ -473,7 +482,9 @@ function renderChecks(report) {
       detail = name === 'status' ? t('statusSkipped') : t('skipped');
     }
     const markLabel = status === 'passed' ? t('markPassed') : status === 'failed' ? t('markFailed') : t('markSkipped');
-    list.append(el('li', { className: `check ${status}`, 'data-check': name, 'data-status': check ? check.status : 'notRun' },
+    const attributes = { className: `check ${status}`, 'data-check': name, 'data-status': check ? check.status : 'notRun' };
+    if (check && check.code) attributes['data-code'] = check.code;
+    list.append(el('li', attributes,
       el('span', { className: 'mark', 'aria-hidden': 'true', text: mark }),
       el('span', { className: 'visually-hidden', text: `${markLabel}: ` }),
       el('span', { className: 'label', text: CHECK_LABELS[name][state.lang] }),
