@@ -52,7 +52,8 @@ elif [ "$jafont" != "Noto Sans CJK JP" ]; then
   echo "print-check: Japanese falls back to $jafont (Chinese glyph shapes possible); apt-get install -y fonts-noto-cjk" >&2
 fi
 # The text must survive as text (searchable, copyable), not only as shapes.
-if ! pdftotext "$pdf" - | grep -qP '[\x{3040}-\x{30FF}\x{4E00}-\x{9FFF}]'; then
+text="$(pdftotext "$pdf" -)"
+if ! grep -qP '[\x{3040}-\x{30FF}\x{4E00}-\x{9FFF}]' <<<"$text"; then
   echo "print-check: no Japanese text in the PDF" >&2; status=1
 fi
 

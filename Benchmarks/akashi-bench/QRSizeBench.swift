@@ -2,6 +2,7 @@ import AkashiCrypto
 import ArgumentParser
 import Certificates
 import Foundation
+import Issuance
 import QRCode
 import QRPayload
 import TransparencyLog
@@ -24,7 +25,12 @@ struct QRSizeBench: AsyncParsableCommand {
     @Option(help: "Concurrent appenders while growing the log.") var concurrency = 256
     @Option(help: "The short verifier URL for (ii); the QR text adds '#'.") var shortURL = "https://akashi.jp/v"
     @Option(help: "The QR version the certificates must fit at level M.") var target = 27
+    @Option(help: "Residence certificates issued concurrently to see as-issued proof lengths.") var batch = 64
     @Option(help: "Where to create the scratch authority (removed afterwards).") var scratch = NSTemporaryDirectory()
+
+    func validate() throws {
+        guard concurrency > 0, batch > 0 else { throw ValidationError("--concurrency and --batch must be positive") }
+    }
 
     func run() async throws {
         let registry = try certsOptions.registry()
@@ -62,6 +68,9 @@ struct QRSizeBench: AsyncParsableCommand {
                     v[0], v[1], v[2], v[3], v[4], 62.0 / Double(17 + 4 * v[0] + 8)))
             }
             if let residence { try reportHeadroom(residence) }
+            if registry.kind("residence") != nil {
+                try await reportBatch(authority: authority, inputs: try certsOptions.examples(kind: "residence", csv: false), count: batch)
+            }
         }
     }
 
@@ -77,31 +86,47 @@ struct QRSizeBench: AsyncParsableCommand {
         ]
     }
 
-    /// How many more payload bytes the residence certificate could carry
-    /// before outgrowing the target version, and what witness cosignatures
-    /// (77 bytes each in the compact proof: key ID, length, timestamp and
-    /// Ed25519 signature) would do to it.
+    /// How many payload bytes the residence certificate has to spare (or too
+    /// many) for the target version, what witness cosignatures (77 bytes each
+    /// in the compact proof: key ID, length, timestamp and Ed25519 signature)
+    /// would do to it, and its version at level L.
     func reportHeadroom(_ qr: CertificateQR) throws {
-        func version(extra: Int, url: String?) throws -> Int {
-            let padded = CertificateQR(envelope: qr.envelope, proof: qr.proof + [UInt8](repeating: 0xA5, count: extra))
-            return try QRCode.encode(padded.text(verifierURL: url), level: .medium).version
+        // Only the length matters for the version: pad the proof, or cut it.
+        func text(extra: Int, url: String?) -> String {
+            let proof = extra >= 0 ? qr.proof + [UInt8](repeating: 0xA5, count: extra) : Array(qr.proof.dropLast(-extra))
+            return CertificateQR(envelope: qr.envelope, proof: proof).text(verifierURL: url)
         }
         for (label, url) in [("(i)", demoVerifierURL), ("(ii)", shortURL), ("(iii)", nil)] {
-            var fits = -1
-            var low = 0
+            var best = -qr.proof.count - 1
+            var low = -qr.proof.count
             var high = 2_000
             while low <= high {
                 let mid = (low + high) / 2
-                if (try? version(extra: mid, url: url)).map({ $0 <= target }) == true {
-                    fits = mid
+                if (try? QRCode.encode(text(extra: mid, url: url), level: .medium)).map({ $0.version <= target }) == true {
+                    best = mid
                     low = mid + 1
                 } else {
                     high = mid - 1
                 }
             }
-            let witnesses = try (1...3).map { try version(extra: 77 * $0, url: url) }
-            print("residence \(label): \(fits < 0 ? "does not fit" : "\(fits) bytes to spare") at version \(target)-M; "
-                + "with 1/2/3 witness cosignatures: version \(witnesses.map(String.init).joined(separator: "/"))")
+            let witnesses = try (1...3).map { try QRCode.encode(text(extra: 77 * $0, url: url), level: .medium).version }
+            let levelL = try QRCode.encode(text(extra: 0, url: url), level: .low).version
+            print("residence \(label): \(best >= 0 ? "\(best) bytes to spare" : "\(-best) bytes too many") for version \(target)-M; "
+                + "with 1/2/3 witness cosignatures: version \(witnesses.map(String.init).joined(separator: "/")); at level L: version \(levelL)")
         }
+    }
+
+    /// Certificates issued together share their batch's checkpoint, so their
+    /// proofs are longer than a lone certificate's and shorter than the full
+    /// path: issue a batch as a busy service would and report the spread.
+    func reportBatch(authority: ScratchAuthority, inputs: [[String: InputValue]], count: Int) async throws {
+        let texts = try await issueLoad(
+            issuer: authority.issuer, kind: "residence", inputs: inputs, count: count, concurrency: count, withQR: false
+        ).texts
+        let logKey = try authority.directory.logVerifierKey()
+        let hashes = try texts.map { try CompactProof.decode(CertificateQR(text: $0).proof, logKey: logKey).inclusionProof.count }.sorted()
+        let versions = try texts.map { try QRCode.encode($0, level: .medium).version }.sorted()
+        print("residence, \(count) issued concurrently: proof hashes min/median/max \(hashes[0])/\(hashes[hashes.count / 2])/\(hashes[hashes.count - 1]), "
+            + "version (i) min/median/max \(versions[0])/\(versions[versions.count / 2])/\(versions[versions.count - 1])")
     }
 }

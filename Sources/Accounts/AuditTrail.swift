@@ -100,19 +100,18 @@ public struct AuditTrail: Sendable {
         in db: Database, actor: String, role: String?, action: String, target: String? = nil, detail: String? = nil,
         address: String? = nil, at: Date = Date()
     ) throws -> AuditEvent {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        // Cached statements: this runs once per issuance inside the log's batch transaction.
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let previous: [UInt8] = (last?["hash"] as Data?).map { Array($0) } ?? zeroHash
         let ms = Millis.from(at)
         let hash = AuditEvent.chainHash(
             previousHash: previous, seq: seq, atMillis: ms, actor: actor, role: role, action: action, target: target,
             detail: detail, address: address)
-        try db.execute(
-            sql: """
-                INSERT INTO audit_event (seq, at, actor, role, action, target, detail, address, previous_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [seq, ms, actor, role, action, target, detail, address, Data(previous), Data(hash)])
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_event (seq, at, actor, role, action, target, detail, address, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [seq, ms, actor, role, action, target, detail, address, Data(previous), Data(hash)])
         return AuditEvent(
             seq: seq, at: Millis.date(ms), actor: actor, role: role, action: action, target: target, detail: detail,
             address: address, previousHash: previous, hash: hash)

@@ -69,7 +69,7 @@ public struct CertificateQR: Hashable, Sendable {
     public init(text: String) throws(CertificateError) {
         var t = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
         if let hash = t.lastIndex(of: "#") { t = t[t.index(after: hash)...] }
-        guard t.uppercased().hasPrefix(Self.prefix) else {
+        guard t.prefix(Self.prefix.count).uppercased() == Self.prefix else {
             throw CertificateError(.malformedPayload, "this is not an Akashi certificate QR (no \(Self.prefix) payload)")
         }
         let digits = t.dropFirst(Self.prefix.count)

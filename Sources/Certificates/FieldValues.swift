@@ -210,7 +210,7 @@ extension CertificateKind {
             return items.isEmpty ? problem("required", "入力してください", "is empty") : .success(.textList(items))
         case .date:
             guard let s = scalarText(), let date = canonicalDate(s) else {
-                if let s = scalarText(), s.range(of: "^[0-9]{4}-", options: .regularExpression) != nil,
+                if let s = scalarText(), ASCIIPattern.isYearPrefix(s),
                     let year = Int(s.prefix(4)), !(1868...2999).contains(year)
                 {
                     return problem("dateOutOfRange", "1868年（明治元年）から2999年までの日付を入力してください",
@@ -221,7 +221,7 @@ extension CertificateKind {
             }
             return .success(.date(date))
         case .integer:
-            guard let s = scalarText(), s.range(of: "^-?[0-9]{1,18}$", options: .regularExpression) != nil, let n = Int64(s) else {
+            guard let s = scalarText(), ASCIIPattern.isInteger(s, maxDigits: 18), let n = Int64(s) else {
                 return problem("invalidInteger", "整数で入力してください", "must be a whole number")
             }
             if let min = field.minimum, n < min { return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)") }
@@ -260,7 +260,7 @@ extension CertificateKind {
 
     /// `YYYY-MM-DD` of a real Gregorian date between 1868 (明治) and 2999.
     static func canonicalDate(_ s: String) -> String? {
-        guard s.range(of: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", options: .regularExpression) != nil else { return nil }
+        guard ASCIIPattern.isISODate(s) else { return nil }
         let parts = s.split(separator: "-").map { Int($0)! }
         guard (1868...2999).contains(parts[0]), (1...12).contains(parts[1]), parts[2] >= 1 else { return nil }
         let days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
@@ -270,7 +270,7 @@ extension CertificateKind {
     }
 
     static func canonicalDecimal(_ s: String, scale: Int) -> String? {
-        guard s.range(of: "^-?[0-9]{1,15}(\\.[0-9]+)?$", options: .regularExpression) != nil else { return nil }
+        guard ASCIIPattern.isDecimal(s, maxIntegerDigits: 15) else { return nil }
         var negative = false
         var t = Substring(s)
         if t.hasPrefix("-") { negative = true; t = t.dropFirst() }
@@ -282,5 +282,41 @@ extension CertificateKind {
         guard fraction.count <= scale else { return nil }
         let body = fraction.isEmpty ? String(integer) : "\(integer).\(fraction)"
         return negative && body != "0" ? "-" + body : body
+    }
+}
+
+/// The few fixed shapes field values are checked against, scanned byte by
+/// byte: validation runs for every certificate issued and verified, and a
+/// regular expression compiled per call cost a quarter of a verification.
+enum ASCIIPattern {
+    static func digits(_ bytes: Substring.UTF8View) -> Bool { !bytes.isEmpty && bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+
+    /// `YYYY-…`
+    static func isYearPrefix(_ s: String) -> Bool {
+        let u = Array(s.utf8.prefix(5))
+        return u.count == 5 && u[0..<4].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && u[4] == 0x2D
+    }
+
+    /// `-?[0-9]{1,maxDigits}`
+    static func isInteger(_ s: String, maxDigits: Int) -> Bool {
+        var body = Substring(s)
+        if body.hasPrefix("-") { body = body.dropFirst() }
+        return body.utf8.count <= maxDigits && digits(body.utf8)
+    }
+
+    /// `[0-9]{4}-[0-9]{2}-[0-9]{2}`
+    static func isISODate(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0].utf8.count == 4 && parts[1].utf8.count == 2 && parts[2].utf8.count == 2
+            && parts.allSatisfy { digits($0.utf8) }
+    }
+
+    /// `-?[0-9]{1,maxIntegerDigits}(\.[0-9]+)?`
+    static func isDecimal(_ s: String, maxIntegerDigits: Int) -> Bool {
+        var body = Substring(s)
+        if body.hasPrefix("-") { body = body.dropFirst() }
+        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts[0].utf8.count <= maxIntegerDigits, digits(parts[0].utf8) else { return false }
+        return parts.count == 1 || digits(parts[1].utf8)
     }
 }

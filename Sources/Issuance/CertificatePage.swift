@@ -26,6 +26,8 @@ public enum CertificatePage {
         .sheet + .sheet { break-before: page; margin-top: 12mm; }
         h1 { font-size: 22pt; text-align: center; letter-spacing: 0.3em; padding-left: 0.3em; margin: 4mm 0 1mm; }
         .statement { font-size: 12pt; margin: 5mm 0 0; }
+        .dense table { font-size: 11pt; } .dense th, .dense td { padding: 1.1mm 2.5mm; } .dense th .en { display: inline; margin-left: 2mm; }
+        .dense h1 { margin-top: 0; } .dense .sub { margin-bottom: 4mm; } .dense .qr svg { width: 52mm; height: 52mm; } .dense .foot { margin-top: 4mm; }
         .stamp { border: 1.5mm solid #b00020; color: #b00020; font-size: 16pt; font-weight: 700; text-align: center; padding: 2mm; margin: 0 0 3mm; }
         .sub { text-align: center; color: #444; margin-bottom: 6mm; }
         .en { display: block; font-size: 8pt; font-weight: normal; color: #555; letter-spacing: 0; }
@@ -75,13 +77,15 @@ public enum CertificatePage {
             return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
         }
         var rows = ""
+        var rowCount = 0
         for field in kind.fields where field.isPrinted {
             guard let value = claims.fields[field.id] else { continue }
+            rowCount += 1
             rows += "<tr><th scope=\"row\">\(escape(field.label.ja))<span class=\"en\">\(escape(field.label.en))</span></th><td>\(escape(value.display(field, .ja)))</td></tr>\n"
         }
         let expiry = claims.expiresAt.map { "<dt>有効期限 <span class=\"en\">Valid until</span></dt><dd>\(date($0))</dd>" } ?? ""
         return """
-            <section class="sheet">
+            <section class="sheet\(rowCount > 8 ? " dense" : "")">
             \(stamp.map { "<p class=\"stamp\" role=\"alert\">\(escape($0))</p>" } ?? "")
             <h1>\(escape(kind.label.ja))</h1>
             <p class="sub">\(escape(kind.label.en))</p>

@@ -165,12 +165,10 @@ enum CertificateRecords {
     }
 
     static func insert(_ row: Row, logIndex: UInt64, db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex), row.issuedBy, row.searchText])
+        try db.cachedStatement(sql: """
+            INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex), row.issuedBy, row.searchText])
     }
 }
 

@@ -31,10 +31,53 @@ enum JSON {
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func iso(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+    /// ISO 8601 in UTC (`2026-11-23T07:14:55Z`). A format style, not a new
+    /// ISO8601DateFormatter per call (which cost a fifth of an issuance's CPU).
+    static func iso(_ date: Date) -> String { date.formatted(isoStyle) }
+    private static let isoStyle = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    /// A Codable body (JSONEncoder is an order of magnitude faster than
+    /// JSONSerialization for the hot path).
+    static func response(encoding value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var h = headers
+        h[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// The body of `201 Created`: `serial`, `qr`, `kind`, `issuedAt`, `expiresAt` (null if none), `logIndex`.
+struct IssuedResponse: Encodable {
+    let serial: String
+    let qr: String
+    let kind: String
+    let issuedAt: String
+    let expiresAt: String?
+    let logIndex: UInt64
+
+    init(_ issued: IssuedCertificate) {
+        serial = issued.claims.serialText
+        qr = issued.qrText
+        kind = issued.kind.id
+        issuedAt = JSON.iso(Date(timeIntervalSince1970: TimeInterval(issued.claims.issuedAt)))
+        expiresAt = issued.claims.expiresAt.map { JSON.iso(Date(timeIntervalSince1970: TimeInterval($0))) }
+        logIndex = issued.receipt.index
+    }
+
+    enum CodingKeys: String, CodingKey { case serial, qr, kind, issuedAt, expiresAt, logIndex }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(serial, forKey: .serial)
+        try c.encode(qr, forKey: .qr)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(issuedAt, forKey: .issuedAt)
+        try c.encode(expiresAt, forKey: .expiresAt)  // null, not absent: the key is part of the contract
+        try c.encode(logIndex, forKey: .logIndex)
     }
 }
 
@@ -52,7 +95,7 @@ struct APIRoutes {
     }
 
     func register(on router: Router<AppContext>) {
-        let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: state.accounts))
+        let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: state.accounts, cache: state.tokenCache))
         api.post("certificates", use: issue)
         api.get("certificates/:serial", use: read)
         api.post("certificates/:serial/revoke", use: revoke)
@@ -157,15 +200,7 @@ struct APIRoutes {
             ) { db, serial, index in
                 try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "api kind=\(input.kind) log=\(index)", address: address)
             }
-            var object: [String: Any] = [
-                "serial": issued.claims.serialText,
-                "qr": issued.qrText,
-                "kind": issued.kind.id,
-                "issuedAt": JSON.iso(Date(timeIntervalSince1970: TimeInterval(issued.claims.issuedAt))),
-                "logIndex": issued.receipt.index,
-            ]
-            object["expiresAt"] = issued.claims.expiresAt.map { JSON.iso(Date(timeIntervalSince1970: TimeInterval($0))) } ?? NSNull()
-            return JSON.response(object, status: .created, headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)"])
+            return try JSON.response(encoding: IssuedResponse(issued), status: .created, headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)"])
         } catch let error as CertificateError where error.code == .invalidInput {
             return APIError.response(.unprocessableContent, code: "invalidInput", ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
         }

@@ -165,6 +165,7 @@ struct AdminRoutes {
             return Layout.errorPage(context, status: .notFound, ja: "そのトークンはありません。", en: "No such token.")
         }
         try state.accounts.revokeToken(id: id, audit: Self.actor(session, context))
+        await state.tokenCache.clear()
         return Layout.redirect("/admin/tokens")
     }
 

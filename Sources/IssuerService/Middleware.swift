@@ -66,13 +66,14 @@ struct SessionMiddleware: RouterMiddleware {
 struct APITokenMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let accounts: AccountStore
+    let cache: TokenCache
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             return APIError.response(.unauthorized, code: "unauthorized", ja: "Authorization: Bearer トークンが必要です", en: "an Authorization: Bearer token is required", extraHeaders: [.wwwAuthenticate: "Bearer"])
         }
         let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let token = try accounts.token(secret: secret) else {
+        guard let token = try await cache.token(secret: secret, accounts: accounts) else {
             return APIError.response(.unauthorized, code: "unauthorized", ja: "トークンが無効か、失効しています", en: "the token is invalid or revoked", extraHeaders: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         var context = context

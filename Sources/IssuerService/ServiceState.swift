@@ -1,3 +1,4 @@
+import AkashiCrypto
 import Accounts
 import Authority
 import Certificates
@@ -17,6 +18,7 @@ public struct ServiceState: Sendable {
     public let archive: CertificateArchive
     public let lifecycle: CertificateLifecycle
     public let statusCache: StatusCache
+    public let tokenCache: TokenCache
     public let accounts: AccountStore
     public let audit: AuditTrail
     public let throttle: LoginThrottle
@@ -36,6 +38,7 @@ public struct ServiceState: Sendable {
         self.archive = try CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
         self.lifecycle = try CertificateLifecycle(issuer: issuer, archive: archive)
         self.statusCache = StatusCache()
+        self.tokenCache = TokenCache()
         self.accounts = try AccountStore(writer: log.writer, bcryptCost: bcryptCost)
         self.audit = try AuditTrail(writer: log.writer)
         self.throttle = LoginThrottle()
@@ -59,4 +62,28 @@ public actor StatusCache {
         cached = (size, now, bytes)
         return bytes
     }
+}
+
+/// API tokens recently checked, so a busy client costs one database read per
+/// ten seconds, not one per request. Revoking through the service clears it at
+/// once; a revocation from the CLI takes effect within `ttl`.
+public actor TokenCache {
+    public let ttl: TimeInterval
+    private var entries: [[UInt8]: (token: APIToken, checked: Date)] = [:]
+
+    public init(ttl: TimeInterval = 10) { self.ttl = ttl }
+
+    public func token(secret: String, accounts: AccountStore, now: Date = Date()) throws -> APIToken? {
+        let key = SHA256.hash(Array(secret.utf8))
+        if let hit = entries[key], now.timeIntervalSince(hit.checked) < ttl { return hit.token }
+        guard let token = try accounts.token(secret: secret) else {
+            entries[key] = nil
+            return nil
+        }
+        if entries.count > 10_000 { entries.removeAll() }
+        entries[key] = (token, now)
+        return token
+    }
+
+    public func clear() { entries.removeAll() }
 }

@@ -1,5 +1,6 @@
 import Accounts
 import AkashiCrypto
+import Dispatch
 import Foundation
 import Hummingbird
 
@@ -65,7 +66,15 @@ struct SessionRoutes {
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
             return response
         }
-        guard let user = try state.accounts.authenticate(login: login, password: form["password"] ?? "") else {
+        // bcrypt takes a quarter second by design: run it off the event loops,
+        // so a login never stalls API issuance.
+        let accounts = state.accounts, password = form["password"] ?? ""
+        let authenticated = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<User?, any Error>) in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try accounts.authenticate(login: login, password: password) })
+            }
+        }
+        guard let user = authenticated else {
             await state.throttle.failed(key)
             try state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.failed", address: context.address)
             return render(context, next: next, login: login, error: lang.t("ログイン名またはパスワードが違います。", "Wrong login name or password."), status: .unauthorized)

@@ -214,39 +214,50 @@ public actor LogStore {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(Self.maxBatchSize))
             pending.removeFirst(batch.count)
+            let receipts: [Receipt]
             do {
-                let receipts = try await commit(batch)
-                for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
-            } catch let error as LogStoreError where error.code == .witnessPolicy {
-                // Committed but not cosigned: nobody gets a receipt.
-                logger.error("checkpoint not published", metadata: ["error": "\(error)"])
-                for item in batch { item.continuation.resume(throwing: error) }
+                receipts = try await integrate(batch)
             } catch where batch.count > 1 && batch.contains(where: { $0.sideEffect != nil }) {
                 // One caller's side effect refused (say, a certificate revoked
                 // twice at once); nothing was written. Retry one by one, so only
                 // that caller hears of it.
                 logger.info("batch of \(batch.count) entries failed; retrying singly", metadata: ["error": "\(error)"])
                 for item in batch {
+                    let receipt: Receipt
                     do {
-                        item.continuation.resume(returning: try await commit([item])[0])
+                        receipt = try await integrate([item])[0]
+                    } catch {
+                        item.continuation.resume(throwing: error)
+                        continue
+                    }
+                    // Committed: publish this one's checkpoint; never integrate it again.
+                    do {
+                        let final = try await publish(latest)
+                        item.continuation.resume(returning: Receipt(
+                            index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: receipt.inclusionProof))
                     } catch {
                         item.continuation.resume(throwing: error)
                     }
                 }
+                continue
             } catch {
                 logger.error("batch of \(batch.count) entries failed", metadata: ["error": "\(error)"])
+                for item in batch { item.continuation.resume(throwing: error) }
+                continue
+            }
+            // Committed: from here on an error never leads to a second append.
+            do {
+                let final = try await publish(latest)
+                for (item, receipt) in zip(batch, receipts) {
+                    item.continuation.resume(returning: Receipt(
+                        index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: receipt.inclusionProof))
+                }
+            } catch {
+                logger.error("checkpoint \(latest.checkpoint.size) not published", metadata: ["error": "\(error)"])
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
         integrating = false
-    }
-
-    /// Integrates a batch, then publishes its checkpoint; receipts carry the
-    /// published (cosigned) checkpoint.
-    private func commit(_ batch: [Pending]) async throws -> [Receipt] {
-        let receipts = try await integrate(batch)
-        let final = try await publish(latest)
-        return receipts.map { Receipt(index: $0.index, leafHash: $0.leafHash, checkpoint: final, inclusionProof: $0.inclusionProof) }
     }
 
     /// Cosigns (when the log has witnesses) and marks the checkpoint published.
