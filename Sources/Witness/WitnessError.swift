@@ -11,6 +11,8 @@ public struct WitnessError: Error, Sendable, CustomStringConvertible {
         case conflict
         /// 422: the consistency proof does not verify.
         case inconsistent
+        /// 500: the witness's own state could not be read or written (nothing was cosigned).
+        case storage
     }
 
     public let code: Code
@@ -31,6 +33,7 @@ public struct WitnessError: Error, Sendable, CustomStringConvertible {
         case .badRequest: 400
         case .conflict: 409
         case .inconsistent: 422
+        case .storage: 500
         }
     }
 
