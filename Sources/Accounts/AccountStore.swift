@@ -296,6 +296,10 @@ public struct AccountStore: Sendable {
 
     /// Compares secrets (a submitted CSRF token with the session's) in time that
     /// does not depend on where they differ.
+    /// `count` random bytes as base64url without padding: session ids, CSRF
+    /// tokens, API secrets, and the service's other unguessable ids.
+    public static func randomToken(bytes count: Int = 32) -> String { SecureRandom.bytes(count).base64URL }
+
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }

@@ -19,7 +19,7 @@ enum Authorization {
 
     /// nil when the form's `_csrf` matches the session's token.
     static func csrfFailure(_ form: FormData, _ session: Session, _ context: AppContext) -> Response? {
-        guard let sent = form["_csrf"], constantTimeEquals(sent, session.csrfToken) else {
+        guard let sent = form["_csrf"], AccountStore.constantTimeEquals(sent, session.csrfToken) else {
             return Layout.errorPage(
                 context, status: .forbidden,
                 ja: "不正なリクエストです（CSRF トークンが一致しません）。画面を開き直して、もう一度操作してください。",

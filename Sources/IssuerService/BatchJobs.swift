@@ -37,7 +37,7 @@ public actor BatchJobs {
     public func job(_ id: String) -> Job? { jobs[id] }
 
     func create(kind: String, owner: String, fileName: String, total: Int) -> String {
-        let id = Base64URL.random(12)
+        let id = AccountStore.randomToken(bytes: 12)
         jobs[id] = Job(id: id, kind: kind, owner: owner, fileName: fileName, total: total, startedAt: Date())
         return id
     }

@@ -64,7 +64,7 @@ struct BatchRoutes {
         } catch {
             return Layout.response(renderForm(context, session, error: lang.t("フォームを読み取れません。種類とCSVファイルを指定してください。", "Could not read the form; give a kind and a CSV file.")), status: .badRequest)
         }
-        guard constantTimeEquals(upload._csrf, session.csrfToken) else {
+        guard AccountStore.constantTimeEquals(upload._csrf, session.csrfToken) else {
             return Layout.errorPage(context, status: .forbidden, ja: "不正なリクエストです（CSRF トークンが一致しません）。", en: "Rejected: the CSRF token does not match.")
         }
         guard state.registry.kind(upload.kind) != nil else {

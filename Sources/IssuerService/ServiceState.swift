@@ -19,6 +19,9 @@ public struct ServiceState: Sendable {
     public let lifecycle: CertificateLifecycle
     public let statusCache: StatusCache
     public let tokenCache: TokenCache
+    /// The trust file, made once at start (keys and kinds are loaded at start;
+    /// key changes take effect on restart), not from the key files per request.
+    public let trustFile: Data
     public let accounts: AccountStore
     public let audit: AuditTrail
     public let throttle: LoginThrottle
@@ -39,6 +42,7 @@ public struct ServiceState: Sendable {
         self.lifecycle = try CertificateLifecycle(issuer: issuer, archive: archive)
         self.statusCache = StatusCache()
         self.tokenCache = TokenCache()
+        self.trustFile = try TrustFile.export(directory: directory, registry: registry).encoded()
         self.accounts = try AccountStore(writer: log.writer, bcryptCost: bcryptCost)
         self.audit = try AuditTrail(writer: log.writer)
         self.throttle = LoginThrottle()

@@ -23,7 +23,7 @@ struct SessionRoutes {
 
     func render(_ context: AppContext, next: String, login: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let lang = context.language
-        let token = Base64URL.random()
+        let token = AccountStore.randomToken()
         let errorHTML: HTML = error.map { "<div class=\"errors\" role=\"alert\" id=\"login-error\"><p>\($0)</p></div>" } ?? ""
         let body: HTML = """
             <div class="card">
@@ -55,7 +55,7 @@ struct SessionRoutes {
         let next = Self.safeNext(form["next"])
         // Bounded: whatever was typed ends up in the audit trail.
         let login = String((form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased().prefix(64))
-        guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"], constantTimeEquals(pre, sent) else {
+        guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"], AccountStore.constantTimeEquals(pre, sent) else {
             return render(context, next: next, login: login, error: lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again."), status: .forbidden)
         }
         let key = "\(login)|\(context.address ?? "-")"
@@ -91,7 +91,7 @@ struct SessionRoutes {
     @Sendable func logout(_ request: Request, context: AppContext) async throws -> Response {
         let form = try await FormData.read(request)
         if let token = request.cookies[SessionMiddleware.cookieName]?.value, let session = try state.accounts.session(token: token) {
-            guard let sent = form["_csrf"], constantTimeEquals(sent, session.csrfToken) else {
+            guard let sent = form["_csrf"], AccountStore.constantTimeEquals(sent, session.csrfToken) else {
                 return Layout.errorPage(context, status: .forbidden, ja: "不正なリクエストです（CSRF トークンが一致しません）。", en: "Rejected: the CSRF token does not match.")
             }
             try state.accounts.endSession(token: token)
@@ -106,12 +106,5 @@ struct SessionRoutes {
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"), !next.contains("\n") else { return "/" }
         return next
-    }
-}
-
-enum Base64URL {
-    static func random(_ count: Int = 32) -> String {
-        Data(SecureRandom.bytes(count)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -314,7 +314,7 @@ private func reportingAccountErrors(_ body: () async throws -> Void) async throw
 }
 
 /// Who runs this command, for the audit trail: `cli:<login name>`.
-private func cliActor() -> AuditActor {
+func cliActor() -> AuditActor {
     var name: String?
     if let login = getlogin() { name = String(cString: login) }
     if name?.isEmpty ?? true, let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { name = user }

@@ -6,12 +6,6 @@ import Foundation
 import Issuance
 import TransparencyLog
 
-/// Audit rows for lifecycle actions from the command line.
-func cliActor() -> String {
-    let name = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-    return "cli:\(name)"
-}
-
 struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Revoke a certificate: a revocation entry in the log (no personal data); the original entry is never changed.")
@@ -27,7 +21,7 @@ struct Revoke: AsyncParsableCommand {
                 throw CommandFailure(exitCode: Exit.usage, message: "--reason must be one of \(LogEntry.RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let lifecycle = try openLifecycle(options, kinds)
-            let actor = cliActor()
+            let actor = cliActor().actor
             let (stored, receipt) = try await lifecycle.revoke(serial: serial, reason: why) { db, index in
                 try AuditTrail.record(in: db, actor: actor, role: nil, action: "revoke", target: serial.uppercased(), detail: "reason=\(why.rawValue) log=\(index)", address: "local")
             }
@@ -56,7 +50,7 @@ struct Reissue: AsyncParsableCommand {
                 }
             }
             let lifecycle = try openLifecycle(options, kinds)
-            let actor = cliActor()
+            let actor = cliActor().actor
             let (old, new) = try await lifecycle.reissue(serial: serial, input: values, issuedBy: actor) { db, index in
                 try AuditTrail.record(in: db, actor: actor, role: nil, action: "supersede", target: serial.uppercased(), detail: "log=\(index)", address: "local")
             }
@@ -179,5 +173,5 @@ struct KeyCompromised: AsyncParsableCommand {
 
 func auditKey(_ directory: AuthorityDirectory, _ action: String, _ file: String, detail: String? = nil) throws {
     let database = try AccountsDatabase.open(path: directory.databaseURL.path)
-    try AuditTrail(writer: database).record(actor: cliActor(), role: nil, action: action, target: file, detail: detail, address: "local")
+    try AuditTrail(writer: database).record(actor: cliActor().actor, role: nil, action: action, target: file, detail: detail, address: "local")
 }
