@@ -97,7 +97,18 @@ let package = Package(
         .target(
             name: "Witness",
             dependencies: [
-                "TransparencyLog", "AkashiCrypto",
+                "TransparencyLog", "LogStore", "AkashiCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Mirrors and monitors: follow a log over its tiles (c2sp.org/tlog-tiles), verify
+        // every step, keep and serve a full copy, restore a lost log, detect split views.
+        .target(
+            name: "Mirror",
+            dependencies: [
+                "TransparencyLog", "LogStore", "AkashiCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "akashi",
             dependencies: [
-                "Accounts", "IssuerService", "ConformanceVectors", "Witness", "Federation",
+                "Accounts", "IssuerService", "ConformanceVectors", "Witness", "Federation", "Mirror",
                 "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +168,11 @@ let package = Package(
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(
             name: "WitnessTests",
-            dependencies: ["Witness", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["Witness", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "MirrorTests",
+            dependencies: ["Mirror", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Certificates", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "ConformanceVectorsTests", dependencies: ["ConformanceVectors", "Certificates", "QRScan"]),

@@ -29,6 +29,10 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
     public var witnesses: [WitnessRecord]?
     /// How many distinct witnesses must cosign before a checkpoint is published.
     public var witnessQuorum: Int?
+    /// A hand-written c2sp.org/tlog-policy (groups, thresholds) that replaces
+    /// `witnesses` + `witnessQuorum`: its `witness` lines carry the URLs the
+    /// log asks, its quorum is what must cosign before publishing.
+    public var witnessPolicy: String?
 
     public init(origin: String, name: String, code: String, verifierURL: String?, createdAt: Date = Date()) {
         self.format = Self.currentFormat
@@ -188,6 +192,87 @@ public struct AuthorityDirectory: Sendable {
         try save {
             $0.witnesses = witnesses
             $0.witnessQuorum = k
+        }
+    }
+
+    /// Removes a witness by its name (the vkey's name); the quorum shrinks to fit.
+    public mutating func removeWitness(named name: String) throws {
+        var witnesses = configuration.witnesses ?? []
+        let before = witnesses.count
+        witnesses.removeAll { (try? VerifierKey(parsing: $0.vkey))?.name == name }
+        guard witnesses.count < before else {
+            throw AuthorityError(.notFound, "no witness named \(name)")
+        }
+        try save {
+            $0.witnesses = witnesses.isEmpty ? nil : witnesses
+            $0.witnessQuorum = witnesses.isEmpty ? nil : min($0.witnessQuorum ?? witnesses.count, witnesses.count)
+        }
+    }
+
+    /// Sets (or with nil, removes) a hand-written tlog-policy. It must list
+    /// exactly this log's key, and every witness needs a URL to be asked.
+    public mutating func setWitnessPolicy(_ text: String?) throws {
+        if let text {
+            let policy: TlogPolicy
+            do { policy = try TlogPolicy(parsing: text) } catch {
+                throw AuthorityError(.invalidConfiguration, "the tlog-policy is invalid: \(error)")
+            }
+            try checkOwnLog(policy)
+            if let unreachable = policy.witnesses.first(where: { $0.url == nil }) {
+                throw AuthorityError(.invalidConfiguration,
+                    "witness \(unreachable.name) has no URL; the log must know where to ask it (witness <name> <vkey> <url>)")
+            }
+        }
+        try save { $0.witnessPolicy = text }
+    }
+
+    private func checkOwnLog(_ policy: TlogPolicy) throws {
+        let own = try logVerifierKey()
+        guard policy.logs.count == 1, policy.logs[0].key == own else {
+            throw AuthorityError(.invalidConfiguration,
+                "the tlog-policy must list exactly one log, this authority's: log \(own)")
+        }
+    }
+
+    /// The rule checkpoints are published under, as a c2sp.org/tlog-policy
+    /// (witness URLs included), or nil when the log has no witnesses.
+    /// The hand-written policy when there is one; otherwise the witnesses
+    /// as a group with threshold `witnessQuorum` (all of them by default).
+    public func witnessPolicy() throws -> TlogPolicy? {
+        if let text = configuration.witnessPolicy {
+            let policy: TlogPolicy
+            do { policy = try TlogPolicy(parsing: text) } catch {
+                throw AuthorityError(.invalidConfiguration, "config.json: witnessPolicy is invalid: \(error)")
+            }
+            try checkOwnLog(policy)
+            return policy.quorum == TlogPolicy.none && policy.witnesses.isEmpty ? nil : policy
+        }
+        let records = configuration.witnesses ?? []
+        guard !records.isEmpty else { return nil }
+        let quorum = configuration.witnessQuorum ?? records.count
+        guard quorum > 0 else { return nil }
+        var definitions: [TlogPolicy.Definition] = []
+        var names: [TlogPolicy.Name] = []
+        for record in records {
+            let key: VerifierKey
+            do { key = try VerifierKey(parsing: record.vkey) } catch {
+                throw AuthorityError(.invalidConfiguration, "config.json: witness vkey \(record.vkey) is invalid: \(error)")
+            }
+            let name = TlogPolicy.Name(key.name)
+            names.append(name)
+            definitions.append(.witness(TlogPolicy.Witness(name: name, key: key, url: TlogPolicy.Token(record.url))))
+        }
+        var group: TlogPolicy.Name = "quorum"
+        var n = 2
+        while names.contains(group) {
+            group = TlogPolicy.Name("quorum-\(n)")
+            n += 1
+        }
+        definitions.append(.group(TlogPolicy.Group(name: group, threshold: .atLeast(quorum), members: names)))
+        do {
+            return try TlogPolicy(logs: [TlogPolicy.Log(key: try logVerifierKey())], definitions: definitions, quorum: group)
+        } catch {
+            throw AuthorityError(.invalidConfiguration, "config.json: the witnesses do not form a valid policy: \(error)")
         }
     }
 

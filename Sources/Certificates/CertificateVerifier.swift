@@ -73,7 +73,7 @@ public struct CertificateVerifier: Sendable {
         // compromised key's certificates are judged by it.
         let claimedIndex: UInt64? = try? CompactProof.decode(
             qr.proof, logKey: authority.log.verifierKey(),
-            knownKeys: (authority.log.witnesses ?? []).compactMap { try? VerifierKey(parsing: $0) }).index
+            knownKeys: authority.log.witnessKeys()).index
 
         // 3. key valid at issue time
         let issuedAt = Date(timeIntervalSince1970: TimeInterval(claims.issuedAt))
@@ -137,8 +137,7 @@ public struct CertificateVerifier: Sendable {
         // 8–9. inclusion and checkpoint
         do {
             let logKey = try authority.log.verifierKey()
-            let witnesses = try (authority.log.witnesses ?? []).map { try VerifierKey(parsing: $0) }
-            let proof = try CompactProof.decode(qr.proof, logKey: logKey, knownKeys: witnesses)
+            let proof = try CompactProof.decode(qr.proof, logKey: logKey, knownKeys: authority.log.witnessKeys())
             report.proof = proof
             do {
                 try Merkle.verifyInclusion(
@@ -149,7 +148,7 @@ public struct CertificateVerifier: Sendable {
                 report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
             }
             do {
-                _ = try authority.log.policy().verify(proof.checkpoint)
+                _ = try authority.log.checkpointVerifier().verifyCheckpoint(proof.checkpoint)
                 report.pass(.checkpoint)
             } catch {
                 report.fail(.checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントが信頼できる署名を持ちません（\(error)）", en: "the log checkpoint is not signed as the trust file requires: \(error)")

@@ -179,7 +179,7 @@ public struct VerifiedStatusList: Sendable {
         let checkpoint: SignedCheckpoint
         do {
             checkpoint = try SignedCheckpoint(parsing: list.checkpoint)
-            _ = try authority.log.policy().verify(checkpoint)
+            _ = try authority.log.checkpointVerifier().verifyCheckpoint(checkpoint)
         } catch { throw fail("the status list's log checkpoint does not verify: \(error)") }
         self.list = list
         self.checkpoint = checkpoint

@@ -39,6 +39,9 @@ public struct TrustFile: Codable, Hashable, Sendable {
             do { _ = try authority.log.verifierKey() } catch {
                 throw CertificateError(.malformedTrust, "authority \(authority.issuer): log vkey is invalid: \(error)")
             }
+            do { _ = try authority.log.tlogPolicy() } catch {
+                throw CertificateError(.malformedTrust, "authority \(authority.issuer): \(error.reason)")
+            }
             for key in authority.keys {
                 do { _ = try key.publicKey() } catch {
                     throw CertificateError(.malformedTrust, "authority \(authority.issuer): key \(key.kid) is invalid: \(error)")
@@ -76,6 +79,13 @@ public struct TrustedAuthority: Codable, Hashable, Sendable {
 }
 
 /// The log an authority anchors in, and who must sign its checkpoints.
+///
+/// The witness rule is written one of two ways, never both:
+/// - `policy`: a c2sp.org/tlog-policy text (log, witnesses, groups, quorum) —
+///   what `akashi trust export` writes. It must list exactly one log, this
+///   one's `vkey`, so a policy cannot smuggle in a second key for the origin.
+/// - `witnesses` + `witnessQuorum`: the simple k-of-n form (read for older
+///   files and hand-written ones).
 public struct LogTrust: Codable, Hashable, Sendable {
     public var origin: String
     /// The log's signed-note verifier key (`origin+keyid+base64`).
@@ -83,21 +93,65 @@ public struct LogTrust: Codable, Hashable, Sendable {
     /// Witness cosigner vkeys (type 0x04) and how many must have cosigned.
     public var witnesses: [String]?
     public var witnessQuorum: Int?
+    /// The witness rule as c2sp.org/tlog-policy text (see the type's comment).
+    public var policy: String?
 
-    public init(origin: String, vkey: String, witnesses: [String]? = nil, witnessQuorum: Int? = nil) {
+    public init(origin: String, vkey: String, witnesses: [String]? = nil, witnessQuorum: Int? = nil, policy: String? = nil) {
         self.origin = origin
         self.vkey = vkey
         self.witnesses = witnesses
         self.witnessQuorum = witnessQuorum
+        self.policy = policy
     }
 
     public func verifierKey() throws -> VerifierKey { try VerifierKey(parsing: vkey) }
 
-    public func policy() throws -> CheckpointPolicy {
+    /// The simple form as a `CheckpointPolicy` (ignores `policy`; use
+    /// ``checkpointVerifier()`` to decide whether a checkpoint is trusted).
+    public func simplePolicy() throws -> CheckpointPolicy {
         CheckpointPolicy(
             logKey: try verifierKey(), origin: origin,
             witnesses: try (witnesses ?? []).map { try VerifierKey(parsing: $0) },
             witnessQuorum: witnessQuorum ?? 0)
+    }
+
+    /// The witness rule as a c2sp.org/tlog-policy, whichever way it is written.
+    /// Throws `malformedTrust` when the rule is ambiguous or invalid.
+    public func tlogPolicy() throws(CertificateError) -> TlogPolicy {
+        let logKey: VerifierKey
+        do { logKey = try verifierKey() } catch {
+            throw CertificateError(.malformedTrust, "log \(origin): the vkey is invalid: \(error)")
+        }
+        guard let text = policy else {
+            do { return try TlogPolicy(simplePolicy()) } catch {
+                throw CertificateError(.malformedTrust, "log \(origin): the witnesses and quorum do not form a valid policy: \(error)")
+            }
+        }
+        guard witnesses == nil, witnessQuorum == nil else {
+            throw CertificateError(.malformedTrust,
+                "log \(origin): give the witness rule either as 'policy' or as 'witnesses' + 'witnessQuorum', not both")
+        }
+        let parsed: TlogPolicy
+        do { parsed = try TlogPolicy(parsing: text) } catch {
+            throw CertificateError(.malformedTrust, "log \(origin): the tlog-policy is invalid: \(error)")
+        }
+        guard parsed.logs.count == 1, let listed = parsed.logs.first?.key, listed == logKey else {
+            throw CertificateError(.malformedTrust,
+                "log \(origin): the tlog-policy must list exactly one log, this log's vkey \(vkey) (it lists \(parsed.logs.count))")
+        }
+        return parsed
+    }
+
+    /// What decides whether one of this log's checkpoints is trusted.
+    public func checkpointVerifier() throws(CertificateError) -> any CheckpointVerifying {
+        if policy == nil, let simple = try? simplePolicy() { return simple }
+        return try tlogPolicy()
+    }
+
+    /// Every witness key the rule names (to read cosignature lines in a QR's compact proof).
+    public func witnessKeys() -> [VerifierKey] {
+        if policy != nil { return (try? tlogPolicy())?.witnesses.map(\.key) ?? [] }
+        return (witnesses ?? []).compactMap { try? VerifierKey(parsing: $0) }
     }
 }
 

@@ -38,11 +38,6 @@ extension TrustFile {
     }
 }
 
-extension LogTrust {
-    /// The authority's log and witness rule as a c2sp.org/tlog-policy.
-    public func tlogPolicy() throws -> TlogPolicy { try TlogPolicy(policy()) }
-}
-
 /// Combines authorities from several sources into one entry per issuer id.
 ///
 /// The same issuer in two sources must agree on its name, verifier URL, log
@@ -120,8 +115,12 @@ public enum TrustMerger {
         }
     }
 
-    /// One issuer's log in a canonical form: no witnesses and quorum 0 both absent, witnesses sorted.
+    /// One issuer's log in a canonical form: a tlog-policy as its canonical
+    /// text; otherwise no witnesses and quorum 0 both absent, witnesses sorted.
     static func canonical(_ log: LogTrust) -> LogTrust {
+        if log.policy != nil {
+            return LogTrust(origin: log.origin, vkey: log.vkey, policy: (try? log.tlogPolicy())?.text ?? log.policy)
+        }
         let witnesses = (log.witnesses ?? []).sorted()
         let quorum = log.witnessQuorum ?? 0
         return LogTrust(origin: log.origin, vkey: log.vkey, witnesses: witnesses.isEmpty ? nil : witnesses, witnessQuorum: quorum == 0 ? nil : quorum)

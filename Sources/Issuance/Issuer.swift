@@ -67,14 +67,44 @@ public struct Issuer: Sendable {
         )
         let verifierURL = directory.configuration.verifierURL
         let serialText = claims.serialText
-        let receipt = try await log.append(entry) { db, index in
-            try CertificateRecords.insert(record, logIndex: index, db: db)
-            try alsoInTransaction?(db, serialText, index)
+        let receipt: LogStore.Receipt
+        do {
+            receipt = try await log.append(entry) { db, index in
+                try CertificateRecords.insert(record, logIndex: index, db: db)
+                try alsoInTransaction?(db, serialText, index)
+            }
+        } catch let error as LogStoreError where error.code == .witnessPolicy {
+            throw WitnessPendingError(serial: serialText, reason: error.reason)
         }
         let proof = try CompactProof.encode(receipt.tlogProof)
         let qrText = CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: verifierURL)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
     }
+}
+
+/// The certificate is recorded (its private row and its log entry committed)
+/// but its checkpoint could not be cosigned by enough witnesses, so nothing
+/// was published and no QR code was given out. It becomes printable (search
+/// → reprint) once a later checkpoint is cosigned; issuing again would make a
+/// second certificate.
+public struct WitnessPendingError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let serial: String
+    public let reason: String
+
+    public init(serial: String, reason: String) {
+        self.serial = serial
+        self.reason = reason
+    }
+
+    public var ja: String {
+        "立会人（近隣自治体）の署名が方針に必要な数に届かないため、証明書 \(serial) を公開できませんでした。QRコードは発行されていません。台帳には記録済みのため、もう一度発行せず、立会人の復旧後に検索から印刷してください。"
+    }
+
+    public var en: String {
+        "Not enough witnesses (neighbouring municipalities) cosigned, so certificate \(serial) was not published and has no QR code yet. It is recorded: do not issue it again; print it from search once the witnesses are back."
+    }
+
+    public var description: String { "\(ja) / \(en) (\(reason))" }
 }
 
 extension Issuer {
@@ -186,8 +216,7 @@ extension TrustFile {
             issuer: config.code, name: config.name, verifierURL: config.verifierURL, keys: keys, kinds: registry.kinds,
             log: LogTrust(
                 origin: config.origin, vkey: try directory.logVerifierKey().description,
-                witnesses: config.witnesses.flatMap { $0.isEmpty ? nil : $0.map(\.vkey) },
-                witnessQuorum: (config.witnesses?.isEmpty ?? true) ? nil : config.witnessQuorum))
+                policy: try directory.witnessPolicy()?.text))
         return TrustFile(generatedAt: date, authorities: [authority])
     }
 }

@@ -10,6 +10,7 @@ public enum IssuerApplication {
         let router = Router(context: AppContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: LanguageMiddleware())
+        router.add(middleware: WitnessPolicyMiddleware())
         PublicRoutes(state: state).register(on: router)
         if let web = state.configuration.webDirectory, FileManager.default.fileExists(atPath: web.path) {
             // The static web verifier, with this authority's trust file beside it.

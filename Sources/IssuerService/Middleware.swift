@@ -1,6 +1,8 @@
 import Accounts
 import Foundation
 import Hummingbird
+import Issuance
+import LogStore
 
 /// Headers every response gets: no sniffing, no framing, no referrer, and a
 /// strict Content-Security-Policy on HTML that lacks its own.
@@ -25,6 +27,35 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 }
 
 /// Japanese unless the person asked for English (`?lang=en`, then a cookie).
+/// When the witnesses cannot cosign enough for the policy, the clerk (or
+/// the API client) is told exactly that — 503, what was and was not done —
+/// instead of a bare 500.
+struct WitnessPolicyMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let ja: String, en: String, detail: String, serial: String?
+        do {
+            return try await next(request, context)
+        } catch let error as WitnessPendingError {
+            (ja, en, detail, serial) = (error.ja, error.en, error.reason, error.serial)
+        } catch let error as LogStoreError where error.code == .witnessPolicy {
+            (ja, en, detail, serial) = (
+                "立会人（近隣自治体）の署名が方針に必要な数に届かないため、台帳の更新を公開できませんでした。立会人の復旧後にもう一度お試しください。",
+                "Not enough witnesses (neighbouring municipalities) cosigned, so the log update was not published. Try again once the witnesses are back.",
+                error.reason, nil)
+        }
+        context.logger.error("witness policy not met", metadata: ["detail": "\(detail)"])
+        let headers: HTTPFields = [.retryAfter: "30"]
+        if request.uri.path.hasPrefix("/api/") {
+            var object: [String: Any] = ["error": "witnessPolicy", "message": "\(ja) / \(en)", "messageJa": ja, "messageEn": en, "detail": detail]
+            if let serial { object["serial"] = serial }
+            return JSON.response(object, status: .serviceUnavailable, headers: headers)
+        }
+        var response = Layout.errorPage(context, status: .serviceUnavailable, ja: ja + "（" + detail + "）", en: en + " (" + detail + ")")
+        response.headers[.retryAfter] = "30"
+        return response
+    }
+}
+
 struct LanguageMiddleware: RouterMiddleware {
     typealias Context = AppContext
 

@@ -2,6 +2,7 @@ import Certificates
 import ArgumentParser
 import Authority
 import Foundation
+import Issuance
 import LogStore
 import TransparencyLog
 import AkashiCrypto
@@ -16,6 +17,8 @@ enum Exit {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
+    /// The witnesses did not cosign enough (EX_UNAVAILABLE): try again later.
+    static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cannotCreate: Int32 = 73
     static let busy: Int32 = 75
@@ -59,8 +62,11 @@ func describe(_ error: any Error) -> (Int32, String) {
         case .insecureKey: return (Exit.permission, e.reason)
         default: return (Exit.software, e.reason)
         }
+    case let e as WitnessPendingError:
+        return (Exit.unavailable, e.description)
     case let e as LogStoreError:
         switch e.code {
+        case .witnessPolicy: return (Exit.unavailable, e.reason)
         case .notFound: return (Exit.noInput, e.reason)
         case .locked: return (Exit.busy, e.reason)
         case .invalidRequest, .entryTooLarge: return (Exit.dataError, e.reason)

@@ -67,7 +67,7 @@ struct Issue: AsyncParsableCommand {
                 }
             }
             let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
-            let issuer = try Issuer(directory: directory, registry: registry, log: directory.openLog())
+            let issuer = try await Issuer(directory: directory, registry: registry, log: openWitnessedLog(directory))
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             let start = Date()

@@ -20,7 +20,7 @@ struct Revoke: AsyncParsableCommand {
             guard let why = LogEntry.RevocationReason(rawValue: reason) else {
                 throw CommandFailure(exitCode: Exit.usage, message: "--reason must be one of \(LogEntry.RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let lifecycle = try openLifecycle(options, kinds)
+            let lifecycle = try await openLifecycle(options, kinds)
             let actor = cliActor().actor
             let (stored, receipt) = try await lifecycle.revoke(serial: serial, reason: why) { db, index in
                 try AuditTrail.record(in: db, actor: actor, role: nil, action: "revoke", target: serial.uppercased(), detail: "reason=\(why.rawValue) log=\(index)", address: "local")
@@ -49,7 +49,7 @@ struct Reissue: AsyncParsableCommand {
                     throw CommandFailure(exitCode: Exit.dataError, message: "\(input) is not a JSON object of fields: \(error)")
                 }
             }
-            let lifecycle = try openLifecycle(options, kinds)
+            let lifecycle = try await openLifecycle(options, kinds)
             let actor = cliActor().actor
             let (old, new) = try await lifecycle.reissue(serial: serial, input: values, issuedBy: actor) { db, index in
                 try AuditTrail.record(in: db, actor: actor, role: nil, action: "supersede", target: serial.uppercased(), detail: "log=\(index)", address: "local")
@@ -80,7 +80,7 @@ struct StatusExport: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let lifecycle = try openLifecycle(options, kinds)
+            let lifecycle = try await openLifecycle(options, kinds)
             let list = try lifecycle.statusList()
             let signed = try list.signed(with: lifecycle.issuer.directory.issuerKey().key)
             try Data(signed).write(to: URL(fileURLWithPath: out), options: .atomic)
@@ -90,10 +90,10 @@ struct StatusExport: AsyncParsableCommand {
     }
 }
 
-func openLifecycle(_ options: DataOptions, _ kinds: KindOptions) throws -> CertificateLifecycle {
+func openLifecycle(_ options: DataOptions, _ kinds: KindOptions) async throws -> CertificateLifecycle {
     let registry = try kinds.registry()
     let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
-    let log = try directory.openLog()
+    let log = try await openWitnessedLog(directory)
     _ = try AuditTrail(writer: log.writer)  // lifecycle actions are audited in their log transaction
     let issuer = try Issuer(directory: directory, registry: registry, log: log)
     let archive = try CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)

@@ -9,7 +9,7 @@ struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "The authority's transparency log: anchor documents, print checkpoints and proofs, publish tiles.",
-        subcommands: [LogAppend.self, LogCheckpoint.self, LogVerifierKey.self, LogProve.self, LogConsistency.self, LogTiles.self, LogVerify.self])
+        subcommands: [LogAppend.self, LogCheckpoint.self, LogVerifierKey.self, LogProve.self, LogConsistency.self, LogTiles.self, LogVerify.self, LogWitness.self])
 }
 
 struct LogAppend: AsyncParsableCommand {
@@ -46,7 +46,7 @@ struct LogAppend: AsyncParsableCommand {
                 }
                 entries.append((file, .document(sha256: digest, name: name)))
             }
-            let log = try AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLog()
+            let log = try await openWitnessedLog(AuthorityDirectory(at: URL(fileURLWithPath: options.data)))
             // Appended concurrently, so they share one batch and one checkpoint.
             let receipts = try await withThrowingTaskGroup(of: (Int, LogStore.Receipt).self) { group in
                 for (i, (_, entry)) in entries.enumerated() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Witness
 import IssuerService
 import Logging
 
@@ -44,6 +45,10 @@ struct Serve: AsyncParsableCommand {
             var logger = Logger(label: "akashi.serve")
             logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let state = try ServiceState(configuration: configuration, logger: logger)
+            if let policy = try state.directory.witnessPolicy() {
+                await state.log.setCosigner(WitnessCosigner(policy: policy, timeout: witnessTimeout(), logger: logger))
+                logger.info("checkpoints are cosigned before publishing", metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])
+            }
             let host = configuration.host
             let app = IssuerApplication.make(state: state) { port in
                 // One line on stdout that scripts wait for.
