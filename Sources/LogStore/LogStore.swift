@@ -127,7 +127,7 @@ public actor LogStore {
     /// same file (so their rows and log entries commit together).
     public nonisolated var writer: any DatabaseWriter { database }
 
-    private static func openPool(path: String, readOnly: Bool) throws -> DatabasePool {
+    static func openPool(path: String, readOnly: Bool) throws -> DatabasePool {
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(10)
@@ -383,7 +383,12 @@ public actor LogStore {
             try String.fetchOne(
                 db, sql: "SELECT note FROM log_checkpoint WHERE size > ? AND published = 1 ORDER BY size LIMIT 1", arguments: [Int64(index)])
         }
-        guard let note else { throw LogStoreError(.corrupt, "no checkpoint covers entry \(index)") }
+        guard let note else {
+            // Committed, but its checkpoint is not cosigned yet (witnesses were
+            // down): provable once a later checkpoint is published.
+            throw LogStoreError(.witnessPolicy,
+                "立会人の署名待ち: 記録 \(index) を含むチェックポイントはまだ公開されていません / entry \(index) is recorded, but no checkpoint covering it has been cosigned and published yet")
+        }
         let checkpoint = try SignedCheckpoint(parsing: note)
         let leaf = Merkle.leafHash(try entry(at: index))
         let proof = try inclusionProof(index: index, treeSize: checkpoint.checkpoint.size)

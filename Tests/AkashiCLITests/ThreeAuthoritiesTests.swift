@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+import TransparencyLog
+
+/// Issue 7's scenario with real processes on loopback: three authorities
+/// (飯塚市, 加賀市, 佐賀市), each an issuer (`akashi serve`), a witness of
+/// every log (`akashi witness`, a separate process and key) and a mirror of
+/// one neighbour (`akashi mirror`). Every log needs 2 of the 3 witnesses.
+@Suite("Three authorities on loopback: witnesses, quorum, federation, mirrors, restore, forks", .serialized)
+final class ThreeAuthoritiesTests {
+    struct Town {
+        let id: String
+        let name: String
+        let code: String
+        var origin: String { "\(id).example/akashi/log" }
+        var witnessName: String { "\(id).example/witness" }
+    }
+
+    static let towns = [
+        Town(id: "iizuka", name: "飯塚市", code: "402052"),
+        Town(id: "kaga", name: "加賀市", code: "172065"),
+        Town(id: "saga", name: "佐賀市", code: "412015"),
+    ]
+
+    let dir: TemporaryDirectory
+    let http = TestHTTP()
+    var logKeys: [String] = []
+    var witnessKeys: [String] = []
+    var witnesses: [BackgroundAkashi] = []
+    var servers: [BackgroundAkashi] = []
+    var tokens: [String] = []
+
+    init() throws { dir = try TemporaryDirectory() }
+
+    deinit {
+        for process in witnesses + servers { process.kill() }
+    }
+
+    func data(_ i: Int) -> String { dir.path("authority-\(Self.towns[i].id)") }
+    func witnessData(_ i: Int) -> String { dir.path("witness-\(Self.towns[i].id)") }
+    var certs: String { packageRoot.appendingPathComponent("certs").path }
+
+    @discardableResult
+    func run(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> CommandResult {
+        let result = try await akashi(arguments, in: dir)
+        #expect(result.status == 0, "akashi \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// Authorities, witnesses (each following all three logs), 2-of-3 policies, tokens.
+    func setUp() async throws {
+        for (i, town) in Self.towns.enumerated() {
+            let initResult = try await run([
+                "init", "--data", data(i), "--origin", town.origin, "--name", town.name, "--code", town.code,
+                "--verifier-url", "https://\(town.id).example/v#",
+            ])
+            let line = try #require(initResult.lines.first { $0.hasPrefix("log verifier key: ") })
+            logKeys.append(String(line.dropFirst("log verifier key: ".count)))
+            try await run(["witness", "init", "--data", witnessData(i), "--name", town.witnessName])
+            witnessKeys.append(try await run(["witness", "vkey", "--data", witnessData(i)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        for w in Self.towns.indices {
+            for key in logKeys { try await run(["witness", "add-log", "--data", witnessData(w), "--vkey", key]) }
+            let witness = BackgroundAkashi("witness-\(Self.towns[w].id)", ["witness", "serve", "--data", witnessData(w)], in: dir)
+            try await witness.start()
+            witnesses.append(witness)
+        }
+        for a in Self.towns.indices {
+            for w in Self.towns.indices {
+                try await run(["log", "witness", "add", "--data", data(a), "--vkey", witnessKeys[w], "--url", witnesses[w].base, "--quorum", w == 0 ? "1" : "2"])
+            }
+            tokens.append(try await run(["token", "create", "--data", data(a), "--name", "resident-system", "--role", "clerk"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            try await run(["trust", "export", "--data", data(a), "--certs", certs, "--out", dir.path("trust-\(Self.towns[a].id).json")])
+        }
+        // The prefecture signs one list of all three; a company merges it into one trust file.
+        let keygen = try await run(["federation", "keygen", "--out", dir.path("federation.key"), "--name", "pref.example/federation"])
+        let federationKey = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? ""
+        try await run(["federation", "sign", "--key", dir.path("federation.key"), "--name", "九州・北陸連携", "--version", "1", "--expires", "2099-01-01",
+            "--out", dir.path("federation.list")] + Self.towns.map { dir.path("trust-\($0.id).json") })
+        try await run(["federation", "merge", "--vkey", federationKey, "--out", dir.path("trust.json"), dir.path("federation.list")])
+        for a in Self.towns.indices {
+            let server = BackgroundAkashi("serve-\(Self.towns[a].id)", ["serve", "--data", data(a), "--certs", certs, "--web", dir.path("no-web")], in: dir)
+            try await server.start(environment: ["AKASHI_WITNESS_TIMEOUT": "3"])
+            servers.append(server)
+        }
+    }
+
+    static var residence: [String: Any] {
+        let url = packageRoot.appendingPathComponent("certs/examples/residence.json")
+        return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
+    }
+
+    /// Issues a residence certificate at authority `a` through the API.
+    func issue(_ a: Int) async throws -> TestHTTP.Answer {
+        try await http.post("\(servers[a].base)/api/v1/certificates", bearer: tokens[a], json: ["kind": "residence", "fields": Self.residence])
+    }
+
+    func issueAll(sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        var qrs: [String] = []
+        for a in Self.towns.indices {
+            let answer = try await issue(a)
+            #expect(answer.status == 201, "\(Self.towns[a].name): \(answer)", sourceLocation: sourceLocation)
+            if let qr = answer.json["qr"] as? String { qrs.append(qr) }
+        }
+        return qrs
+    }
+
+    /// Verifies with the one federated trust file; returns the number of cosignature lines per QR.
+    func expectValid(_ qrs: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> [Int] {
+        let reports = try await verifyQRTexts(qrs, trust: dir.path("trust.json"), in: dir)
+        #expect(reports.count == qrs.count, sourceLocation: sourceLocation)
+        var cosignatures: [Int] = []
+        for report in reports {
+            #expect(report["valid"] as? Bool == true, "not valid: \(report["reasons"] ?? "")", sourceLocation: sourceLocation)
+            let checkpoint = ((report["log"] as? [String: Any])?["checkpoint"] as? String) ?? ""
+            cosignatures.append(checkpoint.split(separator: "\n").filter { $0.hasPrefix("— ") }.count - 1)
+        }
+        return cosignatures
+    }
+
+    func publishedSize(_ a: Int) async throws -> UInt64 {
+        let answer = try await http.get("\(servers[a].base)/log/checkpoint")
+        return try SignedCheckpoint(parsing: answer.text).checkpoint.size
+    }
+
+    @Test("issue at all three; 2-of-3 with one witness stopped; refused with two stopped; caught up when they return")
+    func witnessQuorum() async throws {
+        try await setUp()
+        defer { for process in witnesses + servers { process.kill() } }
+
+        // The trust file carries each log's tlog-policy (2 of 3 witnesses).
+        let trust = try String(contentsOfFile: dir.path("trust.json"), encoding: .utf8)
+        #expect(trust.components(separatedBy: "group quorum 2").count - 1 == 3, "every authority's policy is 2 of 3: \(trust.prefix(400))")
+
+        var qrs = try await issueAll()
+        #expect(qrs.count == 3)
+        let first = try await expectValid(qrs)
+        #expect(first == [2, 2, 2], "each QR carries exactly the two cosignatures the policy needs")
+
+        // One witness down: issuance continues everywhere with 2 of 3.
+        let kagaPort = witnesses[1].port
+        await witnesses[1].stop()
+        qrs += try await issueAll()
+        _ = try await expectValid(qrs)
+
+        // Two down: the clerk hears the policy cannot be met; nothing is published.
+        let sagaPort = witnesses[2].port
+        await witnesses[2].stop()
+        let before = try await publishedSize(0)
+        let refused = try await issue(0)
+        #expect(refused.status == 503, "\(refused)")
+        #expect(refused.json["error"] as? String == "witnessPolicy")
+        #expect((refused.json["messageJa"] as? String ?? "").contains("立会人"), "\(refused)")
+        let pendingSerial = try #require(refused.json["serial"] as? String, "the answer names the recorded certificate")
+        #expect(refused.json["qr"] == nil, "no QR code is given out")
+        #expect(try await publishedSize(0) == before, "the unpublished checkpoint is not served")
+        let pendingView = try await http.get("\(servers[0].base)/api/v1/certificates/\(pendingSerial)", bearer: tokens[0])
+        #expect(pendingView.status != 200 || pendingView.json["qr"] == nil, "a certificate whose checkpoint is not cosigned has no QR yet: \(pendingView)")
+
+        // The witnesses come back on their ports: issuance resumes, and the
+        // certificate recorded while they were away is now proven too.
+        try await witnesses[1].start(port: kagaPort)
+        try await witnesses[2].start(port: sagaPort)
+        try await Task.sleep(for: .seconds(1))  // past the first back-off
+        var resumed: TestHTTP.Answer? = nil
+        for _ in 0..<20 {
+            resumed = try await issue(0)
+            if resumed?.status == 201 { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(resumed?.status == 201, "\(resumed?.description ?? "")")
+        let later = try await http.get("\(servers[0].base)/api/v1/certificates/\(pendingSerial)", bearer: tokens[0])
+        #expect(later.status == 200, "\(later)")
+        let pendingQR = try #require(later.json["qr"] as? String)
+        _ = try await expectValid(qrs + [pendingQR, resumed?.json["qr"] as? String ?? ""])
+    }
+}
