@@ -119,7 +119,7 @@ let package = Package(
         // The published conformance vectors (valid certificates and every forgery class).
         .target(
             name: "ConformanceVectors",
-            dependencies: ["Certificates", "Issuance", "Authority", "QRCode"]
+            dependencies: ["Certificates", "Issuance", "Authority", "QRCode", "TransparencyLog", "AkashiCrypto"]
         ),
         .executableTarget(
             name: "akashi",

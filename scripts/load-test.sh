@@ -12,6 +12,8 @@
 #   CLIENTS="64" DURATION=30s scripts/load-test.sh
 #   PROFILE=1 scripts/load-test.sh            # perf record -g of the server during the last run
 #   SKIP_BUILD=1 KEEP=1 scripts/load-test.sh  # reuse the binary; keep the data directory
+#   WITNESSES=3 QUORUM=2 scripts/load-test.sh # the log's checkpoints cosigned by 2 of 3 local
+#                                             # `akashi witness` processes (the witnessing cost)
 #
 # Needs wrk (apt-get install wrk) and curl. wrk and the server share the machine's
 # cores, so on a small machine the numbers include wrk's own CPU use.
@@ -38,7 +40,9 @@ akashi=".build/release/akashi"
 work="$(mktemp -d "${TMPDIR:-/tmp}/akashi-load.XXXXXX")"
 server_pid=""
 perf_pid=""
+witness_pids=()
 cleanup() {
+  for pid in "${witness_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   if [ -n "$perf_pid" ] && kill -0 "$perf_pid" 2>/dev/null; then kill -INT "$perf_pid" 2>/dev/null || true; fi
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -53,6 +57,27 @@ data="$work/authority"
 "$akashi" init --data "$data" --origin load.example/akashi/log --name 飯塚市 --code 402052 \
   --verifier-url https://iizuka.example/akashi/verify/ >/dev/null
 token="$("$akashi" token create --data "$data" --name load-test --role clerk 2>/dev/null)"
+WITNESSES="${WITNESSES:-0}"
+if [ "$WITNESSES" -gt 0 ]; then
+  vkey="$("$akashi" log verifier-key --data "$data")"
+  for i in $(seq "$WITNESSES"); do
+    w="$work/witness-$i"
+    "$akashi" witness init --data "$w" --name "w$i.example/witness" >/dev/null
+    "$akashi" witness add-log --data "$w" --vkey "$vkey" >/dev/null
+    LOG_LEVEL=warning "$akashi" witness serve --data "$w" --port 0 > "$w.out" 2> "$w.err" &
+    witness_pids+=("$!")
+    wport=""
+    for _ in $(seq 100); do
+      wport="$(sed -n 's|^akashi witness: listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$w.out" | head -1)"
+      [ -n "$wport" ] && break
+      sleep 0.1
+    done
+    [ -n "$wport" ] || { echo "load-test: witness $i did not start" >&2; cat "$w.err" >&2; exit 70; }
+    "$akashi" log witness add --data "$data" --vkey "$("$akashi" witness vkey --data "$w")" \
+      --url "http://127.0.0.1:$wport" --quorum "$(( i < ${QUORUM:-$WITNESSES} ? i : ${QUORUM:-$WITNESSES} ))" >/dev/null
+  done
+  echo "== witnesses: $("$akashi" log witness list --data "$data" | tail -1)" >&2
+fi
 printf '{"kind":"%s","fields":%s}' "$KIND" "$(cat "certs/examples/$KIND.json")" > "$work/body.json"
 
 LOG_LEVEL=warning "$akashi" serve --data "$data" --port 0 --certs certs \
@@ -140,7 +165,7 @@ done
 size_after="$(log_size)"
 
 echo
-echo "POST /api/v1/certificates ($KIND), $(nproc) cores, $DURATION per row, release build, loopback, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
+echo "POST /api/v1/certificates ($KIND), witnesses: $WITNESSES (quorum ${QUORUM:-$WITNESSES}), $(nproc) cores, $DURATION per row, release build, loopback, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
 printf '%7s %9s %10s %8s %8s %8s %8s %7s %7s %8s %8s %8s\n' clients issued "issued/s" "p50 ms" "p90 ms" "p99 ms" "max ms" non-201 sockerr "srv CPU" "wrk CPU" "other"
 for row in "${rows[@]}"; do echo "$row"; done
 echo "log entries added during the runs: $(( size_after - size_before )) (201s counted by wrk: $total_created; requests cut off when wrk stops may be committed without being counted)"

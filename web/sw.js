@@ -2,7 +2,7 @@
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
-const VERSION = 'akashi-verifier-v1.0.2';
+const VERSION = 'akashi-verifier-v1.0.3';
 const APP_FILES = [
   './',
   'index.html',
@@ -16,6 +16,7 @@ const APP_FILES = [
   'js/core/merkle.js',
   'js/core/note.js',
   'js/core/numeric.js',
+  'js/core/policy.js',
   'js/core/proof.js',
   'js/core/status.js',
   'js/core/trust.js',

@@ -122,6 +122,9 @@ public struct LogTrust: Codable, Hashable, Sendable {
         do { logKey = try verifierKey() } catch {
             throw CertificateError(.malformedTrust, "log \(origin): the vkey is invalid: \(error)")
         }
+        guard origin == logKey.name else {
+            throw CertificateError(.malformedTrust, "log \(origin): the origin is not the vkey's name '\(logKey.name)' (a log is identified by its key name)")
+        }
         guard let text = policy else {
             do { return try TlogPolicy(simplePolicy()) } catch {
                 throw CertificateError(.malformedTrust, "log \(origin): the witnesses and quorum do not form a valid policy: \(error)")

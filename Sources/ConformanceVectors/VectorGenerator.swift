@@ -1,8 +1,10 @@
+import AkashiCrypto
 import Authority
 import Certificates
 import Foundation
 @_spi(ConformanceVectors) import Issuance
 import QRCode
+import TransparencyLog
 
 /// One published conformance vector: a QR text, the trust file to verify it
 /// with, the verification time, and what every verifier must answer.
@@ -213,6 +215,69 @@ public struct VectorGenerator {
         let digitCodes = CertificateVerifier(trust: iizuka.trust).verify(text: digitQR, at: at).reasons.compactMap(\.code)
         add("tampered-digit", "QR文字列の1桁を変更", "one digit of the QR text changed", qr: digitQR, codes: digitCodes)
 
+        // Witnesses: the residence certificate's checkpoint cosigned by fixed
+        // witness keys (``witness(_:)``), each case with its own trust file
+        // whose log carries a c2sp.org/tlog-policy.
+        let logKey = try iizuka.directory.logVerifierKey()
+        let witnessKeys = try (1...5).map { try Self.witness("w\($0).witness.example") }
+        let cosignedAt = UInt64(now.timeIntervalSince1970)
+        func cosigned(_ signers: [CosignatureV1Signer], corrupting corrupted: Int? = nil) throws -> String {
+            let proof = try CompactProof.decode(qa.proof, logKey: logKey)
+            var lines = signers.map { $0.cosign(checkpointText: proof.checkpoint.note.text, timestamp: cosignedAt) }
+            if let corrupted {
+                var bytes = lines[corrupted].bytes
+                bytes[bytes.count - 1] ^= 0x01
+                lines[corrupted] = SignedNote.Signature(name: lines[corrupted].name, keyID: lines[corrupted].keyID, bytes: bytes)
+            }
+            let witnessed = TlogProof(index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint.adding(lines))
+            return CertificateQR(envelope: qa.envelope, proof: try CompactProof.encode(witnessed)).text(verifierURL: url)
+        }
+        func withPolicy(_ name: String, _ policy: String) throws {
+            _ = try TlogPolicy(parsing: policy)
+            var trust = iizuka.trust
+            trust.authorities[0].log.policy = policy
+            trusts[name] = trust
+        }
+        let w = witnessKeys.map(\.verifierKey)
+        let twoOfThree = """
+            # Iizuka's log; any two of three witnesses must cosign its checkpoints.
+            log \(logKey)
+            witness W1 \(w[0]) https://w1.witness.example/
+            witness W2 \(w[1]) https://w2.witness.example/
+            witness W3 \(w[2]) https://w3.witness.example/
+            group two-of-three 2 W1 W2 W3
+            quorum two-of-three
+
+            """
+        try withPolicy("iizuka-witness-quorum-met", twoOfThree)
+        add("witness-quorum-met", "3者中2者の証人が連署（ポリシー: 3者中2者）", "cosigned by 2 of 3 witnesses (policy: 2 of 3)",
+            qr: try cosigned([witnessKeys[0], witnessKeys[2]]), trust: "iizuka-witness-quorum-met", codes: [])
+        try withPolicy("iizuka-witness-quorum-not-met", twoOfThree)
+        add("witness-quorum-not-met", "3者中1者の証人のみ連署（ポリシー: 3者中2者）", "cosigned by only 1 of 3 witnesses (policy: 2 of 3)",
+            qr: try cosigned([witnessKeys[1]]), trust: "iizuka-witness-quorum-not-met", codes: ["checkpointUntrusted"])
+        try withPolicy("iizuka-witness-group-policy", """
+            # Either operator A's two witnesses both, or two of operator B's three.
+            log \(logKey)
+            witness A1 \(w[0])
+            witness A2 \(w[1])
+            group operator-a all A1 A2
+
+            witness B1 \(w[2])
+            witness B2 \(w[3])
+            witness B3 \(w[4])
+            group operator-b 2 B1 B2 B3
+            group either any operator-a operator-b
+            quorum either
+
+            """)
+        add("witness-group-policy", "入れ子のグループ（A社の全員またはB社の3者中2者）をB社の2者で満たす",
+            "nested groups (all of operator A or 2 of 3 of operator B) met by two of operator B",
+            qr: try cosigned([witnessKeys[0], witnessKeys[2], witnessKeys[4]]), trust: "iizuka-witness-group-policy", codes: [])
+        try withPolicy("iizuka-witness-bad-cosignature", twoOfThree)
+        add("witness-bad-cosignature", "ポリシーにある証人の連署が壊れている（他の2者で定足数は満たす）",
+            "a listed witness's cosignature is corrupted (the other two would meet the quorum)",
+            qr: try cosigned(Array(witnessKeys[0..<3]), corrupting: 1), trust: "iizuka-witness-bad-cosignature", codes: ["checkpointUntrusted"])
+
         // Every vector must get exactly its expected answer from the reference verifier.
         for vector in vectors {
             let trust = trusts[String(vector.trust.dropFirst("trust/".count).dropLast(".json".count))]!
@@ -250,6 +315,13 @@ public struct VectorGenerator {
         }
         let report = CertificateVerifier(trust: trust, status: status).verify(text: vector.qr, at: vector.at)
         return .init(valid: report.isValid, codes: report.reasons.compactMap(\.code), status: statusBytes == nil ? nil : "accepted")
+    }
+
+    /// A witness cosigning key fixed by its name (seed = SHA-256 of
+    /// "akashi conformance vectors witness " + name): the vectors' witnesses
+    /// are the same in every regeneration. Test keys only — never trust them.
+    static func witness(_ name: String) throws -> CosignatureV1Signer {
+        try CosignatureV1Signer(name: name, privateKey: Ed25519.PrivateKey(seed: SHA256.hash(Array("akashi conformance vectors witness \(name)".utf8))))
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {

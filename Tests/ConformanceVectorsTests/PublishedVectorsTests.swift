@@ -35,6 +35,20 @@ import Testing
         }
     }
 
+    @Test func witnessPoliciesAreCovered() throws {
+        let index = try ConformanceIndex.decode(Data(contentsOf: Self.folder.appendingPathComponent("index.json")))
+        let expected = ["witness-quorum-met": true, "witness-quorum-not-met": false, "witness-group-policy": true, "witness-bad-cosignature": false]
+        for (id, valid) in expected {
+            let vector = try #require(index.vectors.first { $0.id == id }, "no vector \(id)")
+            #expect(vector.expected.valid == valid, "\(id)")
+            if !valid { #expect(vector.expected.codes == ["checkpointUntrusted"], "\(id)") }
+            let trust = try TrustFile.decode(Data(contentsOf: Self.folder.appendingPathComponent(vector.trust)))
+            let log = trust.authorities[0].log
+            #expect(log.policy != nil && log.witnesses == nil && log.witnessQuorum == nil, "\(id): the trust file carries a tlog-policy")
+            #expect(try log.tlogPolicy().witnesses.count >= 3, "\(id)")
+        }
+    }
+
     @Test func theGeneratorRegeneratesASelfConsistentSet() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-vectors-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }

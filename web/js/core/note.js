@@ -41,16 +41,32 @@ function trimSuffixNewlines(s) {
   return s;
 }
 
-function splitMax(s, separator, maxSplits) {
-  const parts = [];
-  let rest = s;
-  while (parts.length < maxSplits) {
-    const i = rest.indexOf(separator);
-    if (i < 0) break;
-    parts.push(rest.slice(0, i));
-    rest = rest.slice(i + separator.length);
+let segmenter = null;
+
+/**
+ * Swift `split(separator: "+", maxSplits:, omittingEmptySubsequences: false)`
+ * on a String: it compares Characters, so a '+' that begins a larger grapheme
+ * cluster ('+' and a combining mark) is not a separator.
+ */
+export function splitMax(s, separator, maxSplits) {
+  let units;
+  if (/^[\x00-\x7f]*$/.test(s) && !s.includes('\r\n')) {
+    units = s.split('');
+  } else {
+    if (segmenter === null && typeof Intl !== 'undefined' && Intl.Segmenter) segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
+    units = segmenter ? [...segmenter.segment(s)].map((g) => g.segment) : [...s];
   }
-  parts.push(rest);
+  const parts = [];
+  let current = '';
+  for (const unit of units) {
+    if (unit === separator && parts.length < maxSplits) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += unit;
+    }
+  }
+  parts.push(current);
   return parts;
 }
 

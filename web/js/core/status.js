@@ -6,7 +6,8 @@
 import { CBORError, decode as decodeCBOR, int, lookup, asText, asInt, asBytes, asMap } from './cbor.js';
 import { decodeSign1, verifySignature } from './cose.js';
 import { CertificateError, serialText } from './claims.js';
-import { NoteError, parseSignedCheckpoint, verifyCheckpointPolicy, parseVerifierKey } from './note.js';
+import { NoteError, parseSignedCheckpoint } from './note.js';
+import { verifyLogCheckpoint } from './trust.js';
 import { bytesEqual, swiftEqual } from './util.js';
 
 export const STATUS_FORMAT = 'akashi-status/v1';
@@ -165,12 +166,7 @@ export async function verifyStatusList(bytes, trust) {
   let checkpoint;
   try {
     checkpoint = parseSignedCheckpoint(list.checkpoint);
-    const witnesses = [];
-    for (const w of authority.log.witnesses || []) witnesses.push(await parseVerifierKey(w));
-    await verifyCheckpointPolicy(checkpoint, {
-      logKey: await parseVerifierKey(authority.log.vkey), origin: authority.log.origin, witnesses,
-      witnessQuorum: authority.log.witnessQuorum ?? 0,
-    });
+    await verifyLogCheckpoint(authority.log, checkpoint);
   } catch (error) {
     if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) throw error;
     throw fail(`the status list's log checkpoint does not verify: ${error instanceof NoteError ? error.reason : error}`);

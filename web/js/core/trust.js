@@ -1,12 +1,15 @@
 // The trust file, akashi-trust/v1 (Swift Certificates/TrustFile.swift):
 // authorities, each with ES256 keys as JWK (+ kid, validity, status), full
-// kind definitions, and the log's origin, vkey and optional witnesses.
+// kind definitions, and the log's origin, vkey and witness rule — either a
+// c2sp.org/tlog-policy text (`policy`) or the simple `witnesses` +
+// `witnessQuorum` form, never both.
 // parseTrust() checks it as Swift's TrustFile.decode does — the JSON shape,
-// the format, every log vkey and every key (P-256 point, kid = base64url of
-// the first 8 bytes of SHA-256 of the uncompressed point) — and imports the
-// keys into WebCrypto once.
-import { base64url, base64urlDecode, concat, sha256, subtle } from './util.js';
-import { parseVerifierKey } from './note.js';
+// the format, every log vkey, the witness rule (LogTrust.tlogPolicy()) and
+// every key (P-256 point, kid = base64url of the first 8 bytes of SHA-256 of
+// the uncompressed point) — and imports the keys into WebCrypto once.
+import { base64url, base64urlDecode, bytesEqual, concat, sha256, subtle, swiftEqual } from './util.js';
+import { parseVerifierKey, verifyCheckpointPolicy } from './note.js';
+import { parseTlogPolicy, tlogPolicyFromSimple, verifyTlogPolicy } from './policy.js';
 
 export const TRUST_FORMAT = 'akashi-trust/v1';
 const REFERENCE_DATE = 978307200; // 2001-01-01T00:00:00Z, Foundation's reference date
@@ -182,9 +185,117 @@ function authority(v, p) {
         vkey: need(l, 'vkey', q, str),
         witnesses: need(l, 'witnesses', q, arr(str), true),
         witnessQuorum: need(l, 'witnessQuorum', q, int, true),
+        policy: need(l, 'policy', q, str, true),
       };
     }),
   };
+}
+
+// MARK: the log's witness rule (Swift LogTrust)
+
+function isEnvironmentError(error) {
+  return error && (error.code === 'noWebCrypto' || error.code === 'noEd25519');
+}
+
+function describe(error) {
+  return error && error.description !== undefined ? error.description : String(error && (error.reason || error.message) || error);
+}
+
+/** LogTrust.simplePolicy(): the simple form as {logKey, origin, witnesses, witnessQuorum} (parsed keys). */
+async function simplePolicy(log) {
+  const witnesses = [];
+  for (const w of log.witnesses || []) witnesses.push(await parseVerifierKey(w));
+  return { logKey: await parseVerifierKey(log.vkey), origin: log.origin, witnesses, witnessQuorum: log.witnessQuorum ?? 0 };
+}
+
+/**
+ * LogTrust.tlogPolicy(): the witness rule as a c2sp.org/tlog-policy (policy.js),
+ * whichever way it is written. Throws TrustError when the rule is ambiguous or
+ * invalid: both forms given, a policy that does not parse, or one that does not
+ * list exactly one log — this log's vkey.
+ */
+export async function logTlogPolicy(log) {
+  let logKey;
+  try {
+    logKey = await parseVerifierKey(log.vkey);
+  } catch (error) {
+    if (isEnvironmentError(error)) throw error;
+    throw new TrustError(`log ${log.origin}: the vkey is invalid: ${describe(error)}`);
+  }
+  if (!swiftEqual(log.origin, logKey.name)) {
+    throw new TrustError(`log ${log.origin}: the origin is not the vkey's name '${logKey.name}' (a log is identified by its key name)`);
+  }
+  if (log.policy === null || log.policy === undefined) {
+    try {
+      return tlogPolicyFromSimple(await simplePolicy(log));
+    } catch (error) {
+      if (isEnvironmentError(error)) throw error;
+      throw new TrustError(`log ${log.origin}: the witnesses and quorum do not form a valid policy: ${describe(error)}`);
+    }
+  }
+  if (!(log.witnesses == null && log.witnessQuorum == null)) {
+    throw new TrustError(`log ${log.origin}: give the witness rule either as 'policy' or as 'witnesses' + 'witnessQuorum', not both`);
+  }
+  let parsed;
+  try {
+    parsed = await parseTlogPolicy(log.policy);
+  } catch (error) {
+    if (isEnvironmentError(error)) throw error;
+    throw new TrustError(`log ${log.origin}: the tlog-policy is invalid: ${describe(error)}`);
+  }
+  const listed = parsed.logs.length === 1 ? parsed.logs[0].key : null;
+  if (!(listed && sameKey(listed, logKey))) {
+    throw new TrustError(`log ${log.origin}: the tlog-policy must list exactly one log, this log's vkey ${log.vkey} (it lists ${parsed.logs.length})`);
+  }
+  return parsed;
+}
+
+/** VerifierKey ==: name (canonical equivalence), key ID, type and public key. */
+function sameKey(a, b) {
+  return swiftEqual(a.name, b.name) && a.keyID === b.keyID && a.type === b.type && bytesEqual(a.publicKey, b.publicKey);
+}
+
+/**
+ * LogTrust.witnessKeys(): every witness key the rule names (to read the
+ * cosignature lines of a QR's compact proof). `log` is a parsed trust file's.
+ */
+export async function logWitnessKeys(log) {
+  if (log.policy != null) {
+    try {
+      return (log.tlogPolicy || (await logTlogPolicy(log))).witnesses.map((w) => w.key);
+    } catch (error) {
+      if (isEnvironmentError(error)) throw error;
+      return [];
+    }
+  }
+  const keys = [];
+  for (const w of log.witnesses || []) {
+    try {
+      keys.push(await parseVerifierKey(w));
+    } catch (error) {
+      if (isEnvironmentError(error)) throw error;
+    }
+  }
+  return keys;
+}
+
+/**
+ * LogTrust.checkpointVerifier().verifyCheckpoint(_:): the simple form (no
+ * `policy`) is checked as CheckpointPolicy (note.js), a tlog-policy as
+ * TlogPolicy.verify (policy.js). Rejects with NoteError (or TrustError for an
+ * invalid rule, which parseTrust has already refused).
+ */
+export async function verifyLogCheckpoint(log, checkpoint) {
+  if (log.policy == null) {
+    let simple = null;
+    try {
+      simple = await simplePolicy(log);
+    } catch (error) {
+      if (isEnvironmentError(error)) throw error;
+    }
+    if (simple) return verifyCheckpointPolicy(checkpoint, simple);
+  }
+  return verifyTlogPolicy(checkpoint, log.tlogPolicy || (await logTlogPolicy(log)));
 }
 
 async function importIssuerKey(key) {
@@ -248,6 +359,12 @@ export async function parseTrust(input) {
     } catch (error) {
       if (error && error.code === 'noWebCrypto') throw error;
       throw new TrustError(`authority ${a.issuer}: log vkey is invalid: ${error.reason || error.message}`);
+    }
+    try {
+      a.log.tlogPolicy = await logTlogPolicy(a.log);
+    } catch (error) {
+      if (!(error instanceof TrustError)) throw error;
+      throw new TrustError(`authority ${a.issuer}: ${error.reason}`);
     }
     for (const key of a.keys) {
       try {

@@ -16,10 +16,10 @@ import { decode as decodeNumeric } from './numeric.js';
 import { COSEError, decodeSign1, verifySignature } from './cose.js';
 import { CertificateError, decodeClaims, jsonValue, serialText } from './claims.js';
 import { checkFields } from './kinds.js';
-import { NoteError, parseVerifierKey, serializeNote, verifyCheckpointPolicy } from './note.js';
+import { NoteError, parseVerifierKey, serializeNote } from './note.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { decodeCompactProof } from './proof.js';
-import { parseTrust, REFERENCE_DATE } from './trust.js';
+import { logWitnessKeys, parseTrust, REFERENCE_DATE, verifyLogCheckpoint } from './trust.js';
 import { REASON_TEXT, dayTokyo, verifyStatusList } from './status.js';
 
 export const CHECK_NAMES = ['decode', 'issuerKnown', 'keyValid', 'signature', 'kindValid', 'validityPeriod', 'logEntry', 'inclusion', 'checkpoint', 'status'];
@@ -182,14 +182,9 @@ async function ensureTrust(trust) {
   return parseTrust(trust);
 }
 
+/** LogTrust.witnessKeys(), once per log: the policy's witnesses, or the simple form's. */
 async function witnessKeys(log) {
-  if (!log.witnessKeys) {
-    log.witnessKeys = (async () => {
-      const keys = [];
-      for (const w of log.witnesses || []) keys.push(await parseVerifierKey(w));
-      return keys;
-    })();
-  }
+  if (!log.witnessKeys) log.witnessKeys = logWitnessKeys(log);
   return log.witnessKeys;
 }
 
@@ -254,15 +249,7 @@ async function verifyQR(qr, trust, at, report, options) {
   // compromised key's certificates are judged by it.
   let claimedIndex = null;
   try {
-    const knownKeys = [];
-    for (const w of authority.log.witnesses || []) {
-      try {
-        knownKeys.push(await parseVerifierKey(w));
-      } catch (error) {
-        if (isEnvironmentError(error)) throw error;
-      }
-    }
-    claimedIndex = decodeCompactProof(qr.proof, await parseVerifierKey(authority.log.vkey), knownKeys).index;
+    claimedIndex = decodeCompactProof(qr.proof, await parseVerifierKey(authority.log.vkey), await witnessKeys(authority.log)).index;
   } catch (error) {
     if (isEnvironmentError(error)) throw error;
   }
@@ -345,10 +332,7 @@ async function verifyQR(qr, trust, at, report, options) {
       report.fail('inclusion', 'inclusionFailed', `台帳（透明性ログ）への記録を確認できません（${error.reason}）`, `the certificate is not proven to be in the log: ${error.reason}`);
     }
     try {
-      const policy = {
-        logKey, origin: authority.log.origin, witnesses, witnessQuorum: authority.log.witnessQuorum ?? 0,
-      };
-      await verifyCheckpointPolicy(proof.checkpoint, policy);
+      await verifyLogCheckpoint(authority.log, proof.checkpoint);
       report.pass('checkpoint');
     } catch (error) {
       if (isEnvironmentError(error)) throw error;
