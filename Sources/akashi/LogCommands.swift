@@ -9,7 +9,7 @@ struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "The authority's transparency log: anchor documents, print checkpoints and proofs, publish tiles.",
-        subcommands: [LogAppend.self, LogCheckpoint.self, LogVerifierKey.self, LogProve.self, LogConsistency.self, LogTiles.self, LogVerify.self, LogWitness.self])
+        subcommands: [LogAppend.self, LogCheckpoint.self, LogVerifierKey.self, LogProve.self, LogConsistency.self, LogTiles.self, LogVerify.self, LogWitness.self, LogRestore.self])
 }
 
 struct LogAppend: AsyncParsableCommand {
