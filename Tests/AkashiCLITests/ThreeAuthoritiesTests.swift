@@ -1,3 +1,4 @@
+import AkashiCrypto
 import Foundation
 import Testing
 import TransparencyLog
@@ -29,11 +30,12 @@ final class ThreeAuthoritiesTests {
     var witnesses: [BackgroundAkashi] = []
     var servers: [BackgroundAkashi] = []
     var tokens: [String] = []
+    var mirrors: [BackgroundAkashi] = []
 
     init() throws { dir = try TemporaryDirectory() }
 
     deinit {
-        for process in witnesses + servers { process.kill() }
+        for process in witnesses + servers + mirrors { process.kill() }
     }
 
     func data(_ i: Int) -> String { dir.path("authority-\(Self.towns[i].id)") }
@@ -173,5 +175,139 @@ final class ThreeAuthoritiesTests {
         #expect(later.status == 200, "\(later)")
         let pendingQR = try #require(later.json["qr"] as? String)
         _ = try await expectValid(qrs + [pendingQR, resumed?.json["qr"] as? String ?? ""])
+    }
+
+    // MARK: Mirrors, forks, restore
+
+    /// Mirror i follows authority (i + 1) % 3.
+    func startMirrors() async throws {
+        for i in Self.towns.indices {
+            let followed = (i + 1) % 3
+            try await run(["mirror", "init", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--name", "\(Self.towns[i].id).example/mirror"])
+            try await run([
+                "mirror", "add-log", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--from", "\(servers[followed].base)/log/",
+                "--trust", dir.path("trust-\(Self.towns[followed].id).json"),
+            ])
+            let mirror = BackgroundAkashi("mirror-\(Self.towns[i].id)", ["mirror", "serve", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--interval", "0.2"], in: dir)
+            try await mirror.start()
+            mirrors.append(mirror)
+        }
+    }
+
+    /// The mirror's copy of `origin` (its monitoring prefix + origin hash).
+    func mirrorPrefix(_ m: Int, of a: Int) -> String {
+        let hash = SHA256Hex.of(Self.towns[a].origin)
+        return "\(mirrors[m].base)/\(hash)/"
+    }
+
+    /// Waits until mirror `m` serves authority `a`'s published size.
+    func waitForMirror(_ m: Int, of a: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let want = try await publishedSize(a)
+        for _ in 0..<150 {
+            let answer = try await http.get(mirrorPrefix(m, of: a) + "checkpoint")
+            if answer.status == 200, let c = try? SignedCheckpoint(parsing: answer.text), c.checkpoint.size >= want { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("mirror \(m) did not reach size \(want) of \(Self.towns[a].id): \(mirrors[m].output)", sourceLocation: sourceLocation)
+    }
+
+    func monitor(_ arguments: [String]) async throws -> (CommandResult, [[String: Any]]) {
+        let result = try await akashi(["monitor", "--once", "--json"] + arguments, in: dir)
+        let events = result.stdout.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        return (result, events)
+    }
+
+    @Test("mirrors copy and cosign; a forked log is refused by the witnesses and caught by the monitor; a lost authority is restored from its mirror")
+    func mirrorsForksRestore() async throws {
+        try await setUp()
+        defer { for process in witnesses + servers + mirrors { process.kill() } }
+        try await startMirrors()
+        var qrs: [String] = []
+        for _ in 0..<3 { qrs += try await issueAll() }
+        _ = try await expectValid(qrs)
+
+        // Kaga's log as Kaga serves it and as Iizuka's mirror copies it: consistent.
+        try await waitForMirror(0, of: 1)
+        let mirrored = try SignedCheckpoint(parsing: try await http.get(mirrorPrefix(0, of: 1) + "checkpoint").text)
+        let mirrorKey = try VerifierKey(parsing: try await run(["mirror", "vkey", "--data", dir.path("mirror-iizuka")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(mirrored.note.signatures.contains { $0.name == mirrorKey.name && $0.keyID == mirrorKey.keyID }, "the mirror cosigns what it stored")
+        let kagaTile = try await http.get("\(servers[1].base)/log/tile/entries/000.p/\(min(mirrored.checkpoint.size, 256))")
+        let mirrorTile = try await http.get(mirrorPrefix(0, of: 1) + "tile/entries/000.p/\(min(mirrored.checkpoint.size, 256))")
+        #expect(kagaTile.status == 200 && kagaTile.data == mirrorTile.data, "the mirror serves the same entry bundle")
+        let statePath = dir.path("monitor-kaga.json")
+        let (agree, agreeEvents) = try await monitor(["--from", "\(servers[1].base)/log/", "--from", mirrorPrefix(0, of: 1), "--trust", dir.path("trust-kaga.json"), "--state", statePath])
+        #expect(agree.status == 0, "\(agree)")
+        #expect(!agreeEvents.contains { ["split-view", "inconsistent", "error"].contains($0["event"] as? String ?? "") })
+
+        // A fork of Kaga: a copy of its data directory that goes its own way.
+        let kagaPort = servers[1].port
+        await servers[1].stop()
+        let fork = dir.path("kaga-fork")
+        try FileManager.default.copyItem(atPath: data(1), toPath: fork)
+        try? FileManager.default.removeItem(atPath: fork + "/akashi.sqlite.lock")
+        try await servers[1].start(port: kagaPort, environment: ["AKASHI_WITNESS_TIMEOUT": "3"])
+        #expect(try await issue(1).status == 201, "the real Kaga moves on (cosigned)")
+        let document = try dir.write("forged.txt", "a document the real log never saw")
+        // Same size, another root: every witness refuses (409) — nothing published.
+        let sameSize = try await akashi(["log", "append", "--data", fork, document], in: dir)
+        #expect(sameSize.status == 69, "\(sameSize)")
+        #expect(sameSize.stderr.contains("409"), "the witnesses answer 409 for a fork: \(sameSize.stderr)")
+        // History rewritten further: refused too (422: not consistent with what they cosigned).
+        let rewritten = try await akashi(["log", "append", "--data", fork, document], in: dir)
+        #expect(rewritten.status == 69, "\(rewritten)")
+        #expect(rewritten.stderr.contains("422") || rewritten.stderr.contains("409"), "\(rewritten.stderr)")
+        // A forger that publishes without witnesses is caught by the monitor.
+        try await run(["log", "witness", "quorum", "--data", fork, "0"])
+        try await run(["log", "append", "--data", fork, document])
+        let forkServer = BackgroundAkashi("serve-kaga-fork", ["serve", "--data", fork, "--certs", certs, "--web", dir.path("no-web")], in: dir)
+        try await forkServer.start()
+        defer { forkServer.kill() }
+        let kagaVkey = logKeys[1]
+        let (split, splitEvents) = try await monitor(["--from", "\(servers[1].base)/log/", "--from", "\(forkServer.base)/log/", "--vkey", kagaVkey, "--state", statePath])
+        #expect(split.status == 1, "the monitor reports the fork: \(split)")
+        let detected = splitEvents.first { ["split-view", "inconsistent"].contains($0["event"] as? String ?? "") }
+        #expect(detected != nil, "\(splitEvents)")
+        #expect(((detected?["evidence"] as? [[String: Any]]) ?? []).count >= 2, "both signed checkpoints are kept as evidence")
+        // Under the trust file's 2-of-3 policy the forged checkpoint is not even trusted.
+        let (refusedFork, _) = try await monitor(["--from", "\(forkServer.base)/log/", "--trust", dir.path("trust-kaga.json")])
+        #expect(refusedFork.status != 0, "\(refusedFork)")
+        forkServer.kill()
+
+        // Saga loses its data directory; it kept its keys (config.json + keys/).
+        _ = try await issueAll()
+        try await waitForMirror(1, of: 2)
+        let sagaBefore = try await publishedSize(2)
+        let sagaStatePath = dir.path("monitor-saga.json")
+        #expect(try await monitor(["--from", "\(servers[2].base)/log/", "--vkey", logKeys[2], "--state", sagaStatePath]).0.status == 0)
+        let sagaPort = servers[2].port
+        await servers[2].stop()
+        let backup = dir.path("saga-key-backup")
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: data(2) + "/config.json", toPath: backup + "/config.json")
+        try FileManager.default.copyItem(atPath: data(2) + "/keys", toPath: backup + "/keys")
+        try FileManager.default.removeItem(atPath: data(2))
+        try FileManager.default.copyItem(atPath: backup, toPath: data(2))
+        let restored = try await akashi(["log", "restore", "--data", data(2), "--from", mirrors[1].base], in: dir)
+        #expect(restored.status == 0, "\(restored)")
+        let again = try await akashi(["log", "restore", "--data", data(2), "--from", mirrors[1].base], in: dir)
+        #expect(again.status == 73, "a restored log is never overwritten: \(again)")
+        tokens[2] = try await run(["token", "create", "--data", data(2), "--name", "resident-system", "--role", "clerk"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await servers[2].start(port: sagaPort, environment: ["AKASHI_WITNESS_TIMEOUT": "3"])
+        #expect(try await publishedSize(2) == sagaBefore, "the restored log is where it was")
+        // Saga keeps issuing: the witnesses cosign, so the new checkpoints extend the old ones.
+        let after = try await issue(2)
+        #expect(after.status == 201, "\(after)")
+        #expect(try await publishedSize(2) > sagaBefore)
+        let (consistent, _) = try await monitor(["--from", "\(servers[2].base)/log/", "--vkey", logKeys[2], "--state", sagaStatePath])
+        #expect(consistent.status == 0, "the monitor that saw Saga before the loss finds the new checkpoint consistent: \(consistent)")
+        // Every certificate issued before the loss still verifies, with the new one.
+        _ = try await expectValid(qrs + [after.json["qr"] as? String ?? ""])
+    }
+}
+
+/// Lowercase hex SHA-256 of a string (a mirror's origin hash).
+enum SHA256Hex {
+    static func of(_ text: String) -> String {
+        SHA256.hash(Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
