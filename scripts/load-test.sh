@@ -34,7 +34,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   echo "== swift build -c release --product akashi" >&2
   swift build -c release --product akashi >&2
 fi
-akashi=".build/release/akashi"
+akashi="${AKASHI:-.build/release/akashi}"
 [ -x "$akashi" ] || { echo "load-test: $akashi is missing (run without SKIP_BUILD)" >&2; exit 66; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/akashi-load.XXXXXX")"

@@ -73,6 +73,9 @@ public actor LogStore {
     }
     private var pending: [Pending] = []
     private var integrating = false
+    /// Committed entries whose checkpoint is out for cosignatures.
+    private var awaitingCosignatures: [(Pending, Receipt)] = []
+    private var cosigning = false
 
     // MARK: Opening
 
@@ -231,13 +234,7 @@ public actor LogStore {
                         continue
                     }
                     // Committed: publish this one's checkpoint; never integrate it again.
-                    do {
-                        let final = try await publish(latest)
-                        item.continuation.resume(returning: Receipt(
-                            index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: receipt.inclusionProof))
-                    } catch {
-                        item.continuation.resume(throwing: error)
-                    }
+                    await deliver([(item, receipt)])
                 }
                 continue
             } catch {
@@ -246,18 +243,65 @@ public actor LogStore {
                 continue
             }
             // Committed: from here on an error never leads to a second append.
+            await deliver(Array(zip(batch, receipts)))
+        }
+        integrating = false
+    }
+
+    /// Gives committed entries their receipts once their checkpoint is published.
+    ///
+    /// Without witnesses that is at once. With witnesses, cosigning takes a
+    /// network round trip, so it runs beside the integration loop: while one
+    /// checkpoint is out for cosignatures the next batches commit, and the
+    /// next round asks the witnesses for the newest checkpoint only — it
+    /// covers every entry waiting — instead of one round per batch.
+    private func deliver(_ committed: [(Pending, Receipt)]) async {
+        guard cosigner != nil else {
             do {
                 let final = try await publish(latest)
-                for (item, receipt) in zip(batch, receipts) {
+                for (item, receipt) in committed {
                     item.continuation.resume(returning: Receipt(
                         index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: receipt.inclusionProof))
                 }
             } catch {
                 logger.error("checkpoint \(latest.checkpoint.size) not published", metadata: ["error": "\(error)"])
-                for item in batch { item.continuation.resume(throwing: error) }
+                for (item, _) in committed { item.continuation.resume(throwing: error) }
+            }
+            return
+        }
+        awaitingCosignatures.append(contentsOf: committed)
+        if !cosigning {
+            cosigning = true
+            Task { await self.publishAwaiting() }
+        }
+    }
+
+    private func publishAwaiting() async {
+        while !awaitingCosignatures.isEmpty {
+            let group = awaitingCosignatures
+            awaitingCosignatures = []
+            // The newest signed checkpoint covers every entry in the group.
+            let target = latest
+            let final: SignedCheckpoint
+            do {
+                final = target.checkpoint == published.checkpoint ? published : try await publish(target)
+            } catch {
+                logger.error("checkpoint \(target.checkpoint.size) not published", metadata: ["error": "\(error)"])
+                for (item, _) in group { item.continuation.resume(throwing: error) }
+                continue
+            }
+            let size = final.checkpoint.size
+            for (item, receipt) in group {
+                do {
+                    let proof = receipt.checkpoint.checkpoint.size == size
+                        ? receipt.inclusionProof : try inclusionProof(index: receipt.index, treeSize: size)
+                    item.continuation.resume(returning: Receipt(index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: proof))
+                } catch {
+                    item.continuation.resume(throwing: error)
+                }
             }
         }
-        integrating = false
+        cosigning = false
     }
 
     /// Cosigns (when the log has witnesses) and marks the checkpoint published.
@@ -284,7 +328,7 @@ public actor LogStore {
                 sql: "UPDATE log_checkpoint SET note = ?, published = 1 WHERE size = ?",
                 arguments: [cosigned.serialized, Int64(cosigned.checkpoint.size)])
         }
-        published = cosigned
+        if cosigned.checkpoint.size >= published.checkpoint.size { published = cosigned }
         if latest.checkpoint == cosigned.checkpoint { latest = cosigned }
         return cosigned
     }

@@ -140,26 +140,63 @@ public struct WitnessClient: Sendable {
         return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == WitnessApplication.sizeContentType
     }
 
+    /// The request, or a transport error after `timeout` — whichever comes
+    /// first. Built on the completion-handler API and a continuation resumed
+    /// once, never by awaiting a cancelled `data(for:)`: on Linux a cancelled
+    /// async URLSession task may never finish, which would hang the caller.
     private func send(_ request: URLRequest, timeout: Duration) async throws(WitnessClientError) -> (Data, URLResponse) {
         let session = self.session
-        do {
-            return try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
-                group.addTask { try await session.data(for: request) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
+        let url = request.url?.absoluteString ?? ""
+        let once = ResumeOnce()
+        let result: Result<(Data, URLResponse), WitnessClientError> = await withCheckedContinuation { continuation in
+            once.set(continuation)
+            let task = session.dataTask(with: request) { data, response, error in
+                if let data, let response {
+                    once.resume(.success((data, response)))
+                } else {
+                    once.resume(.failure(.transport("\(url): \(error?.localizedDescription ?? "no response")")))
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw WitnessClientError.transport("no answer within \(timeout)")
-                }
-                return result
             }
-        } catch let error as WitnessClientError {
-            throw error
-        } catch {
-            throw .transport("\(request.url?.absoluteString ?? ""): \(error.localizedDescription)")
+            task.resume()
+            Task {
+                try? await Task.sleep(for: timeout)
+                if once.resume(.failure(.transport("no answer within \(timeout)"))) { task.cancel() }
+            }
         }
+        return try result.get()
+    }
+}
+
+/// A continuation resumed by whichever of several racers comes first.
+private final class ResumeOnce: @unchecked Sendable {
+    typealias Value = Result<(Data, URLResponse), WitnessClientError>
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Value, Never>?
+    private var early: Value?
+
+    func set(_ continuation: CheckedContinuation<Value, Never>) {
+        lock.lock()
+        if let early {
+            lock.unlock()
+            continuation.resume(returning: early)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    /// True if this call resumed the continuation (the first result wins).
+    @discardableResult
+    func resume(_ value: Value) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard early == nil else { return false }
+        early = value
+        if let continuation {
+            self.continuation = nil
+            continuation.resume(returning: value)
+        }
+        return true
     }
 }
 
