@@ -5,8 +5,9 @@
 
 SWIFT ?= swift
 DEBS := libssl-dev libsqlite3-dev pkg-config libqrencode-dev libzbar-dev libpng-dev libjpeg-dev zlib1g-dev curl
-# The browser test: headless Chromium and its driver, Japanese fonts, poppler for PDF page counts.
-TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n
+# The browser test: headless Chromium and its driver, Japanese fonts, poppler for PDF page counts;
+# python3-cryptography for the independent C2SP witness interop check.
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n python3-cryptography
 DEMO ?= demo-out
 
 .PHONY: deps test-deps build test demo run bench load clean lint
@@ -36,6 +37,7 @@ test: build test-deps
 	$(SWIFT) test
 	./scripts/browser-test.sh
 	./scripts/web-test.sh
+	./scripts/interop-test.sh
 
 run: build
 	./scripts/run.sh

@@ -122,6 +122,22 @@ public final class WitnessCosigner: CheckpointCosigner {
         return kept
     }
 
+    /// Starts each witness that cosigned `published` (the log's latest
+    /// published checkpoint) at that size, so the first request after a
+    /// restart carries the right old size and a consistency proof instead of
+    /// `old 0` and a 409 round trip (c2sp.org/tlog-witness: a client sends 0
+    /// only when it has no record of the witness's size).
+    public func seed(from published: SignedCheckpoint) async {
+        let message = Array(published.note.text.utf8)
+        for (link, witness) in zip(links, policy.witnesses) {
+            let verifier = CosignatureV1Verifier(key: witness.key)
+            let cosigned = published.note.signatures.contains {
+                $0.name == witness.key.name && $0.keyID == witness.key.keyID && verifier.verify(message: message, signature: $0.bytes)
+            }
+            if cosigned { await link.seed(size: published.checkpoint.size) }
+        }
+    }
+
     /// Each witness's state as last seen (for `akashi log witness list` and health pages).
     public func status() async -> [WitnessLink.Status] {
         var result: [WitnessLink.Status] = []
@@ -160,6 +176,10 @@ public actor WitnessLink {
         self.client = client
         self.timeout = timeout
         self.logger = logger
+    }
+
+    func seed(size: UInt64) {
+        self.size = max(self.size, size)
     }
 
     var status: Status {

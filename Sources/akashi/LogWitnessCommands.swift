@@ -13,7 +13,9 @@ import Witness
 func openWitnessedLog(_ directory: AuthorityDirectory, timeout: Duration = witnessTimeout()) async throws -> LogStore {
     let log = try directory.openLog()
     if let policy = try directory.witnessPolicy() {
-        await log.setCosigner(WitnessCosigner(policy: policy, timeout: timeout))
+        let cosigner = WitnessCosigner(policy: policy, timeout: timeout)
+        await cosigner.seed(from: log.checkpoint)
+        await log.setCosigner(cosigner)
     }
     return log
 }

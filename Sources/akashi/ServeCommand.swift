@@ -46,7 +46,9 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let state = try ServiceState(configuration: configuration, logger: logger)
             if let policy = try state.directory.witnessPolicy() {
-                await state.log.setCosigner(WitnessCosigner(policy: policy, timeout: witnessTimeout(), logger: logger))
+                let cosigner = WitnessCosigner(policy: policy, timeout: witnessTimeout(), logger: logger)
+                await cosigner.seed(from: state.log.checkpoint)
+                await state.log.setCosigner(cosigner)
                 logger.info("checkpoints are cosigned before publishing", metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])
             }
             let host = configuration.host
