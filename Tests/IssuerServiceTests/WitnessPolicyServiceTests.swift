@@ -1,0 +1,62 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IssuerService
+import LogStore
+import NIOCore
+import Testing
+import TransparencyLog
+
+/// Witnesses that cannot be reached, as the log sees them: every cosigning
+/// attempt fails (the real `WitnessCosigner` is tested on loopback in
+/// WitnessTests and with real processes in ThreeAuthoritiesTests).
+struct UnreachableWitnesses: CheckpointCosigner {
+    struct Down: Error, CustomStringConvertible {
+        var description: String { "kaga.example/witness: the witness could not be reached" }
+    }
+
+    func cosign(_ checkpoint: SignedCheckpoint, consistencyProof: @escaping @Sendable (UInt64) async throws -> [[UInt8]]) async throws -> SignedCheckpoint {
+        throw Down()
+    }
+}
+
+@Suite struct WitnessPolicyServiceTests {
+    @Test("when witnesses cannot cosign, the clerk and the API client are told so (503), with the recorded serial and no QR")
+    func clerkAndAPIHearTheWitnessPolicyCannotBeMet() async throws {
+        let fixture = try ServiceFixture()
+        let (secret, _) = try fixture.state.accounts.createToken(name: "resident-system", role: .clerk)
+        await fixture.state.log.setCosigner(UnreachableWitnesses())
+        let before = await fixture.state.log.checkpoint
+        try await fixture.app().test(.router) { client in
+            let api = try await client.execute(
+                uri: "/api/v1/certificates", method: .post,
+                headers: [.contentType: "application/json", .authorization: "Bearer \(secret)"],
+                body: ByteBuffer(string: try APITests.body("residence")))
+            #expect(api.status == .serviceUnavailable)
+            #expect(api.headers[.retryAfter] != nil)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: api.body)) as? [String: Any])
+            #expect(object["error"] as? String == "witnessPolicy")
+            #expect(object["qr"] == nil)
+            let serial = try #require(object["serial"] as? String)
+            #expect((object["messageJa"] as? String)?.contains("立会人") == true)
+            #expect((object["messageEn"] as? String)?.contains("do not issue it again") == true)
+            #expect((object["detail"] as? String)?.contains("kaga.example/witness") == true, "the detail names the witness")
+            // Reading it back: recorded, but there is no QR to give out yet.
+            let read = try await client.execute(uri: "/api/v1/certificates/\(serial)", method: .get, headers: [.authorization: "Bearer \(secret)"])
+            #expect(read.status == .serviceUnavailable, "\(String(buffer: read.body))")
+
+            var browser = Browser()
+            _ = try await browser.login(client, "clerk")
+            let fields = try ServiceFixture.example("residence").map { ("f.\($0.key)", "\($0.value)") }
+            let page = try await browser.post(client, "/issue/residence", fields + [("action", "issue")])
+            #expect(page.status == .serviceUnavailable)
+            let html = String(buffer: page.body)
+            #expect(html.contains("立会人（近隣自治体）の署名が方針に必要な数に届かない"), "\(html.prefix(2000))")
+            #expect(html.contains("kaga.example/witness"))
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+        }
+        #expect(await fixture.state.log.checkpoint == before, "nothing was published")
+        #expect(await fixture.state.log.size == 2, "both certificates are recorded (unpublished) in the log")
+    }
+}
