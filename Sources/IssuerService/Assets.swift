@@ -38,6 +38,10 @@ enum Assets {
         .error { color: var(--bad); font-weight: 600; margin: .25rem 0 0; }
         .error::before { content: "⚠ "; }
         .errors { border: 2px solid var(--bad); background: #fff6f6; border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; }
+        details { margin: 1rem 0; }
+        details summary { cursor: pointer; color: var(--muted, #555); }
+        details pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6rem .8rem; font-size: .85rem; }
+        .serial strong { font-size: 1.2rem; letter-spacing: .05em; }
         .notice { border: 2px solid var(--good); background: #f3fbf3; border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; }
         .check { display: flex; align-items: center; gap: .5rem; margin: .6rem 0; font-weight: 400; }
         .check input { width: 1.4rem; height: 1.4rem; }

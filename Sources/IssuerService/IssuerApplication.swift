@@ -19,7 +19,8 @@ public enum IssuerApplication {
         }
         APIRoutes(state: state).register(on: router)
         SessionRoutes(state: state).register(on: router)
-        let ui = router.group().add(middleware: SessionMiddleware(accounts: state.accounts))
+        // The witness-policy page again inside the session, so it keeps the navigation.
+        let ui = router.group().add(middleware: SessionMiddleware(accounts: state.accounts)).add(middleware: WitnessPolicyMiddleware())
         CertificateRoutes(state: state).register(on: ui)
         IssueRoutes(state: state).register(on: ui)
         BatchRoutes(state: state).register(on: ui)

@@ -50,7 +50,17 @@ struct WitnessPolicyMiddleware: RouterMiddleware {
             if let serial { object["serial"] = serial }
             return JSON.response(object, status: .serviceUnavailable, headers: headers)
         }
-        var response = Layout.errorPage(context, status: .serviceUnavailable, ja: ja + "（" + detail + "）", en: en + " (" + detail + ")")
+        let lang = context.language
+        let serialLine: HTML = serial.map { "<p class=\"serial\">\(lang.t("証明書番号", "Certificate serial")): <strong>\($0)</strong></p>" } ?? ""
+        let body: HTML = """
+            <div class="errors" role="alert"><p>\(lang.t(ja, en))</p></div>
+            \(serialLine)
+            <details><summary>\(lang.t("技術的な詳細（システム管理者向け）", "Technical details (for the system administrator)"))</summary><pre>\(detail)</pre></details>
+            <p><a href="/">\(lang.t("ホームへ戻る", "Back to home"))</a></p>
+            """
+        var response = Layout.response(
+            Layout.page(lang.t("立会人の署名が足りません", "Not enough witness cosignatures"), context, section: .issue, body: body),
+            status: .serviceUnavailable)
         response.headers[.retryAfter] = "30"
         return response
     }

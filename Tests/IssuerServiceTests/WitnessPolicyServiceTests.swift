@@ -53,7 +53,9 @@ struct UnreachableWitnesses: CheckpointCosigner {
             #expect(page.status == .serviceUnavailable)
             let html = String(buffer: page.body)
             #expect(html.contains("立会人（近隣自治体）の署名が方針に必要な数に届かない"), "\(html.prefix(2000))")
-            #expect(html.contains("kaga.example/witness"))
+            #expect(html.contains("kaga.example/witness"), "the technical detail names the witness")
+            #expect(html.contains("<details>"), "the technical detail is folded away")
+            #expect(html.contains("href=\"/certificates\""), "the page keeps the clerk's navigation")
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
         }
         #expect(await fixture.state.log.checkpoint == before, "nothing was published")
