@@ -38,6 +38,11 @@ enum Assets {
         .error { color: var(--bad); font-weight: 600; margin: .25rem 0 0; }
         .error::before { content: "⚠ "; }
         .errors { border: 2px solid var(--bad); background: #fff6f6; border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; }
+        .witnesses .ok { color: var(--good); font-weight: 600; }
+        .witnesses .bad { color: var(--bad); font-weight: 600; }
+        .witnesses .reason { overflow-wrap: anywhere; color: var(--muted); }
+        .witnesses li { margin: .4rem 0; }
+        .card + h2, table + .card { margin-top: 1.5rem; }
         details { margin: 1rem 0; }
         details summary { cursor: pointer; color: var(--muted, #555); }
         details pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6rem .8rem; font-size: .85rem; }

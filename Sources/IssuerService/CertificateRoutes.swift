@@ -117,6 +117,16 @@ struct CertificateRoutes {
         let lang = context.language
         let role = session.user.role
         var body: HTML = ""
+        // The witnesses first when something is wrong (the clerk should know
+        // before issuing), after the day's work otherwise.
+        var witnessing: HTML = ""
+        var witnessingFirst = false
+        if let witnesses = await state.witnessing.current() {
+            witnessing = try await witnessCard(witnesses, lang)
+            let waiting = await state.log.signedTreeHead.checkpoint.size > state.log.checkpoint.checkpoint.size
+            witnessingFirst = waiting || witnesses.contains { $0.lastError != nil }
+        }
+        if witnessingFirst { body += witnessing }
         if role.may(.search) || role.may(.issue) {
             let today = Self.startOfToday()
             let counts = try state.archive.counts(from: today, until: today.addingTimeInterval(86_400))
@@ -130,6 +140,7 @@ struct CertificateRoutes {
                 \(table(recent, lang))
                 """
         }
+        if !witnessingFirst { body += witnessing }
         if role.may(.audit) {
             let report = try state.audit.verify()
             body += """
@@ -139,6 +150,32 @@ struct CertificateRoutes {
                 """
         }
         return Layout.response(Layout.page(lang.t("ホーム", "Home"), context, section: .dashboard, body: body))
+    }
+
+    /// The log's witnesses at a glance: who cosigned last, who is failing and
+    /// why, and how many recorded entries wait for a cosigned checkpoint.
+    func witnessCard(_ witnesses: [WitnessHealth], _ lang: UILanguage) async throws -> HTML {
+        let quorum = await state.witnessing.quorum ?? ""
+        let published = await state.log.checkpoint.checkpoint.size
+        let signed = await state.log.signedTreeHead.checkpoint.size
+        let items: [HTML] = witnesses.map { w in
+            let state: HTML =
+                if w.lastError != nil { "<span class=\"bad\">\(lang.t("応答なし・拒否", "failing"))</span>" }
+                else if w.size == 0 { "<span>\(lang.t("未依頼", "not asked yet"))</span>" }
+                else { "<span class=\"ok\">\(lang.t("署名済み", "cosigning"))</span>" }
+            let size: HTML = w.size > 0 ? " — \(lang.t("最後に署名した台帳: \(w.size) 件", "last cosigned size \(w.size)"))" : ""
+            let reason: HTML = w.lastError.map { "<br><small class=\"reason\">\($0)</small>" } ?? ""
+            return "<li><strong>\(w.name)</strong>: \(state)\(size)\(reason)</li>"
+        }
+        let waiting: HTML = signed > published
+            ? "<p class=\"bad\">\(lang.t("立会人の署名待ちの記録: \(signed - published) 件（立会人の復旧後に公開されます）", "\(signed - published) recorded entries wait for cosignatures (published once the witnesses are back)"))</p>"
+            : ""
+        return """
+            <div class="card witnesses"><h2>\(lang.t("台帳の立会人（近隣自治体）", "Log witnesses (neighbouring municipalities)"))</h2>
+            <p>\(lang.t("公開には \(quorum) の署名が必要です。公開済みの台帳: \(published) 件", "Publishing needs cosignatures from \(quorum). Published log size: \(published)"))</p>
+            \(waiting)
+            <ul>\(items)</ul></div>
+            """
     }
 
     @Sendable func search(_ request: Request, context: AppContext) async throws -> Response {

@@ -26,6 +26,8 @@ public struct ServiceState: Sendable {
     public let audit: AuditTrail
     public let throttle: LoginThrottle
     public let batches: BatchJobs
+    /// The witnesses' state for the dashboard (see ``WitnessReporting``).
+    public let witnessing = WitnessReporting()
     public let logger: Logger
 
     /// Opens the authority's directory and store (taking the log writer's lock).
@@ -90,4 +92,43 @@ public actor TokenCache {
     }
 
     public func clear() { entries.removeAll() }
+}
+
+/// One witness as the log last saw it, for the dashboard (the service does
+/// not talk to witnesses itself: the log's cosigner does).
+public struct WitnessHealth: Sendable, Hashable {
+    public let name: String
+    /// The size this witness last cosigned (0: not yet known).
+    public let size: UInt64
+    /// Why its last answer gave no cosignature; nil when it cosigned.
+    public let lastError: String?
+    /// Not asked again before this time (after a failure).
+    public let skippedUntil: Date?
+
+    public init(name: String, size: UInt64, lastError: String?, skippedUntil: Date?) {
+        self.name = name
+        self.size = size
+        self.lastError = lastError
+        self.skippedUntil = skippedUntil
+    }
+}
+
+/// Where the dashboard reads the witnesses' state from: set by `akashi
+/// serve` once the log's cosigner is attached; empty without witnesses.
+public actor WitnessReporting {
+    /// How the quorum reads for people, e.g. "2 of 3".
+    public private(set) var quorum: String?
+    private var source: (@Sendable () async -> [WitnessHealth])?
+
+    public init() {}
+
+    public func attach(quorum: String, _ source: @escaping @Sendable () async -> [WitnessHealth]) {
+        self.quorum = quorum
+        self.source = source
+    }
+
+    public func current() async -> [WitnessHealth]? {
+        guard let source else { return nil }
+        return await source()
+    }
 }

@@ -268,6 +268,26 @@ public actor LogStore {
         }
     }
 
+    /// Publishes the newest signed checkpoint if it is not yet (its witnesses
+    /// were down when its batch committed). The service calls this now and
+    /// then, so recorded entries become provable without waiting for the next
+    /// issuance. Returns whether a checkpoint was published; throws when the
+    /// witnesses still cannot cosign.
+    @discardableResult
+    public func publishPending() async throws -> Bool {
+        guard !integrating, latest.checkpoint != published.checkpoint else { return false }
+        integrating = true  // the append path waits for this round instead of racing it
+        defer {
+            integrating = false
+            if !pending.isEmpty {
+                integrating = true
+                Task { await self.integratePending() }
+            }
+        }
+        _ = try await publish(latest)
+        return true
+    }
+
     /// Cosigns (when the log has witnesses) and marks the checkpoint published.
     private func publish(_ checkpoint: SignedCheckpoint) async throws -> SignedCheckpoint {
         guard let cosigner else {

@@ -61,4 +61,31 @@ struct UnreachableWitnesses: CheckpointCosigner {
         #expect(await fixture.state.log.checkpoint == before, "nothing was published")
         #expect(await fixture.state.log.size == 2, "both certificates are recorded (unpublished) in the log")
     }
+
+    @Test("the dashboard shows each witness's state and the entries waiting for cosignatures")
+    func dashboardShowsWitnesses() async throws {
+        let fixture = try ServiceFixture()
+        await fixture.state.witnessing.attach(quorum: "2/3") {
+            [
+                WitnessHealth(name: "kaga.example/witness", size: 12, lastError: nil, skippedUntil: nil),
+                WitnessHealth(name: "saga.example/witness", size: 9, lastError: "the witness could not be reached: <refused>", skippedUntil: Date()),
+                WitnessHealth(name: "iizuka.example/witness", size: 0, lastError: nil, skippedUntil: nil),
+            ]
+        }
+        await fixture.state.log.setCosigner(UnreachableWitnesses())
+        _ = try? await fixture.state.log.append(Array("waiting".utf8))
+        try await fixture.app().test(.router) { client in
+            var browser = Browser()
+            _ = try await browser.login(client, "clerk")
+            let home = try await browser.get(client, "/")
+            let html = String(buffer: home.body)
+            #expect(html.contains("台帳の立会人"))
+            #expect(html.contains("2/3 の署名が必要"))
+            #expect(html.contains("kaga.example/witness") && html.contains("署名済み"))
+            #expect(html.contains("saga.example/witness") && html.contains("応答なし・拒否"))
+            #expect(html.contains("&lt;refused&gt;"), "the reason is escaped")
+            #expect(html.contains("未依頼"))
+            #expect(html.contains("立会人の署名待ちの記録: 1 件"))
+        }
+    }
 }
