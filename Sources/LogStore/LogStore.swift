@@ -28,6 +28,12 @@ public protocol CheckpointCosigner: Sendable {
     ) async throws -> SignedCheckpoint
 }
 
+/// An error after a batch committed: its entries are in the log, so the
+/// batch is never retried (the callers hear the underlying error).
+struct AfterCommit: Error {
+    let underlying: any Error
+}
+
 public actor LogStore {
     /// The outcome of one append: where the entry is and a proof of it.
     public struct Receipt: Sendable {
@@ -217,7 +223,7 @@ public actor LogStore {
             let receipts: [Receipt]
             do {
                 receipts = try await integrate(batch)
-            } catch where batch.count > 1 && batch.contains(where: { $0.sideEffect != nil }) {
+            } catch where batch.count > 1 && batch.contains(where: { $0.sideEffect != nil }) && !(error is AfterCommit) {
                 // One caller's side effect refused (say, a certificate revoked
                 // twice at once); nothing was written. Retry one by one, so only
                 // that caller hears of it.
@@ -227,7 +233,7 @@ public actor LogStore {
                     do {
                         receipt = try await integrate([item])[0]
                     } catch {
-                        item.continuation.resume(throwing: error)
+                        item.continuation.resume(throwing: (error as? AfterCommit)?.underlying ?? error)
                         continue
                     }
                     // Committed: publish this one's checkpoint; never integrate it again.
@@ -236,7 +242,8 @@ public actor LogStore {
                 continue
             } catch {
                 logger.error("batch of \(batch.count) entries failed", metadata: ["error": "\(error)"])
-                for item in batch { item.continuation.resume(throwing: error) }
+                let reported = (error as? AfterCommit)?.underlying ?? error
+                for item in batch { item.continuation.resume(throwing: reported) }
                 continue
             }
             // Committed: from here on an error never leads to a second append.
@@ -358,11 +365,16 @@ public actor LogStore {
 
         var receipts: [Receipt] = []
         receipts.reserveCapacity(batch.count)
-        for (offset, leaf) in leafHashes.enumerated() {
-            let index = start + UInt64(offset)
-            receipts.append(Receipt(
-                index: index, leafHash: leaf, checkpoint: checkpoint,
-                inclusionProof: try inclusionProof(index: index, treeSize: next.size)))
+        do {
+            for (offset, leaf) in leafHashes.enumerated() {
+                let index = start + UInt64(offset)
+                receipts.append(Receipt(
+                    index: index, leafHash: leaf, checkpoint: checkpoint,
+                    inclusionProof: try inclusionProof(index: index, treeSize: next.size)))
+            }
+        } catch {
+            // The batch is in the log: this must never lead to a retry.
+            throw AfterCommit(underlying: error)
         }
         return receipts
     }

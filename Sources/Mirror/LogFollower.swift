@@ -33,10 +33,14 @@ import TransparencyLog
 public struct LogFollower: Sendable {
     public let client: TileLogClient
     public let policy: any CheckpointVerifying
+    /// The log this URL must serve, when known: a policy listing several logs
+    /// would otherwise accept another listed log's checkpoint on a first sync.
+    public let origin: String?
 
-    public init(client: TileLogClient, policy: any CheckpointVerifying) {
+    public init(client: TileLogClient, policy: any CheckpointVerifying, origin: String? = nil) {
         self.client = client
         self.policy = policy
+        self.origin = origin
     }
 
     /// What one step did.
@@ -51,6 +55,10 @@ public struct LogFollower: Sendable {
     /// Fetches the log's checkpoint and verifies it with the policy.
     public func verifiedCheckpoint() async throws(MirrorError) -> SignedCheckpoint {
         let signed = try await client.checkpoint()
+        if let origin, signed.checkpoint.origin != origin {
+            let url = client.url("checkpoint").absoluteString
+            throw MirrorError(.wrongOrigin, "\(url) serves log '\(signed.checkpoint.origin)', not '\(origin)'", url: url)
+        }
         do {
             _ = try policy.verifyCheckpoint(signed)
         } catch {

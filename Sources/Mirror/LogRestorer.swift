@@ -38,12 +38,19 @@ public enum LogRestorer {
     ///
     /// Each URL may be a mirror's monitoring prefix (`/<origin hash>/` is
     /// added when the mirror serves the log there) or a tlog-tiles prefix.
+    ///
+    /// `witnessPolicy` (the authority's own, listing only this log) makes the
+    /// restored checkpoint need its witness quorum too. The stored checkpoint
+    /// keeps only the signature lines that verified (the log's, and listed
+    /// witnesses' cosignatures): an unverified line's timestamp would
+    /// otherwise decide what `LogStore.size(asOf:)` answers.
     public static func restore(
-        path: String, logKey: VerifierKey, from urls: [URL], timeout: Duration = .seconds(30), fetcher: HTTPFetcher = .shared
+        path: String, logKey: VerifierKey, witnessPolicy: TlogPolicy? = nil, from urls: [URL], timeout: Duration = .seconds(30),
+        fetcher: HTTPFetcher = .shared
     ) async throws(MirrorError) -> Summary {
         guard !urls.isEmpty else { throw MirrorError(.invalidRequest, "give at least one source to restore from") }
         let origin = logKey.name
-        let policy = CheckpointPolicy(logKey: logKey)
+        let policy: any CheckpointVerifying = witnessPolicy ?? CheckpointPolicy(logKey: logKey)
 
         // Refuse early, before downloading anything, when the log is not empty.
         if FileManager.default.fileExists(atPath: path), let existing = try? LogStore.openReadOnly(path: path) {
@@ -95,9 +102,10 @@ public enum LogRestorer {
                 throw MirrorError(.notEmpty, "\(path) holds the log '\(existing)', not '\(origin)'; refusing to overwrite it")
             }
             let follower = LogFollower(client: chosen.client, policy: policy)
-            _ = try await follower.advance(replica, to: chosen.checkpoint, createdAt: earliestCosignature(chosen.checkpoint))
+            let (kept, createdAt) = verifiedLines(chosen.checkpoint, logKey: logKey, witnessPolicy: witnessPolicy)
+            _ = try await follower.advance(replica, to: kept, createdAt: createdAt)
             do {
-                try await replica.publish(chosen.checkpoint)
+                try await replica.publish(kept)
                 try await replica.close()
             } catch {
                 throw MirrorError.storage(error, "publishing the restored checkpoint")
@@ -106,15 +114,36 @@ public enum LogRestorer {
             try? await replica.close()
             throw error
         }
-        return Summary(checkpoint: chosen.checkpoint, source: chosen.client.source, sources: report)
+        return Summary(checkpoint: verifiedLines(chosen.checkpoint, logKey: logKey, witnessPolicy: witnessPolicy).0, source: chosen.client.source, sources: report)
     }
 
-    /// When the checkpoint existed at the latest: its earliest cosignature
-    /// (a witness's or the mirror's), else now. Stored as the restored
-    /// checkpoint's creation time, which `LogStore.size(asOf:)` reads.
-    static func earliestCosignature(_ signed: SignedCheckpoint) -> Date {
-        let times = signed.note.signatures.compactMap { CosignatureV1.timestamp(of: $0.bytes) }.filter { $0 > 0 && $0 <= UInt64(Int64.max) }
-        return times.min().map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+    /// The checkpoint with only the lines that verify — the log's signature
+    /// and the cosignatures of witnesses the policy lists — and when it
+    /// existed at the latest: the earliest of those verified cosignatures,
+    /// else now. (Stored as the restored checkpoint's creation time, which
+    /// `LogStore.size(asOf:)` reads: a later time only makes a key-compromise
+    /// cut-off stricter; an earlier, forged one would make it laxer.)
+    public static func verifiedLines(_ signed: SignedCheckpoint, logKey: VerifierKey, witnessPolicy: TlogPolicy?) -> (SignedCheckpoint, Date) {
+        let message = Array(signed.note.text.utf8)
+        let logVerifier = Ed25519NoteVerifier(key: logKey)
+        var kept: [SignedNote.Signature] = []
+        var times: [UInt64] = []
+        for line in signed.note.signatures {
+            if line.name == logKey.name, line.keyID == logKey.keyID, logVerifier.verify(message: message, signature: line.bytes) {
+                kept.append(line)
+                continue
+            }
+            for witness in witnessPolicy?.witnesses ?? [] where line.name == witness.key.name && line.keyID == witness.key.keyID {
+                if CosignatureV1Verifier(key: witness.key).verify(message: message, signature: line.bytes),
+                    let time = CosignatureV1.timestamp(of: line.bytes), time > 0, time <= UInt64(Int64.max)
+                {
+                    kept.append(line)
+                    times.append(time)
+                }
+            }
+        }
+        let checkpoint = (try? SignedCheckpoint(note: SignedNote(text: signed.note.text, signatures: kept))) ?? signed
+        return (checkpoint, times.min().map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date())
     }
 }
 

@@ -140,7 +140,8 @@ public actor Mirror {
             }
             try await publishPending(replica)
             let follower = LogFollower(
-                client: try TileLogClient(prefix: record.url, timeout: timeout, fetcher: fetcher), policy: try record.parsedPolicy())
+                client: try TileLogClient(prefix: record.url, timeout: timeout, fetcher: fetcher), policy: try record.parsedPolicy(),
+                origin: record.origin)
             let outcome = try await follower.update(replica)
             if case .advanced(let from, let to) = outcome {
                 logger.info("mirrored", metadata: ["mirror.origin": "\(record.origin)", "mirror.from": "\(from)", "mirror.size": "\(to.checkpoint.size)"])

@@ -73,6 +73,10 @@ public enum Tiles {
         }
         // Reject non-canonical leading groups like x000/001.
         guard encodeIndex(index) == parts.joined(separator: "/") else { return nil }
+        // The first entry or hash a tile covers (index × 256) must fit in 64
+        // bits; anything larger names a tile no log can have (and would
+        // overflow every computation that follows).
+        guard index <= UInt64.max / UInt64(Tiles.width) else { return nil }
         return Request(level: level, index: index, width: width)
     }
 
@@ -103,8 +107,8 @@ public enum Tiles {
     /// The width of tile `index` at `level` in a tree of `size` (0 if it does not exist).
     public static func width(level: Int, index: UInt64, treeSize size: UInt64) -> Int {
         let count = size >> UInt64(height * level)
-        let start = index * UInt64(width)
-        guard count > start else { return 0 }
+        let (start, overflow) = index.multipliedReportingOverflow(by: UInt64(width))
+        guard !overflow, count > start else { return 0 }
         return Int(min(UInt64(width), count - start))
     }
 

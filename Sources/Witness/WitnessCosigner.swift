@@ -201,14 +201,15 @@ public actor WitnessLink {
         guard target >= newestRequested else {
             return .failed(name, "superseded by checkpoint \(newestRequested)")
         }
-        guard target >= size else {
-            return .failed(name, "the witness already cosigned a larger size (\(size))")
-        }
+        // The old size we send: what the witness last cosigned as far as we
+        // know, never more than this checkpoint (a larger size only ever comes
+        // from an unsigned 409 body; the witness decides, we keep asking).
+        let oldSize = min(size, target)
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let (signatures, _) = try await client.cosign(checkpoint: checkpoint, oldSize: size, timeout: timeout) { from in
+                let (signatures, _) = try await client.cosign(checkpoint: checkpoint, oldSize: oldSize, timeout: timeout) { from in
                     try await consistencyProof(from)
                 }
                 size = target
@@ -222,10 +223,11 @@ public actor WitnessLink {
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
                 case .conflict(let latest):
-                    // The witness is ahead of this checkpoint (a later one was
-                    // cosigned, or another copy of the log): record and report.
-                    size = max(size, latest)
-                    lastError = error.description
+                    // The witness claims to be ahead of this checkpoint (a later
+                    // one was cosigned, or another copy of the log): report it.
+                    // The claim is unsigned, so it does not stop later requests.
+                    lastError = "\(error.description) (this log's checkpoint is \(target))"
+                    _ = latest
                 case .transport, .refused(status: 500..., _):
                     lastError = error.description
                     skipUntil = ContinuousClock.now + backoff

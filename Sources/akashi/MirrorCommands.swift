@@ -2,6 +2,7 @@ import ArgumentParser
 import Authority
 import Certificates
 import Foundation
+import Witness
 import LogStore
 import Logging
 import Mirror
@@ -454,8 +455,35 @@ struct LogRestore: AsyncParsableCommand {
             let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
             let key = try directory.logVerifierKey()
             let urls = try from.map { try TileLogClient(prefix: $0).prefix }
+            let witnessPolicy = try directory.witnessPolicy()
             let summary = try await LogRestorer.restore(
-                path: directory.databaseURL.path, logKey: key, from: urls, timeout: seconds(timeout))
+                path: directory.databaseURL.path, logKey: key, witnessPolicy: witnessPolicy, from: urls, timeout: seconds(timeout))
+            // A stale mirror's copy is genuine but short: if a witness has
+            // cosigned more, continuing from here would sign a fork. Ask them.
+            if let witnessPolicy {
+                let restoredSize = summary.checkpoint.checkpoint.size
+                for witness in witnessPolicy.witnesses {
+                    guard let url = witness.url.flatMap({ URL(string: $0.description) }),
+                        let client = try? WitnessClient(url: url, key: witness.key)
+                    else { continue }
+                    do {
+                        _ = try await client.cosign(checkpoint: summary.checkpoint, oldSize: restoredSize, proof: [], timeout: seconds(timeout))
+                    } catch WitnessClientError.conflict(let latest) where latest > restoredSize {
+                        let aside = directory.databaseURL.path + ".stale-restore-\(Int(Date().timeIntervalSince1970))"
+                        try? FileManager.default.moveItem(atPath: directory.databaseURL.path, toPath: aside)
+                        for suffix in ["-wal", "-shm"] {
+                            try? FileManager.default.moveItem(atPath: directory.databaseURL.path + suffix, toPath: aside + suffix)
+                        }
+                        throw CommandFailure(exitCode: Exit.verificationFailed, message: """
+                            witness \(witness.name) has cosigned this log up to size \(latest), but the mirrors have only \(restoredSize):                             continuing would sign a fork. Restore from a mirror that has size \(latest) (the short copy was moved to \(aside)).
+                            """)
+                    } catch WitnessClientError.conflict {
+                        continue  // the witness is behind this size: it catches up with the next checkpoint
+                    } catch {
+                        printError("witness \(witness.name) could not confirm the restored size: \(error)")
+                    }
+                }
+            }
             for source in summary.sources where source.problem != nil {
                 printError("not used: \(source.source): \(source.problem!)")
             }

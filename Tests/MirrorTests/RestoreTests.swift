@@ -53,8 +53,10 @@ struct RestoreTests {
             #expect(summary.source == mirrorBase.absoluteString + hash + "/")
             #expect(summary.sources.count == 2)
             #expect(summary.sources[0].problem?.hasPrefix("transport") == true)
-            // The mirror's cosignature came along.
-            _ = try summary.checkpoint.note.verify([CosignatureV1Verifier(key: f.vkey)])
+            // Only lines the authority can verify are kept: the log's own signature
+            // (the mirror's cosignature is not in its witness policy).
+            #expect(summary.checkpoint.note.signatures.map(\.name) == [signer.verifierKey.name])
+            _ = try CheckpointPolicy(logKey: signer.verifierKey).verify(summary.checkpoint)
 
             // Restoring over the restored log is refused.
             await expectMirrorError(.notEmpty) {
@@ -119,3 +121,27 @@ struct RestoreTests {
     }
 }
 
+
+@Suite("Restored checkpoint times come only from verified cosignatures")
+struct RestoreTimestampTests {
+    @Test("a forged 1970 line is dropped and does not set the time; a listed witness's verified cosignature does")
+    func forgedLinesAreDropped() throws {
+        let log = try Ed25519NoteSigner(name: "restore.example/log", privateKey: Ed25519.PrivateKey())
+        let witness = try CosignatureV1Signer(name: "w.example/witness", privateKey: Ed25519.PrivateKey())
+        let checkpoint = Checkpoint(origin: log.name, size: 3, rootHash: [UInt8](repeating: 7, count: 32))
+        let signed = try SignedCheckpoint(signing: checkpoint, with: log)
+        let cosigned = witness.cosign(checkpointText: signed.note.text, timestamp: 1_800_000_000)
+        // A line by nobody the authority knows, claiming timestamp 1 (1970).
+        let forged = SignedNote.Signature(name: "x", keyID: 0x0102_0304, bytes: [0, 0, 0, 0, 0, 0, 0, 1] + [UInt8](repeating: 9, count: 64))
+        let hostile = try SignedCheckpoint(note: SignedNote(text: signed.note.text, signatures: signed.note.signatures + [forged, cosigned]))
+        let policy = try TlogPolicy(parsing: "log \(log.verifierKey)\nwitness w \(witness.verifierKey)\nquorum w\n")
+
+        let (kept, time) = LogRestorer.verifiedLines(hostile, logKey: log.verifierKey, witnessPolicy: policy)
+        #expect(kept.note.signatures.map(\.name) == [log.name, witness.name])
+        #expect(time == Date(timeIntervalSince1970: 1_800_000_000))
+
+        let (bare, now) = LogRestorer.verifiedLines(hostile, logKey: log.verifierKey, witnessPolicy: nil)
+        #expect(bare.note.signatures.map(\.name) == [log.name])
+        #expect(abs(now.timeIntervalSinceNow) < 60, "without verified cosignatures: the restore time, never the forged 1970")
+    }
+}

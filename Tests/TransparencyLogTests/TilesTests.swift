@@ -198,4 +198,13 @@ struct TilesTests {
         #expect(recovered == entries)
         #expect(try MerkleProofs.rootHash(size: 300, source: tiled.source) == ReferenceMerkle.mth(leaves[...]))
     }
+
+    @Test("tile indices whose first entry overflows 64 bits are not tile paths; width() never overflows")
+    func hugeIndices() {
+        let largest = UInt64.max / 256  // 72057594037927935
+        #expect(Tiles.parseRequest(Tiles.tilePath(level: 0, index: largest).dropFirst("tile/".count).description)?.index == largest)
+        #expect(Tiles.parseRequest("0/x072/x057/x594/x037/x927/936") == nil)
+        #expect(Tiles.parseRequest("entries/x018/x446/x744/x073/x709/551/615") == nil)
+        #expect(Tiles.width(level: 0, index: UInt64.max, treeSize: UInt64.max) == 0)
+    }
 }
