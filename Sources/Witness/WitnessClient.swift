@@ -38,18 +38,18 @@ public struct WitnessClient: Sendable {
     public let url: URL
     /// The witness's cosigner key (type 0x04, cosignature/v1).
     public let key: VerifierKey
-    let session: URLSession
+    let loader: CappedLoader
 
     /// A response larger than this is not a few signature lines.
     public static let maxResponseSize = 64 * 1024
 
-    public init(url: URL, key: VerifierKey, session: URLSession = .shared) throws(WitnessClientError) {
+    public init(url: URL, key: VerifierKey) throws(WitnessClientError) {
         guard key.type == .cosignatureV1 else {
             throw WitnessClientError.invalidResponse("\(key.name) is not a cosignature/v1 witness key (type 0x04)")
         }
         self.url = url
         self.key = key
-        self.session = session
+        self.loader = .shared
     }
 
     /// `<submission prefix>/add-checkpoint`.
@@ -141,29 +141,116 @@ public struct WitnessClient: Sendable {
     }
 
     /// The request, or a transport error after `timeout` — whichever comes
-    /// first. Built on the completion-handler API and a continuation resumed
-    /// once, never by awaiting a cancelled `data(for:)`: on Linux a cancelled
-    /// async URLSession task may never finish, which would hang the caller.
+    /// first. Built on a delegate and a continuation resumed once, never by
+    /// awaiting a cancelled `data(for:)` (on Linux a cancelled async
+    /// URLSession task may never finish, which would hang the caller), and
+    /// the body is capped at ``maxResponseSize`` while it arrives: a witness
+    /// cannot make the log buffer more than that.
     private func send(_ request: URLRequest, timeout: Duration) async throws(WitnessClientError) -> (Data, URLResponse) {
-        let session = self.session
+        let loader = self.loader
         let url = request.url?.absoluteString ?? ""
         let once = ResumeOnce()
         let result: Result<(Data, URLResponse), WitnessClientError> = await withCheckedContinuation { continuation in
             once.set(continuation)
-            let task = session.dataTask(with: request) { data, response, error in
-                if let data, let response {
-                    once.resume(.success((data, response)))
-                } else {
-                    once.resume(.failure(.transport("\(url): \(error?.localizedDescription ?? "no response")")))
+            let task = loader.start(request, limit: Self.maxResponseSize) { outcome in
+                switch outcome {
+                case .success(let value): once.resume(.success(value))
+                case .failure(let failure):
+                    once.resume(.failure(failure.tooLarge ? .invalidResponse(failure.reason) : .transport("\(url): \(failure.reason)")))
                 }
             }
-            task.resume()
             Task {
                 try? await Task.sleep(for: timeout)
                 if once.resume(.failure(.transport("no answer within \(timeout)"))) { task.cancel() }
             }
         }
         return try result.get()
+    }
+}
+
+struct LoadFailure: Error {
+    let tooLarge: Bool
+    let reason: String
+    init(tooLarge: Bool, _ reason: String) {
+        self.tooLarge = tooLarge
+        self.reason = reason
+    }
+}
+
+/// One URLSession for every witness request, with a delegate that collects
+/// each response and cancels it as soon as it is larger than its limit.
+final class CappedLoader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    static let shared = CappedLoader()
+
+    private struct Pending {
+        var data = Data()
+        var response: URLResponse?
+        let limit: Int
+        let done: @Sendable (Result<(Data, URLResponse), LoadFailure>) -> Void
+    }
+
+    private let lock = NSLock()
+    private var pending: [Int: Pending] = [:]
+    private var session: URLSession!
+
+    override init() {
+        super.init()
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+    }
+
+    func start(_ request: URLRequest, limit: Int, done: @escaping @Sendable (Result<(Data, URLResponse), LoadFailure>) -> Void) -> URLSessionDataTask {
+        let task = session.dataTask(with: request)
+        lock.withLock { pending[task.taskIdentifier] = Pending(limit: limit, done: done) }
+        task.resume()
+        return task
+    }
+
+    private func finish(_ id: Int, _ result: Result<(Data, URLResponse), LoadFailure>) {
+        let item = lock.withLock { pending.removeValue(forKey: id) }
+        item?.done(result)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+        let limit = lock.withLock { () -> Int? in
+            pending[dataTask.taskIdentifier]?.response = response
+            return pending[dataTask.taskIdentifier]?.limit
+        }
+        if let limit, response.expectedContentLength > Int64(limit) {
+            completionHandler(.cancel)
+            finish(dataTask.taskIdentifier, .failure(LoadFailure(tooLarge: true, "the response announces \(response.expectedContentLength) bytes; at most \(limit) are accepted")))
+            return
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let tooLarge = lock.withLock { () -> Int? in
+            guard var item = pending[dataTask.taskIdentifier] else { return nil }
+            item.data.append(data)
+            pending[dataTask.taskIdentifier] = item
+            return item.data.count > item.limit ? item.limit : nil
+        }
+        if let limit = tooLarge {
+            dataTask.cancel()
+            finish(dataTask.taskIdentifier, .failure(LoadFailure(tooLarge: true, "the response is larger than \(limit) bytes")))
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        let item = lock.withLock { pending[task.taskIdentifier] }
+        guard let item else { return }
+        if let error {
+            finish(task.taskIdentifier, .failure(LoadFailure(tooLarge: false, error.localizedDescription)))
+        } else if let response = item.response ?? task.response {
+            finish(task.taskIdentifier, .success((item.data, response)))
+        } else {
+            finish(task.taskIdentifier, .failure(LoadFailure(tooLarge: false, "no response")))
+        }
     }
 }
 

@@ -56,13 +56,13 @@ public final class WitnessCosigner: CheckpointCosigner {
     ///     be asked (they count as unreachable).
     ///   - timeout: how long one request to one witness may take.
     public init(
-        policy: TlogPolicy, timeout: Duration = .seconds(5), session: URLSession = .shared,
+        policy: TlogPolicy, timeout: Duration = .seconds(5),
         logger: Logger = Logger(label: "akashi.witnessing")
     ) {
         self.policy = policy
         self.logger = logger
         self.links = policy.witnesses.map { witness in
-            let client = witness.url.flatMap { URL(string: $0.description) }.flatMap { try? WitnessClient(url: $0, key: witness.key, session: session) }
+            let client = witness.url.flatMap { URL(string: $0.description) }.flatMap { try? WitnessClient(url: $0, key: witness.key) }
             return WitnessLink(name: witness.name, client: client, timeout: timeout, logger: logger)
         }
     }

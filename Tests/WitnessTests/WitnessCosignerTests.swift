@@ -182,3 +182,26 @@ struct WitnessCosignerTests {
         }
     }
 }
+
+@Suite("WitnessClient caps what a witness may send")
+struct WitnessClientCapTests {
+    @Test("a 4 MiB answer is cut off at 64 KiB and reported as an invalid response")
+    func hugeAnswer() async throws {
+        let router = Router()
+        router.post("add-checkpoint") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(repeating: 0x41, count: 4 << 20)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: WitnessCosignerTests.quiet)
+        try await app.test(.live) { client in
+            let key = try CosignatureV1Signer(name: "big.example/witness", privateKey: testKey("big")).verifierKey
+            let witness = try WitnessClient(url: URL(string: "http://127.0.0.1:\(try #require(client.port))")!, key: key)
+            do throws(WitnessClientError) {
+                _ = try await witness.cosign(checkpoint: TestLog().checkpoint(3), oldSize: 0, proof: [])
+                Issue.record("a 4 MiB answer was accepted")
+            } catch {
+                guard case .invalidResponse(let reason) = error else { Issue.record("\(error)"); return }
+                #expect(reason.contains("65536") || reason.contains("larger"), "\(reason)")
+            }
+        }
+    }
+}
