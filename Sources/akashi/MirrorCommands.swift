@@ -116,8 +116,11 @@ struct MirrorCommand: AsyncParsableCommand {
               create a mirror (its cosignature/v1 key 0600); prints its vkey
             akashi mirror add-log --data DIR --from URL (--vkey VKEY | --trust FILE)
               follow a log; URL is its tlog-tiles prefix, e.g. http://host:8080/log/
-            akashi mirror --data DIR [--from URL --vkey VKEY] [--port 7390]
+            akashi mirror --data DIR [--from URL [--vkey VKEY | --trust FILE]] [--port 7390]
               poll every log; serve /<sha256(origin) hex>/checkpoint and /tile/...
+              (`akashi mirror --from URL --data DIR` alone creates the mirror if needed and,
+              the first time, pins the log key its authority publishes at <host>/trust.json —
+              trusted on first use; check it out of band)
 
             Each poll verifies the checkpoint (the log key, and the witness quorum of \
             --trust), downloads the new entry bundles, recomputes the tree and \
@@ -193,12 +196,49 @@ struct MirrorServe: AsyncParsableCommand {
         if trust.given && from.isEmpty { throw ValidationError("--vkey/--trust go with --from URL") }
     }
 
+    /// A key name for a mirror created without --name: `<host>/akashi-mirror`.
+    static func defaultName() -> String {
+        let host = ProcessInfo.processInfo.hostName.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        return (host.isEmpty ? "localhost" : host) + "/akashi-mirror"
+    }
+
+    /// Where an authority publishes its trust file: beside its `log/` prefix
+    /// (`http://host/log/` → `http://host/trust.json`).
+    static func trustURL(_ prefix: String) -> URL {
+        var base = prefix
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/log") { base.removeLast(4) }
+        return URL(string: base + "/trust.json")!
+    }
+
+    /// Follows the log at `prefix` with the policy from its authority's published trust file.
+    static func followPublishedTrust(_ mirror: Mirror, prefix: String) async throws -> MirroredLogRecord {
+        let url = trustURL(prefix)
+        let response: HTTPFetcher.Response
+        do { response = try await HTTPFetcher.shared.get(url, limit: 4 << 20, timeout: .seconds(30)) } catch {
+            throw CommandFailure(exitCode: Exit.unavailable,
+                message: "\(prefix) is not followed yet and its authority's trust file \(url) cannot be fetched (\(error.reason)): give --vkey VKEY or --trust FILE the first time")
+        }
+        guard response.status == 200 else {
+            throw CommandFailure(exitCode: Exit.usage,
+                message: "\(prefix) is not followed yet and \(url) answered \(response.status): give --vkey VKEY or --trust FILE the first time")
+        }
+        let trust = try TrustFile.decode(Data(response.body))
+        let client = try TileLogClient(prefix: prefix)
+        let served = try await client.checkpoint()
+        guard let authority = trust.authorities.first(where: { $0.log.origin == served.checkpoint.origin }) else {
+            throw CommandFailure(exitCode: Exit.dataError,
+                message: "\(url) lists no log '\(served.checkpoint.origin)' (the log at \(prefix)); give --vkey VKEY or --trust FILE")
+        }
+        return try await mirror.addLog(url: prefix, policy: try authority.log.tlogPolicy(), origin: authority.log.origin)
+    }
+
     func run() async throws {
         try await reportingMirrorErrors {
             var logger = Logger(label: "akashi.mirror")
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
             if !MirrorDirectory.exists(at: options.url) {
-                guard let name else {
+                guard let name = name ?? (from.isEmpty ? nil : Self.defaultName()) else {
                     throw CommandFailure(exitCode: Exit.noInput,
                         message: "no mirror at \(options.data); create one with `akashi mirror init --data \(options.data) --name NAME` (or add --name NAME)")
                 }
@@ -212,8 +252,13 @@ struct MirrorServe: AsyncParsableCommand {
                     printError("following \(record.origin) at \(record.url)")
                 } else {
                     let prefix = try TileLogClient(prefix: url).source
-                    guard await mirror.logs.contains(where: { $0.url == prefix }) else {
-                        throw CommandFailure(exitCode: Exit.usage, message: "\(url) is not followed yet: give --vkey VKEY or --trust FILE with it the first time")
+                    if await !mirror.logs.contains(where: { $0.url == prefix }) {
+                        // `akashi mirror --from URL --data DIR` as is: pin the key the
+                        // authority publishes beside its log, and say so loudly.
+                        let record = try await Self.followPublishedTrust(mirror, prefix: prefix)
+                        printError("""
+                            following \(record.origin) at \(record.url) with the keys its authority publishes at \(Self.trustURL(prefix))                             (trusted on first use, pinned from now on). Check the log key out of band, e.g. against the prefecture's                             federated list, or give --vkey/--trust: \(record.policy.split(separator: "\n").first ?? "")
+                            """)
                     }
                 }
             }
