@@ -396,7 +396,8 @@ struct MonitorCommand: AsyncParsableCommand {
         commandName: "monitor",
         abstract: "Watch a log through the log itself and its mirrors; report any split view or inconsistency.",
         discussion: """
-            Every checkpoint is verified with --vkey/--trust and checked against the \
+            Every checkpoint is verified with --vkey/--trust (without them: the keys the \
+            authority publishes at <host>/trust.json, trusted on first use) and checked against the \
             largest one seen so far (kept in --state FILE across runs): the same size \
             must have the same root, and a larger tree must extend it (a consistency \
             proof built from the source's tiles). A URL may be a log's tlog-tiles \
@@ -425,13 +426,30 @@ struct MonitorCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !from.isEmpty else { throw ValidationError("give at least one --from URL") }
-        guard trust.given else { throw ValidationError("give --vkey VKEY or --trust FILE") }
         guard interval > 0, timeout > 0 else { throw ValidationError("--interval and --timeout must be positive") }
+    }
+
+    /// Without --vkey/--trust: the policy the first source's authority
+    /// publishes beside its log (trusted on first use, said on stderr).
+    func publishedPolicies() async throws -> [String: TlogPolicy] {
+        let prefix = try TileLogClient(prefix: from[0]).source
+        let url = MirrorServe.trustURL(prefix)
+        let response: HTTPFetcher.Response
+        do { response = try await HTTPFetcher.shared.get(url, limit: 4 << 20, timeout: seconds(timeout)) } catch {
+            throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and the trust file \(url) cannot be fetched (\(error.reason)); give --vkey VKEY or --trust FILE")
+        }
+        guard response.status == 200 else {
+            throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and \(url) answered \(response.status); give --vkey VKEY or --trust FILE")
+        }
+        var out: [String: TlogPolicy] = [:]
+        for authority in try TrustFile.decode(Data(response.body)).authorities { out[authority.log.origin] = try authority.log.tlogPolicy() }
+        printError("using the log keys published at \(url) (trusted on first use: pass --trust FILE to pin them): \(out.keys.sorted().joined(separator: ", "))")
+        return out
     }
 
     func run() async throws {
         try await reportingMirrorErrors {
-            let policies = try trust.policies()
+            let policies = trust.given ? try trust.policies() : try await publishedPolicies()
             let policy: any CheckpointVerifying = policies.count == 1 ? policies.first!.value : OriginPolicies(policies)
             let origin = policies.count == 1 ? policies.first!.key : nil
             var sources: [TileLogClient] = []

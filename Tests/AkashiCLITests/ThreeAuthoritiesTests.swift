@@ -253,6 +253,11 @@ final class ThreeAuthoritiesTests {
         let (agree, agreeEvents) = try await monitor(["--from", "\(servers[1].base)/log/", "--from", mirrorPrefix(0, of: 1), "--trust", dir.path("trust-kaga.json"), "--state", statePath])
         #expect(agree.status == 0, "\(agree)")
         #expect(!agreeEvents.contains { ["split-view", "inconsistent", "error"].contains($0["event"] as? String ?? "") })
+        // `akashi monitor --from URL` as the issue spells it: the keys its authority publishes.
+        let (bare, bareEvents) = try await monitor(["--from", "\(servers[1].base)/log/", "--from", mirrorPrefix(0, of: 1)])
+        #expect(bare.status == 0, "\(bare)")
+        #expect(bare.stderr.contains("trusted on first use"), "\(bare.stderr)")
+        #expect(bareEvents.contains { $0["event"] as? String == "checkpoint" }, "\(bareEvents)")
 
         // A fork of Kaga: a copy of its data directory that goes its own way.
         let kagaPort = servers[1].port
