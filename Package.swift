@@ -97,18 +97,20 @@ let package = Package(
         .target(
             name: "Witness",
             dependencies: [
-                "TransparencyLog", "LogStore", "AkashiCrypto",
+                "TransparencyLog", "LogStore", "AkashiCrypto", "HTTPFetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // HTTP with a size limit and a deadline, for untrusted servers (logs' tiles, witnesses).
+        .target(name: "HTTPFetch"),
         // Mirrors and monitors: follow a log over its tiles (c2sp.org/tlog-tiles), verify
         // every step, keep and serve a full copy, restore a lost log, detect split views.
         .target(
             name: "Mirror",
             dependencies: [
-                "TransparencyLog", "LogStore", "AkashiCrypto",
+                "TransparencyLog", "LogStore", "AkashiCrypto", "HTTPFetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,153 +1,17 @@
+@_exported import HTTPFetch
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// HTTP GET with a size limit and a deadline, for fetching from servers the
-/// caller does not trust: a response is cut off (and refused) as soon as it
-/// passes its limit, instead of being buffered whole first.
-///
-/// One URLSession whose delegate collects each task's bytes; safe to share.
-public final class HTTPFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    public struct Response: Sendable {
-        public let status: Int
-        public let body: [UInt8]
-    }
-
-    private struct Pending {
-        let continuation: CheckedContinuation<Response, any Error>
-        var limit: Int
-        var data = Data()
-        var status = 0
-        var failure: MirrorError?
-        /// An error answer's body is only kept for the message: cut, not refused.
-        var truncated = false
-    }
-
-    /// How much of a non-200 answer's body is kept.
-    static let errorBodyLimit = 4096
-
-    /// One fetcher for the process.
-    public static let shared = HTTPFetcher()
-
-    private let lock = NSLock()
-    private var pending: [Int: Pending] = [:]
-    private var session: URLSession!
-
-    public override init() {
-        super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpMaximumConnectionsPerHost = 8
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
-    }
-
-    /// GETs `url`; throws ``MirrorError`` `transport` or `responseTooLarge`.
-    /// Any status is returned; the caller decides what a 404 means.
-    public func get(_ url: URL, limit: Int, timeout: Duration) async throws(MirrorError) -> Response {
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
-        request.setValue("gzip, identity", forHTTPHeaderField: "Accept-Encoding")
-        request.setValue("akashi-mirror", forHTTPHeaderField: "User-Agent")
-        request.timeoutInterval = max(timeout.seconds, 0.001)
-        let task = session.dataTask(with: request)
-        let id = task.taskIdentifier
+extension HTTPFetcher {
+    /// GETs `url` for the mirror: the fetch errors as ``MirrorError``
+    /// (`transport`, `responseTooLarge`).
+    func mirrorGet(_ url: URL, limit: Int, timeout: Duration) async throws(MirrorError) -> Response {
         do {
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask {
-                    try await withTaskCancellationHandler {
-                        try await withCheckedThrowingContinuation { continuation in
-                            self.lock.withLock { self.pending[id] = Pending(continuation: continuation, limit: limit) }
-                            task.resume()
-                        }
-                    } onCancel: {
-                        task.cancel()
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw MirrorError(.transport, "no complete answer from \(url.absoluteString) within \(timeout)", url: url.absoluteString)
-                }
-                return response
-            }
-        } catch let error as MirrorError {
-            throw error
+            return try await get(url, limit: limit, timeout: timeout, userAgent: "akashi-mirror")
         } catch {
-            throw MirrorError(.transport, "\(url.absoluteString): \(error.localizedDescription)", url: url.absoluteString)
-        }
-    }
-
-    // MARK: URLSessionDataDelegate
-
-    public func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
-    ) {
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let expected = response.expectedContentLength
-        let cancel: Bool = lock.withLock {
-            guard var item = pending[dataTask.taskIdentifier] else { return true }
-            item.status = status
-            if status != 200 {
-                item.limit = Self.errorBodyLimit
-            } else if expected > Int64(item.limit) {
-                item.failure = MirrorError(.responseTooLarge,
-                    "\(dataTask.originalRequest?.url?.absoluteString ?? "the response") announces \(expected) bytes; at most \(item.limit) are accepted",
-                    url: dataTask.originalRequest?.url?.absoluteString)
-            }
-            pending[dataTask.taskIdentifier] = item
-            return item.failure != nil
-        }
-        completionHandler(cancel ? .cancel : .allow)
-    }
-
-    public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let cancel: Bool = lock.withLock {
-            guard var item = pending[dataTask.taskIdentifier], item.failure == nil, !item.truncated else { return false }
-            if item.status != 200 && item.data.count + data.count > item.limit {
-                item.data.append(data.prefix(item.limit - item.data.count))
-                item.truncated = true
-            } else if item.data.count + data.count > item.limit {
-                item.failure = MirrorError(.responseTooLarge,
-                    "\(dataTask.originalRequest?.url?.absoluteString ?? "the response") is larger than \(item.limit) bytes",
-                    url: dataTask.originalRequest?.url?.absoluteString)
-                item.data = Data()
-            } else {
-                item.data.append(data)
-            }
-            pending[dataTask.taskIdentifier] = item
-            return item.failure != nil || item.truncated
-        }
-        if cancel { dataTask.cancel() }
-    }
-
-    public func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let item = lock.withLock({ pending.removeValue(forKey: task.taskIdentifier) }) else { return }
-        let url = task.originalRequest?.url?.absoluteString ?? ""
-        if let failure = item.failure {
-            item.continuation.resume(throwing: failure)
-        } else if item.truncated {
-            item.continuation.resume(returning: Response(status: item.status, body: Array(item.data)))
-        } else if let error {
-            item.continuation.resume(throwing: MirrorError(.transport, "\(url): \(error.localizedDescription)", url: url))
-        } else {
-            if let http = task.response as? HTTPURLResponse, item.status == 0 {
-                item.continuation.resume(returning: Response(status: http.statusCode, body: Array(item.data)))
-            } else {
-                item.continuation.resume(returning: Response(status: item.status, body: Array(item.data)))
+            switch error {
+            case .tooLarge(let url, let reason): throw MirrorError(.responseTooLarge, reason, url: url)
+            case .transport(let url, let reason): throw MirrorError(.transport, reason, url: url)
             }
         }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -73,7 +73,7 @@ public struct TileLogClient: Sendable {
         let trimmed = plain.prefix.absoluteString.dropLast()
         if trimmed.hasSuffix("/" + hash) { return plain }
         let mirrored = TileLogClient(prefix: plain.url(hash + "/"), timeout: timeout, fetcher: fetcher)
-        if let answer = try? await fetcher.get(mirrored.url("checkpoint"), limit: maxCheckpointSize, timeout: timeout), answer.status == 200 {
+        if let answer = try? await fetcher.mirrorGet(mirrored.url("checkpoint"), limit: maxCheckpointSize, timeout: timeout), answer.status == 200 {
             return mirrored
         }
         return plain
@@ -145,7 +145,7 @@ public struct TileLogClient: Sendable {
 
     /// The body of a 200 answer; any other status is ``MirrorError/Code/httpStatus``.
     func get(_ url: URL, limit: Int) async throws(MirrorError) -> [UInt8] {
-        let response = try await fetcher.get(url, limit: limit, timeout: timeout)
+        let response = try await fetcher.mirrorGet(url, limit: limit, timeout: timeout)
         guard response.status == 200 else {
             let text = String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw MirrorError(.httpStatus, "\(url.absoluteString) answered \(response.status)\(text.isEmpty ? "" : ": \(text)")", url: url.absoluteString)

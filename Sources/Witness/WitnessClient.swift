@@ -1,4 +1,5 @@
 import Foundation
+import HTTPFetch
 import TransparencyLog
 
 #if canImport(FoundationNetworking)
@@ -38,7 +39,6 @@ public struct WitnessClient: Sendable {
     public let url: URL
     /// The witness's cosigner key (type 0x04, cosignature/v1).
     public let key: VerifierKey
-    let loader: CappedLoader
 
     /// A response larger than this is not a few signature lines.
     public static let maxResponseSize = 64 * 1024
@@ -49,7 +49,6 @@ public struct WitnessClient: Sendable {
         }
         self.url = url
         self.key = key
-        self.loader = .shared
     }
 
     /// `<submission prefix>/add-checkpoint`.
@@ -74,25 +73,19 @@ public struct WitnessClient: Sendable {
         request.httpMethod = "POST"
         request.httpBody = Data(body)
         request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        request.timeoutInterval = max(timeout.timeInterval, 0.001)
-        let (data, response) = try await send(request, timeout: timeout)
-        guard let http = response as? HTTPURLResponse else {
-            throw .invalidResponse("not an HTTP response")
-        }
-        guard data.count <= Self.maxResponseSize else {
-            throw .invalidResponse("the response is larger than \(Self.maxResponseSize) bytes")
-        }
-        switch http.statusCode {
+        let response = try await send(request, timeout: timeout)
+        let data = response.body
+        switch response.status {
         case 200:
-            return try verifiedCosignatures(checkpoint: checkpoint, response: data)
-        case 409 where Self.isSizeContentType(http.value(forHTTPHeaderField: "Content-Type")):
+            return try verifiedCosignatures(checkpoint: checkpoint, response: Data(data))
+        case 409 where Self.isSizeContentType(response.contentType):
             guard data.last == 0x0a, let size = AddCheckpointRequest.parseDecimal(data.dropLast()) else {
                 throw .invalidResponse("a 409 text/x.tlog.size body must be a decimal size and a newline")
             }
             throw .conflict(latestSize: size)
         default:
             let message = String(decoding: data.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .refused(status: http.statusCode, message: message)
+            throw .refused(status: response.status, message: message)
         }
     }
 
@@ -140,155 +133,18 @@ public struct WitnessClient: Sendable {
         return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == WitnessApplication.sizeContentType
     }
 
-    /// The request, or a transport error after `timeout` — whichever comes
-    /// first. Built on a delegate and a continuation resumed once, never by
-    /// awaiting a cancelled `data(for:)` (on Linux a cancelled async
-    /// URLSession task may never finish, which would hang the caller), and
-    /// the body is capped at ``maxResponseSize`` while it arrives: a witness
-    /// cannot make the log buffer more than that.
-    private func send(_ request: URLRequest, timeout: Duration) async throws(WitnessClientError) -> (Data, URLResponse) {
-        let loader = self.loader
-        let url = request.url?.absoluteString ?? ""
-        let once = ResumeOnce()
-        let result: Result<(Data, URLResponse), WitnessClientError> = await withCheckedContinuation { continuation in
-            once.set(continuation)
-            let task = loader.start(request, limit: Self.maxResponseSize) { outcome in
-                switch outcome {
-                case .success(let value): once.resume(.success(value))
-                case .failure(let failure):
-                    once.resume(.failure(failure.tooLarge ? .invalidResponse(failure.reason) : .transport("\(url): \(failure.reason)")))
-                }
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                if once.resume(.failure(.transport("no answer within \(timeout)"))) { task.cancel() }
+    /// The request, on the process's one `HTTPFetcher`: the body is capped
+    /// at ``maxResponseSize`` while it arrives (a witness cannot make the log
+    /// buffer more), and the deadline never waits on a cancelled task.
+    private func send(_ request: URLRequest, timeout: Duration) async throws(WitnessClientError) -> HTTPFetcher.Response {
+        do {
+            return try await HTTPFetcher.shared.fetch(request, limit: Self.maxResponseSize, timeout: timeout)
+        } catch {
+            switch error {
+            case .tooLarge(_, let reason): throw .invalidResponse(reason)
+            case .transport(_, let reason): throw .transport(reason)
             }
         }
-        return try result.get()
     }
 }
 
-struct LoadFailure: Error {
-    let tooLarge: Bool
-    let reason: String
-    init(tooLarge: Bool, _ reason: String) {
-        self.tooLarge = tooLarge
-        self.reason = reason
-    }
-}
-
-/// One URLSession for every witness request, with a delegate that collects
-/// each response and cancels it as soon as it is larger than its limit.
-final class CappedLoader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    static let shared = CappedLoader()
-
-    private struct Pending {
-        var data = Data()
-        var response: URLResponse?
-        let limit: Int
-        let done: @Sendable (Result<(Data, URLResponse), LoadFailure>) -> Void
-    }
-
-    private let lock = NSLock()
-    private var pending: [Int: Pending] = [:]
-    private var session: URLSession!
-
-    override init() {
-        super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
-    }
-
-    func start(_ request: URLRequest, limit: Int, done: @escaping @Sendable (Result<(Data, URLResponse), LoadFailure>) -> Void) -> URLSessionDataTask {
-        let task = session.dataTask(with: request)
-        lock.withLock { pending[task.taskIdentifier] = Pending(limit: limit, done: done) }
-        task.resume()
-        return task
-    }
-
-    private func finish(_ id: Int, _ result: Result<(Data, URLResponse), LoadFailure>) {
-        let item = lock.withLock { pending.removeValue(forKey: id) }
-        item?.done(result)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
-        let limit = lock.withLock { () -> Int? in
-            pending[dataTask.taskIdentifier]?.response = response
-            return pending[dataTask.taskIdentifier]?.limit
-        }
-        if let limit, response.expectedContentLength > Int64(limit) {
-            completionHandler(.cancel)
-            finish(dataTask.taskIdentifier, .failure(LoadFailure(tooLarge: true, "the response announces \(response.expectedContentLength) bytes; at most \(limit) are accepted")))
-            return
-        }
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let tooLarge = lock.withLock { () -> Int? in
-            guard var item = pending[dataTask.taskIdentifier] else { return nil }
-            item.data.append(data)
-            pending[dataTask.taskIdentifier] = item
-            return item.data.count > item.limit ? item.limit : nil
-        }
-        if let limit = tooLarge {
-            dataTask.cancel()
-            finish(dataTask.taskIdentifier, .failure(LoadFailure(tooLarge: true, "the response is larger than \(limit) bytes")))
-        }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let item = lock.withLock { pending[task.taskIdentifier] }
-        guard let item else { return }
-        if let error {
-            finish(task.taskIdentifier, .failure(LoadFailure(tooLarge: false, error.localizedDescription)))
-        } else if let response = item.response ?? task.response {
-            finish(task.taskIdentifier, .success((item.data, response)))
-        } else {
-            finish(task.taskIdentifier, .failure(LoadFailure(tooLarge: false, "no response")))
-        }
-    }
-}
-
-/// A continuation resumed by whichever of several racers comes first.
-private final class ResumeOnce: @unchecked Sendable {
-    typealias Value = Result<(Data, URLResponse), WitnessClientError>
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Value, Never>?
-    private var early: Value?
-
-    func set(_ continuation: CheckedContinuation<Value, Never>) {
-        lock.lock()
-        if let early {
-            lock.unlock()
-            continuation.resume(returning: early)
-            return
-        }
-        self.continuation = continuation
-        lock.unlock()
-    }
-
-    /// True if this call resumed the continuation (the first result wins).
-    @discardableResult
-    func resume(_ value: Value) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard early == nil else { return false }
-        early = value
-        if let continuation {
-            self.continuation = nil
-            continuation.resume(returning: value)
-        }
-        return true
-    }
-}
-
-extension Duration {
-    var timeInterval: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPFetch
 import LogStore
 import Logging
 import TransparencyLog
@@ -183,7 +184,7 @@ public actor WitnessLink {
     }
 
     var status: Status {
-        let until = skipUntil.map { Date().addingTimeInterval(ContinuousClock.now.duration(to: $0).timeInterval) }
+        let until = skipUntil.map { Date().addingTimeInterval(ContinuousClock.now.duration(to: $0).seconds) }
         return Status(name: name.description, size: size, lastError: lastError, skippedUntil: until)
     }
 

@@ -217,7 +217,7 @@ struct MirrorServe: AsyncParsableCommand {
         let response: HTTPFetcher.Response
         do { response = try await HTTPFetcher.shared.get(url, limit: 4 << 20, timeout: .seconds(30)) } catch {
             throw CommandFailure(exitCode: Exit.unavailable,
-                message: "\(prefix) is not followed yet and its authority's trust file \(url) cannot be fetched (\(error.reason)): give --vkey VKEY or --trust FILE the first time")
+                message: "\(prefix) is not followed yet and its authority's trust file \(url) cannot be fetched (\(error)): give --vkey VKEY or --trust FILE the first time")
         }
         guard response.status == 200 else {
             throw CommandFailure(exitCode: Exit.usage,
@@ -436,7 +436,7 @@ struct MonitorCommand: AsyncParsableCommand {
         let url = MirrorServe.trustURL(prefix)
         let response: HTTPFetcher.Response
         do { response = try await HTTPFetcher.shared.get(url, limit: 4 << 20, timeout: seconds(timeout)) } catch {
-            throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and the trust file \(url) cannot be fetched (\(error.reason)); give --vkey VKEY or --trust FILE")
+            throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and the trust file \(url) cannot be fetched (\(error)); give --vkey VKEY or --trust FILE")
         }
         guard response.status == 200 else {
             throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and \(url) answered \(response.status); give --vkey VKEY or --trust FILE")
