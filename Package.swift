@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "Mirror",
             dependencies: [
-                "TransparencyLog", "LogStore", "AkashiCrypto", "HTTPFetch",
+                "TransparencyLog", "LogStore", "AkashiCrypto", "HTTPFetch", "Witness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,25 +3,10 @@ import Foundation
 import GRDB
 import LogStore
 import TransparencyLog
+import Witness
 
 /// What `config.json` of a mirror's data directory holds (public).
-public struct MirrorConfiguration: Codable, Hashable, Sendable {
-    public static let currentFormat = "akashi-mirror/v1"
-
-    public var format: String
-    /// The mirror's key name, e.g. `kaga.example/mirror`.
-    public var name: String
-    /// Its cosignature/v1 vkey: what a verifier lists to count the mirror.
-    public var vkey: String
-    public var createdAt: Date
-
-    public init(name: String, vkey: String, createdAt: Date = Date()) {
-        self.format = Self.currentFormat
-        self.name = name
-        self.vkey = vkey
-        self.createdAt = createdAt
-    }
-}
+public typealias MirrorConfiguration = CosignerConfiguration
 
 /// One log a mirror follows.
 public struct MirroredLogRecord: Hashable, Sendable {
@@ -73,67 +58,36 @@ public struct MirrorDirectory: Sendable {
         FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path)
     }
 
-    /// Creates a mirror: a fresh key, an empty state, the configuration
-    /// (written last: its presence marks a complete directory). Refuses a
-    /// directory that exists and is not empty.
+    /// `config.json`'s format.
+    public static let format = "akashi-mirror/v1"
+
+    /// Creates a mirror: a fresh key, an empty state and `logs/`, the
+    /// configuration (written last: its presence marks a complete directory).
+    /// Refuses a directory that exists and is not empty.
     public static func create(
         at url: URL, name: String, writeSecret: (_ text: String, _ to: URL) throws -> Void
     ) throws -> MirrorDirectory {
-        guard SignedNote.isValidKeyName(name) else {
-            throw MirrorError(.invalidRequest,
-                "the mirror name '\(name)' must be non-empty with no spaces and no '+'; use a schema-less URL such as kaga.example/mirror")
-        }
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue, (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true else {
-                throw MirrorError(.invalidRequest, "\(url.path) exists and is not an empty directory; refusing to overwrite it (choose another --data)")
+        let configuration: CosignerConfiguration
+        do {
+            configuration = try CosignerDirectory.create(
+                at: url, role: "mirror", format: format, keyFile: "mirror.key", name: name, writeSecret: writeSecret
+            ) { url in
+                try FileManager.default.createDirectory(at: url.appendingPathComponent("logs"), withIntermediateDirectories: true)
+                _ = try MirrorState(path: url.appendingPathComponent("mirror.sqlite").path)
             }
+        } catch let error as WitnessDirectoryError {
+            throw MirrorError(error, creating: true)
         }
-        do {
-            try fm.createDirectory(at: url, withIntermediateDirectories: true)
-            try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
-            try fm.createDirectory(at: url.appendingPathComponent("logs"), withIntermediateDirectories: true)
-        } catch {
-            throw MirrorError(.storage, "cannot create \(url.path): \(error.localizedDescription)")
-        }
-        let key = try Ed25519NoteSigner(name: name, privateKey: Ed25519.PrivateKey())
-        let signer = try CosignatureV1Signer(name: name, privateKey: key.privateKey)
-        // Whole seconds: what config.json (ISO 8601) keeps, so the value reads back equal.
-        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let configuration = MirrorConfiguration(name: name, vkey: signer.verifierKey.description, createdAt: now)
-        let directory = MirrorDirectory(url: url, configuration: configuration)
-        try writeSecret(key.privateKeyText + "\n", directory.keyURL)
-        _ = try MirrorState(path: directory.databaseURL.path)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        do {
-            try (try encoder.encode(configuration) + Data("\n".utf8)).write(to: directory.configURL, options: .atomic)
-        } catch {
-            throw MirrorError(.storage, "cannot write \(directory.configURL.path): \(error.localizedDescription)")
-        }
-        return directory
+        return MirrorDirectory(url: url, configuration: configuration)
     }
 
     /// Opens an existing mirror directory (reads config.json only).
     public init(at url: URL) throws(MirrorError) {
-        let configURL = url.appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: configURL.path) else {
-            throw MirrorError(.invalidRequest, "no mirror at \(url.path) (config.json missing); create one with `akashi mirror init --data \(url.path) --name NAME`")
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let configuration: MirrorConfiguration
         do {
-            configuration = try decoder.decode(MirrorConfiguration.self, from: data)
+            self.init(url: url, configuration: try CosignerDirectory.open(at: url, role: "mirror", format: Self.format))
         } catch {
-            throw MirrorError(.storage, "\(configURL.path) is not a mirror configuration: \(error)")
+            throw MirrorError(error)
         }
-        guard configuration.format == MirrorConfiguration.currentFormat else {
-            throw MirrorError(.storage, "\(configURL.path) has format '\(configuration.format)'; this version reads \(MirrorConfiguration.currentFormat)")
-        }
-        self.init(url: url, configuration: configuration)
     }
 
     private init(url: URL, configuration: MirrorConfiguration) {
@@ -143,12 +97,11 @@ public struct MirrorDirectory: Sendable {
 
     /// The cosigning key, read with `readSecret` and checked against config.json.
     public func signer(readSecret: (URL) throws -> String) throws -> CosignatureV1Signer {
-        let key = try Ed25519NoteSigner(parsingPrivateKey: try readSecret(keyURL))
-        let signer = try CosignatureV1Signer(name: key.name, privateKey: key.privateKey)
-        guard signer.name == configuration.name, signer.verifierKey.description == configuration.vkey else {
-            throw MirrorError(.storage, "\(keyURL.path) is the key of \(signer.verifierKey), but config.json names \(configuration.vkey)")
+        do {
+            return try CosignerDirectory.signer(keyURL: keyURL, configuration: configuration, readSecret: readSecret)
+        } catch let error as WitnessDirectoryError {
+            throw MirrorError(error)
         }
-        return signer
     }
 
     /// The list of followed logs (which must exist).
@@ -249,6 +202,19 @@ public final class MirrorState: Sendable {
             }
         } catch {
             throw MirrorError(.storage, "cannot record the sync of \(origin): \(error)")
+        }
+    }
+}
+
+extension MirrorError {
+    /// A mirror directory that cannot be created or opened: a wrong request
+    /// (none there, not empty, a bad name when creating) or broken storage
+    /// (an unreadable config.json or key, a failed write).
+    init(_ error: WitnessDirectoryError, creating: Bool = false) {
+        switch error.code {
+        case .notFound, .alreadyExists: self.init(.invalidRequest, error.reason)
+        case .invalidConfiguration: self.init(creating ? .invalidRequest : .storage, error.reason)
+        case .io: self.init(.storage, error.reason)
         }
     }
 }
