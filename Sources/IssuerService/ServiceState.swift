@@ -102,14 +102,11 @@ public struct WitnessHealth: Sendable, Hashable {
     public let size: UInt64
     /// Why its last answer gave no cosignature; nil when it cosigned.
     public let lastError: String?
-    /// Not asked again before this time (after a failure).
-    public let skippedUntil: Date?
 
-    public init(name: String, size: UInt64, lastError: String?, skippedUntil: Date?) {
+    public init(name: String, size: UInt64, lastError: String?) {
         self.name = name
         self.size = size
         self.lastError = lastError
-        self.skippedUntil = skippedUntil
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPFetch
 import LogStore
 import Logging
 import TransparencyLog
@@ -155,7 +154,6 @@ public actor WitnessLink {
         /// The size this witness last cosigned for the log (0: not yet known).
         public let size: UInt64
         public let lastError: String?
-        public let skippedUntil: Date?
     }
 
     public nonisolated let name: TlogPolicy.Name
@@ -184,8 +182,7 @@ public actor WitnessLink {
     }
 
     var status: Status {
-        let until = skipUntil.map { Date().addingTimeInterval(ContinuousClock.now.duration(to: $0).seconds) }
-        return Status(name: name.description, size: size, lastError: lastError, skippedUntil: until)
+        Status(name: name.description, size: size, lastError: lastError)
     }
 
     func cosign(
@@ -223,12 +220,11 @@ public actor WitnessLink {
                 case .transport where attempt < 2, .refused(status: 500..., _) where attempt < 2:
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
-                case .conflict(let latest):
+                case .conflict:
                     // The witness claims to be ahead of this checkpoint (a later
                     // one was cosigned, or another copy of the log): report it.
                     // The claim is unsigned, so it does not stop later requests.
                     lastError = "\(error.description) (this log's checkpoint is \(target))"
-                    _ = latest
                 case .transport, .refused(status: 500..., _):
                     lastError = error.description
                     skipUntil = ContinuousClock.now + backoff

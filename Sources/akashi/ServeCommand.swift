@@ -65,7 +65,7 @@ struct Serve: AsyncParsableCommand {
                 }
                 await state.witnessing.attach(quorum: quorum) {
                     await cosigner.status().map {
-                        WitnessHealth(name: $0.name, size: $0.size, lastError: $0.lastError, skippedUntil: $0.skippedUntil)
+                        WitnessHealth(name: $0.name, size: $0.size, lastError: $0.lastError)
                     }
                 }
                 logger.info("checkpoints are cosigned before publishing", metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])

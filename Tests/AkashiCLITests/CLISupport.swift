@@ -52,6 +52,11 @@ struct CommandResult: CustomStringConvertible {
 
 /// Runs `akashi` with `arguments` in `directory` and waits for it.
 func akashi(_ arguments: [String], in directory: TemporaryDirectory) async throws -> CommandResult {
+    try await runTool(try akashiExecutable(), arguments, in: directory)
+}
+
+/// Runs a built tool with `arguments` in `directory` and waits for it.
+func runTool(_ executable: URL, _ arguments: [String], in directory: TemporaryDirectory) async throws -> CommandResult {
     let name = UUID().uuidString
     let outURL = directory.url.appendingPathComponent(".\(name).out")
     let errURL = directory.url.appendingPathComponent(".\(name).err")
@@ -62,7 +67,7 @@ func akashi(_ arguments: [String], in directory: TemporaryDirectory) async throw
         try? FileManager.default.removeItem(at: errURL)
     }
     let process = Process()
-    process.executableURL = try akashiExecutable()
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory.url
     process.standardInput = FileHandle.nullDevice

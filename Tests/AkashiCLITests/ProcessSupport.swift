@@ -142,15 +142,6 @@ func verifyQRTexts(_ texts: [String], trust: String, in directory: TemporaryDire
     for (i, text) in texts.enumerated() {
         paths.append(try directory.write("qr-\(UUID().uuidString)-\(i).txt", text))
     }
-    let process = Process()
-    process.executableURL = try akashiVerifyExecutable()
-    process.arguments = ["--json", "--trust", trust] + paths
-    let out = directory.url.appendingPathComponent("verify-\(UUID().uuidString).out")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-    let text = try String(contentsOf: out, encoding: .utf8)
+    let text = try await runTool(try akashiVerifyExecutable(), ["--json", "--trust", trust] + paths, in: directory).stdout
     return text.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
 }

@@ -67,9 +67,9 @@ struct UnreachableWitnesses: CheckpointCosigner {
         let fixture = try ServiceFixture()
         await fixture.state.witnessing.attach(quorum: "2/3") {
             [
-                WitnessHealth(name: "kaga.example/witness", size: 12, lastError: nil, skippedUntil: nil),
-                WitnessHealth(name: "saga.example/witness", size: 9, lastError: "the witness could not be reached: <refused>", skippedUntil: Date()),
-                WitnessHealth(name: "iizuka.example/witness", size: 0, lastError: nil, skippedUntil: nil),
+                WitnessHealth(name: "kaga.example/witness", size: 12, lastError: nil),
+                WitnessHealth(name: "saga.example/witness", size: 9, lastError: "the witness could not be reached: <refused>"),
+                WitnessHealth(name: "iizuka.example/witness", size: 0, lastError: nil),
             ]
         }
         await fixture.state.log.setCosigner(UnreachableWitnesses())
