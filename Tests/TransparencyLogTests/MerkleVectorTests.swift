@@ -3,7 +3,7 @@ import Testing
 import TransparencyLog
 
 /// The RFC 6962 / RFC 9162 proof vectors of transparency-dev/merkle
-/// (`../shared/vectors/merkle`), each a valid proof or a deliberately broken one.
+/// (`Tests/Fixtures/transparency-dev-merkle`), each a valid proof or a deliberately broken one.
 @Suite("Merkle proof vectors (transparency-dev/merkle testdata)")
 struct MerkleVectorTests {
     struct InclusionVector: Decodable {
@@ -26,16 +26,16 @@ struct MerkleVectorTests {
         let wantErr: Bool
     }
 
-    static let inclusionFiles = Vectors.jsonFiles(under: "merkle/inclusion")
-    static let consistencyFiles = Vectors.jsonFiles(under: "merkle/consistency")
+    static let inclusionFiles = Vectors.jsonFiles(under: "transparency-dev-merkle/inclusion")
+    static let consistencyFiles = Vectors.jsonFiles(under: "transparency-dev-merkle/consistency")
 
     @Test("the vector directories are found and complete")
     func vectorsArePresent() {
-        // 196 files in the copy under ../shared (inclusion and consistency).
+        // 196 files in the fixture copy (inclusion and consistency).
         #expect(Self.inclusionFiles.count == 98)
         #expect(Self.consistencyFiles.count == 98)
-        #expect(Self.inclusionFiles.contains("merkle/inclusion/single-entry/matching-root-and-leaf.json"))
-        #expect(Self.consistencyFiles.contains("merkle/consistency/additional/size1-is-zero-and-size2-is-not-zero.json"))
+        #expect(Self.inclusionFiles.contains("transparency-dev-merkle/inclusion/single-entry/matching-root-and-leaf.json"))
+        #expect(Self.consistencyFiles.contains("transparency-dev-merkle/consistency/additional/size1-is-zero-and-size2-is-not-zero.json"))
     }
 
     @Test("inclusion vector", arguments: inclusionFiles)
@@ -79,9 +79,9 @@ struct MerkleVectorTests {
     @Test("happy-path inclusion and consistency vectors describe the same tree")
     func happyPathsAgree() throws {
         let inclusion = try JSONDecoder().decode(
-            InclusionVector.self, from: Data(contentsOf: Vectors.url("merkle/inclusion/1/happy-path.json")))
+            InclusionVector.self, from: Data(contentsOf: Vectors.url("transparency-dev-merkle/inclusion/1/happy-path.json")))
         let consistency = try JSONDecoder().decode(
-            ConsistencyVector.self, from: Data(contentsOf: Vectors.url("merkle/consistency/1/happy-path.json")))
+            ConsistencyVector.self, from: Data(contentsOf: Vectors.url("transparency-dev-merkle/consistency/1/happy-path.json")))
         #expect(inclusion.treeSize == consistency.size2)
         #expect(inclusion.root == consistency.root2)
         // Size 1 tree: its root is its only leaf hash.

@@ -12,12 +12,9 @@ struct SignedNoteTests {
     // MARK: Known answers from the specification and from Go's sumdb/note
 
     /// The "Verifier keys → Example" section of the specification, read from
-    /// the copy under ../shared/specs so the test uses the spec's own bytes.
+    /// the fixture copy of that section, so the test uses the spec's own bytes.
     static func specExample() throws -> (vkey: String, note: String) {
-        let spec = try String(
-            contentsOf: Vectors.packageRoot.deletingLastPathComponent()
-                .appendingPathComponent("shared/specs/c2sp/signed-note.md"),
-            encoding: .utf8)
+        let spec = try Vectors.text("c2sp-signed-note/example.md")
         let section = try #require(spec.range(of: "### Example"), "the spec has an Example section")
         let lines = spec[section.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
         let vkey = try #require(lines.first { $0.hasPrefix("    ") && $0.contains("+") })

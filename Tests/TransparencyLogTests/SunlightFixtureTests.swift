@@ -4,7 +4,7 @@ import Testing
 import TransparencyLog
 
 /// The C2SP log of 300 entries from FiloSottile/sunlight's witness test data
-/// (`../shared/vectors/c2sp-sunlight`): checkpoints cosigned with
+/// (`Tests/Fixtures/c2sp-sunlight`): checkpoints cosigned with
 /// cosignature/v1 by a mirror and a witness, and the mirror's tiles.
 @Suite("Sunlight fixture (C2SP tiles, checkpoints, cosignatures)")
 struct SunlightFixtureTests {

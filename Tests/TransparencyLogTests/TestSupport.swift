@@ -4,8 +4,9 @@ import Testing
 
 @testable import TransparencyLog
 
-/// Paths to the shared, read-only test vectors beside the repository:
-/// `<package root>/../shared/vectors`.
+/// Paths to the third-party test fixtures copied into the repository
+/// (`Tests/Fixtures/`, each folder with its licence and origin), found
+/// relative to this source file so a fresh clone needs nothing beside it.
 enum Vectors {
     /// The package root: this file is `<root>/Tests/TransparencyLogTests/TestSupport.swift`.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
@@ -13,9 +14,9 @@ enum Vectors {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // package root
 
-    static let root: URL = packageRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared")
-        .appendingPathComponent("vectors")
+    static let root: URL = packageRoot
+        .appendingPathComponent("Tests")
+        .appendingPathComponent("Fixtures")
 
     static func url(_ relative: String) -> URL {
         root.appendingPathComponent(relative)
