@@ -26,6 +26,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // The one rule for text from outside (requests, CSV cells, arguments): which
+        // characters are refused before anything is stored, hashed or signed.
+        .target(name: "SafeText"),
         // Hashes, Ed25519 and ECDSA P-256 behind a small Swift API with no C types.
         .target(name: "AkashiCrypto", dependencies: ["CLibCrypto"]),
         // RFC 9162 Merkle trees and the C2SP formats (signed notes, checkpoints,
@@ -44,7 +47,7 @@ let package = Package(
         // the one verification core shared by the CLI, the server and the web vectors.
         .target(
             name: "Certificates",
-            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto", "Deflate"]
+            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto", "Deflate", "SafeText"]
         ),
         // Issuing: signing, logging and rendering certificates for an authority.
         .target(
@@ -76,7 +79,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "AkashiCrypto",
+                "AkashiCrypto", "SafeText",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
@@ -85,7 +88,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto",
+                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -158,6 +161,7 @@ let package = Package(
             path: "Benchmarks/akashi-bench"
         ),
         .testTarget(name: "AkashiCryptoTests", dependencies: ["AkashiCrypto"]),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(name: "CBORTests", dependencies: ["CBOR"]),
         .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),

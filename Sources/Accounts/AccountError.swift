@@ -5,6 +5,8 @@
 public struct AccountError: Error, CustomStringConvertible, Sendable {
     public enum Code: String, Sendable {
         case invalidLogin, weakPassword, duplicateLogin, notFound, invalidName
+        /// Text for the audit trail with a character SQLite or a reader would not keep as written.
+        case invalidText
     }
 
     public let code: Code

@@ -2,6 +2,7 @@ import AkashiCrypto
 import Foundation
 import GRDB
 import HummingbirdBcrypt
+import SafeText
 
 /// Who performed an account change, for the audit row an `AccountStore` method
 /// writes in the same transaction as the change (so a change never lands
@@ -87,6 +88,10 @@ public struct AccountStore: Sendable {
                 sql: "UPDATE account_user SET password_hash = ?, password_changed_at = ? WHERE login = ?",
                 arguments: [hash, Millis.from(Date()), login])
             guard db.changesCount == 1 else { throw Self.unknownUser(login) }
+            // A new password ends every session of that user: whoever knew the
+            // old one (the reason it is changed) is signed out.
+            try db.execute(
+                sql: "DELETE FROM account_session WHERE user_id = (SELECT id FROM account_user WHERE login = ?)", arguments: [login])
             try Self.audit(audit, in: db, action: "user.passwd", target: login)
         }
     }
@@ -200,7 +205,7 @@ public struct AccountStore: Sendable {
     /// returned once and never stored; show it to the person now.
     public func createToken(name: String, role: Role, audit: AuditActor? = nil) throws -> (secret: String, token: APIToken) {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !name.isEmpty, SafeText.length(name) <= 100, SafeText.firstProblem(in: name) == nil else {
             throw AccountError(.invalidName,
                 "トークン名は1〜100文字で、制御文字を含めないでください（例: 住基連携）/ a token name must be 1 to 100 characters with no control characters, e.g. juki-sync")
         }
@@ -270,11 +275,9 @@ public struct AccountStore: Sendable {
 
     /// At most 100 characters, not empty, no control characters.
     public static func validateDisplayName(_ name: String) throws {
-        guard !name.isEmpty, name.count <= maxDisplayNameLength,
-            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
+        guard !name.isEmpty, SafeText.length(name) <= maxDisplayNameLength, SafeText.firstProblem(in: name) == nil else {
             throw AccountError(.invalidName,
-                "表示名は1〜100文字で、改行などの制御文字を含めないでください / a display name must be 1 to 100 characters with no line breaks or other control characters")
+                "表示名は1〜100文字で、改行などの制御文字や表示されない文字を含めないでください / a display name must be 1 to 100 characters with no line breaks, control, bidirectional or invisible characters")
         }
     }
 
@@ -299,6 +302,9 @@ public struct AccountStore: Sendable {
     /// `count` random bytes as base64url without padding: session ids, CSRF
     /// tokens, API secrets, and the service's other unguessable ids.
     public static func randomToken(bytes count: Int = 32) -> String { SecureRandom.bytes(count).base64URL }
+
+    /// base64url without padding, as tokens are written.
+    public static func tokenText(_ bytes: [UInt8]) -> String { bytes.base64URL }
 
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

@@ -1,6 +1,7 @@
 import AkashiCrypto
 import Foundation
 import GRDB
+import SafeText
 
 /// One row of the audit trail: who did what, to what, when and from where,
 /// chained to the row before it by SHA-256 (see `AuditEvent.chainHash`).
@@ -100,6 +101,15 @@ public struct AuditTrail: Sendable {
         in db: Database, actor: String, role: String?, action: String, target: String? = nil, detail: String? = nil,
         address: String? = nil, at: Date = Date()
     ) throws -> AuditEvent {
+        // The last line of defence for the chain: SQLite stores text up to a NUL
+        // while the hash covers every byte, so a NUL (or any character the text
+        // rule refuses) would break the chain for ever. Routes refuse such input
+        // with a message long before; reaching here is a bug, never a broken chain.
+        for (name, value) in [("actor", actor), ("role", role), ("action", action), ("target", target), ("detail", detail), ("address", address)] {
+            if let value, let problem = SafeText.firstProblem(in: value, multiline: true) {
+                throw AccountError(.invalidText, "監査記録の\(name)に使えない文字があります: \(problem.ja) / the audit \(name) has a character that is not allowed: \(problem.en)")
+            }
+        }
         // Cached statements: this runs once per issuance inside the log's batch transaction.
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1

@@ -58,3 +58,57 @@ public actor LoginThrottle {
         }
     }
 }
+
+/// The login limits the service applies, three at once, so neither one
+/// address can try many accounts nor many addresses one account:
+///
+/// - per name and address: `pairFailures` (5) in the window — the clerk who
+///   mistypes is the usual case;
+/// - per name, from any address: `nameFailures` (20) — a distributed guess at
+///   one account (this lets a stranger lock an account for the window; a
+///   supervisor can still sign in and the clerk waits, which beats an
+///   unlimited guess);
+/// - per address, for any names: `addressFailures` (50) — one machine spraying
+///   many accounts.
+///
+/// A success clears the pair and the name (the person knew the password),
+/// never the address: a valid account of one's own must not reset a spray.
+public struct LoginGuard: Sendable {
+    private let pair: LoginThrottle
+    private let name: LoginThrottle
+    private let address: LoginThrottle
+
+    public init(pairFailures: Int = 5, nameFailures: Int = 20, addressFailures: Int = 50, window: TimeInterval = 15 * 60) {
+        pair = LoginThrottle(maxFailures: pairFailures, window: window)
+        name = LoginThrottle(maxFailures: nameFailures, window: window)
+        address = LoginThrottle(maxFailures: addressFailures, window: window)
+    }
+
+    /// nil if this login from this address may be tried now; otherwise the
+    /// seconds until it may (the longest of the three waits).
+    public func retryAfter(login: String, address peer: String?, now: Date = Date()) async -> TimeInterval? {
+        let waits = [
+            await pair.retryAfter("\(login)|\(peer ?? "-")", now: now),
+            await name.retryAfter(login, now: now),
+            await address.retryAfter(peer ?? "-", now: now),
+        ].compactMap { $0 }
+        return waits.max()
+    }
+
+    public func failed(login: String, address peer: String?, now: Date = Date()) async {
+        await pair.failed("\(login)|\(peer ?? "-")", now: now)
+        await name.failed(login, now: now)
+        await address.failed(peer ?? "-", now: now)
+    }
+
+    /// A login attempt that could never succeed (a malformed name) counts
+    /// against the address only.
+    public func failedMalformed(address peer: String?, now: Date = Date()) async {
+        await address.failed(peer ?? "-", now: now)
+    }
+
+    public func succeeded(login: String, address peer: String?) async {
+        await pair.succeeded("\(login)|\(peer ?? "-")")
+        await name.succeeded(login)
+    }
+}

@@ -33,6 +33,22 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
     /// `witnesses` + `witnessQuorum`: its `witness` lines carry the URLs the
     /// log asks, its quorum is what must cosign before publishing.
     public var witnessPolicy: String?
+    /// The largest QR code version (level M) this authority prints; a
+    /// certificate whose QR would be larger is refused before it is signed.
+    /// nil: ``AuthorityConfiguration/defaultMaxQRVersion``.
+    public var maxQRVersion: Int?
+
+    /// 27-M: 125 × 125 modules, about 4 cm square at 0.33 mm per module — what
+    /// phone cameras and counter scanners read reliably from A4 paper.
+    public static let defaultMaxQRVersion = 27
+
+    /// How many witness cosignatures a published checkpoint carries at most
+    /// (the quorum for k of n; every witness for a hand-written policy).
+    public var maxCosignatures: Int {
+        guard let witnesses, !witnesses.isEmpty else { return 0 }
+        if witnessPolicy == nil, let witnessQuorum { return min(witnessQuorum, witnesses.count) }
+        return witnesses.count
+    }
 
     public init(origin: String, name: String, code: String, verifierURL: String?, createdAt: Date = Date()) {
         self.format = Self.currentFormat
@@ -120,7 +136,10 @@ public struct AuthorityDirectory: Sendable {
         configuration.issuerKeys = [IssuerKeyRecord(file: "issuer-1.pem", notBefore: configuration.createdAt)]
         let directory = AuthorityDirectory(url: url, configuration: configuration)
         do {
-            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+            // Residents' data and password hashes live here: 0700 whatever the
+            // umask (and also when the folder already existed, empty).
+            try fm.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            guard chmod(url.path, 0o700) == 0 else { throw AuthorityError(.io, "cannot make \(url.path) private (chmod 700): \(String(cString: strerror(errno)))") }
             try fm.createDirectory(at: directory.keysURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw AuthorityError(.io, "cannot create \(url.path): \(error.localizedDescription)")
@@ -129,6 +148,7 @@ public struct AuthorityDirectory: Sendable {
         try writeSecret(signer.privateKeyText + "\n", to: directory.logKeyURL)
         try writeSecret(try P256.PrivateKey().pemRepresentation, to: directory.keysURL.appendingPathComponent("issuer-1.pem"))
         _ = try LogStore.create(path: directory.databaseURL.path, signer: signer, origin: origin)
+        try directory.makeDatabasePrivate()
         // The configuration goes last: its presence marks a complete directory.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -363,14 +383,42 @@ public struct AuthorityDirectory: Sendable {
     /// The log's verifier key, derived from the private key.
     public func logVerifierKey() throws -> VerifierKey { try logSigner().verifierKey }
 
-    /// Opens the log for appending (takes the writer's lock).
+    /// Opens the log for appending (takes the writer's lock). Refuses a data
+    /// directory or database that other users can read.
     public func openLog(logger: Logger = Logger(label: "akashi.log")) throws -> LogStore {
-        try LogStore.open(path: databaseURL.path, signer: logSigner(), logger: logger)
+        try checkPrivate()
+        return try LogStore.open(path: databaseURL.path, signer: logSigner(), logger: logger)
     }
 
-    /// Opens the log for reading only.
+    /// Opens the log for reading only (the same privacy check).
     public func openLogReadOnly() throws -> LogStore {
-        try LogStore.openReadOnly(path: databaseURL.path)
+        try checkPrivate()
+        return try LogStore.openReadOnly(path: databaseURL.path)
+    }
+
+    /// Sets `akashi.sqlite`, `-wal` and `-shm` to 0600 after SQLite created
+    /// them (with the umask's mode, inside the 0700 directory, so nobody else
+    /// could reach them meanwhile). SQLite gives later `-wal`/`-shm` files the
+    /// database file's mode, so they stay private.
+    public func makeDatabasePrivate() throws {
+        for path in [databaseURL.path, databaseURL.path + "-wal", databaseURL.path + "-shm"] where FileManager.default.fileExists(atPath: path) {
+            guard chmod(path, 0o600) == 0 else { throw AuthorityError(.io, "cannot make \(path) private (chmod 600): \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    /// `akashi.sqlite` (with its `-wal` and `-shm`) must be 0600-like (`akashi
+    /// init` also makes the data directory 0700): they hold residents' data and password
+    /// hashes. Like the key files, a copy others can read is refused, with the
+    /// command that fixes it.
+    public func checkPrivate() throws {
+        var info = stat()
+        for path in [databaseURL.path, databaseURL.path + "-wal", databaseURL.path + "-shm"] {
+            guard stat(path, &info) == 0 else { continue }
+            guard info.st_mode & 0o077 == 0 else {
+                throw AuthorityError(.insecureKey,
+                    "\(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); it holds residents' data and password hashes: fix it with: chmod 600 \(databaseURL.path)*")
+            }
+        }
     }
 
     // MARK: Files

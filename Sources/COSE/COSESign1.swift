@@ -197,15 +197,7 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
         unprotectedHeader: [CBOR: CBOR] = [:],
         tagged: Bool = true
     ) throws(COSEError) -> COSESign1 {
-        var header = CBOREncoder()
-        // Keys 1 then 4: already in deterministic order.
-        do {
-            try header.append([COSEHeaderLabel.algorithm: CBOR(COSEAlgorithm.es256.rawValue), COSEHeaderLabel.keyID: .byteString(kid)])
-        } catch {
-            throw COSEError(.malformedHeader, "cannot encode the protected header", underlying: error)
-        }
-        let protectedBytes = header.bytes
-
+        let protectedBytes = try protectedHeaderBytes(kid: kid)
         let toBeSigned = signatureStructure(protectedBytes: protectedBytes, externalAAD: externalAAD, payload: payload)
         let signature: [UInt8]
         do {
@@ -213,7 +205,36 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
         } catch {
             throw COSEError(.signingFailed, "ES256 signing failed: \(error)")
         }
+        let bytes = try assemble(protectedBytes: protectedBytes, unprotectedHeader: unprotectedHeader, payload: payload, signature: signature, tagged: tagged)
+        return try COSESign1(decoding: bytes)
+    }
 
+    /// The exact length ``sign(payload:kid:privateKey:externalAAD:unprotectedHeader:tagged:)``
+    /// will produce, computed without a key: an ES256 signature is always 64
+    /// bytes, so the issuer can refuse a certificate too large to print
+    /// before anything is signed.
+    public static func signedByteCount(payload: [UInt8], kid: [UInt8], unprotectedHeader: [CBOR: CBOR] = [:], tagged: Bool = true) throws(COSEError) -> Int {
+        try assemble(
+            protectedBytes: protectedHeaderBytes(kid: kid), unprotectedHeader: unprotectedHeader, payload: payload,
+            signature: [UInt8](repeating: 0, count: P256.signatureByteCount), tagged: tagged
+        ).count
+    }
+
+    /// Akashi's protected header: `{1: -7 (ES256), 4: kid}`.
+    private static func protectedHeaderBytes(kid: [UInt8]) throws(COSEError) -> [UInt8] {
+        var header = CBOREncoder()
+        // Keys 1 then 4: already in deterministic order.
+        do {
+            try header.append([COSEHeaderLabel.algorithm: CBOR(COSEAlgorithm.es256.rawValue), COSEHeaderLabel.keyID: .byteString(kid)])
+        } catch {
+            throw COSEError(.malformedHeader, "cannot encode the protected header", underlying: error)
+        }
+        return header.bytes
+    }
+
+    private static func assemble(
+        protectedBytes: [UInt8], unprotectedHeader: [CBOR: CBOR], payload: [UInt8], signature: [UInt8], tagged: Bool
+    ) throws(COSEError) -> [UInt8] {
         var message = CBOREncoder(reservingCapacity: payload.count + protectedBytes.count + 80)
         if tagged { message.appendTagHeader(Self.tag) }
         message.appendArrayHeader(count: 4)
@@ -225,7 +246,7 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
         }
         message.appendByteString(payload)
         message.appendByteString(signature)
-        return try COSESign1(decoding: message.bytes)
+        return message.bytes
     }
 
     // MARK: Verifying

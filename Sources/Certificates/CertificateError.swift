@@ -11,6 +11,8 @@ public struct CertificateError: Error, Hashable, Sendable, CustomStringConvertib
         public static let malformedPayload = Code(name: "malformedPayload")
         public static let malformedTrust = Code(name: "malformedTrust")
         public static let malformedStatus = Code(name: "malformedStatus")
+        /// The certificate's QR code would exceed the largest version the authority prints.
+        public static let tooLargeToPrint = Code(name: "tooLargeToPrint")
         public var description: String { name }
     }
 

@@ -70,7 +70,7 @@ public struct FieldDefinition: Codable, Hashable, Sendable {
     public var type: FieldType
     public var label: LocalizedText
     public var required: Bool
-    /// For text: characters (grapheme clusters); for textList: per item.
+    /// For text: Unicode scalar values (code points, as the format counts them); for textList: per item.
     public var maxLength: Int?
     /// Printed on the certificate page (a field can be carried but not printed).
     public var printed: Bool?

@@ -1,4 +1,5 @@
 import Foundation
+import SafeText
 
 /// A value given for a field, before validation: from JSON (strings, numbers,
 /// booleans, arrays) or from a CSV cell (always a string).
@@ -248,12 +249,22 @@ extension CertificateKind {
         }
     }
 
+    /// The text rule of the format (`docs/spec/text.md`, implemented once in
+    /// ``SafeText``): no NUL, controls, bidirectional or invisible characters,
+    /// separators, private-use or noncharacters — so what is signed is what a
+    /// person reads — and at most `maxLength` Unicode scalars.
     static func checkText(_ s: String, _ field: FieldDefinition) -> FieldProblem? {
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-            return FieldProblem(field: field.id, code: "controlCharacter", ja: "\(field.label.ja): 改行や制御文字は使えません", en: "\(field.label.en): line breaks and control characters are not allowed")
+        if let bad = SafeText.firstProblem(in: s) {
+            let code = bad.reason == .control || bad.reason == .nul || bad.reason == .lineSeparator ? "controlCharacter" : "disallowedCharacter"
+            return FieldProblem(field: field.id, code: code, ja: "\(field.label.ja): \(bad.ja)", en: "\(field.label.en): \(bad.en)")
         }
-        if let max = field.maxLength, s.count > max {
-            return FieldProblem(field: field.id, code: "tooLong", ja: "\(field.label.ja): \(max)文字以内にしてください（\(s.count)文字）", en: "\(field.label.en): at most \(max) characters (got \(s.count))")
+        if let max = field.maxLength {
+            let length = SafeText.length(s)
+            if length > max {
+                return FieldProblem(
+                    field: field.id, code: "tooLong", ja: "\(field.label.ja): \(max)文字以内にしてください（\(length)文字、\(length - max)文字超過）",
+                    en: "\(field.label.en): at most \(max) characters (got \(length), \(length - max) over)")
+            }
         }
         return nil
     }

@@ -28,6 +28,8 @@ public struct Issuer: Sendable {
     public let log: LogStore
     private let key: P256.PrivateKey
     private let kid: [UInt8]
+    /// What the authority can print; checked before signing.
+    public let printBudget: PrintBudget
 
     public init(directory: AuthorityDirectory, registry: KindRegistry, log: LogStore) throws {
         self.directory = directory
@@ -36,6 +38,10 @@ public struct Issuer: Sendable {
         let (key, _) = try directory.issuerKey()
         self.key = key
         self.kid = IssuerKey.keyID(key.publicKey)
+        let configuration = directory.configuration
+        self.printBudget = try PrintBudget(
+            verifierURL: configuration.verifierURL, maxVersion: configuration.maxQRVersion ?? AuthorityConfiguration.defaultMaxQRVersion,
+            maxCosignatures: configuration.maxCosignatures)
         try CertificateRecords.migrate(log.writer)
     }
 
@@ -59,7 +65,11 @@ public struct Issuer: Sendable {
             expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
             serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields,
             salt: SecureRandom.bytes(CertificateClaims.saltByteCount))
-        let envelope = try COSESign1.sign(payload: claims.encoded(), kid: kid, privateKey: key)
+        let payload = claims.encoded()
+        // Refuse before signing what could never be printed.
+        try printBudget.check(
+            envelopeByteCount: COSESign1.signedByteCount(payload: payload, kid: kid), treeSize: await log.size, fields: fields, kind: kind)
+        let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
         let record = CertificateRecords.Row(
             serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,

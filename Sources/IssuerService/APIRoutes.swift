@@ -164,8 +164,8 @@ struct APIRoutes {
             ]
             object["expiresAt"] = new.claims.expiresAt.map { JSON.iso(Date(timeIntervalSince1970: TimeInterval($0))) } ?? NSNull()
             return JSON.response(object, status: .created, headers: [.location: "/api/v1/certificates/\(new.claims.serialText)"])
-        } catch let error as CertificateError where error.code == .invalidInput && !error.problems.isEmpty {
-            return APIError.response(.unprocessableContent, code: "invalidInput", ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
+        } catch let error as CertificateError where (error.code == .invalidInput || error.code == .tooLargeToPrint) && !error.problems.isEmpty {
+            return APIError.response(.unprocessableContent, code: error.code.name, ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
         } catch let error as CertificateError {
             return APIError.response(.conflict, code: "conflict", ja: error.reason, en: error.reason)
         }
@@ -201,8 +201,8 @@ struct APIRoutes {
                 try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "api kind=\(input.kind) log=\(index)", address: address)
             }
             return try JSON.response(encoding: IssuedResponse(issued), status: .created, headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)"])
-        } catch let error as CertificateError where error.code == .invalidInput {
-            return APIError.response(.unprocessableContent, code: "invalidInput", ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
+        } catch let error as CertificateError where error.code == .invalidInput || error.code == .tooLargeToPrint {
+            return APIError.response(.unprocessableContent, code: error.code.name, ja: "入力に誤りがあります（\(error.problems.count)件）", en: "the input has \(error.problems.count) problem(s)", problems: error.problems)
         }
     }
 

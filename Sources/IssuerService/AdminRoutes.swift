@@ -178,7 +178,9 @@ struct AdminRoutes {
         let q = FormData.query(request)
         let actor = q["actor"].flatMap { $0.isEmpty ? nil : $0 }, action = q["action"].flatMap { $0.isEmpty ? nil : $0 }
         let from = CertificateRoutes.day(q["from"] ?? ""), until = CertificateRoutes.day(q["until"] ?? "").map { $0.addingTimeInterval(86_400) }
-        let page = max(0, Int(q["page"] ?? "") ?? 0)
+        // A number from the URL: bounded before any arithmetic (page × 100 of
+        // 92233720368547759 once overflowed and stopped the process).
+        let page = Self.pageNumber(q["page"])
         let events = try state.audit.events(since: from, until: until, actor: actor, action: action, limit: 100, offset: page * 100)
         let report = try state.audit.verify()
         try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "audit.view", detail: "actor=\(actor ?? "") action=\(action ?? "") page=\(page)", address: context.address)
@@ -218,5 +220,15 @@ struct AdminRoutes {
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"akashi-audit.csv\"", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: csv)))
+    }
+
+    /// The largest page the audit view pages to: 10^8 events at 100 a page.
+    static let maxPage = 1_000_000
+
+    /// `page=` as a page number in 0...maxPage: anything else (negative, not a
+    /// number, beyond 64 bits) is the first or the last page, never a trap.
+    static func pageNumber(_ text: String?) -> Int {
+        guard let text, let value = Int(text) else { return 0 }
+        return min(max(0, value), maxPage)
     }
 }

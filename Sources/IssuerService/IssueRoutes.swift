@@ -33,7 +33,7 @@ struct IssueRoutes {
         guard let kind = state.registry.kind(context.parameters.get("kind") ?? "") else {
             return Layout.errorPage(context, status: .notFound, ja: "その種類の証明書はありません。", en: "No such kind of certificate.")
         }
-        return Layout.response(renderForm(kind, context, session, values: FormData(""), problems: []))
+        return Layout.response(renderForm(kind, context, session, values: try FormData(""), problems: []))
     }
 
     @Sendable func submit(_ request: Request, context: AppContext) async throws -> Response {
@@ -64,7 +64,7 @@ struct IssueRoutes {
             issued = try await state.issuer.issue(kind: kind.id, input: input, include: include, issuedBy: actor) { db, serial, index in
                 try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "ui kind=\(kind.id) log=\(index)", address: address)
             }
-        } catch let error as CertificateError where error.code == .invalidInput {
+        } catch let error as CertificateError where error.code == .invalidInput || error.code == .tooLargeToPrint {
             return Layout.response(renderForm(kind, context, session, values: form, problems: error.problems), status: .unprocessableContent)
         }
         return Layout.redirect("/certificates/\(issued.claims.serialText)/print?issued=1")

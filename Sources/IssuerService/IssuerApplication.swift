@@ -9,7 +9,8 @@ public enum IssuerApplication {
     public static func router(state: ServiceState) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: LanguageMiddleware())
+        router.add(middleware: RequestTextMiddleware())
+        router.add(middleware: LanguageMiddleware(secureCookies: state.configuration.secureCookies))
         router.add(middleware: WitnessPolicyMiddleware())
         PublicRoutes(state: state).register(on: router)
         if let web = state.configuration.webDirectory, FileManager.default.fileExists(atPath: web.path) {

@@ -3,9 +3,12 @@ import Foundation
 import Hummingbird
 import Issuance
 import LogStore
+import SafeText
 
-/// Headers every response gets: no sniffing, no framing, no referrer, and a
-/// strict Content-Security-Policy on HTML that lacks its own.
+/// Headers every response gets — errors included: no sniffing, no framing, no
+/// referrer, and a strict Content-Security-Policy on HTML that lacks its own.
+/// The outermost middleware, so it also turns every error thrown below it into
+/// a response here (a 500 is logged with its cause, which the client never sees).
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
     static let csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -13,16 +16,73 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     static let verifierCSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as RequestTextError {
+            response = Self.badText(error, request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+            if response.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)", "error": "\(error)"])
+            }
+        } catch {
+            context.logger.error("internal error", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            response = Self.internalError(request, context)
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[values: .init("Referrer-Policy")!] = ["no-referrer"]
         response.headers[values: .init("X-Frame-Options")!] = ["DENY"]
-        if response.headers[.contentSecurityPolicy] == nil,
-            response.headers[.contentType]?.hasPrefix("text/html") ?? false
-        {
-            response.headers[.contentSecurityPolicy] = request.uri.path.hasPrefix("/verify/") ? Self.verifierCSP : Self.csp
+        if response.headers[.contentSecurityPolicy] == nil {
+            let html = response.headers[.contentType]?.hasPrefix("text/html") ?? false
+            // Anything but a page gets the strictest policy: an SVG or an error
+            // body opened directly must not run script either.
+            response.headers[.contentSecurityPolicy] = html && request.uri.path.hasPrefix("/verify/") ? Self.verifierCSP : Self.csp
         }
         return response
+    }
+
+    static func badText(_ error: RequestTextError, _ request: Request, _ context: AppContext) -> Response {
+        if request.uri.path.hasPrefix("/api/") {
+            return APIError.response(.badRequest, code: "invalidText", ja: error.ja, en: error.en)
+        }
+        return Layout.errorPage(context, status: .badRequest, ja: error.ja, en: error.en)
+    }
+
+    static func internalError(_ request: Request, _ context: AppContext) -> Response {
+        let ja = "サーバー内部でエラーが起きました。記録は残っています。もう一度お試しいただき、続く場合はシステム管理者に連絡してください。"
+        let en = "Something went wrong inside the server; it has been logged. Try again, and tell the system administrator if it persists."
+        if request.uri.path.hasPrefix("/api/") {
+            return APIError.response(.internalServerError, code: "internal", ja: ja, en: en)
+        }
+        return Layout.errorPage(context, status: .internalServerError, ja: ja, en: en)
+    }
+}
+
+/// Refuses a request whose URL path or query breaks the text rule — a NUL, a
+/// control, bidirectional or invisible character, invalid percent-encoding —
+/// with 400, before routing: nothing behind it (file server, search, login
+/// redirect, audit trail) ever sees such text.
+struct RequestTextMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard let decoded = FormData.percentDecode(Substring(path), plusAsSpace: false) else {
+            throw RequestTextError(location: "the URL path", locationJa: "URLのパス", malformed: ())
+        }
+        if let problem = SafeText.firstProblem(in: decoded) {
+            throw RequestTextError(location: "the URL path", locationJa: "URLのパス", problem: problem)
+        }
+        if let query = request.uri.query {
+            let form = try FormData(query, source: .query)
+            for (name, value) in form.pairs {
+                if let problem = SafeText.firstProblem(in: value) {
+                    throw RequestTextError(location: "query parameter \"\(name)\"", locationJa: "URLのパラメータ「\(name)」", problem: problem)
+                }
+            }
+        }
+        return try await next(request, context)
     }
 }
 
@@ -68,6 +128,8 @@ struct WitnessPolicyMiddleware: RouterMiddleware {
 
 struct LanguageMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    /// `--secure-cookies`: every cookie of the service gets `Secure`.
+    let secureCookies: Bool
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -75,7 +137,7 @@ struct LanguageMiddleware: RouterMiddleware {
         context.language = asked ?? request.cookies["akashi_lang"].flatMap { UILanguage(rawValue: $0.value) } ?? .ja
         var response = try await next(request, context)
         if let asked {
-            response.setCookie(Cookie(name: "akashi_lang", value: asked.rawValue, maxAge: 365 * 86_400, path: "/", httpOnly: true, sameSite: .lax))
+            response.setCookie(Cookie(name: "akashi_lang", value: asked.rawValue, maxAge: 365 * 86_400, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
         }
         return response
     }

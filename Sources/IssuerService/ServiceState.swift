@@ -24,7 +24,10 @@ public struct ServiceState: Sendable {
     public let trustFile: Data
     public let accounts: AccountStore
     public let audit: AuditTrail
-    public let throttle: LoginThrottle
+    public let throttle: LoginGuard
+    /// Binds login forms to this process (see `SessionRoutes.formToken`); a
+    /// restart only makes open login forms ask again.
+    let loginFormKey: [UInt8] = SecureRandom.bytes(32)
     public let batches: BatchJobs
     /// The witnesses' state for the dashboard (see ``WitnessReporting``).
     public let witnessing = WitnessReporting()
@@ -47,7 +50,7 @@ public struct ServiceState: Sendable {
         self.trustFile = try TrustFile.export(directory: directory, registry: registry).encoded()
         self.accounts = try AccountStore(writer: log.writer, bcryptCost: bcryptCost)
         self.audit = try AuditTrail(writer: log.writer)
-        self.throttle = LoginThrottle()
+        self.throttle = LoginGuard()
         self.batches = BatchJobs()
     }
 

@@ -3,6 +3,7 @@ import AkashiCrypto
 import Dispatch
 import Foundation
 import Hummingbird
+import SafeText
 
 /// Logging in and out. The login form is protected against cross-site
 /// submission with a double-submit token (a cookie and a hidden field that
@@ -23,7 +24,8 @@ struct SessionRoutes {
 
     func render(_ context: AppContext, next: String, login: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let lang = context.language
-        let token = AccountStore.randomToken()
+        let cookieValue = AccountStore.randomToken()
+        let token = Self.formToken(cookieValue, key: state.loginFormKey)
         let errorHTML: HTML = error.map { "<div class=\"errors\" role=\"alert\" id=\"login-error\"><p>\($0)</p></div>" } ?? ""
         let body: HTML = """
             <div class="card">
@@ -41,26 +43,35 @@ struct SessionRoutes {
             <p class="hint">\(lang.t("窓口端末を離れるときは必ずログアウトしてください。", "Always log out when you leave the counter PC."))</p>
             """
         var response = Layout.response(Layout.page(lang.t("ログイン", "Log in"), context, section: .login, body: body), status: status)
-        response.setCookie(cookie(Self.preCookie, token, maxAge: 3600))
+        response.setCookie(cookie(Self.preCookie, cookieValue, maxAge: 3600))
         return response
     }
 
     @Sendable func loginForm(_ request: Request, context: AppContext) async throws -> Response {
-        render(context, next: Self.safeNext(FormData.query(request)["next"]))
+        render(context, next: RedirectTarget.safe(FormData.query(request)["next"]))
     }
 
     @Sendable func login(_ request: Request, context: AppContext) async throws -> Response {
         let lang = context.language
         let form = try await FormData.read(request)
-        let next = Self.safeNext(form["next"])
-        // Bounded: whatever was typed ends up in the audit trail.
-        let login = String((form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased().prefix(64))
-        guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"], AccountStore.constantTimeEquals(pre, sent) else {
-            return render(context, next: next, login: login, error: lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again."), status: .forbidden)
+        let next = RedirectTarget.safe(form["next"])
+        let typed = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"],
+            AccountStore.constantTimeEquals(Self.formToken(pre, key: state.loginFormKey), sent)
+        else {
+            return render(context, next: next, login: SafeText.escaped(typed, limit: 64), error: lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again."), status: .forbidden)
         }
-        let key = "\(login)|\(context.address ?? "-")"
-        if let wait = await state.throttle.retryAfter(key) {
-            _ = try? state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.throttled", address: context.address)
+        // A name no account can have (the account rule: a–z, 0–9, . _ -) is
+        // refused here, before the database, the throttle's keys or the audit
+        // trail see it; what was typed is recorded escaped, as evidence.
+        guard (try? AccountStore.validateLogin(typed)) != nil else {
+            await state.throttle.failedMalformed(address: context.address)
+            try state.audit.record(actor: "-", role: nil, action: "login.failed", detail: "malformed login \"\(SafeText.escaped(typed, limit: 80))\"", address: context.address)
+            return render(context, next: next, login: "", error: lang.t("ログイン名に使えない文字が含まれています（半角英小文字・数字・「.」「_」「-」）。", "The login name has characters no login can have (a–z, 0–9, '.', '_', '-')."), status: .badRequest)
+        }
+        let login = typed
+        if let wait = await state.throttle.retryAfter(login: login, address: context.address) {
+            _ = try? state.audit.record(actor: login, role: nil, action: "login.throttled", address: context.address)
             let minutes = Int((wait / 60).rounded(.up))
             var response = render(context, next: next, login: login, error: lang.t("ログインの失敗が続いたため、\(minutes)分間ログインできません。", "Too many failed logins. Try again in \(minutes) minute(s)."), status: .tooManyRequests)
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
@@ -75,11 +86,11 @@ struct SessionRoutes {
             }
         }
         guard let user = authenticated else {
-            await state.throttle.failed(key)
-            try state.audit.record(actor: login.isEmpty ? "-" : login, role: nil, action: "login.failed", address: context.address)
+            await state.throttle.failed(login: login, address: context.address)
+            try state.audit.record(actor: login, role: nil, action: "login.failed", address: context.address)
             return render(context, next: next, login: login, error: lang.t("ログイン名またはパスワードが違います。", "Wrong login name or password."), status: .unauthorized)
         }
-        await state.throttle.succeeded(key)
+        await state.throttle.succeeded(login: login, address: context.address)
         let (token, _) = try state.accounts.createSession(for: user, address: context.address)
         try state.audit.record(actor: user.login, role: user.role.rawValue, action: "login", address: context.address)
         var response = Layout.redirect(next)
@@ -102,9 +113,10 @@ struct SessionRoutes {
         return response
     }
 
-    /// Only same-site paths: never an open redirect to another host.
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"), !next.contains("\n") else { return "/" }
-        return next
+    /// The login form's hidden token: the pre-login cookie bound to this
+    /// service's secret (HMAC-SHA256), so a cookie and field planted together
+    /// by another site or subdomain do not match.
+    static func formToken(_ cookie: String, key: [UInt8]) -> String {
+        AccountStore.tokenText(HMACSHA256.authenticate(Array("akashi-login-form\u{0}\(cookie)".utf8), key: key))
     }
 }

@@ -23,6 +23,15 @@ enum Exit {
     static let cannotCreate: Int32 = 73
     static let busy: Int32 = 75
     static let permission: Int32 = 77
+
+    /// The exit code of a run where several things failed: the one that says
+    /// most about what to do next. Witnesses down (69: try again later) before
+    /// a busy log (75), an internal error (70), a key problem (77), missing
+    /// input (66), and bad data (65, the row's own fault).
+    static func mostSpecific(_ codes: [Int32]) -> Int32 {
+        let order = [unavailable, busy, software, permission, noInput, cannotCreate, usage, verificationFailed, dataError]
+        return order.first(where: codes.contains) ?? codes.first ?? dataError
+    }
 }
 
 /// A failure the command already knows how to describe.

@@ -72,6 +72,7 @@ struct Issue: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             let start = Date()
             var failures = 0
+            var failureCodes: [Int32] = []
             var issued = 0
             let batch = rows.count > 1
             // Rows are issued concurrently so they share log batches (group commit).
@@ -104,6 +105,7 @@ struct Issue: AsyncParsableCommand {
                         }
                     case .failure(let error):
                         failures += 1
+                        failureCodes.append(describe(error).0)
                         let message: String
                         if let e = error as? CertificateError, !e.problems.isEmpty {
                             message = e.problems.map { "\($0.field): \($0.ja) / \($0.en)" }.joined(separator: "; ")
@@ -119,7 +121,7 @@ struct Issue: AsyncParsableCommand {
                 printError(String(format: "発行 %d 件、エラー %d 件 / issued %d, failed %d in %.2f s (%.1f certificates/s)",
                     issued, failures, issued, failures, seconds, Double(issued) / max(seconds, 0.001)))
             }
-            if failures > 0 { throw ExitCode(Exit.dataError) }
+            if failures > 0 { throw ExitCode(Exit.mostSpecific(failureCodes)) }
         }
     }
 

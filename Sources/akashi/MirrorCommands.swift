@@ -551,6 +551,7 @@ struct LogRestore: AsyncParsableCommand {
                 printError("not used: \(source.source): \(source.problem!)")
             }
             // The restored file must open as the authority's log.
+            try directory.makeDatabasePrivate()
             let log = try directory.openLog()
             let restored = await log.checkpoint
             let checkpoint = restored.checkpoint

@@ -126,16 +126,18 @@ import TransparencyLog
     @Test func randomFieldValuesRoundTrip() async throws {
         let authority = try Self.makeAuthority()
         let verifier = CertificateVerifier(trust: authority.trust)
-        let alphabet = Array("あいうえお漢字テスト😀👨‍👩‍👧ABCxyz 0123-・、。髙﨑")
+        // No ZWJ sequences: U+200D is an invisible character the text rule refuses.
+        let alphabet = Array("あいうえお漢字テスト😀🇯🇵ABCxyz 0123-・、。髙﨑")
         for _ in 0..<12 {
             var input = try Self.example("residence")
-            input["name"] = .string(String((0..<Int.random(in: 1...58)).map { _ in alphabet.randomElement()! }).trimmingCharacters(in: .whitespaces) + "x")
-            input["address"] = .string(String(repeating: "😀", count: 119) + "端")
+            input["name"] = .string(String((0..<Int.random(in: 1...30)).map { _ in alphabet.randomElement()! }).trimmingCharacters(in: .whitespaces) + "x")
+            // 4-byte characters, counted as one each; short enough to print at 27-M.
+            input["address"] = .string(String(repeating: "😀", count: 30) + "端")
             let issued = try await authority.issuer.issue(kind: "residence", input: input)
             let report = verifier.verify(text: issued.qrText)
             #expect(report.isValid)
             #expect(report.claims?.fields["name"] == issued.claims.fields["name"])
-            #expect(report.claims?.fields["address"] == .text(String(repeating: "😀", count: 119) + "端"))
+            #expect(report.claims?.fields["address"] == .text(String(repeating: "😀", count: 30) + "端"))
         }
     }
 }

@@ -1,0 +1,166 @@
+/// The one rule for text that enters Akashi from outside — a request, a CSV
+/// cell, a command-line argument — before it reaches SQLite, the audit chain,
+/// a hash or a signature.
+///
+/// Why a rule of its own: SQLite binds text as a C string (a NUL cuts it, while
+/// a hash over the Swift string covers all of it); bidirectional overrides and
+/// invisible characters let a signed certificate *look* different from what
+/// it says; control characters break logs and line-based formats. The rule is
+/// an explicit list of code-point ranges, not Unicode general categories, so
+/// every implementation (Swift, the web page, a third party's verifier) agrees
+/// on it whatever Unicode version its platform ships. `docs/spec/text.md`
+/// is the normative text; this file follows it.
+///
+/// Lengths are counted in Unicode scalar values (code points), never in
+/// grapheme clusters, whose boundaries change between Unicode versions and
+/// which let `a` followed by 1,500 combining marks count as one character.
+public enum SafeText {
+    /// Why a scalar is refused.
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
+        /// U+0000.
+        case nul
+        /// C0 (U+0001–U+001F), DEL (U+007F) and C1 (U+0080–U+009F) controls.
+        case control
+        /// Explicit bidirectional formatting: U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069.
+        case bidiControl
+        /// Characters that print as nothing: zero-width spaces and joiners, fillers, soft hyphen, BOM, tags, …
+        case invisible
+        /// U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR.
+        case lineSeparator
+        /// Private-use code points (外字): they print differently on every device.
+        case privateUse
+        /// Unicode noncharacters (U+FDD0–U+FDEF, U+xxFFFE, U+xxFFFF).
+        case noncharacter
+        /// U+FFFD, what a decoder leaves where the input was not valid text.
+        case replacement
+
+        public var ja: String {
+            switch self {
+            case .nul: "NUL文字"
+            case .control: "制御文字（改行・タブなど）"
+            case .bidiControl: "文字の向きを変える制御文字"
+            case .invisible: "表示されない文字（ゼロ幅文字など）"
+            case .lineSeparator: "行区切り・段落区切り文字"
+            case .privateUse: "外字（私用領域の文字）"
+            case .noncharacter: "Unicodeの非文字"
+            case .replacement: "文字化けを示す置換文字（U+FFFD）"
+            }
+        }
+
+        public var en: String {
+            switch self {
+            case .nul: "the NUL character"
+            case .control: "a control character (line break, tab, …)"
+            case .bidiControl: "a bidirectional formatting character"
+            case .invisible: "an invisible character (zero-width space, joiner, …)"
+            case .lineSeparator: "a line or paragraph separator"
+            case .privateUse: "a private-use character (外字)"
+            case .noncharacter: "a Unicode noncharacter"
+            case .replacement: "the replacement character U+FFFD (damaged text)"
+            }
+        }
+    }
+
+    /// The first refused scalar of a text: which, where (0-based, in scalars) and why.
+    public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+        public let scalar: Unicode.Scalar
+        /// Position in Unicode scalars from the start, 0-based.
+        public let offset: Int
+        public let reason: Reason
+
+        /// `U+202E`
+        public var codePoint: String { SafeText.codePoint(scalar) }
+
+        public var ja: String { "\(offset + 1)文字目に使えない文字 \(codePoint)（\(reason.ja)）があります。取り除いてから入力し直してください" }
+        public var en: String { "character \(offset + 1) is \(codePoint), \(reason.en), which is not allowed; remove it and enter the text again" }
+        public var description: String { "\(ja) / \(en)" }
+    }
+
+    /// Why `scalar` is refused, or nil if it is allowed. Line breaks (LF, CR)
+    /// and TAB are allowed only where `multiline` (a free-text note), never in
+    /// anything signed.
+    public static func reason(_ scalar: Unicode.Scalar, multiline: Bool = false) -> Reason? {
+        let v = scalar.value
+        switch v {
+        case 0: return .nul
+        case 0x09, 0x0A, 0x0D: return multiline ? nil : .control
+        case 0x01...0x1F, 0x7F...0x9F: return .control
+        case 0x20...0x7E: return nil  // the common case first
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return .bidiControl
+        case 0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x200B...0x200D, 0x2060...0x2065,
+            0x206A...0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF0...0xFFFB, 0x1BCA0...0x1BCA3, 0x1D173...0x1D17A,
+            0xE0000...0xE007F:
+            return .invisible
+        case 0x2028, 0x2029: return .lineSeparator
+        case 0xE000...0xF8FF, 0xF0000...0x10FFFF where (v & 0xFFFE) != 0xFFFE: return .privateUse
+        case 0xFDD0...0xFDEF: return .noncharacter
+        case 0xFFFD: return .replacement
+        default: return (v & 0xFFFE) == 0xFFFE ? .noncharacter : nil
+        }
+    }
+
+    /// The first refused scalar in `text`, or nil when all of it is allowed.
+    public static func firstProblem(in text: some StringProtocol, multiline: Bool = false) -> Problem? {
+        var offset = 0
+        for scalar in text.unicodeScalars {
+            // Printable ASCII is by far the most common input: skip the switch.
+            if scalar.value >= 0x20 && scalar.value < 0x7F {
+                offset += 1
+                continue
+            }
+            if let reason = reason(scalar, multiline: multiline) { return Problem(scalar: scalar, offset: offset, reason: reason) }
+            offset += 1
+        }
+        return nil
+    }
+
+    /// Throws the first problem in `text`.
+    public static func check(_ text: some StringProtocol, multiline: Bool = false) throws(Problem) {
+        if let problem = firstProblem(in: text, multiline: multiline) { throw problem }
+    }
+
+    /// The length the format counts: Unicode scalar values.
+    public static func length(_ text: some StringProtocol) -> Int { text.unicodeScalars.count }
+
+    /// Strict UTF-8: nil for invalid sequences (overlong forms, surrogates,
+    /// truncation) instead of silently substituting U+FFFD.
+    public static func decodeUTF8(_ bytes: some Collection<UInt8>) -> String? {
+        var scalars = String.UnicodeScalarView()
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): scalars.append(scalar)
+            case .emptyInput: return String(scalars)
+            case .error: return nil
+            }
+        }
+    }
+
+    /// `text` with every refused scalar written as `\u{XXXX}`, for messages and
+    /// the audit trail, where what was attempted must be recorded without the
+    /// character itself.
+    public static func escaped(_ text: some StringProtocol, limit: Int = 200) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == limit {
+                out += "…"
+                break
+            }
+            count += 1
+            if reason(scalar) != nil || scalar == "\\" {
+                out += scalar == "\\" ? "\\\\" : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `U+00AD`, with at least four hex digits.
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}

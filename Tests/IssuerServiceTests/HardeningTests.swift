@@ -1,0 +1,167 @@
+import Accounts
+import Certificates
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IssuerService
+import NIOCore
+import Testing
+
+/// The reproductions of the hardening findings (issue 13), each of which
+/// failed on the code before it, plus a hostile-input sweep of the routes.
+@Suite struct HardeningTests {
+    static func issueBody(_ fields: [String: Any], kind: String = "residence") throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["kind": kind, "fields": fields]))
+    }
+
+    @Test("a NUL in the login name is refused before the database, the throttle and the audit chain (findings 1, 2)")
+    func nulLogin() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = Browser()
+            // The right password for "supervisor", with a NUL suffix: never a session.
+            let r = try await browser.login(client, "supervisor\u{0}x")
+            #expect(r.status == .badRequest)
+            #expect(browser.cookies["akashi_session"] == nil)
+            let other = try await browser.login(client, "x\u{0}y")
+            #expect(other.status == .badRequest)
+            // Each suffix is not a fresh throttle key: they are refused outright.
+        }
+        // The chain verifies (it throws or reports a break otherwise) and holds no NUL.
+        _ = try fixture.state.audit.verify()
+        #expect(try fixture.state.audit.events().allSatisfy { !$0.actor.unicodeScalars.contains("\u{0}") && !($0.detail ?? "").unicodeScalars.contains("\u{0}") })
+    }
+
+    @Test("hostile text in URLs is refused with 400 and security headers; the audit chain stays whole (findings 1, 12, 13)")
+    func hostileURLs() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = Browser()
+            #expect(try await browser.login(client, "clerk").status == .seeOther)
+            for q in ["a%00b", "%E2%80%AE", "%C0%80", "%ZZ", "a%0Ab", "%E2%80%8B", "%C2%85", "%FF"] {
+                let r = try await browser.get(client, "/certificates?q=\(q)")
+                #expect(r.status == .badRequest, "q=\(q)")
+                #expect(r.headers[.xContentTypeOptions] == "nosniff")
+                #expect(r.headers[.contentSecurityPolicy] != nil)
+            }
+            let path = try await client.execute(uri: "/verify/sw.js%00.svg", method: .get)
+            #expect(path.status == .badRequest)
+            let missing = try await client.execute(uri: "/no/such/page", method: .get)
+            #expect(missing.headers[.xContentTypeOptions] == "nosniff", "errors carry the security headers too")
+            // The service still answers.
+            #expect(try await browser.get(client, "/certificates?q=%E5%B1%B1%E7%94%B0").status == .ok)
+        }
+        let report = try fixture.state.audit.verify()
+        #expect(report.events > 0)
+    }
+
+    @Test("a page number at the 64-bit edge does not stop the server (finding 3)")
+    func auditPageOverflow() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = Browser()
+            let login = try await browser.login(client, "auditor")
+            #expect(login.status == .seeOther)
+            for page in ["92233720368547759", "9223372036854775807", "-9223372036854775808", "99999999999999999999999", "-1", "x"] {
+                let r = try await browser.get(client, "/audit?page=\(page)")
+                #expect(r.status == .ok, "page=\(page)")
+            }
+        }
+        _ = try fixture.state.audit.verify()
+    }
+
+    @Test("fields with bidi, zero-width, C1 or private-use characters are refused, naming the field (finding 10)")
+    func spoofingCharacters() async throws {
+        let fixture = try ServiceFixture()
+        let (secret, _) = try fixture.state.accounts.createToken(name: "t", role: .clerk)
+        let sizeBefore = await fixture.state.log.size
+        try await fixture.app().test(.router) { client in
+            for bad in ["山田\u{202E}太郎", "山田\u{200B}太郎", "山\u{85}田", "\u{2066}x", "x\u{2028}y", "\u{E000}", "a\u{0}b", "\u{9B}"] {
+                var fields = try ServiceFixture.example("residence")
+                fields["name"] = bad
+                let r = try await client.execute(
+                    uri: "/api/v1/certificates", method: .post,
+                    headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: Self.issueBody(fields))
+                #expect(r.status == .unprocessableContent, "\(bad.unicodeScalars.map { String($0.value, radix: 16) })")
+                let body = String(buffer: r.body)
+                #expect(body.contains("\"field\":\"name\""))
+            }
+        }
+        #expect(await fixture.state.log.size == sizeBefore, "nothing was logged")
+    }
+
+    @Test("lengths count Unicode scalars, and a certificate too large to print is refused before it is logged (finding 4)")
+    func tooLarge() async throws {
+        let fixture = try ServiceFixture()
+        let (secret, _) = try fixture.state.accounts.createToken(name: "t", role: .clerk)
+        let sizeBefore = await fixture.state.log.size
+        try await fixture.app().test(.router) { client in
+            var zalgo = try ServiceFixture.example("residence")
+            zalgo["name"] = "a" + String(repeating: "\u{301}", count: 1500)
+            let r1 = try await client.execute(
+                uri: "/api/v1/certificates", method: .post,
+                headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: Self.issueBody(zalgo))
+            #expect(r1.status == .unprocessableContent)
+            #expect(String(buffer: r1.body).contains("tooLong"))
+
+            // Every text field at its limit in 4-byte kanji.
+            let kind = try #require(fixture.state.registry.kind("residence"))
+            var huge = try ServiceFixture.example("residence")
+            for field in kind.fields where field.type == .text {
+                huge[field.id] = String(repeating: "𠮷", count: field.maxLength ?? 60)
+            }
+            let r2 = try await client.execute(
+                uri: "/api/v1/certificates", method: .post,
+                headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: Self.issueBody(huge))
+            #expect(r2.status == .unprocessableContent)
+            let body = String(buffer: r2.body)
+            #expect(body.contains("tooLargeToPrint"))
+            #expect(body.contains("バイト"))
+        }
+        #expect(await fixture.state.log.size == sizeBefore, "nothing was signed or logged")
+    }
+
+    @Test("changing a password ends the user's sessions (finding 6)")
+    func passwordEndsSessions() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = Browser()
+            #expect(try await browser.login(client, "clerk").status == .seeOther)
+            #expect(try await browser.get(client, "/certificates").status == .ok)
+            try fixture.state.accounts.setPassword(login: "clerk", password: "another long password")
+            #expect(try await browser.get(client, "/certificates").status == .seeOther, "back to the login page")
+        }
+    }
+
+    @Test("only pages the router serves are login redirect targets (finding 8)")
+    func redirects() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            for next in ["/\t/127.0.0.1:8472/pwned", "//evil.example", "/\\evil", "https://evil.example/", "/%2F%2Fevil", "/nowhere", "/certificates/../..//x"] {
+                var browser = Browser()
+                try await browser.get(client, "/login")
+                let r = try await browser.post(client, "/login", [("login", "clerk"), ("password", ServiceFixture.password), ("next", next)])
+                #expect(r.status == .seeOther)
+                #expect(r.headers[.location] == "/", "\(next)")
+            }
+            var browser = Browser()
+            try await browser.get(client, "/login")
+            let ok = try await browser.post(client, "/login", [("login", "clerk"), ("password", ServiceFixture.password), ("next", "/certificates?q=x")])
+            #expect(ok.headers[.location] == "/certificates?q=x")
+        }
+    }
+
+    @Test("the login form's token is bound to the service: a planted cookie and field do not pass (finding 14)")
+    func boundLoginToken() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "akashi_login=planted"]
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            let r = try await client.execute(
+                uri: "/login", method: .post, headers: headers,
+                body: Browser.form([("login", "clerk"), ("password", ServiceFixture.password), ("_csrf", "planted")]))
+            #expect(r.status == .forbidden)
+        }
+    }
+}
