@@ -95,6 +95,8 @@ struct AkashiVerify: ParsableCommand {
             }
         }
 
+        // "Nothing verified" must never look like success (an empty or blank stdin).
+        guard !texts.isEmpty else { fail(66, "no QR text to verify: the input was empty or only blank lines / 検証するQRテキストがありません（入力が空です）") }
         let start = Date()
         var allValid = true
         for (source, text) in texts {
