@@ -156,8 +156,7 @@ import Testing
     func boundLoginToken() async throws {
         let fixture = try ServiceFixture()
         try await fixture.app().test(.router) { client in
-            var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "akashi_login=planted"]
-            headers[.contentType] = "application/x-www-form-urlencoded"
+            let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "akashi_login=planted"]
             let r = try await client.execute(
                 uri: "/login", method: .post, headers: headers,
                 body: Browser.form([("login", "clerk"), ("password", ServiceFixture.password), ("_csrf", "planted")]))
