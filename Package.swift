@@ -29,6 +29,7 @@ let package = Package(
         // The one rule for text from outside (requests, CSV cells, arguments): which
         // characters are refused before anything is stored, hashed or signed.
         .target(name: "SafeText"),
+        .target(name: "StrictJSON"),
         // Hashes, Ed25519 and ECDSA P-256 behind a small Swift API with no C types.
         .target(name: "AkashiCrypto", dependencies: ["CLibCrypto"]),
         // RFC 9162 Merkle trees and the C2SP formats (signed notes, checkpoints,
@@ -88,7 +89,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText",
+                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText", "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -162,6 +163,7 @@ let package = Package(
         ),
         .testTarget(name: "AkashiCryptoTests", dependencies: ["AkashiCrypto"]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "CBORTests", dependencies: ["CBOR"]),
         .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),

@@ -1,6 +1,7 @@
 import Accounts
 import Certificates
 import Foundation
+import StrictJSON
 import Hummingbird
 import Issuance
 import QRCode
@@ -116,7 +117,7 @@ struct APIRoutes {
         }
         var request = request
         let body = try await request.collectBody(upTo: 16 * 1024)
-        guard let input = try? JSONDecoder().decode(RevokeRequest.self, from: Data(buffer: body)),
+        guard let input = try? StrictJSON.decode(RevokeRequest.self, from: Data(buffer: body)),
             let reason = LogEntry.RevocationReason(rawValue: input.reason)
         else {
             return APIError.response(.badRequest, code: "malformedRequest", ja: "本文は {\"reason\": \"error|moved|ended|other\"} です", en: "the body must be {\"reason\": \"error|moved|ended|other\"}")
@@ -145,7 +146,7 @@ struct APIRoutes {
         }
         var request = request
         let body = try await request.collectBody(upTo: 256 * 1024)
-        let input = body.readableBytes == 0 ? ReissueRequest(fields: nil, include: nil) : try? JSONDecoder().decode(ReissueRequest.self, from: Data(buffer: body))
+        let input = body.readableBytes == 0 ? ReissueRequest(fields: nil, include: nil) : try? StrictJSON.decode(ReissueRequest.self, from: Data(buffer: body))
         guard let input else {
             return APIError.response(.badRequest, code: "malformedRequest", ja: "本文は空か {\"fields\": {…}} です", en: "the body must be empty or {\"fields\": {...}}")
         }
@@ -180,7 +181,7 @@ struct APIRoutes {
         let body = try await request.collectBody(upTo: 256 * 1024)
         let input: IssueRequest
         do {
-            input = try JSONDecoder().decode(IssueRequest.self, from: Data(buffer: body))
+            input = try StrictJSON.decode(IssueRequest.self, from: Data(buffer: body))
         } catch {
             return APIError.response(.badRequest, code: "malformedRequest",
                 ja: "本文は {\"kind\": 種類, \"fields\": {…}, \"omit\": […]} 形式の JSON である必要があります（\(Self.describe(error))）",
@@ -263,6 +264,7 @@ struct APIRoutes {
         case DecodingError.keyNotFound(let key, _): return "missing \"\(key.stringValue)\""
         case DecodingError.typeMismatch(_, let c): return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted(let c): return c.debugDescription
+        case let problem as StrictJSON.Problem: return problem.description
         default: return "not JSON"
         }
     }

@@ -81,10 +81,24 @@ struct BatchRoutes {
         guard !table.rows.isEmpty else {
             return Layout.response(renderForm(context, session, error: lang.t("CSVにデータ行がありません。", "The CSV has no data rows.")), status: .unprocessableContent)
         }
+        let limit = state.batches.limits.maxRows
+        guard table.rows.count <= limit else {
+            return Layout.response(renderForm(context, session, error: lang.t(
+                "CSVのデータ行が多すぎます（\(table.rows.count)行、上限\(limit)行）。ファイルを分けて送信してください。",
+                "The CSV has too many data rows (\(table.rows.count); at most \(limit)). Split the file.")), status: .contentTooLarge)
+        }
+        let id: String
+        do {
+            id = try await state.batches.create(kind: upload.kind, owner: session.user.login, fileName: "upload.csv", total: table.rows.count)
+        } catch {
+            var response = Layout.response(renderForm(context, session, error: lang.t(
+                "ほかの一括発行が処理中です。しばらくしてから送信してください。", "Other batches are running; submit again in a while.")), status: .serviceUnavailable)
+            response.headers[.retryAfter] = "30"
+            return response
+        }
         let rows = table.rows.map { row in
             (line: row.line, values: Dictionary(zip(table.header, row.values.map { InputValue.string($0) }), uniquingKeysWith: { a, _ in a }))
         }
-        let id = await state.batches.create(kind: upload.kind, owner: session.user.login, fileName: "upload.csv", total: rows.count)
         try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "batch.start", target: id, detail: "kind=\(upload.kind) rows=\(rows.count)", address: context.address)
         let issuer = state.issuer, batches = state.batches, actor = session.user.login, role = session.user.role.rawValue, address = context.address
         Task { await batches.run(id, rows: rows, kind: upload.kind, issuer: issuer, actor: actor, role: role, address: address) }
@@ -110,17 +124,32 @@ struct BatchRoutes {
             return Layout.errorPage(context, status: .notFound, ja: "その一括発行はありません（サーバー再起動後は表示できません。発行済みの証明書は検索できます）。", en: "No such batch (batches are not shown after a restart; issued certificates can be searched).")
         }
         let finished = job.finishedAt != nil
-        let failures: [HTML] = job.failures.sorted { $0.line < $1.line }.map { f in
+        // Failed rows a page at a time: a batch may keep a thousand of them.
+        let perPage = 100
+        let kept = job.failures.count
+        let lastPage = max(0, (kept - 1) / perPage)
+        let page = min(AdminRoutes.pageNumber(request.uri.queryParameters.get("page")), lastPage)
+        let shown = job.failures[min(kept, page * perPage)..<min(kept, page * perPage + perPage)]
+        let failures: [HTML] = shown.map { f in
             let text = f.problems.isEmpty ? (f.message ?? "") : f.problems.map { "\($0.field): \(lang.t($0.ja, $0.en))" }.joined(separator: " / ")
             return "<tr><td>\(f.line)</td><td>\(text)</td></tr>"
         }
+        let pager: HTML = kept <= perPage ? "" : """
+            <p class="pager">\(lang.t("\(page * perPage + 1)〜\(page * perPage + shown.count)件目（保持 \(kept)件中）", "Rows \(page * perPage + 1)–\(page * perPage + shown.count) of \(kept) kept"))\
+            \(page > 0 ? HTML("<a class=\"button secondary\" href=\"/batch/\(job.id)?page=\(page - 1)\">\(lang.t("前へ", "Previous"))</a>") : "")\
+            \(page < lastPage ? HTML("<a class=\"button secondary\" href=\"/batch/\(job.id)?page=\(page + 1)\">\(lang.t("次へ", "Next"))</a>") : "")</p>
+            """
+        let notKept: HTML = job.failuresNotKept == 0 ? "" : """
+            <p class="hint">\(lang.t("ほかに\(job.failuresNotKept)行のエラーがあります（詳細は最初の\(kept)行分のみ保持）。CSVを直して、エラーの行だけ再送信してください。", "\(job.failuresNotKept) more rows failed (details are kept for the first \(kept) only). Fix the CSV and resubmit the failed rows."))</p>
+            """
         let failureTable: HTML = failures.isEmpty ? "" : """
-            <h2>\(lang.t("エラーのあった行", "Rows with problems")) (\(job.failures.count))</h2>
+            <h2>\(lang.t("エラーのあった行", "Rows with problems")) (\(job.failedCount))</h2>
+            \(notKept)\(pager)
             <table class="list"><thead><tr><th scope="col">\(lang.t("行", "Line"))</th><th scope="col">\(lang.t("内容", "Problem"))</th></tr></thead><tbody>\(failures)</tbody></table>
             """
         let rate: HTML = job.ratePerSecond.map { HTML(trusted: String(format: lang.t("（%.1f 件/秒）", " (%.1f certificates/s)"), $0)) } ?? ""
         let status: HTML = finished
-            ? "<div class=\"notice\" role=\"status\"><p>\(lang.t("完了: 発行 \(job.issued.count) 件、エラー \(job.failures.count) 件", "Finished: \(job.issued.count) issued, \(job.failures.count) failed"))\(rate)</p></div>"
+            ? "<div class=\"notice\" role=\"status\"><p>\(lang.t("完了: 発行 \(job.issued.count) 件、エラー \(job.failedCount) 件", "Finished: \(job.issued.count) issued, \(job.failedCount) failed"))\(rate)</p></div>"
             : "<p role=\"status\">\(lang.t("処理中です。この画面は自動で更新されます。", "Working; this page refreshes by itself."))</p>"
         let printLink: HTML = finished && !job.issued.isEmpty ? "<a class=\"button\" href=\"/batch/\(job.id)/print\">\(lang.t("まとめて印刷（\(job.issued.count)枚）", "Print all (\(job.issued.count) pages)"))</a>" : ""
         let body: HTML = """

@@ -9,13 +9,15 @@ public enum IssuerApplication {
     public static func router(state: ServiceState) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: RequestMethodMiddleware())
         router.add(middleware: RequestTextMiddleware())
+        router.add(middleware: OriginCheckMiddleware())
         router.add(middleware: LanguageMiddleware(secureCookies: state.configuration.secureCookies))
         router.add(middleware: WitnessPolicyMiddleware())
         PublicRoutes(state: state).register(on: router)
         if let web = state.configuration.webDirectory, FileManager.default.fileExists(atPath: web.path) {
             // The static web verifier, with this authority's trust file beside it.
-            router.add(middleware: VerifierRedirectMiddleware())
+            router.add(middleware: VerifierSiteMiddleware(root: web))
             router.add(middleware: FileMiddleware(web.path, urlBasePath: "/verify", cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
         }
         APIRoutes(state: state).register(on: router)
@@ -39,11 +41,48 @@ public enum IssuerApplication {
     }
 }
 
+/// What the server publishes of the web verifier's folder under `/verify/`,
+/// and nothing else: the page, its scripts, styles, icons and kind files.
+/// `web/README.md`, the conformance test page and anything a deployment
+/// leaves in the folder stay unpublished, and a directory is never redirected
+/// (FileMiddleware's redirect would drop the `/verify` prefix).
 /// `/verify` → `/verify/`, so the page's relative URLs (trust.json, js/) resolve.
-struct VerifierRedirectMiddleware: RouterMiddleware {
+struct VerifierSiteMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    let root: URL
+
+    static let topFiles: Set<String> = ["index.html", "sw.js", "manifest.webmanifest"]
+    static let folders: Set<String> = ["css", "js", "icons", "kinds"]
+    static let extensions: Set<String> = ["html", "js", "css", "png", "svg", "json", "webmanifest"]
+    /// Served by routes, not from the folder.
+    static let routed: Set<String> = ["trust.json", "status.cose"]
+
+    /// Whether `relative` (the path after `/verify/`, still percent-encoded) is a published file name.
+    static func isPublished(_ relative: Substring) -> Bool {
+        if relative.isEmpty || topFiles.contains(String(relative)) || routed.contains(String(relative)) { return true }
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2, folders.contains(String(parts[0])) else { return false }
+        for part in parts {
+            guard !part.isEmpty, part.first != ".",
+                part.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e || $0 == 0x5f })
+            else { return false }
+        }
+        guard let ext = parts.last?.split(separator: ".").last, parts.last!.contains("."), extensions.contains(String(ext)) else { return false }
+        return true
+    }
+
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/verify" { return Layout.redirect("/verify/" + (request.uri.query.map { "?" + $0 } ?? "")) }
+        let path = request.uri.path
+        if path == "/verify" { return Layout.redirect("/verify/" + (request.uri.query.map { "?" + $0 } ?? "")) }
+        guard path.hasPrefix("/verify/") else { return try await next(request, context) }
+        let relative = path.dropFirst("/verify/".count)
+        var isDirectory: ObjCBool = false
+        guard Self.isPublished(relative),
+            relative.isEmpty || Self.routed.contains(String(relative))
+                || (FileManager.default.fileExists(atPath: root.appendingPathComponent(String(relative)).path, isDirectory: &isDirectory) && !isDirectory.boolValue)
+        else {
+            return Layout.errorPage(context, status: .notFound, ja: "そのページはありません。", en: "No such page.")
+        }
         return try await next(request, context)
     }
 }

@@ -184,3 +184,56 @@ struct APITokenMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// Only the methods the service has: anything else (TRACE, PUT, DELETE, …)
+/// is 405 with `Allow`, as RFC 9110 §15.5.6 asks, not a misleading 404.
+struct RequestMethodMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    static let allowed: [HTTPRequest.Method] = [.get, .head, .post]
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard Self.allowed.contains(request.method) else {
+            var response = request.uri.path.hasPrefix("/api/")
+                ? APIError.response(.methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません", en: "the method \(request.method.rawValue) is not allowed")
+                : Layout.errorPage(context, status: .methodNotAllowed, ja: "このメソッドは使えません。", en: "Method not allowed.")
+            response.headers[.allow] = "GET, HEAD, POST"
+            return response
+        }
+        return try await next(request, context)
+    }
+}
+
+/// A state-changing request from a page of another site is refused with 403
+/// before any handler runs, as a second line behind the CSRF tokens: the
+/// browser's `Origin` (or, without it, `Sec-Fetch-Site`) must name this very
+/// server. Requests without either header (curl, scripts, old browsers) pass
+/// on to the token checks. The bearer-token API is exempt: a browser never
+/// attaches its token by itself, so another site cannot ride on it.
+struct OriginCheckMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard request.method == .post, !request.uri.path.hasPrefix("/api/"), !Self.isSameOrigin(request) else {
+            return try await next(request, context)
+        }
+        context.logger.notice("cross-origin form refused", metadata: ["path": "\(request.uri.path)", "origin": "\(SafeText.escaped(request.headers[.origin] ?? "-"))"])
+        return Layout.errorPage(context, status: .forbidden,
+            ja: "別のサイトから送信されたため受け付けませんでした。この画面を開き直して、もう一度操作してください。",
+            en: "Refused: the form was sent from another site. Open this page again and retry.")
+    }
+
+    static func isSameOrigin(_ request: Request) -> Bool {
+        if let origin = request.headers[.origin] {
+            guard origin != "null", let url = URL(string: origin), let host = url.host, let scheme = url.scheme,
+                url.path.isEmpty, scheme == "http" || scheme == "https"
+            else { return false }
+            let port = url.port.map { ":\($0)" } ?? ""
+            guard let own = request.head.authority else { return false }
+            return (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host).lowercased() + port == own.lowercased()
+        }
+        if let site = request.headers[values: .init("Sec-Fetch-Site")!].first {
+            return site == "same-origin" || site == "none"
+        }
+        return true
+    }
+}

@@ -9,6 +9,21 @@ import TransparencyLog
 
 @Suite("akashi CLI (end to end)")
 struct CLITests {
+    /// Hardening finding 11: "nothing verified" must not look like success.
+    @Test func akashiVerifyOnEmptyOrBlankInputExits66() async throws {
+        let dir = try TemporaryDirectory()
+        let trust = packageRoot.appendingPathComponent("vectors/trust/iizuka.json").path
+        let blank = try dir.write("blank.txt", "\n   \n\t\n")
+        for arguments in [["--trust", trust, "-"], ["--json", "--trust", trust, "-"]] {
+            let result = try await runTool(try akashiVerifyExecutable(), arguments, in: dir)
+            #expect(result.status == 66, "\(arguments): \(result)")
+            #expect(result.stderr.contains("no QR text"), "\(result.stderr)")
+        }
+        // A blank file is an input that holds no certificate: not valid either.
+        let file = try await runTool(try akashiVerifyExecutable(), ["--trust", trust, blank], in: dir)
+        #expect(file.status == 1, "\(file)")
+    }
+
     @Test func initCreatesAnAuthorityAndRefusesToOverwriteIt() async throws {
         let a = try await Authority()
         #expect(a.vkey.name == Authority.origin)

@@ -163,4 +163,94 @@ import Testing
             #expect(r.status == .forbidden)
         }
     }
+
+    @Test("a form posted from another site is refused with 403 before any handler runs; same-origin and header-less posts pass (finding 14)")
+    func crossOriginForms() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = Browser()
+            #expect(try await browser.login(client, "admin").status == .seeOther)
+            let before = try fixture.state.accounts.tokens().count
+            for header: HTTPFields in [[.origin: "https://evil.example"], [.origin: "null"], [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]] {
+                let r = try await browser.post(client, "/admin/tokens", [("name", "x"), ("role", "clerk")], headers: header)
+                #expect(r.status == .forbidden, "\(header)")
+                #expect(r.headers[.xContentTypeOptions] == "nosniff")
+            }
+            #expect(try fixture.state.accounts.tokens().count == before, "nothing was created by a cross-site post")
+            // A same-origin post passes on to the CSRF check (the Origin = Host
+            // case runs in the browser test, where Chromium sends both).
+            let same = try await browser.post(client, "/admin/tokens", [("name", "y"), ("role", "clerk")], headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+            #expect(same.status != .forbidden)
+            #expect(try fixture.state.accounts.tokens().count == before + 1)
+        }
+    }
+
+    @Test("an API body that names a key twice is refused with 400 (finding 14); nothing is signed or logged")
+    func duplicateJSONKeys() async throws {
+        let fixture = try ServiceFixture()
+        let (secret, _) = try fixture.state.accounts.createToken(name: "t", role: .clerk)
+        let sizeBefore = await fixture.state.log.size
+        var fields = try ServiceFixture.example("residence")
+        fields["name"] = "本物 太郎"
+        let good = String(decoding: try JSONSerialization.data(withJSONObject: ["kind": "residence", "fields": fields], options: [.sortedKeys]), as: UTF8.self)
+        // The same body with a second "name" inside fields, and with a second "kind", and escaped spellings.
+        let twiceName = good.replacingOccurrences(of: "\"name\":", with: "\"name\":\"偽物 花子\",\"name\":")
+        let twiceKind = good.replacingOccurrences(of: "{\"fields\"", with: "{\"kind\":\"graduation\",\"fields\"")
+        let escaped = good.replacingOccurrences(of: "\"name\":", with: "\"n\\u0061me\":\"偽物\",\"name\":")
+        try await fixture.app().test(.router) { client in
+            for body in [twiceName, twiceKind, escaped] {
+                let r = try await client.execute(
+                    uri: "/api/v1/certificates", method: .post,
+                    headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: ByteBuffer(string: body))
+                #expect(r.status == .badRequest, "\(body.prefix(80))")
+                #expect(String(buffer: r.body).contains("twice"))
+            }
+            let ok = try await client.execute(
+                uri: "/api/v1/certificates", method: .post,
+                headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: ByteBuffer(string: good))
+            #expect(ok.status == .created)
+        }
+        #expect(await fixture.state.log.size == sizeBefore + 1)
+    }
+
+    @Test("TRACE and other unknown methods get 405 with Allow (finding 15)")
+    func unknownMethods() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.app().test(.router) { client in
+            for (method, uri) in [(HTTPRequest.Method("TRACE")!, "/"), (.put, "/api/v1/certificates"), (.delete, "/login"), (.options, "/trust.json")] {
+                let r = try await client.execute(uri: uri, method: method)
+                #expect(r.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(r.headers[.allow] == "GET, HEAD, POST")
+            }
+        }
+    }
+
+    @Test("/verify/ publishes the verifier only: no README, no test page, no directory redirects that lose /verify (findings 12, 14)")
+    func verifierSiteAllowList() async throws {
+        let fixture = try ServiceFixture { dir, configuration in
+            let web = dir.appendingPathComponent("web")
+            for folder in ["js/core", "test", "css"] {
+                try FileManager.default.createDirectory(at: web.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
+            try Data("<!doctype html><title>検証</title>".utf8).write(to: web.appendingPathComponent("index.html"))
+            try Data("export const x = 1;".utf8).write(to: web.appendingPathComponent("js/core/verify.js"))
+            try Data("a{}".utf8).write(to: web.appendingPathComponent("css/app.css"))
+            try Data("# notes".utf8).write(to: web.appendingPathComponent("README.md"))
+            try Data("<!doctype html>".utf8).write(to: web.appendingPathComponent("test/conformance.html"))
+            try Data("x".utf8).write(to: web.appendingPathComponent("js/.hidden.js"))
+            configuration.webDirectory = web
+        }
+        try await fixture.app().test(.router) { client in
+            for ok in ["/verify/", "/verify/index.html", "/verify/js/core/verify.js", "/verify/css/app.css", "/verify/trust.json"] {
+                #expect(try await client.execute(uri: ok, method: .get).status == .ok, "\(ok)")
+            }
+            for hidden in ["/verify/README.md", "/verify/test/conformance.html", "/verify/js", "/verify/js/", "/verify/js/core", "/verify/test/", "/verify/js/.hidden.js", "/verify/css/nothing.css"] {
+                let r = try await client.execute(uri: hidden, method: .get)
+                #expect(r.status == .notFound, "\(hidden)")
+                #expect(r.headers[.location] == nil, "\(hidden) is not redirected")
+            }
+            let bare = try await client.execute(uri: "/verify?x=1", method: .get)
+            #expect(bare.headers[.location] == "/verify/?x=1")
+        }
+    }
 }

@@ -83,8 +83,9 @@ struct Browser {
     }
 
     @discardableResult
-    mutating func post(_ client: some TestClientProtocol, _ uri: String, _ pairs: [(String, String)], csrf: Bool = true) async throws -> TestResponse {
+    mutating func post(_ client: some TestClientProtocol, _ uri: String, _ pairs: [(String, String)], csrf: Bool = true, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var headers = cookieHeader
+        for field in extra { headers.append(field) }
         headers[.contentType] = "application/x-www-form-urlencoded"
         var all = pairs
         if csrf, let token = self.csrf { all.append(("_csrf", token)) }
