@@ -38,6 +38,7 @@ test: build test-deps
 	./scripts/browser-test.sh
 	./scripts/web-test.sh
 	./scripts/interop-test.sh
+	./scripts/schemathesis-test.sh
 
 run: build
 	./scripts/run.sh

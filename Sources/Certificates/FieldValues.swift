@@ -26,6 +26,10 @@ extension InputValue: Decodable {
             self = .number(String(n))
         } else if let d = try? container.decode(Decimal.self) {
             self = .number(d.description)
+        } else if let d = try? container.decode(Double.self) {
+            // Beyond Decimal's exponent range (8.6e-143): still a number,
+            // which the field's own check then refuses with a clear 422.
+            self = .number(String(d))
         } else if let l = try? container.decode([InputValue].self) {
             self = .list(l)
         } else {
@@ -125,7 +129,11 @@ extension CertificateKind {
                 }
                 continue
             }
-            if field.isOmittedByDefault && !include.contains(field.id) { continue }
+            if field.isOmittedByDefault && !include.contains(field.id) {
+                // Not signed, but still checked: a value sent is never ignored unread.
+                if let raw, case .failure(let problem) = Self.convert(raw, field) { problems.append(problem) }
+                continue
+            }
             guard let raw else {
                 if field.required {
                     problems.append(FieldProblem(field: field.id, code: "required",
@@ -185,7 +193,8 @@ extension CertificateKind {
         }
         switch field.type {
         case .text:
-            guard let s = scalarText() else { return problem("wrongType", "文字列で入力してください", "must be text") }
+            // Text is a JSON string, never a number: 0123 and "0123" must not both mean something.
+            guard case .string = raw, let s = scalarText() else { return problem("wrongType", "文字列で入力してください", "must be text") }
             if let p = checkText(s, field) { return .failure(p) }
             return .success(.text(s))
         case .textList:
@@ -195,9 +204,11 @@ extension CertificateKind {
                 var out: [String] = []
                 for item in l {
                     guard case .string(let s) = item else { return problem("wrongType", "文字列の一覧で入力してください", "must be a list of text") }
-                    out.append(s.trimmingCharacters(in: .whitespacesAndNewlines))
+                    let trimmed = s.trimmingCharacters(in: .whitespacesAndNewlines)
+                    guard !trimmed.isEmpty else { return problem("blankItem", "空の項目があります", "has a blank item") }
+                    out.append(trimmed)
                 }
-                items = out.filter { !$0.isEmpty }
+                items = out
             case .string(let s):
                 // A CSV cell lists items separated by '|'.
                 items = s.split(separator: "|").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }

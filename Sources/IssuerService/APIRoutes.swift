@@ -117,7 +117,7 @@ struct APIRoutes {
         }
         var request = request
         let body = try await request.collectBody(upTo: 16 * 1024)
-        guard let input = try? StrictJSON.decode(RevokeRequest.self, from: Data(buffer: body)),
+        guard let input = try? StrictJSON.decode(RevokeRequest.self, from: Data(buffer: body), allowedKeys: ["reason"]),
             let reason = LogEntry.RevocationReason(rawValue: input.reason)
         else {
             return APIError.response(.badRequest, code: "malformedRequest", ja: "本文は {\"reason\": \"error|moved|ended|other\"} です", en: "the body must be {\"reason\": \"error|moved|ended|other\"}")
@@ -146,10 +146,11 @@ struct APIRoutes {
         }
         var request = request
         let body = try await request.collectBody(upTo: 256 * 1024)
-        let input = body.readableBytes == 0 ? ReissueRequest(fields: nil, include: nil) : try? StrictJSON.decode(ReissueRequest.self, from: Data(buffer: body))
+        let input = body.readableBytes == 0 ? ReissueRequest(fields: nil, include: nil) : try? StrictJSON.decode(ReissueRequest.self, from: Data(buffer: body), allowedKeys: ["fields", "include"])
         guard let input else {
             return APIError.response(.badRequest, code: "malformedRequest", ja: "本文は空か {\"fields\": {…}} です", en: "the body must be empty or {\"fields\": {...}}")
         }
+        if let duplicate = Self.duplicateItem(["include": input.include]) { return duplicate }
         let serial = context.parameters.get("serial") ?? ""
         guard try state.archive.certificate(serial: serial) != nil else {
             return APIError.response(.notFound, code: "notFound", ja: "証明書 \(serial) はありません", en: "no certificate \(serial)")
@@ -181,12 +182,13 @@ struct APIRoutes {
         let body = try await request.collectBody(upTo: 256 * 1024)
         let input: IssueRequest
         do {
-            input = try StrictJSON.decode(IssueRequest.self, from: Data(buffer: body))
+            input = try StrictJSON.decode(IssueRequest.self, from: Data(buffer: body), allowedKeys: ["kind", "fields", "omit", "include"])
         } catch {
             return APIError.response(.badRequest, code: "malformedRequest",
                 ja: "本文は {\"kind\": 種類, \"fields\": {…}, \"omit\": […]} 形式の JSON である必要があります（\(Self.describe(error))）",
                 en: "the body must be JSON {\"kind\": KIND, \"fields\": {...}, \"omit\": [...]} (\(Self.describe(error)))")
         }
+        if let duplicate = Self.duplicateItem(["omit": input.omit, "include": input.include]) { return duplicate }
         guard state.registry.kind(input.kind) != nil else {
             let kinds = state.registry.kinds.map(\.id).joined(separator: ", ")
             return APIError.response(.unprocessableContent, code: "unknownKind",
@@ -257,6 +259,18 @@ struct APIRoutes {
         case .superseded(let successor, _, let at)?:
             return ["state": "superseded", "successor": successor, "at": JSON.iso(Date(timeIntervalSince1970: TimeInterval(at)))]
         }
+    }
+
+    /// A field named twice in `omit` or `include` is a client's mistake worth
+    /// saying (the lists are sets), not something to pass over silently.
+    static func duplicateItem(_ lists: [String: [String]?]) -> Response? {
+        for (name, list) in lists.sorted(by: { $0.key < $1.key }) {
+            guard let list, let twice = Dictionary(grouping: list, by: { $0 }).first(where: { $0.value.count > 1 })?.key else { continue }
+            return APIError.response(.unprocessableContent, code: "invalidInput",
+                ja: "\(name) に「\(twice)」が2回あります", en: "\(name) names '\(twice)' twice",
+                problems: [FieldProblem(field: name, code: "duplicateItem", ja: "「\(twice)」が重複しています", en: "'\(twice)' is listed twice")])
+        }
+        return nil
     }
 
     static func describe(_ error: any Error) -> String {

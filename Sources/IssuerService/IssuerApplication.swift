@@ -8,8 +8,9 @@ public enum IssuerApplication {
     /// The router alone (what HummingbirdTesting drives in tests).
     public static func router(state: ServiceState) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
+        let routeMethods = RouteMethods()
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: RequestMethodMiddleware())
+        router.add(middleware: RequestMethodMiddleware(routes: routeMethods))
         router.add(middleware: RequestTextMiddleware())
         router.add(middleware: OriginCheckMiddleware())
         router.add(middleware: LanguageMiddleware(secureCookies: state.configuration.secureCookies))
@@ -28,6 +29,7 @@ public enum IssuerApplication {
         IssueRoutes(state: state).register(on: ui)
         BatchRoutes(state: state).register(on: ui)
         AdminRoutes(state: state).register(on: ui)
+        routeMethods.load(router.routes)
         return router
     }
 

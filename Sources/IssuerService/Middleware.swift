@@ -4,6 +4,7 @@ import Hummingbird
 import Issuance
 import LogStore
 import SafeText
+import Synchronization
 
 /// Headers every response gets — errors included: no sniffing, no framing, no
 /// referrer, and a strict Content-Security-Policy on HTML that lacks its own.
@@ -31,7 +32,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response = Self.internalError(request, context)
         }
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[values: .init("Referrer-Policy")!] = ["no-referrer"]
+        // same-origin, not no-referrer: with no-referrer a browser sends
+        // `Origin: null` on this site's own forms, and OriginCheckMiddleware
+        // needs the real one; other sites still get no referrer.
+        response.headers[values: .init("Referrer-Policy")!] = ["same-origin"]
         response.headers[values: .init("X-Frame-Options")!] = ["DENY"]
         if response.headers[.contentSecurityPolicy] == nil {
             let html = response.headers[.contentType]?.hasPrefix("text/html") ?? false
@@ -185,27 +189,76 @@ struct APITokenMiddleware: RouterMiddleware {
     }
 }
 
-/// Only the methods the service has: anything else (TRACE, PUT, DELETE, …)
-/// is 405 with `Allow`, as RFC 9110 §15.5.6 asks, not a misleading 404.
+/// Which methods each route has, read from the router once every route is
+/// registered: the one source for `Allow` (RFC 9110 §10.2.1).
+final class RouteMethods: Sendable {
+    private let routes = Mutex<[(path: RouterPath, methods: Set<HTTPRequest.Method>)]>([])
+
+    func load(_ descriptions: [Router<AppContext>.RouteDescription]) {
+        var table: [(path: RouterPath, methods: Set<HTTPRequest.Method>)] = []
+        for d in descriptions {
+            if let i = table.firstIndex(where: { $0.path == d.path }) { table[i].methods.insert(d.method) } else { table.append((d.path, [d.method])) }
+        }
+        routes.withLock { $0 = table }
+    }
+
+    /// The methods of the routes matching `path`, HEAD wherever GET is; nil when no route matches.
+    func methods(for path: String) -> Set<HTTPRequest.Method>? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        let found = routes.withLock { table in table.filter { Self.matches($0.path.components, parts) }.flatMap(\.methods) }
+        guard !found.isEmpty else { return nil }
+        var methods = Set(found)
+        if methods.contains(.get) { methods.insert(.head) }
+        return methods
+    }
+
+    static func matches(_ pattern: [RouterPath.Element], _ parts: [Substring]) -> Bool {
+        guard let first = pattern.first else { return parts.isEmpty }
+        if first == .recursiveWildcard { return !parts.isEmpty }
+        guard let part = parts.first, first ~= part else { return false }
+        return matches(Array(pattern.dropFirst()), Array(parts.dropFirst()))
+    }
+
+    static func allowHeader(_ methods: Set<HTTPRequest.Method>) -> String {
+        let order: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
+        return order.filter(methods.contains).map(\.rawValue).joined(separator: ", ")
+    }
+}
+
+/// A method a route does not have is 405 with the route's own `Allow`, as
+/// RFC 9110 §15.5.6 asks, not a misleading 404; a path no route serves stays
+/// 404 whatever the method. Asked only after the router answered 404, so the
+/// common path pays nothing.
 struct RequestMethodMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    static let allowed: [HTTPRequest.Method] = [.get, .head, .post]
+    let routes: RouteMethods
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        guard Self.allowed.contains(request.method) else {
-            var response = request.uri.path.hasPrefix("/api/")
-                ? APIError.response(.methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません", en: "the method \(request.method.rawValue) is not allowed")
-                : Layout.errorPage(context, status: .methodNotAllowed, ja: "このメソッドは使えません。", en: "Method not allowed.")
-            response.headers[.allow] = "GET, HEAD, POST"
-            return response
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            guard let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method) else { throw error }
+            return Self.notAllowed(request, context, allowed)
         }
-        return try await next(request, context)
+        if response.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method) {
+            return Self.notAllowed(request, context, allowed)
+        }
+        return response
+    }
+
+    static func notAllowed(_ request: Request, _ context: AppContext, _ allowed: Set<HTTPRequest.Method>) -> Response {
+        var response = request.uri.path.hasPrefix("/api/")
+            ? APIError.response(.methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません", en: "the method \(request.method.rawValue) is not allowed")
+            : Layout.errorPage(context, status: .methodNotAllowed, ja: "このメソッドは使えません。", en: "Method not allowed.")
+        response.headers[.allow] = RouteMethods.allowHeader(allowed)
+        return response
     }
 }
 
 /// A state-changing request from a page of another site is refused with 403
 /// before any handler runs, as a second line behind the CSRF tokens: the
-/// browser's `Origin` (or, without it, `Sec-Fetch-Site`) must name this very
+/// browser's `Sec-Fetch-Site` (or, without it, `Origin`) must name this very
 /// server. Requests without either header (curl, scripts, old browsers) pass
 /// on to the token checks. The bearer-token API is exempt: a browser never
 /// attaches its token by itself, so another site cannot ride on it.
@@ -223,6 +276,11 @@ struct OriginCheckMiddleware: RouterMiddleware {
     }
 
     static func isSameOrigin(_ request: Request) -> Bool {
+        // Sec-Fetch-Site first: the browser sets it and a page cannot forge
+        // it, and it survives referrer policies that make Origin "null".
+        if let site = request.headers[values: .init("Sec-Fetch-Site")!].first {
+            return site == "same-origin" || site == "none"
+        }
         if let origin = request.headers[.origin] {
             guard origin != "null", let url = URL(string: origin), let host = url.host, let scheme = url.scheme,
                 url.path.isEmpty, scheme == "http" || scheme == "https"
@@ -230,9 +288,6 @@ struct OriginCheckMiddleware: RouterMiddleware {
             let port = url.port.map { ":\($0)" } ?? ""
             guard let own = request.head.authority else { return false }
             return (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host).lowercased() + port == own.lowercased()
-        }
-        if let site = request.headers[values: .init("Sec-Fetch-Site")!].first {
-            return site == "same-origin" || site == "none"
         }
         return true
     }

@@ -20,8 +20,9 @@ struct PublicRoutes {
         router.get("status/latest", use: status)
         router.get("status/latest.cose", use: status)
         router.get("verify/status.cose", use: status)
+        let openAPI = ByteBuffer(string: OpenAPIDocument.yaml(kinds: state.registry.kinds))
         router.get("openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: openAPI))
         }
         router.get("assets/app.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.css)))

@@ -76,27 +76,48 @@ public enum SafeText {
         public var description: String { "\(ja) / \(en)" }
     }
 
+    /// Every refused range of code points, in ascending order, with its
+    /// reason: the whole rule as data (the spec's table, the API's JSON Schema
+    /// pattern and ``reason(_:multiline:)`` all come from here). TAB, LF and CR
+    /// are listed as controls; ``reason(_:multiline:)`` lets them through
+    /// where `multiline`.
+    public static let refused: [(range: ClosedRange<UInt32>, reason: Reason)] = {
+        var table: [(range: ClosedRange<UInt32>, reason: Reason)] = [
+            (0x0000...0x0000, .nul), (0x0001...0x001F, .control), (0x007F...0x009F, .control),
+            (0x00AD...0x00AD, .invisible), (0x034F...0x034F, .invisible), (0x061C...0x061C, .bidiControl),
+            (0x115F...0x1160, .invisible), (0x17B4...0x17B5, .invisible), (0x180B...0x180F, .invisible),
+            (0x200B...0x200D, .invisible), (0x200E...0x200F, .bidiControl), (0x2028...0x2029, .lineSeparator),
+            (0x202A...0x202E, .bidiControl), (0x2060...0x2065, .invisible), (0x2066...0x2069, .bidiControl),
+            (0x206A...0x206F, .invisible), (0x3164...0x3164, .invisible), (0xE000...0xF8FF, .privateUse),
+            (0xFDD0...0xFDEF, .noncharacter), (0xFEFF...0xFEFF, .invisible), (0xFFA0...0xFFA0, .invisible),
+            (0xFFF0...0xFFFB, .invisible), (0xFFFD...0xFFFD, .replacement), (0xFFFE...0xFFFF, .noncharacter),
+            (0x1BCA0...0x1BCA3, .invisible), (0x1D173...0x1D17A, .invisible), (0xE0000...0xE007F, .invisible),
+        ]
+        // U+xxFFFE and U+xxFFFF of planes 1–14; planes 15 and 16 are private
+        // use up to their last two code points.
+        for plane in UInt32(1)...14 { table.append(((plane << 16) | 0xFFFE...(plane << 16) | 0xFFFF, .noncharacter)) }
+        for plane in UInt32(15)...16 {
+            table.append(((plane << 16)...(plane << 16) | 0xFFFD, .privateUse))
+            table.append(((plane << 16) | 0xFFFE...(plane << 16) | 0xFFFF, .noncharacter))
+        }
+        return table.sorted { $0.range.lowerBound < $1.range.lowerBound }
+    }()
+
     /// Why `scalar` is refused, or nil if it is allowed. Line breaks (LF, CR)
     /// and TAB are allowed only where `multiline` (a free-text note), never in
     /// anything signed.
     public static func reason(_ scalar: Unicode.Scalar, multiline: Bool = false) -> Reason? {
         let v = scalar.value
-        switch v {
-        case 0: return .nul
-        case 0x09, 0x0A, 0x0D: return multiline ? nil : .control
-        case 0x01...0x1F, 0x7F...0x9F: return .control
-        case 0x20...0x7E: return nil  // the common case first
-        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return .bidiControl
-        case 0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x200B...0x200D, 0x2060...0x2065,
-            0x206A...0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF0...0xFFFB, 0x1BCA0...0x1BCA3, 0x1D173...0x1D17A,
-            0xE0000...0xE007F:
-            return .invisible
-        case 0x2028, 0x2029: return .lineSeparator
-        case 0xE000...0xF8FF, 0xF0000...0x10FFFF where (v & 0xFFFE) != 0xFFFE: return .privateUse
-        case 0xFDD0...0xFDEF: return .noncharacter
-        case 0xFFFD: return .replacement
-        default: return (v & 0xFFFE) == 0xFFFE ? .noncharacter : nil
+        if v >= 0x20 && v < 0x7F { return nil }  // the common case first
+        if multiline && (v == 0x09 || v == 0x0A || v == 0x0D) { return nil }
+        // Binary search: the last range starting at or below v.
+        var low = 0, high = refused.count
+        while low < high {
+            let mid = (low + high) / 2
+            if refused[mid].range.lowerBound <= v { low = mid + 1 } else { high = mid }
         }
+        guard low > 0, refused[low - 1].range.contains(v) else { return nil }
+        return refused[low - 1].reason
     }
 
     /// The first refused scalar in `text`, or nil when all of it is allowed.

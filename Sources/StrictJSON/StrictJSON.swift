@@ -16,7 +16,7 @@ public enum StrictJSON {
     public static let maxDepth = 64
 
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
-        public enum Code: String, Sendable { case invalidUTF8, duplicateKey, tooDeep, malformed }
+        public enum Code: String, Sendable { case invalidUTF8, duplicateKey, tooDeep, malformed, unknownKey }
         public let code: Code
         /// Byte offset of the problem in the input.
         public let offset: Int
@@ -25,26 +25,35 @@ public enum StrictJSON {
         public var description: String { "\(detail) (at byte \(offset))" }
     }
 
-    /// Decodes `T` from `data` after ``check(_:)``.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try check(data)
+    /// Decodes `T` from `data` after ``check(_:)``. With `allowedKeys`, the
+    /// top level must be an object naming only those keys: a misspelt or
+    /// unknown member is refused rather than silently ignored.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, allowedKeys: Set<String>? = nil) throws -> T {
+        let keys = try check(data)
+        if let allowedKeys, let unknown = keys.first(where: { !allowedKeys.contains($0) }) {
+            throw Problem(code: .unknownKey, offset: 0, detail: "the key \"\(unknown)\" is not one of \(allowedKeys.sorted().joined(separator: ", "))")
+        }
         return try JSONDecoder().decode(type, from: data)
     }
 
     /// Refuses what JSONDecoder would read ambiguously; says nothing about
-    /// well-formed input.
-    public static func check(_ data: some Collection<UInt8>) throws(Problem) {
+    /// well-formed input. Returns the names of the top-level object's members
+    /// (empty when the top level is not an object).
+    @discardableResult
+    public static func check(_ data: some Collection<UInt8>) throws(Problem) -> [String] {
         let bytes = Array(data)
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw Problem(code: .invalidUTF8, offset: 0, detail: "the JSON text is not valid UTF-8")
         }
         var scanner = Scanner(bytes: bytes)
         try scanner.value(depth: 0)
+        return scanner.topLevelKeys.map { String(decoding: $0, as: UTF8.self) }
     }
 
     struct Scanner {
         let bytes: [UInt8]
         var i = 0
+        var topLevelKeys: [[UInt8]] = []
 
         func fail(_ code: Problem.Code, _ detail: String) -> Problem { Problem(code: code, offset: i, detail: detail) }
 
@@ -73,6 +82,7 @@ public enum StrictJSON {
                         let shown = String(decoding: name, as: UTF8.self)
                         throw Problem(code: .duplicateKey, offset: at, detail: "the key \"\(shown)\" appears twice in one object")
                     }
+                    if depth == 0 { topLevelKeys.append(name) }
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail(.malformed, "a ':' is missing after an object member's name") }
                     i += 1

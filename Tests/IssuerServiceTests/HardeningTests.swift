@@ -217,11 +217,18 @@ import Testing
     func unknownMethods() async throws {
         let fixture = try ServiceFixture()
         try await fixture.app().test(.router) { client in
-            for (method, uri) in [(HTTPRequest.Method("TRACE")!, "/"), (.put, "/api/v1/certificates"), (.delete, "/login"), (.options, "/trust.json")] {
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (HTTPRequest.Method("TRACE")!, "/login", "GET, HEAD, POST"), (.put, "/api/v1/certificates", "POST"),
+                (.delete, "/login", "GET, HEAD, POST"), (.options, "/trust.json", "GET, HEAD"), (.post, "/log/checkpoint", "GET, HEAD"),
+                (.post, "/log/tile/0/000", "GET, HEAD"), (.delete, "/api/v1/certificates/ABCD-ABCD-ABCD-ABCD", "GET, HEAD"),
+            ]
+            for (method, uri, allow) in cases {
                 let r = try await client.execute(uri: uri, method: method)
                 #expect(r.status == .methodNotAllowed, "\(method) \(uri)")
-                #expect(r.headers[.allow] == "GET, HEAD, POST")
+                #expect(r.headers[.allow] == allow, "\(method) \(uri)")
             }
+            // A path no route serves is 404 whatever the method.
+            #expect(try await client.execute(uri: "/no/such", method: .delete).status == .notFound)
         }
     }
 

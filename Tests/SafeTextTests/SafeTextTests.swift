@@ -65,4 +65,25 @@ struct SafeTextTests {
         #expect(SafeText.firstProblem(in: e) == nil)
         #expect(SafeText.escaped(String(repeating: "x", count: 300)).count == 201)
     }
+
+    @Test("the refused table is sorted and disjoint, and every scalar's reason comes from it")
+    func tableIsTheRule() {
+        let table = SafeText.refused
+        for (a, b) in zip(table, table.dropFirst()) { #expect(a.range.upperBound < b.range.lowerBound, "\(a.range) overlaps \(b.range)") }
+        // Every code point: refused exactly when the table lists it (the
+        // binary search against a plain scan), multiline letting TAB/LF/CR pass.
+        var mismatches: [UInt32] = []
+        var refusedCount = 0
+        var next = 0  // walks the sorted table beside v
+        for v in UInt32(0)...0x10FFFF {
+            while next < table.count, table[next].range.upperBound < v { next += 1 }
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            let listed = next < table.count && table[next].range.contains(v) ? table[next].reason : nil
+            if listed != nil { refusedCount += 1 }
+            if SafeText.reason(scalar) != listed { mismatches.append(v) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10).map { String($0, radix: 16) })")
+        #expect(refusedCount > 137_000, "private use planes 15-16 alone are 131,068 code points")
+        for v: Unicode.Scalar in ["\t", "\n", "\r"] { #expect(SafeText.reason(v, multiline: true) == nil && SafeText.reason(v) == .control) }
+    }
 }
