@@ -37,6 +37,8 @@ test: build test-deps
 	$(SWIFT) test
 	./scripts/browser-test.sh
 	./scripts/web-test.sh
+	./scripts/node-test.sh
+	./scripts/spec-conformance-test.sh
 	./scripts/interop-test.sh
 	./scripts/schemathesis-test.sh
 

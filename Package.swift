@@ -48,7 +48,7 @@ let package = Package(
         // the one verification core shared by the CLI, the server and the web vectors.
         .target(
             name: "Certificates",
-            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto", "Deflate", "SafeText"]
+            dependencies: ["CBOR", "COSE", "TransparencyLog", "QRPayload", "AkashiCrypto", "Deflate", "SafeText", "StrictJSON"]
         ),
         // Issuing: signing, logging and rendering certificates for an authority.
         .target(
@@ -125,7 +125,7 @@ let package = Package(
         // The published conformance vectors (valid certificates and every forgery class).
         .target(
             name: "ConformanceVectors",
-            dependencies: ["Certificates", "Issuance", "Authority", "QRCode", "TransparencyLog", "AkashiCrypto"]
+            dependencies: ["Certificates", "Issuance", "Authority", "QRCode", "TransparencyLog", "AkashiCrypto", "QRPayload"]
         ),
         .executableTarget(
             name: "akashi",

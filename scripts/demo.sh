@@ -45,9 +45,17 @@ done
 echo "== akashi trust export"
 "$akashi" trust export --data "$out/iizuka" --out "$out/trust.json"
 
-echo "== akashi-verify: read every printed QR image and verify offline"
-".build/debug/akashi-verify" --trust "$out/trust.json" "$out"/certificates/*.png | grep -E '^(✔|✘)'
-".build/debug/akashi-verify" --trust "$out/trust.json" --lang en "$(ls "$out"/certificates/*.png | head -1)"
+echo "== akashi status export (the signed revocation list verifiers carry offline)"
+"$akashi" status export --data "$out/iizuka" --out "$out/status.cose"
+
+echo "== akashi-verify: read every printed QR image and verify offline (valid: checked against the status list)"
+".build/debug/akashi-verify" --trust "$out/trust.json" --status "$out/status.cose" "$out"/certificates/*.png | grep -E '^(✔|✘|？)'
+".build/debug/akashi-verify" --trust "$out/trust.json" --status "$out/status.cose" --lang en "$(ls "$out"/certificates/*.png | head -1)"
+echo "== without a status list the same certificate is genuine but unconfirmed (exit 2), never invalid"
+status=0
+".build/debug/akashi-verify" --trust "$out/trust.json" --lang en "$(ls "$out"/certificates/*.png | head -1)" | head -2 || status=$?
+".build/debug/akashi-verify" --trust "$out/trust.json" "$(ls "$out"/certificates/*.png | head -1)" > /dev/null || status=$?
+[ "$status" = 2 ] || { echo "demo: expected exit 2 (unconfirmed) without a status list, got $status" >&2; exit 1; }
 echo "demo: certificates verified"
 
 echo
@@ -67,7 +75,8 @@ cat "$out/api-issued.json"; echo
 python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["qr"])' "$out/api-issued.json" > "$out/api-qr.txt"
 curl -sS -f "$base/trust.json" > "$out/trust-served.json"
 curl -sS -f "$base/log/checkpoint"
-".build/debug/akashi-verify" --trust "$out/trust-served.json" "$out/api-qr.txt" | head -3
+curl -sS -f "$base/status/latest.cose" > "$out/status-served.cose"
+".build/debug/akashi-verify" --trust "$out/trust-served.json" --status "$out/status-served.cose" "$out/api-qr.txt" | head -3
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/certificates" -H 'Content-Type: application/json' -d "$body")"
 [ "$code" = 401 ] || { echo "demo: unauthenticated issuance answered $code, not 401" >&2; exit 1; }
 kill -TERM "$serve_pid"; wait "$serve_pid"; trap - EXIT

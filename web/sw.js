@@ -2,7 +2,7 @@
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
-const VERSION = 'akashi-verifier-v1.0.3';
+const VERSION = 'akashi-verifier-v2.0.0';
 const APP_FILES = [
   './',
   'index.html',
@@ -12,6 +12,7 @@ const APP_FILES = [
   'js/core/cbor.js',
   'js/core/claims.js',
   'js/core/cose.js',
+  'js/core/json.js',
   'js/core/kinds.js',
   'js/core/merkle.js',
   'js/core/note.js',
@@ -67,7 +68,7 @@ function isTrustFile(url) {
 
 function appFileURL(request) {
   const url = new URL(request.url);
-  // Request URLs may carry the fragment (#AK1.…) and a query (?at=, ?lang=).
+  // Request URLs may carry the fragment (#AK2.…) and a query (?at=, ?lang=).
   url.hash = '';
   url.search = '';
   // The page itself, whatever its query.

@@ -124,8 +124,11 @@ public struct AuthorityDirectory: Sendable {
         }
         let code = try LocalGovernmentCode(code)
         if let verifierURL {
-            guard let parsed = URL(string: verifierURL), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-                throw AuthorityError(.invalidConfiguration, "the verifier URL '\(verifierURL)' must be an http(s) URL")
+            // docs/spec/qr-text.md §1.1: printable ASCII, no '#' (the fragment is the payload).
+            guard let parsed = URL(string: verifierURL), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil,
+                verifierURL.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E && $0 != 0x23 })
+            else {
+                throw AuthorityError(.invalidConfiguration, "the verifier URL '\(verifierURL)' must be an http(s) URL of printable ASCII without '#' or spaces (the QR payload goes after '#')")
             }
         }
         let fm = FileManager.default

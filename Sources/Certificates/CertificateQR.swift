@@ -1,22 +1,23 @@
 import QRPayload
 import TransparencyLog
 
-/// What a QR code carries: the signed envelope and its offline log proof.
+/// What a QR code carries: the signed envelope and its offline log proof
+/// (`docs/spec/qr-text.md`, `docs/spec/payload.md`, format v2).
 ///
-/// Binary form (version 1):
+/// Binary form:
 ///
-///     u8      1
-///     uvarint length of the COSE_Sign1 bytes
+///     u8      2
+///     uvarint length of the COSE_Sign1 bytes (minimal, ≥ 1, leaves ≥ 1 byte of proof)
 ///     …       the COSE_Sign1 bytes
-///     …       the rest: a CompactProof (index, tree size, root, proof, signatures)
+///     …       the rest: a ``CompactProof``
 ///
-/// Text form: `AK1.` followed by the bytes in QR numeric mode (7 bytes → 17
+/// Text form: `AK2.` followed by the bytes in QR numeric mode (7 bytes → 17
 /// digits, see ``NumericCodec``), optionally after the verifier's URL and `#`:
-/// `https://iizuka.example/akashi/verify/#AK1.0123…`. The fragment never
+/// `https://iizuka.example/akashi/verify/#AK2.0123…`. The fragment never
 /// leaves the phone, and digits are the densest QR mode.
 public struct CertificateQR: Hashable, Sendable {
-    public static let prefix = "AK1."
-    public static let version: UInt8 = 1
+    public static let prefix = "AK2."
+    public static let version: UInt8 = 2
 
     public let envelope: [UInt8]
     public let proof: [UInt8]
@@ -28,12 +29,7 @@ public struct CertificateQR: Hashable, Sendable {
 
     public var bytes: [UInt8] {
         var out: [UInt8] = [Self.version]
-        var n = UInt64(envelope.count)
-        while n >= 0x80 {
-            out.append(UInt8(n & 0x7f) | 0x80)
-            n >>= 7
-        }
-        out.append(UInt8(n))
+        CompactProof.appendUvarint(UInt64(envelope.count), to: &out)
         return out + envelope + proof
     }
 
@@ -46,39 +42,51 @@ public struct CertificateQR: Hashable, Sendable {
 
     public init(bytes: [UInt8]) throws(CertificateError) {
         func fail(_ what: String) -> CertificateError { CertificateError(.malformedPayload, "the QR payload \(what)") }
-        guard bytes.first == Self.version else { throw fail("has an unknown version (expected 1)") }
-        var offset = 1
-        var length: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.count, shift < 35 else { throw fail("is truncated") }
-            let b = bytes[offset]
-            offset += 1
-            length |= UInt64(b & 0x7f) << shift
-            if b & 0x80 == 0 { break }
-            shift += 7
-        }
-        guard length > 0, UInt64(bytes.count - offset) > length else { throw fail("is truncated") }
-        let end = offset + Int(length)
-        envelope = Array(bytes[offset..<end])
+        guard bytes.first == Self.version else { throw fail("has an unknown version (expected \(Self.version))") }
+        var reader = ByteReader(Array(bytes.dropFirst()))
+        let length: UInt64
+        do { length = try reader.uvarint() } catch { throw fail("has a malformed envelope length (\(error.reason))") }
+        let start = bytes.count - reader.remaining
+        guard length >= 1, length < UInt64(reader.remaining) else { throw fail("is truncated (the envelope length leaves no proof)") }
+        let end = start + Int(length)
+        envelope = Array(bytes[start..<end])
         proof = Array(bytes[end...])
     }
 
-    /// Parses QR text: a URL with `#AK1.…`, or `AK1.…` alone. Surrounding white
-    /// space (from scanners and copy-paste) is ignored.
+    /// The bytes a verifier ignores around a QR text (scanners and copy-paste
+    /// add them): SP, HT, LF, CR — at the ends only, and nothing else.
+    static func isIgnorable(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
+    /// Parses QR text as the spec says, on UTF-8 bytes: trim SP/HT/LF/CR at
+    /// the ends, take what follows the first `#`, require the exact bytes
+    /// `AK2.`, then digits only.
     public init(text: String) throws(CertificateError) {
-        var t = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        if let hash = t.lastIndex(of: "#") { t = t[t.index(after: hash)...] }
-        guard t.prefix(Self.prefix.count).uppercased() == Self.prefix else {
+        try self.init(utf8: Array(text.utf8))
+    }
+
+    /// The same from raw bytes (a file, standard input, a QR decoder), which
+    /// must be well-formed UTF-8.
+    public init(utf8 raw: [UInt8]) throws(CertificateError) {
+        guard String(validating: raw, as: UTF8.self) != nil else {
+            throw CertificateError(.malformedPayload, "the QR text is not valid UTF-8")
+        }
+        var start = raw.startIndex, end = raw.endIndex
+        while start < end, Self.isIgnorable(raw[start]) { start += 1 }
+        while end > start, Self.isIgnorable(raw[end - 1]) { end -= 1 }
+        var text = raw[start..<end]
+        if let hash = text.firstIndex(of: 0x23) { text = text[(hash + 1)...] }
+        let prefix = Array(Self.prefix.utf8)
+        guard text.count >= prefix.count, Array(text.prefix(prefix.count)) == prefix else {
             throw CertificateError(.malformedPayload, "this is not an Akashi certificate QR (no \(Self.prefix) payload)")
         }
-        let digits = t.dropFirst(Self.prefix.count)
+        let digits = text.dropFirst(prefix.count)
+        guard digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw CertificateError(.malformedPayload, "the QR payload has a character that is not a digit")
+        }
         let bytes: [UInt8]
-        do { bytes = try NumericCodec.decode(digits) } catch {
+        do { bytes = try NumericCodec.decode(Substring(decoding: digits, as: UTF8.self)) } catch {
             throw CertificateError(.malformedPayload, "the QR payload digits are damaged: \(error.reason)")
         }
         try self.init(bytes: bytes)
     }
 }
-
-import Foundation

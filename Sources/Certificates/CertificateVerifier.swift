@@ -4,20 +4,27 @@ import Foundation
 import TransparencyLog
 
 /// The one verification core: the `akashi-verify` CLI, the issuer service and
-/// the web page's conformance vectors all get their verdicts from here.
+/// the conformance vectors all get their verdicts from here. It follows
+/// `docs/spec/verification.md`.
 ///
 /// Malformed *trust* is an error the caller must fix; everything about the
 /// certificate — undecodable, forged, expired, not in the log — is a result
-/// with named checks and stable reason codes, in a fixed order:
+/// with named checks and stable reason codes, in a fixed order, and one of
+/// three verdicts (``VerificationReport/Verdict``). A signature is checked
+/// before what it covers is interpreted: the claims are parsed only after the
+/// COSE signature verified, the checkpoint only after the log's.
 ///
-/// 1. `decode` 2. `issuerKnown` 3. `keyValid` 4. `signature` 5. `kindValid`
-/// 6. `validityPeriod` 7. `logEntry` 8. `inclusion` 9. `checkpoint`
+/// 1. `decode` 2. `issuerKnown` 3. `signature` 4. `claims` 5. `keyValid`
+/// 6. `kindValid` 7. `validityPeriod` 8. `logEntry` 9. `inclusion`
+/// 10. `checkpoint` 11. `status`
 public struct CertificateVerifier: Sendable {
     public let trust: TrustFile
 
     /// A verified status snapshot to check revocation against, and how old it may be.
     public let status: VerifiedStatusList?
     public let maxStatusAge: TimeInterval
+    /// The clock tolerance for issue times and key validity windows.
+    public static let skew: TimeInterval = 300
 
     public init(trust: TrustFile, status: VerifiedStatusList? = nil, maxStatusAge: TimeInterval = 7 * 86_400) {
         self.trust = trust
@@ -25,103 +32,106 @@ public struct CertificateVerifier: Sendable {
         self.maxStatusAge = maxStatusAge
     }
 
-    /// Verifies QR text (a URL with `#AK1.…`, or `AK1.…`) as of `date`.
+    /// Verifies QR text (a URL with `#AK2.…`, or `AK2.…`) as of `date`.
     public func verify(text: String, at date: Date = Date()) -> VerificationReport {
-        var report = VerificationReport()
+        verify(utf8: Array(text.utf8), at: date)
+    }
+
+    /// Verifies QR text given as bytes (a file, standard input, a QR decoder).
+    public func verify(utf8 bytes: [UInt8], at date: Date = Date()) -> VerificationReport {
         let qr: CertificateQR
-        do { qr = try CertificateQR(text: text) } catch {
-            report.fail(.decode, "undecodable", ja: "QRコードの内容を読み取れません（\(error.reason)）", en: "cannot decode the QR content: \(error.reason)")
+        do { qr = try CertificateQR(utf8: bytes) } catch {
+            var report = VerificationReport()
+            report.stop(at: .decode, "undecodable", ja: "QRコードの内容を読み取れません（\(error.reason)）", en: "cannot decode the QR content: \(error.reason)")
             return report
         }
-        return verify(qr, at: date, report: report)
+        return verify(qr, at: date)
     }
 
     public func verify(_ qr: CertificateQR, at date: Date = Date()) -> VerificationReport {
-        verify(qr, at: date, report: VerificationReport())
-    }
-
-    private func verify(_ qr: CertificateQR, at date: Date, report initial: VerificationReport) -> VerificationReport {
-        var report = initial
+        var report = VerificationReport()
         report.envelope = qr.envelope
-        // 1. decode
+        // 1. decode: the envelope's structure and protected header, the proof's structure.
         let envelope: COSESign1
-        let claims: CertificateClaims
+        let proof: CompactProof
         do {
             envelope = try COSESign1(decoding: qr.envelope)
             // Akashi signs the key id; an unsigned one could be swapped in transit.
             guard envelope.kidIsProtected else {
                 throw CertificateError(.malformedEnvelope, "the key id is not in the signed (protected) header")
             }
-            claims = try CertificateClaims(decoding: envelope.payload)
+            proof = try CompactProof(decoding: qr.proof)
         } catch {
-            report.fail(.decode, "undecodable", ja: "証明書の署名データを解釈できません（\(error)）", en: "the signed certificate cannot be parsed: \(error)")
+            report.stop(at: .decode, "undecodable", ja: "証明書の署名データを解釈できません（\(error)）", en: "the signed certificate cannot be parsed: \(error)")
             return report
         }
-        report.claims = claims
         report.pass(.decode)
 
-        // 2. issuer known
-        guard let authority = trust.authority(issuer: claims.issuer) else {
-            report.fail(.issuerKnown, "unknownIssuer",
-                ja: "発行元（\(claims.issuer)）は信頼リストにありません", en: "the issuer \(claims.issuer) is not in the trust file")
+        // 2. the signing key, by its key id, among every trusted authority's keys.
+        guard let (authority, key) = trust.key(kid: envelope.kid), let publicKey = try? key.publicKey() else {
+            report.stop(at: .issuerKnown, "unknownKey",
+                ja: "署名鍵が信頼リストのどの発行元の鍵でもありません（偽造、または信頼リストにない発行元）",
+                en: "the certificate is signed with a key no authority in the trust file has (a forgery, or an issuer not in the trust file)")
             return report
         }
         report.authority = authority
         report.pass(.issuerKnown)
 
-        // The log position the QR claims (proven or not in step 8); a
-        // compromised key's certificates are judged by it.
-        let claimedIndex: UInt64? = try? CompactProof.decode(
-            qr.proof, logKey: authority.log.verifierKey(),
-            knownKeys: authority.log.witnessKeys()).index
+        // 3. signature
+        guard envelope.isValidSignature(publicKey: publicKey) else {
+            report.stop(at: .signature, "badSignature", ja: "電子署名が一致しません（改ざんまたは偽造）", en: "the signature does not match (altered or forged)")
+            return report
+        }
+        report.pass(.signature)
 
-        // 3. key valid at issue time
+        // 4. claims, now that they are known to be signed.
+        let claims: CertificateClaims
+        do { claims = try CertificateClaims(decoding: envelope.payload) } catch {
+            report.stop(at: .claims, "undecodable", ja: "証明書の記載内容を解釈できません（\(error.reason)）", en: "the certificate's claims cannot be parsed: \(error.reason)")
+            return report
+        }
+        report.claims = claims
+        guard Array(claims.issuer.utf8) == Array(authority.issuer.utf8) else {
+            report.stop(at: .claims, "issuerMismatch",
+                ja: "発行元の鍵で署名されていますが、記載の発行元（\(claims.issuer)）が鍵の発行元（\(authority.issuer)）と異なります",
+                en: "signed by a key of \(authority.issuer) but naming issuer \(claims.issuer)")
+            return report
+        }
+        report.pass(.claims)
+
+        // 5. key valid at issue time. A compromised key's certificates stand
+        // only if the log proves them older than the compromise (the index
+        // counts because inclusion must pass too for any other verdict).
         let issuedAt = Date(timeIntervalSince1970: TimeInterval(claims.issuedAt))
-        let key = authority.keys.first { $0.kidBytes == envelope.kid }
-        var publicKey: P256.PublicKey? = nil
-        if let key, let pk = try? key.publicKey() {
-            let loggedBeforeCompromise = key.compromisedFromLogIndex.map { from in claimedIndex.map { $0 < from } ?? false } ?? false
-            if key.status == "compromised" && !loggedBeforeCompromise {
-                report.fail(.keyValid, "keyCompromised", ja: "署名鍵は漏えいにより無効です", en: "the signing key was declared compromised")
-            } else if issuedAt < key.notBefore.addingTimeInterval(-300) || key.notAfter.map({ issuedAt > $0 }) == true {
-                report.fail(.keyValid, "keyNotValidAtIssue",
-                    ja: "発行日時に署名鍵が有効ではありません", en: "the signing key was not valid when the certificate was issued")
-            } else {
-                report.pass(.keyValid)
-            }
-            publicKey = pk
+        let loggedBeforeCompromise = key.compromisedFromLogIndex.map { proof.index < $0 } ?? false
+        if key.status == .compromised && !loggedBeforeCompromise {
+            report.fail(.keyValid, "keyCompromised", ja: "署名鍵は漏えいにより無効です", en: "the signing key was declared compromised")
+        } else if issuedAt < key.notBefore.addingTimeInterval(-Self.skew) || key.notAfter.map({ issuedAt > $0 }) == true {
+            report.fail(.keyValid, "keyNotValidAtIssue",
+                ja: "発行日時に署名鍵が有効ではありません", en: "the signing key was not valid when the certificate was issued")
         } else {
-            report.fail(.keyValid, "unknownKey", ja: "署名鍵が発行元の鍵ではありません（偽造の可能性）", en: "the certificate is signed with a key the issuer does not have (possible forgery)")
+            report.pass(.keyValid)
         }
 
-        // 4. signature
-        if let publicKey {
-            if envelope.isValidSignature(publicKey: publicKey) {
-                report.pass(.signature)
-            } else {
-                report.fail(.signature, "badSignature", ja: "電子署名が一致しません（改ざんまたは偽造）", en: "the signature does not match (altered or forged)")
-            }
-        } else {
-            report.skip(.signature)
-        }
-
-        // 5. kind known, allowed and fields valid
-        if let kind = authority.kinds.first(where: { $0.id == claims.kind }) {
+        // 6. kind known, allowed and fields valid
+        if let kind = authority.kinds.first(where: { Array($0.id.utf8) == Array(claims.kind.utf8) }) {
             report.kind = kind
-            let problems = kind.check(claims.fields)
             if kind.version != claims.kindVersion {
                 report.fail(.kindValid, "kindVersion", ja: "証明書の様式の版（\(claims.kindVersion)）が信頼リスト（\(kind.version)）と異なります", en: "kind version \(claims.kindVersion) differs from the trusted definition (\(kind.version))")
-            } else if !problems.isEmpty {
-                report.fail(.kindValid, "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"), en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; "))
             } else {
-                report.pass(.kindValid)
+                let problems = kind.check(claims.fields)
+                if !problems.isEmpty {
+                    report.fail(.kindValid, "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"), en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; "))
+                } else {
+                    report.pass(.kindValid)
+                }
             }
         } else {
             report.fail(.kindValid, "kindNotAllowed", ja: "発行元はこの種類の証明書（\(claims.kind)）を発行できません", en: "the issuer may not issue certificates of kind '\(claims.kind)'")
         }
 
-        // 6. validity period
-        if issuedAt > date.addingTimeInterval(300) {
+        // 7. validity period
+        if issuedAt > date.addingTimeInterval(Self.skew) {
             report.fail(.validityPeriod, "notYetValid", ja: "発行日時が検証日時より後です", en: "the certificate is issued after the verification time")
         } else if let exp = claims.expiresAt, Date(timeIntervalSince1970: TimeInterval(exp)) <= date {
             report.fail(.validityPeriod, "expired", ja: "有効期限が切れています", en: "the certificate has expired")
@@ -129,46 +139,53 @@ public struct CertificateVerifier: Sendable {
             report.pass(.validityPeriod)
         }
 
-        // 7. the log entry, rebuilt from the envelope alone
+        // 8. the log entry, rebuilt from the envelope alone
         let entry = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt)
         report.entry = entry.bytes
         report.pass(.logEntry)
 
-        // 8–9. inclusion and checkpoint
+        // 9. inclusion: the root recomputed from the proof, signed by the log key.
+        // 10. checkpoint: valid witness cosignatures meet the policy.
+        let logKey: VerifierKey
+        let policy: any CheckpointVerifying
         do {
-            let logKey = try authority.log.verifierKey()
-            let proof = try CompactProof.decode(qr.proof, logKey: logKey, knownKeys: authority.log.witnessKeys())
-            report.proof = proof
-            do {
-                try Merkle.verifyInclusion(
-                    leafHash: Merkle.leafHash(entry.bytes), index: proof.index, treeSize: proof.checkpoint.checkpoint.size,
-                    proof: proof.inclusionProof, root: proof.checkpoint.checkpoint.rootHash)
-                report.pass(.inclusion)
-            } catch {
-                report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
+            logKey = try authority.log.verifierKey()
+            policy = try authority.log.checkpointVerifier()
+        } catch {
+            // TrustFile.decode validated both; unreachable for a decoded trust file.
+            report.fail(.inclusion, "inclusionFailed", ja: "信頼リストの台帳の鍵を読めません", en: "the trust file's log key cannot be read: \(error)")
+            report.skip(.checkpoint)
+            checkStatus(&report, authority: authority, index: nil, at: date)
+            return report
+        }
+        do throws(NoteError) {
+            let tlogProof = try proof.tlogProof(leafHash: Merkle.leafHash(entry.bytes), logKey: logKey, knownKeys: authority.log.witnessKeys())
+            let logSigned = tlogProof.checkpoint.note.signatures.contains { $0.keyID == logKey.keyID && $0.name == logKey.name }
+                && (try? tlogProof.checkpoint.note.verify([logKey.verifier])) != nil
+            guard logSigned else {
+                throw NoteError(.badSignature, "the log's signature does not cover the checkpoint rebuilt from this certificate and its proof")
             }
+            report.proof = tlogProof
+            report.pass(.inclusion)
             do {
-                _ = try authority.log.checkpointVerifier().verifyCheckpoint(proof.checkpoint)
+                _ = try policy.verifyCheckpoint(tlogProof.checkpoint)
                 report.pass(.checkpoint)
             } catch {
-                report.fail(.checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントが信頼できる署名を持ちません（\(error)）", en: "the log checkpoint is not signed as the trust file requires: \(error)")
+                report.fail(.checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントに必要な立会人の署名がありません（\(error.reason)）", en: "the log checkpoint lacks the witness cosignatures the trust file requires: \(error.reason)")
             }
-        } catch let error as NoteError {
-            let code = error.code == .unverified ? "checkpointUntrusted" : "inclusionFailed"
-            report.fail(.inclusion, code, ja: "台帳の証明を読み取れません（\(error.reason)）", en: "the log proof cannot be read: \(error.reason)")
-            report.skip(.checkpoint)
         } catch {
-            report.fail(.inclusion, "inclusionFailed", ja: "台帳の証明を読み取れません", en: "the log proof cannot be read: \(error)")
+            report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
             report.skip(.checkpoint)
         }
 
-        // 10. status: revoked, superseded, or valid as of the snapshot
+        // 11. status: revoked, superseded, or valid as of the snapshot
         checkStatus(&report, authority: authority, index: report.proof?.index, at: date)
         return report
     }
 
     private func checkStatus(_ report: inout VerificationReport, authority: TrustedAuthority, index: UInt64?, at date: Date) {
-        guard let status else {
+        // Revocation is only worth saying about a certificate that is otherwise genuine.
+        guard report.reasons.isEmpty, let index else {
             report.skip(.status)
             return
         }
@@ -179,27 +196,26 @@ public struct CertificateVerifier: Sendable {
             f.dateFormat = "yyyy年M月d日"
             return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
         }
+        guard let status else {
+            report.unconfirmed("statusMissing",
+                ja: "失効情報がないため、失効していないことは確認できていません。インターネットに接続して最新の失効情報を取得するか、発行元に確認してください",
+                en: "no status list: whether it was revoked is not confirmed. Connect to the internet to fetch the latest status list, or ask the issuer")
+            return
+        }
         let asOf = day(status.list.issuedAt)
-        guard status.list.issuer == authority.issuer else {
-            report.fail(.status, "statusInvalid", ja: "失効情報が別の発行元（\(status.list.issuer)）のものです", en: "the status list is from another issuer (\(status.list.issuer))")
-            return
-        }
-        guard let index else {
-            report.skip(.status)
-            return
-        }
-        let age = date.timeIntervalSince(status.issuedAt)
-        guard age <= maxStatusAge else {
-            let days = Int(maxStatusAge / 86_400)
-            report.fail(.status, "statusStale",
-                ja: "失効情報が古いため状態は不明です（\(asOf)時点、\(days)日より古い）", en: "status unknown: the status list (\(asOf)) is older than \(days) days")
+        guard Array(status.list.issuer.utf8) == Array(authority.issuer.utf8) else {
+            report.unconfirmed("statusNotApplicable",
+                ja: "失効情報が別の発行元（\(status.list.issuer)）のものなので、失効していないことは確認できていません",
+                en: "the status list is another issuer's (\(status.list.issuer)): whether it was revoked is not confirmed")
             return
         }
         guard index < status.treeSize else {
-            report.fail(.status, "statusUnknown",
-                ja: "失効情報（\(asOf)時点）はこの証明書より古いため状態は不明です", en: "status unknown: the status list (\(asOf)) predates this certificate")
+            report.unconfirmed("statusUnknown",
+                ja: "失効情報（\(asOf)時点）がこの証明書より古いため、失効していないことは確認できていません。最新の失効情報を取得してください",
+                en: "the status list (\(asOf)) predates this certificate: whether it was revoked is not confirmed. Fetch the latest status list")
             return
         }
+        // Revocation and supersession are permanent: said from any list that covers the index.
         switch status.list.entries[index] {
         case .revoked(let reason, let at)?:
             let why: (String, String) = switch reason {
@@ -209,35 +225,51 @@ public struct CertificateVerifier: Sendable {
             case .other: ("その他", "other")
             }
             report.fail(.status, "revoked", ja: "\(day(at))に失効しています（理由: \(why.0)）", en: "revoked on \(day(at)) (reason: \(why.1))")
+            return
         case .superseded(let successor, _, let at)?:
             report.fail(.status, "superseded", ja: "\(day(at))に新しい証明書 \(successor) に置き換えられています", en: "superseded by \(successor) on \(day(at))")
+            return
         case nil:
-            report.statusAsOf = status.issuedAt
-            report.pass(.status)
+            break
         }
+        let age = date.timeIntervalSince(status.issuedAt)
+        guard age <= maxStatusAge else {
+            let days = Int(maxStatusAge / 86_400)
+            report.unconfirmed("statusStale",
+                ja: "失効情報が古いため（\(asOf)時点、\(days)日より前）、その後に失効していないことは確認できていません。最新の失効情報を取得してください",
+                en: "the status list (\(asOf)) is older than \(days) days: a later revocation is not excluded. Fetch the latest status list")
+            return
+        }
+        report.statusAsOf = status.issuedAt
+        report.pass(.status)
     }
 }
 
 /// The outcome of verifying one certificate: every check by name, in order.
 public struct VerificationReport: Sendable {
     public enum CheckName: String, Sendable, CaseIterable, Codable {
-        case decode, issuerKnown, keyValid, signature, kindValid, validityPeriod, logEntry, inclusion, checkpoint, status
+        case decode, issuerKnown, signature, claims, keyValid, kindValid, validityPeriod, logEntry, inclusion, checkpoint, status
 
         public var label: LocalizedText {
             switch self {
             case .decode: LocalizedText(ja: "読み取り", en: "Decodes")
-            case .issuerKnown: LocalizedText(ja: "発行元", en: "Issuer known")
-            case .keyValid: LocalizedText(ja: "署名鍵", en: "Key valid at issue time")
+            case .issuerKnown: LocalizedText(ja: "発行元の鍵", en: "Issuer's key known")
             case .signature: LocalizedText(ja: "電子署名", en: "COSE signature")
+            case .claims: LocalizedText(ja: "記載内容・発行元", en: "Claims and issuer")
+            case .keyValid: LocalizedText(ja: "署名鍵の有効性", en: "Key valid at issue time")
             case .kindValid: LocalizedText(ja: "様式・記載事項", en: "Kind and fields")
             case .validityPeriod: LocalizedText(ja: "有効期間", en: "Validity period")
             case .logEntry: LocalizedText(ja: "台帳記録の再構成", en: "Log entry rebuilt")
             case .inclusion: LocalizedText(ja: "台帳への記録", en: "Inclusion in the log")
-            case .checkpoint: LocalizedText(ja: "台帳の署名", en: "Checkpoint signature")
+            case .checkpoint: LocalizedText(ja: "立会人の署名", en: "Witness cosignatures")
             case .status: LocalizedText(ja: "失効状況", en: "Revocation status")
             }
         }
     }
+
+    /// `valid`; `invalid` (something is proven wrong); `unconfirmed` (genuine,
+    /// but whether it was revoked could not be confirmed).
+    public enum Verdict: String, Sendable, Codable { case valid, invalid, unconfirmed }
 
     public enum Status: String, Sendable, Codable { case passed, failed, skipped }
 
@@ -259,13 +291,23 @@ public struct VerificationReport: Sendable {
     /// the certificate is valid as of this time.
     public var statusAsOf: Date?
 
-    /// Valid only when every check ran and passed — except status, which is
-    /// skipped when no status list was given (the verdict then says nothing
-    /// about revocation).
-    public var isValid: Bool {
-        checks.count == CheckName.allCases.count
-            && checks.allSatisfy { $0.status == .passed || ($0.name == .status && $0.status == .skipped) }
+    /// Invalid when any check failed; unconfirmed when everything else held
+    /// but the status check could not be made (it carries a code: no list, a
+    /// stale one, one older than the certificate, another issuer's); valid
+    /// only when every check passed.
+    public var verdict: Verdict {
+        if checks.contains(where: { $0.status == .failed }) || checks.count != CheckName.allCases.count { return .invalid }
+        if checks.contains(where: { $0.status == .skipped }) { return .unconfirmed }
+        return .valid
     }
+
+    public var isValid: Bool { verdict == .valid }
+
+    /// Nothing is proven wrong: the certificate is genuine (valid or unconfirmed).
+    public var isGenuine: Bool { verdict != .invalid }
+
+    /// Why it is unconfirmed: the status check's code and message, when it was skipped with one.
+    public var unconfirmedReason: Check? { checks.first { $0.status == .skipped && $0.code != nil } }
 
     /// The failed checks, as reasons (code and message).
     public var reasons: [Check] { checks.filter { $0.status == .failed } }
@@ -274,5 +316,15 @@ public struct VerificationReport: Sendable {
     mutating func skip(_ name: CheckName) { checks.append(Check(name: name, status: .skipped, code: nil, message: nil)) }
     mutating func fail(_ name: CheckName, _ code: String, ja: String, en: String) {
         checks.append(Check(name: name, status: .failed, code: code, message: LocalizedText(ja: ja, en: en)))
+    }
+    /// A failure that ends verification: every later check is skipped.
+    mutating func stop(at name: CheckName, _ code: String, ja: String, en: String) {
+        for earlier in CheckName.allCases.prefix(while: { $0 != name }) where !checks.contains(where: { $0.name == earlier }) { skip(earlier) }
+        fail(name, code, ja: ja, en: en)
+        for later in CheckName.allCases.drop(while: { $0 != name }).dropFirst() { skip(later) }
+    }
+    /// The status check, skipped with a reason: the verdict is unconfirmed.
+    mutating func unconfirmed(_ code: String, ja: String, en: String) {
+        checks.append(Check(name: .status, status: .skipped, code: code, message: LocalizedText(ja: ja, en: en)))
     }
 }

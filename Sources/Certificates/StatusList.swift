@@ -115,6 +115,8 @@ public struct StatusList: Sendable, Equatable {
         guard let issuer = value[CBOR(2)]?.text, let issuedAt = value[CBOR(3)]?.int, let checkpoint = value[CBOR(4)]?.text,
             let count = value[CBOR(5)]?.uint, let compressed = value[CBOR(6)]?.bytes
         else { throw fail("lacks the issuer, time, checkpoint, count or table") }
+        // Times are JS-safe seconds (docs/spec/status-list.md): the day arithmetic below cannot overflow.
+        guard issuedAt >= 0, issuedAt <= (1 << 53) - 1 else { throw fail("has an issue time outside 0…2^53−1") }
         let table: [UInt8]
         do { table = try Deflate.decompress(compressed, limit: Self.maxTableBytes) } catch { throw fail("table cannot be decompressed: \(error)") }
         var reader = ByteReader(table)
@@ -130,12 +132,14 @@ public struct StatusList: Sendable, Equatable {
                 previous = index
                 let state = try reader.byte()
                 let age = try reader.uvarint()
-                guard age <= 1_000_000 else { throw fail("table has an impossible date") }
+                guard age <= UInt64(max(0, Self.day(issuedAt))) else { throw fail("table has a change dated before 1970") }
+                guard index <= (1 << 53) - 1 else { throw fail("table has an index beyond 2^53−1") }
                 let at = Self.midnight(Self.day(issuedAt) - Int64(age))
                 if let reason = reasons[state] {
                     entries[index] = .revoked(reason: reason, at: at)
                 } else if state == 5 {
                     let successorIndex = try reader.uvarint()
+                    guard successorIndex > index, successorIndex <= (1 << 53) - 1 else { throw fail("table has a successor that is not later in the log") }
                     let serial = try reader.bytes(CertificateClaims.serialByteCount)
                     entries[index] = .superseded(successor: Serial.text(serial), successorIndex: successorIndex, at: at)
                 } else {
@@ -168,14 +172,20 @@ public struct VerifiedStatusList: Sendable {
         let envelope: COSESign1
         do { envelope = try COSESign1(decoding: bytes) } catch { throw fail("the status list is not a COSE_Sign1 message: \(error)") }
         guard envelope.kidIsProtected else { throw fail("the status list's key id is not in its signed header") }
-        let list = try StatusList(decodingPayload: envelope.payload)
-        guard let authority = trust.authority(issuer: list.issuer) else {
-            throw fail("the status list is from \(list.issuer), which is not in the trust file")
+        // The signature first, by the key its kid names: nothing of the signed
+        // content is parsed before it verifies (a v1 verifier computed on an
+        // unsigned issued-at of 2^63−1 and trapped).
+        guard let (authority, key) = trust.key(kid: envelope.kid) else {
+            throw fail("the status list is signed by a key that no authority in the trust file has")
         }
-        guard let key = authority.keys.first(where: { $0.kidBytes == envelope.kid }), key.status != "compromised",
-            let publicKey = try? key.publicKey()
-        else { throw fail("the status list is not signed by a valid key of \(authority.name)") }
+        guard key.status != .compromised, let publicKey = try? key.publicKey() else {
+            throw fail("the status list is not signed by a valid key of \(authority.name)")
+        }
         guard envelope.isValidSignature(publicKey: publicKey) else { throw fail("the status list's signature does not verify") }
+        let list = try StatusList(decodingPayload: envelope.payload)
+        guard Array(list.issuer.utf8) == Array(authority.issuer.utf8) else {
+            throw fail("the status list names issuer \(list.issuer) but is signed by a key of \(authority.issuer)")
+        }
         let checkpoint: SignedCheckpoint
         do {
             checkpoint = try SignedCheckpoint(parsing: list.checkpoint)

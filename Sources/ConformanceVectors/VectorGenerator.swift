@@ -4,17 +4,24 @@ import Certificates
 import Foundation
 @_spi(ConformanceVectors) import Issuance
 import QRCode
+import QRPayload
 import TransparencyLog
 
 /// One published conformance vector: a QR text, the trust file to verify it
 /// with, the verification time, and what every verifier must answer.
 public struct ConformanceVector: Codable, Sendable {
     public struct Expected: Codable, Sendable, Equatable {
+        /// `valid`, `invalid` or `unconfirmed` (docs/spec/verification.md §2).
+        public var verdict: String
+        /// `verdict == "valid"`.
         public var valid: Bool
-        /// The failed checks' reason codes, in check order.
+        /// The reason codes — every check that has one (failed, or the
+        /// status check skipped with the reason it is unconfirmed) — in check order.
         public var codes: [String]
+        /// Every check's status by name: `passed`, `failed` or `skipped`.
+        public var checks: [String: String]
         /// With a status list: `accepted`, or `rejected` when the list itself
-        /// must be refused (bad signature, another authority) — then the
+        /// must be refused (bad signature, unknown signer) — then the
         /// verdict fields do not apply.
         public var status: String?
     }
@@ -32,7 +39,7 @@ public struct ConformanceVector: Codable, Sendable {
 }
 
 public struct ConformanceIndex: Codable, Sendable {
-    public static let currentFormat = "akashi-vectors/v1"
+    public static let currentFormat = "akashi-vectors/v2"
     public var format: String
     public var generatedAt: Date
     public var vectors: [ConformanceVector]
@@ -84,11 +91,16 @@ public struct VectorGenerator {
         var trusts: [String: TrustFile] = ["iizuka": iizuka.trust, "kaga": kaga.trust]
         var vectors: [ConformanceVector] = []
         var statusFiles: [String: [UInt8]] = [:]
-        func add(_ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, status: String? = nil, rejected: Bool = false, codes: [String]) {
+        /// A vector whose verdict and reason codes are decided by how it was
+        /// built; the per-check statuses are filled in from the reference
+        /// verifier below, which must agree on verdict and codes.
+        func add(_ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, status: String? = nil,
+                 rejected: Bool = false, verdict: String, codes: [String]) {
             vectors.append(ConformanceVector(
                 id: id, description: LocalizedText(ja: ja, en: en), qr: qr, png: "\(id).png", trust: "trust/\(trust).json", at: when,
                 status: status.map { "status/\($0).cose" },
-                expected: .init(valid: codes.isEmpty && !rejected, codes: codes, status: status == nil ? nil : (rejected ? "rejected" : "accepted"))))
+                expected: .init(verdict: rejected ? "invalid" : verdict, valid: verdict == "valid" && !rejected, codes: codes, checks: [:],
+                    status: status == nil ? nil : (rejected ? "rejected" : "accepted"))))
         }
 
         // Valid: one of each kind.
@@ -96,7 +108,8 @@ public struct VectorGenerator {
         for kind in registry.kinds.map(\.id) {
             let certificate = try await iizuka.issuer.issue(kind: kind, input: Self.example(certs, kind), at: now)
             issued[kind] = certificate
-            add("valid-\(kind)", "有効な証明書（\(certificate.kind.label.ja)）", "a valid certificate (\(certificate.kind.label.en))", qr: certificate.qrText, codes: [])
+            add("valid-\(kind)", "有効な証明書（\(certificate.kind.label.ja)、失効情報で確認）", "a valid certificate (\(certificate.kind.label.en)), checked against the status list",
+                qr: certificate.qrText, status: "iizuka", verdict: "valid", codes: [])
         }
         guard let residence = issued["residence"], let graduation = issued["graduation"] ?? issued.values.first(where: { $0.kind.id != "residence" }) else {
             throw CertificateError(.invalidKind, "the vectors need the residence kind and one other kind in certs/")
@@ -106,7 +119,37 @@ public struct VectorGenerator {
         let url = iizuka.directory.configuration.verifierURL
 
         // The bare form (no URL) is as valid as the URL form.
-        add("valid-bare-text", "URLなしのQR文字列（AK1.…）", "the bare QR text without URL (AK1.…)", qr: qa.text(verifierURL: nil), codes: [])
+        add("valid-bare-text", "URLなしのQR文字列（AK2.…）", "the bare QR text without URL (AK2.…)", qr: qa.text(verifierURL: nil), status: "iizuka", verdict: "valid", codes: [])
+        // Without a status list a genuine certificate is unconfirmed, never invalid.
+        add("unconfirmed-no-status", "失効情報なし（本物だが失効の有無は未確認）", "no status list: genuine, revocation not confirmed",
+            qr: residence.qrText, verdict: "unconfirmed", codes: ["statusMissing"])
+        // Exactly SP, HT, CR, LF around the text are ignored; nothing else is.
+        add("qr-surrounding-whitespace", "前後の空白・改行は無視", "spaces and line breaks around the text are ignored",
+            qr: " \t" + residence.qrText + "\r\n", status: "iizuka", verdict: "valid", codes: [])
+        for (id, ja, en, text) in [
+            // Before the bare text (before a URL it would be part of the ignored URL part).
+            ("qr-leading-zero-width", "先頭にゼロ幅スペース（U+200B）", "a zero-width space (U+200B) before the bare text", "\u{200B}" + qa.text(verifierURL: nil)),
+            ("qr-trailing-zero-width", "末尾にゼロ幅スペース（U+200B）", "a zero-width space (U+200B) after the text", residence.qrText + "\u{200B}"),
+            ("qr-combining-after-prefix", "AK2. の後に結合文字（U+0345）", "a combining mark (U+0345) after AK2.", qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "AK2.\u{345}")),
+            ("qr-lowercase-prefix", "小文字の接頭辞 ak2.", "the prefix in lower case (ak2.)", qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "ak2.")),
+            ("qr-v1-prefix", "旧形式の接頭辞 AK1.", "the old prefix AK1.", qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "AK1.")),
+            ("qr-no-break-space", "末尾にノーブレークスペース（U+00A0）", "a no-break space (U+00A0) after the text", residence.qrText + "\u{A0}"),
+        ] {
+            add(id, ja, en, qr: text, verdict: "invalid", codes: ["undecodable"])
+        }
+        // The payload's envelope length with a non-minimal uvarint: two byte forms of one certificate.
+        do {
+            var bytes = qa.bytes
+            let length = UInt64(qa.envelope.count)
+            var minimal: [UInt8] = []
+            CompactProof.appendUvarint(length, to: &minimal)
+            var padded = minimal
+            padded[padded.count - 1] |= 0x80
+            padded.append(0x00)
+            bytes.replaceSubrange(1..<(1 + minimal.count), with: padded)
+            add("payload-non-minimal-length", "封筒長が最短形でない（同じ証明書の別のバイト列）", "a non-minimal envelope length (another byte form of one certificate)",
+                qr: CertificateQR.prefix + NumericCodec.encode(bytes), verdict: "invalid", codes: ["undecodable"])
+        }
 
         // A field changed after signing: same length, so only the signature can tell.
         let name = Array("飯塚 花子".utf8), changed = Array("飯塚 花美".utf8)
@@ -114,13 +157,13 @@ public struct VectorGenerator {
             var envelope = qa.envelope
             envelope.replaceSubrange(range, with: changed)
             add("tampered-field", "署名後に氏名を書き換えた", "a name changed after signing",
-                qr: CertificateQR(envelope: envelope, proof: qa.proof).text(verifierURL: url), codes: ["badSignature", "inclusionFailed"])
+                qr: CertificateQR(envelope: envelope, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
         }
         // The signature's last byte flipped.
         var flipped = qa.envelope
         flipped[flipped.count - 1] ^= 0x01
         add("bad-signature", "署名の1ビットを反転", "one bit of the signature flipped",
-            qr: CertificateQR(envelope: flipped, proof: qa.proof).text(verifierURL: url), codes: ["badSignature", "inclusionFailed"])
+            qr: CertificateQR(envelope: flipped, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
 
         // One changed digit in the proof part of the text: the proof no longer proves.
         var digits = Array(residence.qrText)
@@ -129,64 +172,68 @@ public struct VectorGenerator {
         let digitQR = String(digits)
 
         add("proof-from-other-certificate", "別の証明書の台帳証明を付けた", "the log proof of another certificate",
-            qr: CertificateQR(envelope: qa.envelope, proof: qb.proof).text(verifierURL: url), codes: ["inclusionFailed"])
+            qr: CertificateQR(envelope: qa.envelope, proof: qb.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
 
         let kagaCertificate = try await kaga.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
         let qc = try CertificateQR(text: kagaCertificate.qrText)
         add("checkpoint-from-other-log", "別の自治体の台帳のチェックポイント", "a checkpoint from another authority's log",
-            qr: CertificateQR(envelope: qa.envelope, proof: qc.proof).text(verifierURL: url), codes: ["checkpointUntrusted"])
+            qr: CertificateQR(envelope: qa.envelope, proof: qc.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
         add("other-authority-trust", "別の自治体の信頼リストで検証", "verified with another authority's trust file",
-            qr: residence.qrText, trust: "kaga", codes: ["unknownIssuer"])
+            qr: residence.qrText, trust: "kaga", verdict: "invalid", codes: ["unknownKey"])
 
         let forged = try await forger.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
         add("unknown-key", "発行元にない鍵で署名（偽造）", "signed by a key the issuer does not have (forgery)",
-            qr: forged.qrText, codes: ["unknownKey", "checkpointUntrusted"])
+            qr: forged.qrText, verdict: "invalid", codes: ["unknownKey"])
 
         var restricted = iizuka.trust
         restricted.authorities[0].kinds.removeAll { $0.id == graduation.kind.id }
         trusts["iizuka-restricted"] = restricted
         add("kind-not-allowed", "発行元に許されていない種類", "a kind the issuer may not issue",
-            qr: graduation.qrText, trust: "iizuka-restricted", codes: ["kindNotAllowed"])
+            qr: graduation.qrText, trust: "iizuka-restricted", verdict: "invalid", codes: ["kindNotAllowed"])
 
         let validity = TimeInterval(residence.kind.validityDays ?? 90) * 86_400
-        add("expired", "有効期限後に検証", "verified after expiry", qr: residence.qrText, at: now.addingTimeInterval(validity + 86_400), codes: ["expired"])
-        add("not-yet-valid", "発行前の日時で検証", "verified before the issue time", qr: residence.qrText, at: now.addingTimeInterval(-86_400), codes: ["notYetValid"])
+        add("expired", "有効期限後に検証", "verified after expiry", qr: residence.qrText, at: now.addingTimeInterval(validity + 86_400), verdict: "invalid", codes: ["expired"])
+        add("not-yet-valid", "発行前の日時で検証", "verified before the issue time", qr: residence.qrText, at: now.addingTimeInterval(-86_400), verdict: "invalid", codes: ["notYetValid"])
 
         var compromised = iizuka.trust
-        compromised.authorities[0].keys[0].status = "compromised"
+        compromised.authorities[0].keys[0].status = .compromised
+        compromised.authorities[0].keys[0].notAfter = now
         trusts["iizuka-compromised"] = compromised
-        add("key-compromised", "漏えいした鍵", "a key declared compromised", qr: residence.qrText, trust: "iizuka-compromised", codes: ["keyCompromised"])
+        add("key-compromised", "漏えいした鍵", "a key declared compromised", qr: residence.qrText, trust: "iizuka-compromised", verdict: "invalid", codes: ["keyCompromised"])
 
         var late = iizuka.trust
         late.authorities[0].keys[0].notBefore = now.addingTimeInterval(3600)
         trusts["iizuka-key-later"] = late
-        add("key-not-valid-at-issue", "発行時に鍵が有効期間外", "the key was not valid at the issue time", qr: residence.qrText, trust: "iizuka-key-later", codes: ["keyNotValidAtIssue"])
+        add("key-not-valid-at-issue", "発行時に鍵が有効期間外", "the key was not valid at the issue time", qr: residence.qrText, trust: "iizuka-key-later", verdict: "invalid", codes: ["keyNotValidAtIssue"])
 
         // Correctly signed and logged, but wrong in content.
         var badFields = residence.claims
         badFields.serial = Serial.random()
         badFields.fields["birthDate"] = .date("1990-02-30")
         let invalid = try await iizuka.issuer.issueUnchecked(badFields, kind: residence.kind)
-        add("invalid-fields", "様式に合わない記載（存在しない日付）", "fields that do not match the kind (an impossible date)", qr: invalid.qrText, codes: ["invalidFields"])
+        add("invalid-fields", "様式に合わない記載（存在しない日付）", "fields that do not match the kind (an impossible date)", qr: invalid.qrText, verdict: "invalid", codes: ["invalidFields"])
         var newer = residence.claims
         newer.serial = Serial.random()
         newer.kindVersion = residence.kind.version + 1
         let versioned = try await iizuka.issuer.issueUnchecked(newer, kind: residence.kind)
-        add("kind-version", "様式の版が信頼リストと異なる", "a kind version the trust file does not have", qr: versioned.qrText, codes: ["kindVersion"])
+        add("kind-version", "様式の版が信頼リストと異なる", "a kind version the trust file does not have", qr: versioned.qrText, verdict: "invalid", codes: ["kindVersion"])
 
-        add("undecodable-url", "Akashi のQRではない", "not an Akashi QR code", qr: "https://example.com/", codes: ["undecodable"])
-        add("truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), codes: ["undecodable"])
+        add("undecodable-url", "Akashi のQRではない", "not an Akashi QR code", qr: "https://example.com/", verdict: "invalid", codes: ["undecodable"])
+        add("truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), verdict: "invalid", codes: ["undecodable"])
 
-        // A key compromised from a log index: what was logged before stays valid.
+        // A key compromised from a log index: what was logged before stays
+        // valid, what was logged at or after it is not — whatever its iat says.
+        let (early, lateCertificate) = graduation.receipt.index < residence.receipt.index ? (graduation, residence) : (residence, graduation)
         var before = iizuka.trust
-        before.authorities[0].keys[0].status = "compromised"
+        before.authorities[0].keys[0].status = .compromised
+        before.authorities[0].keys[0].notAfter = now
         before.authorities[0].keys[0].compromisedAt = now
-        before.authorities[0].keys[0].compromisedFromLogIndex = residence.receipt.index + 1
+        before.authorities[0].keys[0].compromisedFromLogIndex = lateCertificate.receipt.index
         trusts["iizuka-compromised-after-residence"] = before
-        add("key-compromised-logged-before", "鍵の漏えい前に台帳に記録された証明書", "logged before the key was compromised",
-            qr: residence.qrText, trust: "iizuka-compromised-after-residence", codes: [])
-        add("key-compromised-logged-after", "鍵の漏えい後に台帳に記録された証明書", "logged after the key was compromised",
-            qr: graduation.qrText, trust: "iizuka-compromised-after-residence", codes: graduation.receipt.index > residence.receipt.index ? ["keyCompromised"] : [])
+        add("key-compromised-logged-before", "鍵の漏えい前に台帳に記録された証明書", "logged before the key was compromised (index below compromisedFromLogIndex)",
+            qr: early.qrText, trust: "iizuka-compromised-after-residence", verdict: "unconfirmed", codes: ["statusMissing"])
+        add("key-compromised-logged-after", "鍵の漏えい後に台帳に記録された証明書", "logged at or after the compromise (index = compromisedFromLogIndex)",
+            qr: lateCertificate.qrText, trust: "iizuka-compromised-after-residence", verdict: "invalid", codes: ["keyCompromised"])
 
         // Status: revoked, superseded, valid as of the list, stale, newer than the list.
         let archive = try CertificateArchive(log: iizuka.issuer.log, registry: registry, verifierURL: url)
@@ -197,23 +244,24 @@ public struct VectorGenerator {
         _ = try await lifecycle.reissue(serial: old.claims.serialText, at: now)
         statusFiles["iizuka"] = try lifecycle.signedStatusList(at: now)
         let afterList = try await iizuka.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
-        add("status-revoked", "失効した証明書（転出）", "a revoked certificate (moved)", qr: moved.qrText, status: "iizuka", codes: ["revoked"])
-        add("status-superseded", "置き換えられた証明書", "a superseded certificate", qr: old.qrText, status: "iizuka", codes: ["superseded"])
-        add("status-valid", "失効情報で確認して有効", "valid as of the status list", qr: residence.qrText, status: "iizuka", codes: [])
-        add("status-stale", "古い失効情報（8日前）", "a status list older than 7 days", qr: residence.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka", codes: ["statusStale"])
-        add("status-unknown", "失効情報より後に発行された証明書", "a certificate newer than the status list", qr: afterList.qrText, status: "iizuka", codes: ["statusUnknown"])
+        add("status-revoked", "失効した証明書（転出）", "a revoked certificate (moved)", qr: moved.qrText, status: "iizuka", verdict: "invalid", codes: ["revoked"])
+        add("status-superseded", "置き換えられた証明書", "a superseded certificate", qr: old.qrText, status: "iizuka", verdict: "invalid", codes: ["superseded"])
+        add("status-valid", "失効情報で確認して有効", "valid as of the status list", qr: residence.qrText, status: "iizuka", verdict: "valid", codes: [])
+        add("status-stale", "古い失効情報（8日前）", "a status list older than 7 days", qr: residence.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka", verdict: "unconfirmed", codes: ["statusStale"])
+        add("status-stale-revoked", "古い失効情報でも失効は失効", "revoked in a stale status list: still revoked", qr: moved.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka", verdict: "invalid", codes: ["revoked"])
+        add("status-unknown", "失効情報より後に発行された証明書", "a certificate newer than the status list", qr: afterList.qrText, status: "iizuka", verdict: "unconfirmed", codes: ["statusUnknown"])
         var tampered = statusFiles["iizuka"]!
         tampered[tampered.count / 2] ^= 0x01
         statusFiles["iizuka-tampered"] = tampered
-        add("status-list-tampered", "改ざんされた失効情報", "a tampered status list", qr: residence.qrText, status: "iizuka-tampered", rejected: true, codes: [])
+        add("status-list-tampered", "改ざんされた失効情報", "a tampered status list", qr: residence.qrText, status: "iizuka-tampered", rejected: true, verdict: "invalid", codes: [])
         let kagaArchive = try CertificateArchive(log: kaga.issuer.log, registry: registry, verifierURL: nil)
         statusFiles["kaga"] = try CertificateLifecycle(issuer: kaga.issuer, archive: kagaArchive).signedStatusList(at: now)
-        add("status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, codes: [])
+        add("status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, verdict: "invalid", codes: [])
 
         // Verdict for the changed digit as the reference verifier sees it (any
         // invalid verdict is right; implementations must agree on the code).
         let digitCodes = CertificateVerifier(trust: iizuka.trust).verify(text: digitQR, at: at).reasons.compactMap(\.code)
-        add("tampered-digit", "QR文字列の1桁を変更", "one digit of the QR text changed", qr: digitQR, codes: digitCodes)
+        add("tampered-digit", "QR文字列の1桁を変更", "one digit of the QR text changed", qr: digitQR, verdict: "invalid", codes: digitCodes)
 
         // Witnesses: the residence certificate's checkpoint cosigned by fixed
         // witness keys (``witness(_:)``), each case with its own trust file
@@ -222,7 +270,8 @@ public struct VectorGenerator {
         let witnessKeys = try (1...5).map { try Self.witness("w\($0).witness.example") }
         let cosignedAt = UInt64(now.timeIntervalSince1970)
         func cosigned(_ signers: [CosignatureV1Signer], corrupting corrupted: Int? = nil) throws -> String {
-            let proof = try CompactProof.decode(qa.proof, logKey: logKey)
+            let leaf = Merkle.leafHash(LogEntry.certificate(sha256: SHA256.hash(qa.envelope), kind: residence.claims.kind, issuedAt: residence.claims.issuedAt).bytes)
+            let proof = try CompactProof(decoding: qa.proof).tlogProof(leafHash: leaf, logKey: logKey)
             var lines = signers.map { $0.cosign(checkpointText: proof.checkpoint.note.text, timestamp: cosignedAt) }
             if let corrupted {
                 var bytes = lines[corrupted].bytes
@@ -251,10 +300,10 @@ public struct VectorGenerator {
             """
         try withPolicy("iizuka-witness-quorum-met", twoOfThree)
         add("witness-quorum-met", "3者中2者の証人が連署（ポリシー: 3者中2者）", "cosigned by 2 of 3 witnesses (policy: 2 of 3)",
-            qr: try cosigned([witnessKeys[0], witnessKeys[2]]), trust: "iizuka-witness-quorum-met", codes: [])
+            qr: try cosigned([witnessKeys[0], witnessKeys[2]]), trust: "iizuka-witness-quorum-met", verdict: "unconfirmed", codes: ["statusMissing"])
         try withPolicy("iizuka-witness-quorum-not-met", twoOfThree)
         add("witness-quorum-not-met", "3者中1者の証人のみ連署（ポリシー: 3者中2者）", "cosigned by only 1 of 3 witnesses (policy: 2 of 3)",
-            qr: try cosigned([witnessKeys[1]]), trust: "iizuka-witness-quorum-not-met", codes: ["checkpointUntrusted"])
+            qr: try cosigned([witnessKeys[1]]), trust: "iizuka-witness-quorum-not-met", verdict: "invalid", codes: ["checkpointUntrusted"])
         try withPolicy("iizuka-witness-group-policy", """
             # Either operator A's two witnesses both, or two of operator B's three.
             log \(logKey)
@@ -272,19 +321,27 @@ public struct VectorGenerator {
             """)
         add("witness-group-policy", "入れ子のグループ（A社の全員またはB社の3者中2者）をB社の2者で満たす",
             "nested groups (all of operator A or 2 of 3 of operator B) met by two of operator B",
-            qr: try cosigned([witnessKeys[0], witnessKeys[2], witnessKeys[4]]), trust: "iizuka-witness-group-policy", codes: [])
+            qr: try cosigned([witnessKeys[0], witnessKeys[2], witnessKeys[4]]), trust: "iizuka-witness-group-policy", verdict: "unconfirmed", codes: ["statusMissing"])
         try withPolicy("iizuka-witness-bad-cosignature", twoOfThree)
-        add("witness-bad-cosignature", "ポリシーにある証人の連署が壊れている（他の2者で定足数は満たす）",
-            "a listed witness's cosignature is corrupted (the other two would meet the quorum)",
-            qr: try cosigned(Array(witnessKeys[0..<3]), corrupting: 1), trust: "iizuka-witness-bad-cosignature", codes: ["checkpointUntrusted"])
+        // A bad cosignature counts as absent (the holder could drop it anyway):
+        // the two good ones still meet the quorum …
+        add("witness-bad-cosignature", "ポリシーにある証人の連署が1つ壊れている（残り2者で定足数を満たす）",
+            "a listed witness's cosignature is corrupted; the other two meet the quorum (a bad cosignature counts as absent)",
+            qr: try cosigned(Array(witnessKeys[0..<3]), corrupting: 1), trust: "iizuka-witness-bad-cosignature", verdict: "unconfirmed", codes: ["statusMissing"])
+        // … and with only one good one left it does not.
+        add("witness-bad-cosignature-short", "壊れた連署を除くと定足数に足りない", "without the corrupted cosignature the quorum is not met",
+            qr: try cosigned([witnessKeys[0], witnessKeys[1]], corrupting: 1), trust: "iizuka-witness-bad-cosignature", verdict: "invalid", codes: ["checkpointUntrusted"])
 
-        // Every vector must get exactly its expected answer from the reference verifier.
-        for vector in vectors {
+        // Every vector must get exactly its expected verdict and codes from the
+        // reference verifier; its per-check statuses are then recorded.
+        for i in vectors.indices {
+            let vector = vectors[i]
             let trust = trusts[String(vector.trust.dropFirst("trust/".count).dropLast(".json".count))]!
             let got = Self.verify(vector, trust: trust, statusBytes: vector.status.map { statusFiles[String($0.dropFirst("status/".count).dropLast(".cose".count))]! })
-            guard got == vector.expected, !(vector.id == "tampered-digit" && got.valid) else {
+            guard got.verdict == vector.expected.verdict, got.codes == vector.expected.codes, got.status == vector.expected.status else {
                 throw CertificateError(.invalidInput, "vector \(vector.id): expected \(vector.expected), the verifier says \(got)")
             }
+            vectors[i].expected.checks = got.checks
         }
 
         try FileManager.default.createDirectory(at: out.appendingPathComponent("trust"), withIntermediateDirectories: true)
@@ -310,11 +367,14 @@ public struct VectorGenerator {
         var status: VerifiedStatusList? = nil
         if let statusBytes {
             do { status = try VerifiedStatusList(signed: statusBytes, trust: trust) } catch {
-                return .init(valid: false, codes: [], status: "rejected")
+                return .init(verdict: "invalid", valid: false, codes: [], checks: [:], status: "rejected")
             }
         }
-        let report = CertificateVerifier(trust: trust, status: status).verify(text: vector.qr, at: vector.at)
-        return .init(valid: report.isValid, codes: report.reasons.compactMap(\.code), status: statusBytes == nil ? nil : "accepted")
+        let report = CertificateVerifier(trust: trust, status: status).verify(utf8: Array(vector.qr.utf8), at: vector.at)
+        return .init(
+            verdict: report.verdict.rawValue, valid: report.isValid, codes: report.checks.compactMap(\.code),
+            checks: Dictionary(uniqueKeysWithValues: report.checks.map { ($0.name.rawValue, $0.status.rawValue) }),
+            status: statusBytes == nil ? nil : "accepted")
     }
 
     /// A witness cosigning key fixed by its name (seed = SHA-256 of

@@ -92,9 +92,6 @@ public enum TrustMerger {
         guard logKey.type == .ed25519 else {
             throw FederationError(.invalid, "\(who): the log vkey is a cosignature key, not a log's Ed25519 key")
         }
-        guard (authority.log.witnessQuorum ?? 0) >= 0 else {
-            throw FederationError(.invalid, "\(who): the witness quorum is negative")
-        }
         do { _ = try authority.log.tlogPolicy() } catch {
             throw FederationError(.invalid, "\(who): the log's witness policy is invalid: \(error)")
         }
@@ -115,15 +112,9 @@ public enum TrustMerger {
         }
     }
 
-    /// One issuer's log in a canonical form: a tlog-policy as its canonical
-    /// text; otherwise no witnesses and quorum 0 both absent, witnesses sorted.
+    /// One issuer's log in a canonical form: its tlog-policy as the canonical text.
     static func canonical(_ log: LogTrust) -> LogTrust {
-        if log.policy != nil {
-            return LogTrust(origin: log.origin, vkey: log.vkey, policy: (try? log.tlogPolicy())?.text ?? log.policy)
-        }
-        let witnesses = (log.witnesses ?? []).sorted()
-        let quorum = log.witnessQuorum ?? 0
-        return LogTrust(origin: log.origin, vkey: log.vkey, witnesses: witnesses.isEmpty ? nil : witnesses, witnessQuorum: quorum == 0 ? nil : quorum)
+        LogTrust(origin: log.origin, vkey: log.vkey, policy: (try? log.tlogPolicy())?.text ?? log.policy)
     }
 
     static func combine(_ a: TrustedAuthority, _ aLabel: String, _ b: TrustedAuthority, _ bLabel: String) throws(FederationError) -> TrustedAuthority {

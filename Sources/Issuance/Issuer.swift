@@ -217,7 +217,7 @@ extension TrustFile {
     public static func export(directory: AuthorityDirectory, registry: KindRegistry, at date: Date = Date()) throws -> TrustFile {
         let config = directory.configuration
         let keys = try directory.issuerPublicKeys().map { key, record in
-            var key = IssuerKey(publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: record.status)
+            var key = IssuerKey(publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: KeyStatus(rawValue: record.status) ?? .compromised)
             key.compromisedAt = record.compromisedAt
             key.compromisedFromLogIndex = record.compromisedFromLogIndex
             return key

@@ -47,18 +47,16 @@ public struct PrintBudget: Sendable {
     /// bytes proven in a tree of up to `treeSize` entries.
     public func worstCasePayloadBytes(envelopeByteCount: Int, treeSize: UInt64) throws -> Int {
         let size = treeSize.addingReportingOverflow(Self.batchMargin).partialValue | 1
-        let hashes = 64 - (size - 1).leadingZeroBitCount  // ⌈log₂ size⌉
-        let zero = [UInt8](repeating: 0, count: 32)
-        var signatures = [SignedNote.Signature(name: "log", keyID: 0, bytes: [UInt8](repeating: 0, count: 64))]
-        for i in 0..<maxCosignatures {
-            signatures.append(SignedNote.Signature(name: "w\(i)", keyID: UInt32(i + 1), bytes: [UInt8](repeating: 0, count: 72)))
+        let hashes = 64 - (size - 1).leadingZeroBitCount  // ⌈log₂ size⌉, the deepest leaf's path
+        func uvarintLength(_ v: UInt64) -> Int {
+            var bytes: [UInt8] = []
+            CompactProof.appendUvarint(v, to: &bytes)
+            return bytes.count
         }
-        let checkpoint = Checkpoint(origin: "o", size: size, rootHash: zero)
-        let proof = TlogProof(
-            index: size - 1, inclusionProof: Array(repeating: zero, count: hashes),
-            checkpoint: try SignedCheckpoint(note: SignedNote(text: checkpoint.text, signatures: signatures)))
-        let compact = try CompactProof.encode(proof)
-        return CertificateQR(envelope: [UInt8](repeating: 0, count: envelopeByteCount), proof: compact).bytes.count
+        // docs/spec/compact-proof.md: the largest index's uvarint, the size,
+        // the hashes, the log's signature record and the cosignature records.
+        let proof = uvarintLength(size - 1) + uvarintLength(size) + 32 * hashes + (4 + 1 + 64) + maxCosignatures * (4 + 1 + 72)
+        return 1 + uvarintLength(UInt64(envelopeByteCount)) + envelopeByteCount + proof
     }
 
     /// Throws `tooLargeToPrint` naming the longest field and how much is over.

@@ -18,11 +18,16 @@ struct AkashiVerify: ParsableCommand {
         abstract: "Verify Akashi certificates offline: signature, kind, validity and log inclusion.",
         discussion: """
             INPUT is a PNG/JPEG image of the QR code (photo or scan), a file holding the QR text, or '-' \
-            to read QR texts from stdin, one per line. Exit 0 only when every input is valid; 1 when any \
-            is not; 64 usage; 66 an input or the trust file cannot be read; 65 the trust file is invalid.
-            --json prints one object per line with keys valid, reasons[{code,message}], checks, kind, \
-            issuer, serial, issuedAt, expiresAt, fields, envelope, log{origin,index,treeSize,entry,leafHash,\
-            inclusionProof,rootHash,checkpoint}, tlogProof.
+            to read QR texts from stdin, one per line (a blank line is an input too: undecodable). \
+            Each input gets a verdict: valid; invalid (something is proven wrong — do not accept); or \
+            unconfirmed (genuine, but whether it was revoked is not confirmed: no, a stale, or an older \
+            status list). Exit 0 when every input is valid; 1 when any is invalid; else 2 when any is \
+            unconfirmed; 64 usage; 65 the trust file or status list is invalid; 66 an input or the trust \
+            file cannot be read, or there is no input. \
+            --json prints one object per input and line (docs/spec/verification.md §5.3): verdict, valid, \
+            checks[{name,status,code}], reasons[{check,code,message}], and when verified that far envelope, \
+            kind, issuer, serial, issuedAt, expiresAt, fields, log{origin,index,treeSize,entry,leafHash,\
+            inclusionProof,rootHash,checkpoint}, tlogProof, statusAsOf.
             """,
         version: "0.1.0")
 
@@ -35,7 +40,7 @@ struct AkashiVerify: ParsableCommand {
     @Option(help: ArgumentHelp("A signed status list (akashi status export) to check revocation and supersession.", valueName: "FILE"))
     var status: String?
 
-    @Option(help: ArgumentHelp("A status list older than this many days gives 'status unknown' (default 7).", valueName: "DAYS"))
+    @Option(help: ArgumentHelp("A status list older than this many days leaves the verdict unconfirmed (default 7).", valueName: "DAYS"))
     var maxStatusAge: Double = 7
 
     @Flag(help: "Print JSON, one object per input.")
@@ -72,12 +77,15 @@ struct AkashiVerify: ParsableCommand {
         let verifier = CertificateVerifier(trust: trustFile, status: statusList, maxStatusAge: maxStatusAge * 86_400)
         let date = at.flatMap(parseDate) ?? Date()
 
-        var texts: [(source: String, text: String?)] = []
+        // Each input is raw bytes: the QR text rule works on bytes (and
+        // refuses invalid UTF-8) rather than on a decoded, repaired string.
+        var texts: [(source: String, bytes: [UInt8]?)] = []
         for input in inputs {
             if input == "-" {
-                while let line = readLine() {
-                    if !line.trimmingCharacters(in: .whitespaces).isEmpty { texts.append(("stdin", line)) }
-                }
+                let all = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+                var lines = all.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+                if all.isEmpty || all.last == 0x0A { lines.removeLast() }  // a final LF ends the last line; nothing is no line
+                for line in lines { texts.append(("stdin", line)) }
                 continue
             }
             guard let data = FileManager.default.contents(atPath: input) else { fail(66, "cannot read \(input)") }
@@ -86,43 +94,47 @@ struct AkashiVerify: ParsableCommand {
                 do {
                     let found = try QRScanner.decode(imageData: bytes)
                     if found.isEmpty { texts.append((input, nil)) }
-                    for text in found { texts.append((input, text)) }
+                    for text in found { texts.append((input, Array(text.utf8))) }
                 } catch {
                     texts.append((input, nil))
                 }
             } else {
-                texts.append((input, String(decoding: bytes, as: UTF8.self)))
+                texts.append((input, bytes))
             }
         }
 
-        // "Nothing verified" must never look like success (an empty or blank stdin).
-        guard !texts.isEmpty else { fail(66, "no QR text to verify: the input was empty or only blank lines / 検証するQRテキストがありません（入力が空です）") }
+        // "Nothing verified" must never look like success (an empty stdin).
+        guard !texts.isEmpty else { fail(66, "no QR text to verify: the input was empty / 検証するQRテキストがありません（入力が空です）") }
         let start = Date()
-        var allValid = true
-        for (source, text) in texts {
-            let report = verifier.verify(text: text ?? "", at: date)
-            if !report.isValid { allValid = false }
+        var verdicts = Set<VerificationReport.Verdict>()
+        for (source, bytes) in texts {
+            let report = verifier.verify(utf8: bytes ?? [], at: date)
+            verdicts.insert(report.verdict)
             if json {
-                print(jsonLine(report, source: source, language: language, noQR: text == nil))
+                print(jsonLine(report, source: source, language: language, noQR: bytes == nil))
             } else {
-                printHuman(report, source: source, language: language, noQR: text == nil)
+                printHuman(report, source: source, language: language, noQR: bytes == nil)
             }
         }
         if texts.count > 1 {
             let seconds = Date().timeIntervalSince(start)
             FileHandle.standardError.write(Data(String(format: "%d 件検証 / %d verified in %.3f s (%.0f/s)\n", texts.count, texts.count, seconds, Double(texts.count) / max(seconds, 1e-6)).utf8))
         }
-        if !allValid { throw ExitCode(1) }
+        if verdicts.contains(.invalid) { throw ExitCode(1) }
+        if verdicts.contains(.unconfirmed) { throw ExitCode(2) }
     }
 
     func printHuman(_ report: VerificationReport, source: String, language: Language, noQR: Bool) {
         let ja = language == .ja
-        let asOf = report.statusAsOf.map { day($0) }
-        if report.isValid, let asOf {
+        switch report.verdict {
+        case .valid:
+            let asOf = report.statusAsOf.map { day($0) } ?? ""
             print(ja ? "✔ 有効な証明書です（\(asOf)時点の失効情報で確認、\(source)）" : "✔ VALID certificate, as of the status list of \(asOf) (\(source))")
-        } else {
-            print(report.isValid ? (ja ? "✔ 有効な証明書です（\(source)）" : "✔ VALID certificate (\(source))")
-                                 : (ja ? "✘ 無効です — 受け付けないでください（\(source)）" : "✘ NOT VALID — do not accept (\(source))"))
+        case .unconfirmed:
+            print(ja ? "？ 本物の証明書ですが、失効していないことは確認できていません（\(source)）" : "? GENUINE certificate, but whether it was revoked is not confirmed (\(source))")
+            if let reason = report.unconfirmedReason?.message { print("  " + reason.text(language)) }
+        case .invalid:
+            print(ja ? "✘ 無効です — 受け付けないでください（\(source)）" : "✘ NOT VALID — do not accept (\(source))")
         }
         if noQR { print(ja ? "  画像からQRコードを読み取れませんでした" : "  no QR code could be read from the image") }
         for check in report.checks {
@@ -152,11 +164,16 @@ struct AkashiVerify: ParsableCommand {
     func jsonLine(_ report: VerificationReport, source: String, language: Language, noQR: Bool) -> String {
         var object: [String: Any] = [
             "input": source,
+            "verdict": report.verdict.rawValue,
             "valid": report.isValid,
-            "reasons": report.reasons.map { ["code": $0.code ?? "", "check": $0.name.rawValue, "message": $0.message?.text(language) ?? ""] },
-            "checks": report.checks.map { ["name": $0.name.rawValue, "status": $0.status.rawValue] },
-            "envelope": Data(report.envelope).base64EncodedString(),
+            "reasons": report.checks.filter { $0.code != nil }.map { ["code": $0.code ?? "", "check": $0.name.rawValue, "message": $0.message?.text(language) ?? ""] },
+            "checks": report.checks.map { check -> [String: String] in
+                var entry = ["name": check.name.rawValue, "status": check.status.rawValue]
+                if let code = check.code { entry["code"] = code }
+                return entry
+            },
         ]
+        if report.checks.first?.status == .passed { object["envelope"] = Data(report.envelope).base64EncodedString() }
         if let asOf = report.statusAsOf { object["statusAsOf"] = iso(Int64(asOf.timeIntervalSince1970)) }
         if noQR { object["reasons"] = [["code": "undecodable", "check": "decode", "message": language == .ja ? "画像からQRコードを読み取れません" : "no QR code found in the image"]] }
         if let claims = report.claims {
@@ -177,7 +194,13 @@ struct AkashiVerify: ParsableCommand {
             object["tlogProof"] = TlogProof(extra: entry, index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint).text
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        // One object per line: characters that some readers take for line
+        // breaks (U+0085, U+2028, U+2029) are escaped inside strings, where
+        // alone they can occur.
         return String(decoding: data, as: UTF8.self)
+            .replacingOccurrences(of: "\u{85}", with: "\\u0085")
+            .replacingOccurrences(of: "\u{2028}", with: "\\u2028")
+            .replacingOccurrences(of: "\u{2029}", with: "\\u2029")
     }
 
     func day(_ date: Date) -> String {

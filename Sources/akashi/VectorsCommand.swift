@@ -16,8 +16,8 @@ struct Vectors: AsyncParsableCommand {
             let registry = try kinds.registry()
             let certs = URL(fileURLWithPath: kinds.certs ?? ProcessInfo.processInfo.environment["AKASHI_CERTS"] ?? "certs")
             let index = try await VectorGenerator(registry: registry).generate(certsDirectory: certs, out: URL(fileURLWithPath: out))
-            let valid = index.vectors.filter(\.expected.valid).count
-            print("wrote \(index.vectors.count) vectors to \(out): \(valid) valid, \(index.vectors.count - valid) invalid")
+            func count(_ verdict: String) -> Int { index.vectors.filter { $0.expected.verdict == verdict }.count }
+            print("wrote \(index.vectors.count) vectors to \(out): \(count("valid")) valid, \(count("unconfirmed")) unconfirmed, \(count("invalid")) invalid")
         }
     }
 }

@@ -20,7 +20,8 @@ import TransparencyLog
         return Setup(authority: authority, lifecycle: try CertificateLifecycle(issuer: authority.issuer, archive: archive))
     }
 
-    func codes(_ report: VerificationReport) -> [String] { report.reasons.compactMap(\.code) }
+    /// Every code the report carries: failures, and why it is unconfirmed.
+    func codes(_ report: VerificationReport) -> [String] { report.checks.compactMap(\.code) }
 
     @Test func revokeSupersedeAndVerifyWithTheStatusList() async throws {
         let s = try Self.setup()
@@ -52,16 +53,21 @@ import TransparencyLog
         let fine = verifier.verify(text: c.qrText)
         #expect(fine.isValid)
         #expect(fine.statusAsOf != nil, "valid *as of* the status list")
-        #expect(verifier.verify(text: successor.qrText).isValid)
+        #expect(verifier.verify(text: successor.qrText).isGenuine)
         // Without a status list the verdict says nothing about revocation.
         let plain = CertificateVerifier(trust: s.authority.trust).verify(text: a.qrText)
-        #expect(plain.isValid)
+        #expect(plain.verdict == .unconfirmed)
         #expect(plain.checks.last?.status == .skipped)
 
-        // Stale, and a certificate newer than the snapshot: status unknown, never silently valid.
-        #expect(codes(verifier.verify(text: c.qrText, at: Date().addingTimeInterval(8 * 86_400))) == ["statusStale"])
+        // Stale, and a certificate newer than the snapshot: unconfirmed — never
+        // silently valid, never called invalid.
+        let stale = verifier.verify(text: c.qrText, at: Date().addingTimeInterval(8 * 86_400))
+        #expect(codes(stale) == ["statusStale"] && stale.verdict == .unconfirmed)
         let later = try await issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
-        #expect(codes(verifier.verify(text: later.qrText)) == ["statusUnknown"])
+        let newer = verifier.verify(text: later.qrText)
+        #expect(codes(newer) == ["statusUnknown"] && newer.verdict == .unconfirmed)
+        // A revocation in a stale list is still a revocation.
+        #expect(verifier.verify(text: a.qrText, at: Date().addingTimeInterval(8 * 86_400)).verdict == .invalid)
     }
 
     @Test func aRevocationIsRefusedTwiceAndNeverBreaksOthersInTheBatch() async throws {
@@ -126,17 +132,17 @@ import TransparencyLog
         #expect(after.envelope.kid != before.envelope.kid, "new certificates use the new key")
         var trust = try TrustFile.export(directory: directory, registry: s.authority.issuer.registry)
         #expect(trust.authorities[0].keys.count == 2)
-        #expect(CertificateVerifier(trust: trust).verify(text: before.qrText).isValid, "a retired key's certificates stay valid")
-        #expect(CertificateVerifier(trust: trust).verify(text: after.qrText).isValid)
+        #expect(CertificateVerifier(trust: trust).verify(text: before.qrText).isGenuine, "a retired key's certificates stay valid")
+        #expect(CertificateVerifier(trust: trust).verify(text: after.qrText).isGenuine)
 
         // The old key leaks; the thief signs with it after the declared index.
         let stolen = try await s.authority.issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
         try directory.declareCompromised(file: oldFile, since: Date(), fromLogIndex: before.receipt.index + 1)
         trust = try TrustFile.export(directory: directory, registry: s.authority.issuer.registry)
         let verifier = CertificateVerifier(trust: trust)
-        #expect(verifier.verify(text: before.qrText).isValid, "logged before the compromise: still valid")
+        #expect(verifier.verify(text: before.qrText).isGenuine, "logged before the compromise: still valid")
         #expect(codes(verifier.verify(text: stolen.qrText)).contains("keyCompromised"))
-        #expect(verifier.verify(text: after.qrText).isValid)
+        #expect(verifier.verify(text: after.qrText).isGenuine)
         #expect(throws: AuthorityError.self) { try directory.retireIssuerKey(file: "issuer-9.pem") }
         // The configuration on disk has the same story.
         let reopened = try AuthorityDirectory(at: directory.url)

@@ -182,10 +182,11 @@ import TransparencyLog
         #expect(code(with { $0.kinds.append($0.kinds[0]) }) == .invalid)
         #expect(code(with { $0.log.vkey = "not a vkey" }) == .invalid)
         #expect(code(with { $0.log.origin = "elsewhere.example/log" }) == .invalid, "tlog-policy: the log key's name is the origin")
-        #expect(code(with { $0.log.witnessQuorum = 1 }) == .invalid, "a quorum larger than the witnesses")
+        let logKey = iizuka.logSigner.verifierKey
+        #expect(code(with { $0.log.policy = "log \(logKey)\nquorum q\n" }) == .invalid, "a quorum naming no witness or group")
         let witness = try CosignatureV1Signer(name: "w.example", privateKey: Ed25519.PrivateKey())
-        #expect(code(with { $0.log.witnesses = [witness.verifierKey.description]; $0.log.witnessQuorum = 1 }) == nil)
-        #expect(code(with { $0.log.witnesses = [witness.verifierKey.description, witness.verifierKey.description]; $0.log.witnessQuorum = 1 }) == .invalid)
-        #expect(code(with { $0.log.witnesses = [iizuka.logSigner.verifierKey.description]; $0.log.witnessQuorum = 1 }) == .invalid, "a log key as a witness")
+        #expect(code(with { $0.log.policy = try! LogTrust.policy(logKey: logKey, witnesses: [witness.verifierKey], quorum: 1) }) == nil)
+        #expect(code(with { $0.log.policy = "log \(logKey)\nwitness a \(witness.verifierKey)\nwitness b \(witness.verifierKey)\nquorum a\n" }) == .invalid, "one key twice")
+        #expect(code(with { $0.log.policy = "log \(logKey)\nwitness a \(logKey)\nquorum a\n" }) == .invalid, "a log key as a witness")
     }
 }

@@ -71,7 +71,8 @@ struct FederationCLITests {
             try FileManager.default.contentsOfDirectory(atPath: dir.path(folder)).filter { $0.hasSuffix(".txt") }.map { "\(folder)/\($0)" }
         }
         #expect(certificates.count == 2)
-        expect(try await run(["--trust", "merged.json"] + certificates, "akashi-verify"), 0)
+        // Genuine, without status lists: unconfirmed (2), not invalid (1).
+        expect(try await run(["--trust", "merged.json"] + certificates, "akashi-verify"), 2)
         expect(try await run(["--trust", "iizuka.json"] + certificates, "akashi-verify"), 1)
         // A list that does not verify stops the merge; a conflicting issuer is bad data.
         expect(try await run(["federation", "merge", "--vkey", fukuokaVkey, "--out", "bad.json", "fukuoka.list", "ishikawa.list"]), 1)

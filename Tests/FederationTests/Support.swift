@@ -54,8 +54,7 @@ struct TestAuthority: Sendable {
             kinds: kinds,
             log: LogTrust(
                 origin: origin, vkey: logSigner.verifierKey.description,
-                witnesses: witnesses.isEmpty ? nil : witnesses.map(\.verifierKey.description),
-                witnessQuorum: witnessQuorum == 0 ? nil : witnessQuorum))
+                policy: try! LogTrust.policy(logKey: logSigner.verifierKey, witnesses: witnesses.map(\.verifierKey), quorum: witnessQuorum)))
     }
 
     var trustFile: TrustFile { TrustFile(authorities: [authority]) }

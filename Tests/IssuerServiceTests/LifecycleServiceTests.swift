@@ -56,7 +56,7 @@ import Testing
             let verifier = CertificateVerifier(trust: trust, status: verified)
             #expect(verifier.verify(text: qrs[0]).reasons.compactMap(\.code) == ["revoked"])
             #expect(verifier.verify(text: qrs[1]).reasons.compactMap(\.code) == ["superseded"])
-            #expect(verifier.verify(text: qrs[2]).isValid)
+            #expect(verifier.verify(text: qrs[2]).isGenuine)
         }
         let actions = try fixture.state.audit.events().map(\.action)
         #expect(actions.filter { $0 == "revoke" }.count == 1)

@@ -159,11 +159,13 @@ struct CheckpointTests {
         let noLog = try SignedCheckpoint(note: SignedNote(text: reparsed.note.text, signatures: Array(reparsed.note.signatures.dropFirst())))
         #expect(Self.code { _ = try log.policy(quorum: 2).verify(noLog) } == .unverified)
 
-        // A broken cosignature by a trusted witness rejects the checkpoint.
+        // A broken cosignature by a trusted witness counts as absent (the
+        // holder could drop it anyway): fine for quorum 1, not for quorum 2.
         var signatures = reparsed.note.signatures
         signatures[2] = SignedNote.Signature(name: signatures[2].name, keyID: signatures[2].keyID, bytes: signatures[2].bytes.flippingBit(100))
         let badWitness = try SignedCheckpoint(note: SignedNote(text: reparsed.note.text, signatures: signatures))
-        #expect(Self.code { _ = try log.policy(quorum: 0).verify(badWitness) } == .badSignature)
+        #expect(Self.code { _ = try log.policy(quorum: 1).verify(badWitness) } == nil)
+        #expect(Self.code { _ = try log.policy(quorum: 2).verify(badWitness) } == .unverified)
 
         // A policy for another origin, or a log key with another name.
         let otherOrigin = CheckpointPolicy(logKey: log.logSigner.verifierKey, origin: "log.example/other")
@@ -289,7 +291,28 @@ struct TlogProofTests {
         #expect(try TlogProof(parsing: text).inclusionProof.count == 64)
     }
 
-    // MARK: Compact proof
+    // MARK: Compact proof (docs/spec/compact-proof.md, format v2)
+
+    /// PATHLEN of the spec, §2, written as its recursion.
+    static func pathLengthByRecursion(_ m: UInt64, _ n: UInt64) -> Int {
+        if n == 1 { return 0 }
+        var k: UInt64 = 1
+        while k << 1 < n { k <<= 1 }
+        return m < k ? 1 + pathLengthByRecursion(m, k) : 1 + pathLengthByRecursion(m - k, n - k)
+    }
+
+    @Test("the number of proof hashes follows from index and tree size (spec §2, its table and its recursion)")
+    func pathLengths() throws {
+        for n in UInt64(1)...300 {
+            for m in 0..<n { #expect(CompactProof.pathLength(index: m, treeSize: n) == Self.pathLengthByRecursion(m, n), "m=\(m) n=\(n)") }
+        }
+        let table: [(UInt64, UInt64, Int)] = [(0, 1, 0), (0, 2, 1), (1, 2, 1), (0, 3, 2), (2, 3, 1), (3, 4, 2), (0, 5, 3), (4, 5, 1), (3, 7, 3), (6, 7, 2),
+            (5, 8, 3), (0, 1000, 10), (768, 1000, 10), (999, 1000, 8), (1023, 1024, 10), (1024, 1025, 1), (1_048_575, 1_048_581, 21)]
+        for (m, n, h) in table { #expect(CompactProof.pathLength(index: m, treeSize: n) == h, "m=\(m) n=\(n)") }
+        // And the real tree's proofs have exactly that many hashes.
+        let log = try SignedLogFixture(size: 37)
+        for i in UInt64(0)..<37 { #expect(try log.proof(index: i).inclusionProof.count == CompactProof.pathLength(index: i, treeSize: 37)) }
+    }
 
     @Test("compact proof round trip and size", arguments: [1, 2, 7, 300, 1000])
     func compactRoundTrip(size: Int) throws {
@@ -297,26 +320,30 @@ struct TlogProofTests {
         let index = UInt64(size - 1)
         let proof = try log.proof(index: index)
         let compact = try CompactProof.encode(proof)
+        let leaf = log.leafHashes[Int(index)]
 
         let witnessKeys = log.witnesses.map(\.verifierKey)
-        let decoded = try CompactProof.decode(compact, logKey: log.logSigner.verifierKey, knownKeys: witnessKeys)
-        #expect(decoded == proof)
+        let decoded = try CompactProof(decoding: compact).tlogProof(leafHash: leaf, logKey: log.logSigner.verifierKey, knownKeys: witnessKeys)
+        #expect(decoded == proof, "the root recomputed from the leaf and the proof is the checkpoint's")
         #expect(decoded.text == proof.text)
-        try decoded.verify(leafHash: log.leafHashes[Int(index)], policy: log.policy(quorum: 2))
+        try decoded.verify(leafHash: leaf, policy: log.policy(quorum: 2))
         #expect(try CompactProof.encode(decoded) == compact)
 
-        // Size: version, two varints, root, hash count, hashes, signature count,
-        // and per signature key ID, length and bytes (64 for the log, 72 per witness).
+        // Size: two varints, the hashes, and per signature key ID, length and
+        // bytes (64 for the log, 72 per witness) — no version, root or counts.
         func varintSize(_ v: UInt64) -> Int { v < 128 ? 1 : v < 16384 ? 2 : 3 }
-        let expected = 1 + varintSize(index) + varintSize(UInt64(size)) + 32 + 1 + 32 * proof.inclusionProof.count + 1 + (5 + 64) + 2 * (5 + 72)
+        let expected = varintSize(index) + varintSize(UInt64(size)) + 32 * proof.inclusionProof.count + (5 + 64) + 2 * (5 + 72)
         #expect(compact.count == expected)
         #expect(compact.count < proof.text.utf8.count * 2 / 3, "compact \(compact.count) bytes vs text \(proof.text.utf8.count)")
 
         // Without the witnesses' keys their lines are dropped; the log's stays.
-        let logOnly = try CompactProof.decode(compact, logKey: log.logSigner.verifierKey)
+        let logOnly = try CompactProof(decoding: compact).tlogProof(leafHash: leaf, logKey: log.logSigner.verifierKey)
         #expect(logOnly.checkpoint.note.signatures.map(\.name) == [log.origin])
-        try logOnly.verify(leafHash: log.leafHashes[Int(index)], policy: log.policy(quorum: 0))
-        #expect(throws: NoteError.self) { try logOnly.verify(leafHash: log.leafHashes[Int(index)], policy: log.policy(quorum: 1)) }
+        try logOnly.verify(leafHash: leaf, policy: log.policy(quorum: 0))
+        #expect(throws: NoteError.self) { try logOnly.verify(leafHash: leaf, policy: log.policy(quorum: 1)) }
+        // Another leaf gives another root, which the log never signed.
+        let other = try CompactProof(decoding: compact).tlogProof(leafHash: Merkle.leafHash([1, 2, 3]), logKey: log.logSigner.verifierKey, knownKeys: witnessKeys)
+        #expect(throws: NoteError.self) { try other.verify(leafHash: Merkle.leafHash([1, 2, 3]), policy: log.policy(quorum: 0)) }
     }
 
     @Test("compact proofs refuse what they cannot carry and what is not theirs")
@@ -332,46 +359,60 @@ struct TlogProofTests {
 
         let compact = try CompactProof.encode(try log.proof(index: 3))
         let key = log.logSigner.verifierKey
-        // Every truncation fails, and so does a trailing byte.
-        for length in 0..<compact.count {
-            #expect(throws: NoteError.self, "truncated to \(length)") { try CompactProof.decode(Array(compact.prefix(length)), logKey: key) }
+        let leaf = log.leafHashes[3]
+        func verifies(_ bytes: [UInt8], quorum: Int = 2) -> Bool {
+            (try? CompactProof(decoding: bytes).tlogProof(leafHash: leaf, logKey: key, knownKeys: log.witnesses.map(\.verifierKey))
+                .verify(leafHash: leaf, policy: log.policy(quorum: quorum))) != nil
         }
-        #expect(throws: NoteError.self) { try CompactProof.decode(compact + [0], logKey: key) }
-        // Another version.
-        var v2 = compact
-        v2[0] = 2
-        #expect(throws: NoteError.self) { try CompactProof.decode(v2, logKey: key) }
+        #expect(verifies(compact))
+        // A truncation either fails to decode or drops a signature the policy needs.
+        for length in 0..<compact.count { #expect(!verifies(Array(compact.prefix(length))), "truncated to \(length)") }
+        // A trailing byte is an incomplete signature record.
+        #expect(throws: NoteError.self) { try CompactProof(decoding: compact + [0]) }
         // The index 3 re-encoded non-minimally (0x83 0x00) is refused.
-        let nonMinimal = [compact[0], 0x83, 0x00] + compact[2...]
-        #expect(throws: NoteError.self) { try CompactProof.decode(nonMinimal, logKey: key) }
+        #expect(throws: NoteError.self) { try CompactProof(decoding: [0x83, 0x00] + compact[1...]) }
         // A 10-byte varint that overflows 64 bits.
-        let overflow = [compact[0]] + [UInt8](repeating: 0xff, count: 9) + [0x7f] + compact[2...]
-        #expect(throws: NoteError.self) { try CompactProof.decode(overflow, logKey: key) }
+        #expect(throws: NoteError.self) { try CompactProof(decoding: [UInt8](repeating: 0xff, count: 9) + [0x7f] + compact[1...]) }
+        // An index outside the tree, a tree beyond 2^53 − 1, an empty tree.
+        #expect(throws: NoteError.self) { try CompactProof(decoding: [10, 10] + compact[2...]) }
+        #expect(throws: NoteError.self) { try CompactProof(decoding: [0, 0] + compact[2...]) }
+        var huge: [UInt8] = [0]
+        CompactProof.appendUvarint(1 << 53, to: &huge)
+        #expect(throws: NoteError.self) { try CompactProof(decoding: huge + [UInt8](repeating: 0, count: 53 * 32 + 69)) }
+        // The same key ID twice.
+        let record = Array(compact[(compact.count - 2 * 77 - 69)..<(compact.count - 2 * 77)])
+        #expect(throws: NoteError.self) { try CompactProof(decoding: compact + record) }
+        // No signature at all.
+        #expect(throws: NoteError.self) { try CompactProof(decoding: Array(compact.prefix(2 + 32 * CompactProof.pathLength(index: 3, treeSize: 10)))) }
         // Signed by nobody the verifier knows.
         let stranger = try Ed25519NoteSigner(name: log.origin, privateKey: testKey("stranger"))
-        #expect(throws: NoteError.self) { try CompactProof.decode(compact, logKey: stranger.verifierKey) }
+        #expect(throws: NoteError.self) { try CompactProof(decoding: compact).tlogProof(leafHash: leaf, logKey: stranger.verifierKey) }
     }
 
-    @Test("large indices and sizes survive the varint encoding")
+    @Test("large indices and sizes survive the varint encoding, up to 2^53 − 1")
     func compactLargeNumbers() throws {
         let log = try SignedLogFixture(size: 2)
-        for size in [UInt64(1) << 35, UInt64.max] {
+        for size in [UInt64(1) << 35, CompactProof.maxTreeSize] {
+            let index = size - 1
             let body = Checkpoint(origin: log.origin, size: size, rootHash: log.tree.rootHash())
-            let proof = TlogProof(
-                index: size - 1, inclusionProof: [log.leafHashes[0]],
-                checkpoint: try SignedCheckpoint(signing: body, with: log.logSigner))
+            let hashes = [[UInt8]](repeating: log.leafHashes[0], count: CompactProof.pathLength(index: index, treeSize: size))
+            let proof = TlogProof(index: index, inclusionProof: hashes, checkpoint: try SignedCheckpoint(signing: body, with: log.logSigner))
             let compact = try CompactProof.encode(proof)
-            // 2^35 - 1 takes five 7-bit groups and 2^35 six; 2^64 - 1 and 2^64 - 2 take ten.
-            #expect(compact.count == 1 + (size == .max ? 20 : 11) + 32 + 1 + 32 + 1 + 69)
-            #expect(try CompactProof.decode(compact, logKey: log.logSigner.verifierKey) == proof)
+            // 2^35 − 1 takes five 7-bit groups and 2^35 six; 2^53 − 1 and 2^53 − 2 take eight.
+            #expect(compact.count == (size == CompactProof.maxTreeSize ? 16 : 11) + 32 * hashes.count + 69)
+            let decoded = try CompactProof(decoding: compact)
+            #expect(decoded.index == index && decoded.treeSize == size && decoded.hashes == hashes)
+        }
+        let tooBig = Checkpoint(origin: log.origin, size: UInt64.max, rootHash: log.tree.rootHash())
+        #expect(throws: NoteError.self) {
+            try CompactProof.encode(TlogProof(index: 0, inclusionProof: [], checkpoint: try SignedCheckpoint(signing: tooBig, with: log.logSigner)))
         }
     }
 
     /// A single-byte change anywhere in a compact proof must make it
     /// undecodable or unverifiable under a policy that requires both
-    /// witnesses. The version, varint and count bytes get all 255 other
-    /// values; key IDs and lengths every bit flip; hash and signature bytes
-    /// one bit flip each (a different bit from byte to byte).
+    /// witnesses. The varint bytes get all 255 other values; key IDs and
+    /// lengths every bit flip; hash and signature bytes one bit flip each.
     @Test("single-byte changes at every position of a compact proof are caught")
     func compactMutations() throws {
         let log = try SignedLogFixture(size: 21)
@@ -381,16 +422,13 @@ struct TlogProofTests {
         let policy = log.policy(quorum: 2)
         let logKey = log.logSigner.verifierKey
         let knownKeys = log.witnesses.map(\.verifierKey)
-        try CompactProof.decode(compact, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy)
+        try CompactProof(decoding: compact).tlogProof(leafHash: leaf, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy)
 
-        // Offsets from the documented layout.
-        var numbers: Set<Int> = [0, 1, 2, 35]  // version, index, size, hash count
-        var headers: Set<Int> = []  // signature key IDs and lengths
-        let hashCount = Int(compact[35])
-        var offset = 36 + 32 * hashCount
-        numbers.insert(offset)  // signature count
-        offset += 1
-        for _ in 0..<Int(compact[offset - 1]) {
+        // Offsets from the documented layout: index, size, the hashes, then records.
+        let numbers: Set<Int> = [0, 1]
+        var headers: Set<Int> = []
+        var offset = 2 + 32 * CompactProof.pathLength(index: index, treeSize: 21)
+        while offset < compact.count {
             for i in offset..<(offset + 5) { headers.insert(i) }
             offset += 5 + Int(compact[offset + 4])
         }
@@ -412,11 +450,11 @@ struct TlogProofTests {
                 var mutated = compact
                 mutated[position] = value
                 tried += 1
-                let outcome = Result { try CompactProof.decode(mutated, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy) }
+                let outcome = Result { try CompactProof(decoding: mutated).tlogProof(leafHash: leaf, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy) }
                 if outcome.succeeded { accepted.append("byte \(position): \(original) → \(value)") }
             }
         }
-        #expect(tried == 5 * 255 + headers.count * 8 + (compact.count - 5 - headers.count))
+        #expect(tried == 2 * 255 + headers.count * 8 + (compact.count - 2 - headers.count))
         #expect(accepted.isEmpty, "mutations that still verified: \(accepted.prefix(10))")
     }
 

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qrtext import read_qr_texts  # noqa: E402
 
 
-def verify_json(verify: str, trust: str, source: list[str], stdin: str | None = None) -> dict:
-    run = subprocess.run([verify, "--trust", trust, "--json", *source], input=stdin, capture_output=True, text=True)
+def verify_json(verify: str, trust: str, status: str | None, source: list[str], stdin: str | None = None) -> dict:
+    run = subprocess.run([verify, "--trust", trust, *(["--status", status] if status else []), "--json", *source],
+                         input=stdin, capture_output=True, text=True)
     lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
     if run.returncode != 0 or len(lines) != 1:
         sys.exit(f"api-qr: akashi-verify {' '.join(source)} exited {run.returncode}: {run.stdout.strip()} {run.stderr.strip()}")
@@ -39,6 +40,7 @@ def main() -> int:
     p.add_argument("--png", required=True)
     p.add_argument("--verify", required=True, help="path of akashi-verify")
     p.add_argument("--trust", required=True)
+    p.add_argument("--status", help="the service's signed status list (then the certificate must be valid, not only genuine)")
     args = p.parse_args()
     if not args.token:
         p.error("give --token or set AKASHI_TEST_TOKEN")
@@ -59,9 +61,9 @@ def main() -> int:
     if printed != api["qr"]:
         sys.exit(f"api-qr: the printed QR text differs from the API's\n  printed: {printed}\n  api:     {api['qr']}")
 
-    from_image = verify_json(args.verify, args.trust, [args.png])
-    from_api = verify_json(args.verify, args.trust, ["-"], stdin=api["qr"] + "\n")
-    for key in ("valid", "serial", "kind", "envelope", "fields"):
+    from_image = verify_json(args.verify, args.trust, args.status, [args.png])
+    from_api = verify_json(args.verify, args.trust, args.status, ["-"], stdin=api["qr"] + "\n")
+    for key in ("verdict", "valid", "serial", "kind", "envelope", "fields"):
         if from_image.get(key) != from_api.get(key):
             sys.exit(f"api-qr: akashi-verify disagrees on {key}: image {from_image.get(key)!r} vs API {from_api.get(key)!r}")
     if not from_image.get("valid"):

@@ -1,12 +1,14 @@
 // The verifier page: inputs (link fragment, text field / keyboard-wedge
 // scanner, camera, image), the trust file, and the rendering of a report.
-// Every verdict comes from core/verify.js, which reproduces akashi-verify.
+// Every verdict (valid / invalid / unconfirmed, verification.md §2) comes from
+// core/verify.js, which gives the same answers as akashi-verify.
 import { verifyText, parseTrust, verifyStatusList, CHECK_NAMES, CHECK_LABELS } from './core/verify.js';
 import { parseAt } from './core/trust.js';
 import { displayOrder, displayValue, findField } from './core/kinds.js';
 import { TEXT } from './i18n.js';
 
-export const APP_VERSION = '1.0.0';
+export const APP_VERSION = '2.0.0';
+const STATUS_REFRESH_TIMEOUT_MS = 6000;
 const LANG_KEY = 'akashi.verifier.lang';
 const TRUST_KEY = 'akashi.verifier.trust';
 const TRUST_URL = 'trust.json';
@@ -154,36 +156,69 @@ function renderAtBanner() {
 async function fetchDeployedTrust() {
   const response = await fetch(TRUST_URL, { cache: 'no-cache', credentials: 'same-origin' });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return parseTrust(await response.text());
+  // As bytes: the strict reader refuses a BOM and malformed UTF-8 (trust-file.md §1).
+  return parseTrust(new Uint8Array(await response.arrayBuffer()));
 }
 
-// The signed status list (akashi-status/v1) published next to the page, if any.
-async function loadStatus() {
-  state.statusLists = [];
-  state.statusNote = null;
-  state.statusError = null;
-  if (!state.trust) return;
+// The signed status list (akashi-status/v1) published next to the page, if
+// any: {lists, note, error}. `timeout` (ms) bounds the fetch.
+async function fetchStatus(timeout = 0) {
+  const result = { lists: [], note: null, error: null, bytes: null };
+  if (!state.trust) return result;
   let bytes;
+  const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
+  const timer = timeout && controller ? setTimeout(() => controller.abort(), timeout) : null;
   try {
-    const response = await fetch(STATUS_URL, { cache: 'no-cache', credentials: 'same-origin' });
+    const response = await fetch(STATUS_URL, { cache: 'no-cache', credentials: 'same-origin', signal: controller ? controller.signal : undefined });
     const type = response.headers.get('content-type') || '';
     if (!response.ok || response.status === 204 || type.startsWith('text/html')) {
-      state.statusNote = 'statusNone';
-      return;
+      result.note = 'statusNone';
+      return result;
     }
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch {
-    state.statusNote = 'statusNone';
-    return;
+    result.note = 'statusNone';
+    return result;
+  } finally {
+    if (timer) clearTimeout(timer);
   }
+  result.bytes = bytes;
   try {
-    state.statusLists = [await verifyStatusList(bytes, state.trust)];
+    result.lists = [await verifyStatusList(bytes, state.trust)];
   } catch (error) {
-    if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) return;
-    // Any list that does not verify against the trust file, another authority's
-    // included, is refused (as akashi-verify --status; vectors status-list-*).
-    state.statusError = error.reason || error.message || String(error);
+    if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) return result;
+    // A list that does not verify against the trust file is refused (as
+    // akashi-verify --status, exit 65): an error of the site, not a verdict.
+    result.error = error.reason || error.message || String(error);
   }
+  return result;
+}
+
+function applyStatus(result) {
+  state.statusLists = result.lists;
+  state.statusNote = result.note;
+  state.statusError = result.error;
+  state.statusBytes = result.bytes;
+}
+
+async function loadStatus() {
+  applyStatus(await fetchStatus());
+}
+
+/**
+ * Before the page settles on "unconfirmed": when online, fetch the latest
+ * status list (the service worker goes to the network first) and use it if it
+ * verifies. Returns true when a different list (or a first one) was obtained.
+ */
+async function refreshStatus() {
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) return false;
+  const before = state.statusBytes;
+  const result = await fetchStatus(STATUS_REFRESH_TIMEOUT_MS);
+  if (result.lists.length === 0) return false; // nothing new that verifies: keep what we have
+  const same = before && result.bytes && before.length === result.bytes.length && before.every((b, i) => b === result.bytes[i]);
+  applyStatus(result);
+  renderTrust();
+  return !same;
 }
 
 async function loadAll() {
@@ -265,8 +300,9 @@ function renderTrust(loading = false) {
 async function loadTrustFile(file) {
   let text;
   try {
-    text = await file.text();
-    const trust = await parseTrust(text);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const trust = await parseTrust(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     state.trust = trust;
     state.trustSource = 'custom';
     state.trustName = file.name;
@@ -335,8 +371,26 @@ async function verifyInput(text, source, { focus = true } = {}) {
     return;
   }
   let report;
+  let fetchMs = 0; // time spent fetching the latest status list, not verifying
   try {
     report = await verifyText(text, state.trust, { at, statusLists: state.statusLists });
+    // Unconfirmed: the revocation status could not be confirmed. When online,
+    // fetch the latest status list first and verify again with it.
+    if (report.verdict === 'unconfirmed') {
+      state.checkingStatus = true;
+      announce(t('statusRefreshing'));
+      let refreshed = false;
+      const fetchStarted = performance.now();
+      try {
+        refreshed = await refreshStatus();
+      } finally {
+        state.checkingStatus = false;
+        fetchMs = performance.now() - fetchStarted;
+      }
+      if (sequence !== state.sequence) return;
+      if (refreshed) report = await verifyText(text, state.trust, { at, statusLists: state.statusLists });
+      report.details.statusRefreshTried = true;
+    }
   } catch (error) {
     if (sequence !== state.sequence) return;
     state.last = { text, source, error: error.code === 'noEd25519' ? 'noEd25519' : error.code === 'noWebCrypto' ? 'noCrypto' : 'internal', detail: String(error && error.message), at };
@@ -344,14 +398,15 @@ async function verifyInput(text, source, { focus = true } = {}) {
     return;
   }
   if (sequence !== state.sequence) return;
-  state.last = { text, source, report, at };
+  state.last = { text, source, report, at, fetchMs };
   window.akashiVerifier.lastReport = report;
   finish(started, focus, source);
 }
 
 function finish(started, focus, source) {
   renderResult();
-  const ms = performance.now() - started;
+  // data-ms is the verification alone (a status list fetch is not counted).
+  const ms = performance.now() - started - (state.last.fetchMs || 0);
   state.last.ms = ms;
   const verdict = $('verdict');
   verdict.dataset.ms = ms.toFixed(1);
@@ -379,6 +434,7 @@ function renderResult() {
 
   if (last.error) {
     verdict.dataset.verdict = 'error';
+    verdict.setAttribute('role', 'alert');
     verdict.querySelector('.verdict-icon').textContent = '!';
     $('verdict-title').textContent = t('error');
     $('verdict-advice').textContent = last.error === 'internal' ? last.detail : last.error === 'statusRefused' ? t('statusRefused', last.detail) : t(last.error);
@@ -390,18 +446,31 @@ function renderResult() {
   }
 
   const report = last.report;
-  const valid = report.valid;
-  verdict.dataset.verdict = valid ? 'valid' : 'invalid';
-  verdict.querySelector('.verdict-icon').textContent = valid ? '✔' : '✘';
-  $('verdict-title').textContent = valid ? t('valid') : t('invalid');
+  const verdictName = report.verdict;
+  const valid = verdictName === 'valid';
+  const unconfirmed = verdictName === 'unconfirmed';
+  verdict.dataset.verdict = verdictName;
+  // An invalid certificate is announced as an alert; the other verdicts as a status.
+  verdict.setAttribute('role', verdictName === 'invalid' ? 'alert' : 'status');
+  verdict.querySelector('.verdict-icon').textContent = valid ? '✔' : unconfirmed ? '?' : '✘';
+  $('verdict-title').textContent = valid ? t('valid') : unconfirmed ? t('unconfirmed') : t('invalid');
   const asOf = report.details.statusAsOf ? formatDay(report.details.statusAsOf) : null;
-  const statusSkipped = report.checks.some((c) => c.name === 'status' && c.status === 'skipped');
-  $('verdict-advice').textContent = valid
-    ? t('validAdvice') + (asOf ? t('validAdviceStatus', asOf) : '') + (statusSkipped ? t('statusNotChecked') : '')
-    : t('invalidAdvice');
-  for (const reason of report.reasons) {
-    reasons.append(el('li', { 'data-code': reason.code, 'data-check': reason.check }, el('strong', { text: CHECK_LABELS[reason.check][state.lang] }), ': ', reason.message[state.lang]));
+  const statusCheck = report.checks.find((c) => c.name === 'status');
+  if (valid) {
+    $('verdict-advice').textContent = t('validAdvice') + (asOf ? t('validAdviceStatus', asOf) : '');
+  } else if (unconfirmed) {
+    const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    $('verdict-advice').textContent = t('unconfirmedAdvice') + ' ' + t(offline ? 'unconfirmedOffline' : 'unconfirmedOnline');
+  } else {
+    $('verdict-advice').textContent = t('invalidAdvice');
   }
+  for (const reason of report.reasons) {
+    // For an unconfirmed certificate the one reason is why the status is unknown.
+    const item = el('li', { 'data-code': reason.code, 'data-check': reason.check }, el('strong', { text: CHECK_LABELS[reason.check][state.lang] }), ': ', reason.message[state.lang]);
+    reasons.append(item);
+  }
+  if (unconfirmed && statusCheck && statusCheck.code) reasons.dataset.kind = 'unconfirmed';
+  else delete reasons.dataset.kind;
   const when = formatTime(last.at, { seconds: true });
   time.append(state.at ? t('verifiedAtOverride', when) : t('verifiedAt', when), elapsed);
   renderCertificate(report);
@@ -416,9 +485,13 @@ function renderCertificate(report) {
     return;
   }
   card.hidden = false;
-  card.classList.toggle('is-untrusted', !report.valid);
-  $('cert-untrusted').hidden = report.valid;
-  $('cert-untrusted').textContent = t('untrusted');
+  const verdictName = report.verdict;
+  card.classList.toggle('is-untrusted', verdictName === 'invalid');
+  card.classList.toggle('is-unconfirmed', verdictName === 'unconfirmed');
+  const note = $('cert-untrusted');
+  note.hidden = verdictName === 'valid';
+  note.className = verdictName === 'unconfirmed' ? 'untrusted unconfirmed' : 'untrusted';
+  note.textContent = verdictName === 'unconfirmed' ? t('unconfirmedContents') : t('untrusted');
   const kind = d.kind;
   $('cert-title').textContent = kind ? kind.label[state.lang] : d.claims.kind;
 
@@ -448,8 +521,9 @@ function renderCertificate(report) {
     fields.append(el('div', { className: 'item' }, el('dt', { text: label }), el('dd', { text: shown })));
   }
   const statement = $('cert-statement');
-  statement.hidden = !(report.valid && kind && kind.statement);
-  statement.textContent = report.valid && kind && kind.statement ? kind.statement[state.lang] : '';
+  const genuine = verdictName !== 'invalid';
+  statement.hidden = !(genuine && kind && kind.statement);
+  statement.textContent = genuine && kind && kind.statement ? kind.statement[state.lang] : '';
 }
 
 function renderChecks(report) {
@@ -479,9 +553,15 @@ function renderChecks(report) {
       detail = check.message[state.lang];
     } else if (check) {
       status = 'skipped';
-      detail = name === 'status' ? t('statusSkipped') : t('skipped');
+      if (check.code) {
+        mark = '?';
+        status = 'unconfirmed';
+        detail = check.message[state.lang];
+      } else {
+        detail = name === 'status' ? t('statusSkipped') : t('skipped');
+      }
     }
-    const markLabel = status === 'passed' ? t('markPassed') : status === 'failed' ? t('markFailed') : t('markSkipped');
+    const markLabel = status === 'passed' ? t('markPassed') : status === 'failed' ? t('markFailed') : status === 'unconfirmed' ? t('markUnconfirmed') : t('markSkipped');
     const attributes = { className: `check ${status}`, 'data-check': name, 'data-status': check ? check.status : 'notRun' };
     if (check && check.code) attributes['data-code'] = check.code;
     list.append(el('li', attributes,
@@ -494,15 +574,16 @@ function renderChecks(report) {
 
 // MARK: inputs
 
+// Opened through a QR code's link: the verifier parses the page's URL as the
+// browser reports it (qr-text.md §1: everything up to the first '#' is ignored).
 function fragmentText() {
-  const hash = location.hash;
-  return /AK1\./i.test(hash) ? hash : null;
+  return /^#AK[0-9]/i.test(location.hash) ? location.href : null;
 }
 
 function onSubmit(event) {
   event.preventDefault();
   const input = $('qr-text');
-  let text = input.value;
+  const text = input.value;
   if (text.trim() === '') {
     input.setAttribute('aria-invalid', 'true');
     $('qr-text-help').textContent = t('emptyInput');
@@ -511,9 +592,8 @@ function onSubmit(event) {
   }
   input.removeAttribute('aria-invalid');
   $('qr-text-help').textContent = t('textHelp');
-  // A keyboard-wedge scanner typing through a Japanese IME may produce
-  // full-width letters and digits; the QR itself only holds ASCII.
-  if (/[\uff01-\uff5e]/.test(text)) text = text.normalize('NFKC');
+  // The text is verified exactly as entered (qr-text.md §1): full-width forms
+  // typed through an IME are not the QR's text and are undecodable.
   verifyInput(text, 'text');
 }
 
@@ -529,7 +609,7 @@ async function qrSupport() {
 
 function pickCode(codes) {
   const values = codes.map((c) => c.rawValue).filter((v) => typeof v === 'string');
-  return values.find((v) => /AK1\./i.test(v)) ?? values[0] ?? null;
+  return values.find((v) => v.includes('AK2.')) ?? values[0] ?? null;
 }
 
 state.capabilities = { camera: null, image: null };

@@ -1,7 +1,8 @@
 // Runs conformance vectors through the web verifier's core.
 //   conformance.html?vectors=<URL of index.json>
-// index.json: {"format": "akashi-vectors/v1", "vectors": [{id, description: {ja, en}, qr,
-//   trust (path relative to index.json), at (ISO 8601), expected: {valid, codes}, status? (path)}]}
+// index.json: {"format": "akashi-vectors/v2", "vectors": [{id, description: {ja, en}, qr,
+//   trust (path relative to index.json), at (ISO 8601), status? (path),
+//   expected: {verdict, valid, codes, checks: {name: status}, status?}}]}
 // When finished: window.__conformance = {passed, failed, results: [{id, expected, got, ms}]}.
 import { verifyText, parseTrust, verifyStatusList } from '../js/core/verify.js';
 import { parseAt } from '../js/core/trust.js';
@@ -22,7 +23,11 @@ function same(expected, got) {
   // expected.status (vectors with a status list): "rejected" — the list itself must
   // be refused, so nothing is verified; "accepted" — it must verify.
   if (Boolean(got.statusRefused) !== (expected.status === 'rejected')) return false;
-  return got.valid === expected.valid &&
+  if (expected.status === 'rejected') return Boolean(got.statusRefused);
+  if (expected.checks && got.checkStatuses) {
+    for (const [name, status] of Object.entries(expected.checks)) if (got.checkStatuses[name] !== status) return false;
+  }
+  return got.verdict === (expected.verdict || (expected.valid ? 'valid' : 'invalid')) &&
     JSON.stringify(got.codes) === JSON.stringify(expected.codes || []);
 }
 
@@ -37,7 +42,7 @@ async function run() {
   if (!param) throw new Error('give ?vectors=<URL of index.json>');
   const indexURL = new URL(param, location.href);
   const index = JSON.parse(await fetchOK(indexURL.href));
-  if (index.format && index.format !== 'akashi-vectors/v1') throw new Error(`unknown vectors format ${index.format}`);
+  if (index.format && index.format !== 'akashi-vectors/v2') throw new Error(`unknown vectors format ${index.format} (this verifier is v2)`);
   const trusts = new Map();
   const statuses = new Map();
   const results = [];
@@ -68,7 +73,7 @@ async function run() {
           // A list that does not verify is refused, as akashi-verify --status does:
           // then nothing is verified (the certificate is not valid as of it).
           if (!(error instanceof CertificateError && error.code === 'malformedStatus')) throw error;
-          got = { valid: false, codes: [], statusRefused: error.reason };
+          got = { verdict: null, valid: false, codes: [], statusRefused: error.reason };
         }
       }
       if (!got) {
@@ -76,13 +81,14 @@ async function run() {
         const t0 = performance.now();
         const report = await verifyText(vector.qr, trust, options);
         ms = performance.now() - t0;
-        got = { valid: report.valid, codes: report.reasons.map((r) => r.code), checks: report.checks.map((c) => [c.name, c.status, c.code]) };
+        got = { verdict: report.verdict, valid: report.valid, codes: report.reasons.map((r) => r.code), checks: report.checks.map((c) => [c.name, c.status, c.code || null]) };
+        got.checkStatuses = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
         if (report.kind !== undefined) Object.assign(got, { kind: report.kind, issuer: report.issuer, serial: report.serial });
         if (report.log) got.log = { origin: report.log.origin, index: report.log.index, treeSize: report.log.treeSize };
         got.reasons = report.reasons;
       }
     } catch (error) {
-      got = { valid: null, codes: [], error: String(error && (error.reason || error.message) || error) };
+      got = { verdict: null, valid: null, codes: [], error: String(error && (error.reason || error.message) || error) };
     }
     const ok = same(expected, got);
     if (ok) passed++;
@@ -92,7 +98,7 @@ async function run() {
     tr.className = ok ? 'pass' : 'fail';
     tr.dataset.id = vector.id;
     const description = vector.description ? `${vector.description.ja || ''} / ${vector.description.en || ''}` : '';
-    const fmt = (x) => (x ? `${x.valid ? 'valid' : x.valid === false ? 'invalid' : 'error'} [${(x.codes || []).join(', ')}]` +
+    const fmt = (x) => (x ? `${x.verdict || (x.valid ? 'valid' : x.valid === false ? 'invalid' : 'error')} [${(x.codes || []).join(', ')}]` +
       `${x.status ? ` status list ${x.status}` : ''}${x.statusRefused ? ` status list rejected (${x.statusRefused})` : ''}${x.error ? ' ' + x.error : ''}` : '—');
     tr.append(cell(String(i + 1)), cell(vector.id), cell(description), cell(fmt(expected)), cell(fmt(got), got.error ? 'error' : ''), cell(ms.toFixed(1)), cell(ok ? '✔' : '✘'));
     tbody.append(tr);

@@ -1,16 +1,16 @@
-// A strict CBOR decoder (RFC 8949), reproducing Swift's CBOR(decoding:)
-// with CBORDecodingOptions.strict: core deterministic encoding only
-// (shortest arguments and floats, definite lengths, map keys sorted by their
-// encoded bytes, no duplicates), valid UTF-8, depth ≤ 64, no trailing bytes,
-// simple values false/true/null/undefined only. Errors carry the same code,
-// reason and byte offset as the Swift decoder's.
+// A strict CBOR decoder for Akashi's profile (certificate.md §1): core
+// deterministic encoding only (shortest arguments, definite lengths, map keys
+// sorted by their encoded bytes, no duplicates), well-formed UTF-8, bounded
+// depth, exactly one item, no trailing bytes, and no major type 7 at all (no
+// false/true/null/undefined, no simple values, no floats). Tags are returned
+// as items; which tags are allowed where is checked by the callers (cose.js,
+// claims.js, status.js), which refuse every other tag.
 //
 // Values: {type:'uint'|'nint', value: BigInt} (nint n means -1-n),
 // {type:'bytes', value: Uint8Array}, {type:'text', value: string},
 // {type:'array', value: [...]}, {type:'map', value: [[key, value], ...]},
-// {type:'tag', tag: BigInt, value}, {type:'bool', value}, {type:'null'},
-// {type:'undefined'}, {type:'float', value: number, bits: BigInt (binary64 pattern)}.
-import { bytesEqual, compareBytes, hex, swiftDouble, utf8Decode, characterCount, splitCharacters } from './util.js';
+// {type:'tag', tag: BigInt, value}.
+import { bytesEqual, compareBytes, hex, utf8Decode } from './util.js';
 
 export class CBORError extends Error {
   constructor(code, reason, offset = null) {
@@ -27,7 +27,7 @@ export class CBORError extends Error {
   }
 }
 
-const MAX_DEPTH = 64;
+const MAX_DEPTH = 16; // the format nests at most 5 levels
 const INT64_MAX = (1n << 63n) - 1n;
 
 export function uint(n) {
@@ -79,12 +79,8 @@ export function equal(a, b) {
     }
     case 'tag':
       return a.tag === b.tag && equal(a.value, b.value);
-    case 'bool':
-      return a.value === b.value;
-    case 'float':
-      return a.bits === b.bits;
     default:
-      return true; // null, undefined
+      return false;
   }
 }
 
@@ -95,7 +91,7 @@ export function lookup(item, key) {
   return null;
 }
 
-// MARK: Diagnostic notation (Swift CBOR.description)
+// MARK: Diagnostic notation (RFC 8949 §8), for messages
 
 function escapeText(s) {
   return s.replace(/[\\"]/g, (c) => '\\' + c);
@@ -117,86 +113,15 @@ export function diagnostic(item) {
       return '{' + item.value.map(([k, v]) => `${diagnostic(k)}: ${diagnostic(v)}`).join(', ') + '}';
     case 'tag':
       return `${item.tag}(${diagnostic(item.value)})`;
-    case 'bool':
-      return item.value ? 'true' : 'false';
-    case 'null':
-      return 'null';
-    case 'undefined':
-      return 'undefined';
-    case 'float':
-      if (Number.isNaN(item.value)) return 'NaN';
-      if (item.value === Infinity) return 'Infinity';
-      if (item.value === -Infinity) return '-Infinity';
-      return swiftDouble(item.value);
   }
   return '?';
 }
 
-/** Diagnostic notation cut to about 80 characters (Swift `abbreviatedDescription`). */
+/** Diagnostic notation cut to at most 80 scalar values. */
 export function abbreviated(item) {
-  const full = diagnostic(item);
-  if (characterCount(full) <= 80) return full;
-  return splitCharacters(full, 77)[0].join('') + '...';
-}
-
-// MARK: Floats, by their bits
-
-const F64 = new DataView(new ArrayBuffer(8));
-function doubleBits(d) {
-  F64.setFloat64(0, d);
-  return F64.getBigUint64(0);
-}
-function bitsDouble(bits) {
-  F64.setBigUint64(0, bits);
-  return F64.getFloat64(0);
-}
-const EXP_ALL = 0x7ffn << 52n;
-const FRACTION_MASK = (1n << 52n) - 1n;
-
-function halfToBits(h) {
-  const negative = (h & 0x8000) !== 0;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = BigInt(h & 0x3ff);
-  const sign = negative ? 1n << 63n : 0n;
-  if (exponent === 0) {
-    const magnitude = Number(fraction) * 2 ** -24;
-    return doubleBits(negative ? -magnitude : magnitude);
-  }
-  if (exponent === 0x1f) return sign | EXP_ALL | (fraction << 42n);
-  return sign | (BigInt(exponent - 15 + 1023) << 52n) | (fraction << 42n);
-}
-
-function singleToBits(s) {
-  if ((s & 0x7f800000) === 0x7f800000 && (s & 0x007fffff) !== 0) {
-    const sign = s & 0x80000000 ? 1n << 63n : 0n;
-    return sign | EXP_ALL | (BigInt(s & 0x007fffff) << 29n);
-  }
-  const view = new DataView(new ArrayBuffer(4));
-  view.setUint32(0, s >>> 0);
-  return doubleBits(view.getFloat32(0));
-}
-
-/** Swift FloatFormats.halfBits(exactly:) != nil, on a binary64 bit pattern. */
-function fitsHalf(bits) {
-  const isNaN = (bits & EXP_ALL) === EXP_ALL && (bits & FRACTION_MASK) !== 0n;
-  if (isNaN) return ((bits & FRACTION_MASK) & ((1n << 42n) - 1n)) === 0n;
-  const value = bitsDouble(bits);
-  if (!Number.isFinite(value) || value === 0) return true;
-  const magnitude = Math.abs(value);
-  if (magnitude < 2 ** -14) {
-    const scaled = magnitude * 2 ** 24;
-    return scaled < 1024 && scaled === Math.trunc(scaled);
-  }
-  if (magnitude > 65504) return false;
-  return ((bits & FRACTION_MASK) & ((1n << 42n) - 1n)) === 0n;
-}
-
-/** Swift FloatFormats.singleBits(exactly:) != nil. */
-function fitsSingle(bits) {
-  const isNaN = (bits & EXP_ALL) === EXP_ALL && (bits & FRACTION_MASK) !== 0n;
-  if (isNaN) return ((bits & FRACTION_MASK) & ((1n << 29n) - 1n)) === 0n;
-  const value = bitsDouble(bits);
-  return doubleBits(Math.fround(value)) === bits;
+  const full = [...diagnostic(item)];
+  if (full.length <= 80) return full.join('');
+  return full.slice(0, 77).join('') + '...';
 }
 
 // MARK: Decoding
@@ -258,7 +183,9 @@ class Reader {
     const initial = this.readByte();
     const major = initial >> 5;
     const info = initial & 0x1f;
-    if (major === 7) return this.readSimpleOrFloat(info, start);
+    if (major === 7) {
+      throw new CBORError('majorType7', 'major type 7 (false, true, null, undefined, simple values, floats) is not allowed', start);
+    }
     if (info === 31) {
       if (major < 2 || major > 5) {
         throw new CBORError('malformed', `major type ${major} has no indefinite-length form`, start);
@@ -320,52 +247,6 @@ class Reader {
       }
     }
   }
-  readSimpleOrFloat(info, itemStart) {
-    switch (info) {
-      case 20: return { type: 'bool', value: false };
-      case 21: return { type: 'bool', value: true };
-      case 22: return { type: 'null' };
-      case 23: return { type: 'undefined' };
-      case 24: {
-        const value = this.readBigEndian(1, itemStart);
-        if (value < 32n) throw new CBORError('malformed', `simple value ${value} must use the one-byte form`, itemStart);
-        throw new CBORError('unsupportedSimpleValue', `simple value ${value} is not supported`, itemStart);
-      }
-      case 25: {
-        const bits = halfToBits(Number(this.readBigEndian(2, itemStart)));
-        return { type: 'float', value: bitsDouble(bits), bits };
-      }
-      case 26: {
-        const bits = singleToBits(Number(this.readBigEndian(4, itemStart)));
-        if (fitsHalf(bits)) {
-          throw new CBORError('nonShortestFloat', `the single-precision float ${diagnosticFloat(bits)} fits in half precision`, itemStart);
-        }
-        return { type: 'float', value: bitsDouble(bits), bits };
-      }
-      case 27: {
-        const bits = this.readBigEndian(8, itemStart);
-        if (fitsSingle(bits)) {
-          throw new CBORError('nonShortestFloat', `the double-precision float ${diagnosticFloat(bits)} fits in a shorter format`, itemStart);
-        }
-        return { type: 'float', value: bitsDouble(bits), bits };
-      }
-      case 28: case 29: case 30:
-        throw new CBORError('malformed', `additional information ${info} is reserved`, itemStart);
-      case 31:
-        throw new CBORError('malformed', 'a "break" outside an indefinite-length item', itemStart);
-      default:
-        throw new CBORError('unsupportedSimpleValue', `simple value ${info} is not supported`, itemStart);
-    }
-  }
-}
-
-// Swift interpolates a Double with `description` ("nan", "inf" for those).
-function diagnosticFloat(bits) {
-  const d = bitsDouble(bits);
-  if (Number.isNaN(d)) return 'nan';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  return swiftDouble(d);
 }
 
 /** Decodes exactly one strict (deterministic) data item filling `bytes`. */
@@ -388,4 +269,18 @@ export function head(major, argument) {
   if (n < 0x10000n) return [m | 25, Number(n >> 8n), Number(n & 0xffn)];
   if (n < 0x100000000n) return [m | 26, ...[24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 0xffn))];
   return [m | 27, ...[56n, 48n, 40n, 32n, 24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 0xffn))];
+}
+
+/** Whether a tag occurs anywhere in `item` (for positions where none is allowed). */
+export function containsTag(item) {
+  switch (item.type) {
+    case 'tag':
+      return true;
+    case 'array':
+      return item.value.some(containsTag);
+    case 'map':
+      return item.value.some(([k, v]) => containsTag(k) || containsTag(v));
+    default:
+      return false;
+  }
 }

@@ -1,8 +1,8 @@
-// CWT claims of an Akashi certificate (Swift Certificates/CertificateClaims.swift):
+// CWT claims of an Akashi certificate (certificate.md §3, §4):
 // {1 iss, 4 exp?, 6 iat, 7 cti (10-byte serial), -70000 {1 kind, 2 version, 3 fields, 4 salt}}.
 // Field values: text, 1004(date), integer, 30000(decimal), 30001(enum), [text].
-import { CBORError, decode as decodeCBOR, int, lookup, asInt, asText, asBytes, asMap, equal } from './cbor.js';
-import { swiftEqual } from './util.js';
+// Decoded only after the envelope's signature verified (verification.md §3).
+import { CBORError, decode as decodeCBOR, containsTag } from './cbor.js';
 
 export class CertificateError extends Error {
   constructor(code, reason) {
@@ -18,48 +18,43 @@ export class CertificateError extends Error {
   }
 }
 
-const AKASHI_CLAIM = int(-70000);
-const ALLOWED = [int(1), int(4), int(6), int(7), AKASHI_CLAIM];
+const MAX_SAFE = (1n << 53n) - 1n;
 const INT32_MAX = 2147483647n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const KIND_ID = /^[a-z][a-z0-9-]{0,39}$/;
 
-/**
- * A field map with Swift Dictionary semantics for String keys: keys that are
- * canonically equivalent are the same key (the first spelling is kept, the
- * last value wins).
- */
+/** Field values by field id (the ids compared byte for byte; CBOR refuses duplicate keys). */
 export class FieldMap {
   constructor() {
     this.map = new Map();
   }
   set(key, value) {
-    const k = key.normalize('NFC');
-    const existing = this.map.get(k);
-    this.map.set(k, { key: existing ? existing.key : key, value });
+    this.map.set(key, value);
   }
   get(key) {
-    const e = this.map.get(key.normalize('NFC'));
-    return e ? e.value : undefined;
+    return this.map.get(key);
   }
   has(key) {
-    return this.map.has(key.normalize('NFC'));
+    return this.map.has(key);
   }
   entries() {
-    return [...this.map.values()].map((e) => [e.key, e.value]);
+    return [...this.map.entries()];
   }
   get size() {
     return this.map.size;
   }
 }
 
-/** FieldValue(cbor:): {type, value} or null for an unknown form. */
+/** A field value from its CBOR form (certificate.md §4): {type, value}, or null for any other form. */
 export function fieldValue(item) {
   switch (item.type) {
     case 'text':
       return { type: 'text', value: item.value };
     case 'uint':
     case 'nint': {
-      const n = asInt(item);
-      return n === null ? null : { type: 'integer', value: n };
+      const n = item.type === 'uint' ? item.value : -1n - item.value;
+      return n < INT64_MIN || n > INT64_MAX ? null : { type: 'integer', value: n };
     }
     case 'tag':
       if (item.value.type !== 'text') return null;
@@ -68,6 +63,7 @@ export function fieldValue(item) {
       if (item.tag === 30001n) return { type: 'enumValue', value: item.value.value };
       return null;
     case 'array': {
+      if (item.value.length === 0) return null;
       const out = [];
       for (const element of item.value) {
         if (element.type !== 'text') return null;
@@ -80,15 +76,7 @@ export function fieldValue(item) {
   }
 }
 
-/** FieldValue == (Swift enum equality; strings by canonical equivalence). */
-export function fieldValuesEqual(a, b) {
-  if (a.type !== b.type) return false;
-  if (a.type === 'integer') return a.value === b.value;
-  if (a.type === 'textList') return a.value.length === b.value.length && a.value.every((s, i) => swiftEqual(s, b.value[i]));
-  return swiftEqual(a.value, b.value);
-}
-
-/** The value as JSON (Swift `FieldValue.jsonValue`); integers beyond 2^53 as decimal text. */
+/** The value as JSON (akashi-verify --json): integers beyond 2^53 as decimal text. */
 export function jsonValue(v) {
   if (v.type === 'integer') {
     const safe = v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER);
@@ -98,6 +86,23 @@ export function jsonValue(v) {
   return v.value;
 }
 
+function mapKeys(map) {
+  return map.value.map(([k]) => k);
+}
+function isUint(item, key) {
+  return item.type === 'uint' && item.value === BigInt(key);
+}
+function intKey(item) {
+  if (item.type === 'uint') return item.value;
+  if (item.type === 'nint') return -1n - item.value;
+  return null;
+}
+
+/**
+ * Decodes the claims (certificate.md §3): {issuer, issuedAt, expiresAt (or
+ * null), serial, kind, kindVersion, fields, salt}; times are Numbers (≤ 2^53 − 1).
+ * Throws CertificateError('malformedPayload') for anything else.
+ */
 export function decodeClaims(bytes) {
   let value;
   try {
@@ -109,39 +114,44 @@ export function decodeClaims(bytes) {
     throw error;
   }
   const fail = (what) => new CertificateError('malformedPayload', `the certificate payload ${what}`);
-  const entries = asMap(value);
-  if (entries === null) throw fail('is not a CBOR map');
-  if (!entries.every(([k]) => ALLOWED.some((a) => equal(a, k)))) throw fail('has claims this version does not know');
-  const iss = asText(lookup(value, int(1)));
-  if (iss === null || iss === '') throw fail('has no issuer (iss)');
-  const iat = asInt(lookup(value, int(6)));
-  if (iat === null) throw fail('has no issue time (iat)');
-  const cti = asBytes(lookup(value, int(7)));
-  if (cti === null || cti.length !== 10) throw fail('has no 10-byte serial (cti)');
-  let exp = null;
-  const e = lookup(value, int(4));
-  if (e !== null) {
-    exp = asInt(e);
-    if (exp === null) throw fail('has a non-integer expiry (exp)');
+  if (value.type !== 'map') throw fail('is not a CBOR map');
+  const claims = new Map();
+  for (const [k, v] of value.value) {
+    const key = intKey(k);
+    if (key === null || ![1n, 4n, 6n, 7n, -70000n].includes(key)) throw fail('has a claim this format does not define');
+    claims.set(key, v);
   }
-  const content = lookup(value, AKASHI_CLAIM);
-  const contentEntries = asMap(content);
-  const kind = asText(lookup(content, int(1)));
-  const version = asInt(lookup(content, int(2)));
-  const fieldMap = asMap(lookup(content, int(3)));
-  const salt = asBytes(lookup(content, int(4)));
-  if (content === null || contentEntries === null || contentEntries.length !== 4 || kind === null ||
-      version === null || version < 1n || version > INT32_MAX || fieldMap === null || salt === null || salt.length !== 16) {
-    throw fail('has no valid Akashi content (kind, version, fields, salt)');
+  const time = (item, what) => {
+    if (!item || item.type !== 'uint' || item.value > MAX_SAFE) throw fail(`has no valid ${what} (an unsigned integer ≤ 2^53 − 1)`);
+    return Number(item.value);
+  };
+  const iss = claims.get(1n);
+  if (!iss || iss.type !== 'text') throw fail('has no issuer (iss)');
+  const iat = time(claims.get(6n), 'issue time (iat)');
+  const exp = claims.has(4n) ? time(claims.get(4n), 'expiry (exp)') : null;
+  const cti = claims.get(7n);
+  if (!cti || cti.type !== 'bytes' || cti.value.length !== 10) throw fail('has no 10-byte serial (cti)');
+  const content = claims.get(-70000n);
+  if (!content || content.type !== 'map' || content.value.length !== 4 || ![1, 2, 3, 4].every((n, i) => isUint(mapKeys(content)[i], n))) {
+    throw fail('has no valid Akashi content (exactly kind, version, fields, salt)');
+  }
+  const [kindItem, versionItem, fieldsItem, saltItem] = content.value.map(([, v]) => v);
+  if (kindItem.type !== 'text' || !KIND_ID.test(kindItem.value)) throw fail('has an invalid kind id');
+  if (versionItem.type !== 'uint' || versionItem.value < 1n || versionItem.value > INT32_MAX) throw fail('has an invalid kind version');
+  if (saltItem.type !== 'bytes' || saltItem.value.length !== 16) throw fail('has no 16-byte salt');
+  if (fieldsItem.type !== 'map') throw fail('has no field map');
+  // Tags only on field values (checked by fieldValue), nowhere else.
+  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem, saltItem].some((i) => i && containsTag(i))) {
+    throw fail('has a tag where none is allowed');
   }
   const fields = new FieldMap();
-  for (const [key, raw] of fieldMap) {
-    const name = asText(key);
+  for (const [key, raw] of fieldsItem.value) {
+    if (key.type !== 'text') throw fail('has a field id that is not text');
     const field = fieldValue(raw);
-    if (name === null || field === null) throw fail('has a field of an unknown form');
-    fields.set(name, field);
+    if (field === null) throw fail(`has a field (${key.value}) of a form this format does not define`);
+    fields.set(key.value, field);
   }
-  return { issuer: iss, issuedAt: iat, expiresAt: exp, serial: cti, kind, kindVersion: Number(version), fields, salt };
+  return { issuer: iss.value, issuedAt: iat, expiresAt: exp, serial: cti.value, kind: kindItem.value, kindVersion: Number(versionItem.value), fields, salt: saltItem.value };
 }
 
 // MARK: Serial numbers

@@ -1,9 +1,12 @@
-// COSE_Sign1 (RFC 9052) with Akashi's profile, as Swift COSE/COSESign1.swift:
-// tag 18 optional, four items, protected header a deterministic map with
-// alg ES256 (-7), a kid (4), no crit, no label in both headers, attached
-// payload, 64-byte r||s signature. The signature is checked over the
-// received bytes: ["Signature1", protected, h'', payload].
-import { CBORError, decode as decodeCBOR, lookup, asInt, int, abbreviated, head } from './cbor.js';
+// COSE_Sign1 (RFC 9052) in Akashi's strict profile (certificate.md §2), used
+// for certificates and status lists:
+//   D2 84 4D A2 01 26 04 48 <kid[8]> A0 <bstr payload> 58 40 <r||s>
+// tag 18 required; the protected header exactly {1: -7, 4: h'<8 bytes>'};
+// the unprotected header the empty map; an attached byte-string payload; a
+// 64-byte signature. The payload is NOT interpreted here: the caller verifies
+// the signature first. The signature is checked over the received bytes:
+// ["Signature1", protected, h'', payload].
+import { CBORError, decode as decodeCBOR, containsTag, head } from './cbor.js';
 import { concat, utf8, subtle } from './util.js';
 
 export class COSEError extends Error {
@@ -21,10 +24,12 @@ export class COSEError extends Error {
   }
 }
 
-const ALG = int(1);
-const CRIT = int(2);
-const KID = int(4);
+const PROTECTED_PREFIX = [0xa2, 0x01, 0x26, 0x04, 0x48];
 
+/**
+ * Decodes the envelope and its protected header (not the payload):
+ * {encoded, protectedBytes, payload, signature, kid}; throws COSEError.
+ */
 export function decodeSign1(bytes) {
   let message;
   try {
@@ -33,74 +38,29 @@ export function decodeSign1(bytes) {
     if (error instanceof CBORError) throw new COSEError('malformedCBOR', 'the message is not acceptable CBOR', error);
     throw error;
   }
-  let body = message;
-  let isTagged = false;
-  if (message.type === 'tag') {
-    if (message.tag !== 18n) throw new COSEError('unexpectedTag', `tag ${message.tag} is not COSE_Sign1 (18)`);
-    body = message.value;
-    isTagged = true;
+  if (message.type !== 'tag' || message.tag !== 18n) {
+    throw new COSEError('untagged', 'the message is not tagged COSE_Sign1 (tag 18)');
   }
+  const body = message.value;
   if (body.type !== 'array' || body.value.length !== 4) {
     throw new COSEError('malformedStructure', 'a COSE_Sign1 is an array of four items');
   }
-  const items = body.value;
-  if (items[0].type !== 'bytes') throw new COSEError('malformedStructure', 'the protected header must be a byte string');
-  if (items[1].type !== 'map') throw new COSEError('malformedStructure', 'the unprotected header must be a map');
-  let payload;
-  if (items[2].type === 'bytes') payload = items[2].value;
-  else if (items[2].type === 'null') throw new COSEError('detachedPayload', 'the payload is detached (nil); Akashi needs it attached');
-  else throw new COSEError('malformedStructure', 'the payload must be a byte string');
-  if (items[3].type !== 'bytes') throw new COSEError('malformedStructure', 'the signature must be a byte string');
-  const signature = items[3].value;
-  if (signature.length !== 64) {
-    throw new COSEError('malformedSignature', `an ES256 signature is 64 bytes (r || s), not ${signature.length}`);
+  const [p, u, payloadItem, signatureItem] = body.value;
+  if (p.type !== 'bytes') throw new COSEError('malformedStructure', 'the protected header must be a byte string');
+  const protectedBytes = p.value;
+  if (protectedBytes.length !== 13 || !PROTECTED_PREFIX.every((b, i) => protectedBytes[i] === b)) {
+    throw new COSEError('malformedHeader', 'the protected header must be exactly {1: -7 (ES256), 4: an 8-byte kid}');
   }
-  const protectedBytes = items[0].value;
-  let protectedHeader = { type: 'map', value: [] };
-  if (protectedBytes.length > 0) {
-    let header;
-    try {
-      header = decodeCBOR(protectedBytes);
-    } catch (error) {
-      if (error instanceof CBORError) throw new COSEError('malformedCBOR', 'the protected header is not acceptable CBOR', error);
-      throw error;
-    }
-    if (header.type !== 'map') throw new COSEError('malformedHeader', 'the protected header must be a map');
-    protectedHeader = header;
+  if (u.type !== 'map' || u.value.length !== 0) {
+    throw new COSEError('malformedHeader', 'the unprotected header must be the empty map');
   }
-  const unprotectedHeader = items[1];
-  for (const [key] of unprotectedHeader.value) {
-    if (lookup(protectedHeader, key) !== null) {
-      throw new COSEError('duplicateHeaderLabel', `the header label ${abbreviated(key)} is in both the protected and the unprotected header`);
-    }
+  if (payloadItem.type !== 'bytes') throw new COSEError('malformedStructure', 'the payload must be an attached byte string');
+  if (signatureItem.type !== 'bytes') throw new COSEError('malformedStructure', 'the signature must be a byte string');
+  if (signatureItem.value.length !== 64) {
+    throw new COSEError('malformedSignature', `an ES256 signature is 64 bytes (r || s), not ${signatureItem.value.length}`);
   }
-  if (lookup(protectedHeader, CRIT) !== null || lookup(unprotectedHeader, CRIT) !== null) {
-    throw new COSEError('unsupportedCriticalHeader', 'the message marks headers critical (crit), which Akashi does not support');
-  }
-  const alg = lookup(protectedHeader, ALG);
-  if (alg === null) {
-    const hint = lookup(unprotectedHeader, ALG) !== null ? ' (it is only in the unprotected header, which is not signed)' : '';
-    throw new COSEError('missingAlgorithm', `the protected header has no alg${hint}`);
-  }
-  if (asInt(alg) !== -7n) {
-    throw new COSEError('unsupportedAlgorithm', `alg ${abbreviated(alg)} is not supported; only ES256 (-7) is`);
-  }
-  let kid;
-  let kidIsProtected;
-  const pk = lookup(protectedHeader, KID);
-  const uk = lookup(unprotectedHeader, KID);
-  if (pk !== null) {
-    if (pk.type !== 'bytes') throw new COSEError('malformedHeader', 'kid must be a byte string');
-    kid = pk.value;
-    kidIsProtected = true;
-  } else if (uk !== null) {
-    if (uk.type !== 'bytes') throw new COSEError('malformedHeader', 'kid must be a byte string');
-    kid = uk.value;
-    kidIsProtected = false;
-  } else {
-    throw new COSEError('missingKeyID', 'the message has no kid');
-  }
-  return { encoded: bytes, isTagged, protectedBytes, protectedHeader, unprotectedHeader, payload, signature, kid, kidIsProtected };
+  if (body.value.some(containsTag)) throw new COSEError('unexpectedTag', 'a tag inside the COSE_Sign1 structure');
+  return { encoded: bytes, protectedBytes, payload: payloadItem.value, signature: signatureItem.value, kid: protectedBytes.slice(5, 13) };
 }
 
 /** Sig_structure = ["Signature1", protected, external_aad, payload] (RFC 9052 §4.4). */

@@ -1,184 +1,132 @@
-// Kinds of certificate (Swift Certificates/CertificateKind.swift and
-// FieldValues.swift): the verifier's field check `kind.check(values)` with the
-// same problems (codes and ja/en sentences), and how values are displayed.
-import { characterCount, swiftCompare, swiftEqual, swiftTrim } from './util.js';
-import { fieldValuesEqual } from './claims.js';
+// Kinds of certificate: the verifier's field check (certificate.md §4, §5) —
+// which gives `invalidFields` at verification — and how values are displayed.
+// Field ids and enum values are compared byte for byte; lengths are counted
+// in Unicode scalar values; the text rule is util.js textRuleProblem.
+import { compareBytes, scalarCount, textRuleProblem, utf8 } from './util.js';
 
 export function findField(kind, id) {
-  return kind.fields.find((f) => swiftEqual(f.id, id)) || null;
+  return kind.fields.find((f) => f.id === id) || null;
 }
 
-// ICU `$` (NSRegularExpression without multiline): the end of the input, or
-// just before one line terminator that ends it.
-const END = '(?=(?:\\r\\n|[\\n\\x0b\\f\\r\\x85\\u2028\\u2029])?$)';
-const DATE_RE = new RegExp('^[0-9]{4}-[0-9]{2}-[0-9]{2}' + END);
-const YEAR_RE = /^[0-9]{4}-/;
-const INTEGER_RE = new RegExp('^-?[0-9]{1,18}' + END);
-const DECIMAL_RE = new RegExp('^-?[0-9]{1,15}(\\.[0-9]+)?' + END);
+const DATE_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+const DECIMAL_RE = /^(-?)(0|[1-9][0-9]{0,14})(?:\.([0-9]*[1-9]))?$/;
+const MAX_INTEGER = 999999999999999999n;
+
+const TEXT_PROBLEM = {
+  notScalarValues: ['文字として読めない部分があります', 'contains text that is not Unicode scalar values'],
+  controlCharacter: ['改行や制御文字は使えません', 'line breaks and control characters are not allowed'],
+  disallowedCharacter: ['使えない文字（不可視の文字・外字など）が含まれています', 'contains a character that is not allowed (invisible, private use, …)'],
+  notNFC: ['文字の表現が正規化（NFC）されていません', 'is not in Unicode normalization form C'],
+  edgeWhiteSpace: ['前後に空白があります', 'begins or ends with white space'],
+};
 
 function problem(field, code, ja, en) {
   return { field: field.id, code, ja: `${field.label.ja}: ${ja}`, en: `${field.label.en}: ${en}` };
 }
 
-/** Swift `Int64(s)`: optional sign and decimal digits only, in range. */
-function parseInt64(s) {
-  if (!/^[+-]?[0-9]+$/.test(s)) return null;
-  const n = BigInt(s);
-  return n >= -(1n << 63n) && n < 1n << 63n ? n : null;
+/** A real proleptic Gregorian date YYYY-MM-DD, year 1868 … 2999. */
+export function isCanonicalDate(s) {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = m.slice(1).map(Number);
+  if (y < 1868 || y > 2999 || mo < 1 || mo > 12 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return d <= days[mo - 1];
 }
 
-function checkText(s, field) {
-  for (const c of s) {
-    const v = c.codePointAt(0);
-    if (v < 0x20 || v === 0x7f) {
-      return { field: field.id, code: 'controlCharacter', ja: `${field.label.ja}: 改行や制御文字は使えません`, en: `${field.label.en}: line breaks and control characters are not allowed` };
-    }
+/** A canonical decimal (certificate.md §4) as an exact fraction {num: BigInt, scale}, or null. */
+export function parseCanonicalDecimal(s) {
+  const m = DECIMAL_RE.exec(s);
+  if (!m) return null;
+  const [, sign, int, frac = ''] = m;
+  if (sign === '-' && int === '0' && frac === '') return null; // -0
+  const num = BigInt(int + frac) * (sign === '-' ? -1n : 1n);
+  return { num, scale: frac.length };
+}
+
+/** a/10^sa compared with the integer b: -1, 0, 1. */
+function compareDecimal(d, b) {
+  const rhs = BigInt(b) * 10n ** BigInt(d.scale);
+  return d.num < rhs ? -1 : d.num > rhs ? 1 : 0;
+}
+
+function checkText(s, field, what = '') {
+  const code = textRuleProblem(s);
+  if (code) {
+    const [ja, en] = TEXT_PROBLEM[code];
+    return problem(field, code, what + ja, what + en);
   }
-  if (field.maxLength != null) {
-    const count = characterCount(s);
-    if (count > field.maxLength) {
-      return { field: field.id, code: 'tooLong', ja: `${field.label.ja}: ${field.maxLength}文字以内にしてください（${count}文字）`, en: `${field.label.en}: at most ${field.maxLength} characters (got ${count})` };
-    }
+  const n = scalarCount(s);
+  if (n === 0) return problem(field, 'empty', `${what}空です`, `${what}is empty`);
+  if (field.maxLength != null && n > field.maxLength) {
+    return problem(field, 'tooLong', `${what}${field.maxLength}文字以内です（${n}文字）`, `${what}at most ${field.maxLength} characters (got ${n})`);
   }
   return null;
 }
 
-function canonicalDate(s) {
-  if (!DATE_RE.test(s)) return null;
-  const parts = s.split('-').filter((p) => p !== '').map((p) => parseInt64(p));
-  if (parts.length !== 3 || parts.some((p) => p === null)) return null; // Swift would trap here
-  const [y, m, d] = parts.map(Number);
-  if (y < 1868 || y > 2999 || m < 1 || m > 12 || d < 1) return null;
-  const days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  const max = m === 2 && leap ? 29 : days[m - 1];
-  return d <= max ? s : null;
-}
+const TYPE_OF_VALUE = { text: 'text', date: 'date', integer: 'integer', decimal: 'decimal', enumValue: 'enum', textList: 'textList' };
 
-function canonicalDecimal(s, scale) {
-  if (!DECIMAL_RE.test(s)) return null;
-  let negative = false;
-  let t = s;
-  if (t.startsWith('-')) {
-    negative = true;
-    t = t.slice(1);
+/** The problem of one value for its field, or null. */
+function checkValue(field, value) {
+  if (TYPE_OF_VALUE[value.type] !== field.type) {
+    return problem(field, 'wrongType', '値の種類が様式と異なります', `a ${value.type} value for a ${field.type} field`);
   }
-  const parts = t.split('.');
-  let integer = parts[0].replace(/^0+/, '');
-  if (integer === '') integer = '0';
-  let fraction = parts.length > 1 ? parts[1] : '';
-  while (fraction.endsWith('0')) fraction = fraction.slice(0, -1);
-  if (characterCount(fraction) > scale) return null;
-  const body = fraction === '' ? integer : `${integer}.${fraction}`;
-  return negative && body !== '0' ? '-' + body : body;
-}
-
-/** CertificateKind.convert: {ok: FieldValue} or {problem}. */
-export function convert(raw, field) {
-  const fail = (code, ja, en) => ({ problem: problem(field, code, ja, en) });
-  const scalarText = () => (raw.type === 'string' ? swiftTrim(raw.value) : raw.type === 'number' ? raw.value : null);
   switch (field.type) {
-    case 'text': {
-      const s = scalarText();
-      if (s === null) return fail('wrongType', '文字列で入力してください', 'must be text');
-      const p = checkText(s, field);
-      return p ? { problem: p } : { ok: { type: 'text', value: s } };
-    }
+    case 'text':
+      return checkText(value.value, field);
     case 'textList': {
-      let items;
-      if (raw.type === 'list') {
-        const out = [];
-        for (const item of raw.value) {
-          if (item.type !== 'string') return fail('wrongType', '文字列の一覧で入力してください', 'must be a list of text');
-          out.push(swiftTrim(item.value));
-        }
-        items = out.filter((s) => s !== '');
-      } else if (raw.type === 'string') {
-        items = raw.value.split('|').filter((s) => s !== '').map(swiftTrim).filter((s) => s !== '');
-      } else {
-        return fail('wrongType', '文字列の一覧で入力してください', 'must be a list of text');
-      }
+      const items = value.value;
+      if (items.length === 0) return problem(field, 'empty', '空です', 'is empty');
       if (field.maxItems != null && items.length > field.maxItems) {
-        return fail('tooMany', `${field.maxItems}件までです（${items.length}件あります）`, `at most ${field.maxItems} items (got ${items.length})`);
+        return problem(field, 'tooMany', `${field.maxItems}件までです（${items.length}件）`, `at most ${field.maxItems} items (got ${items.length})`);
       }
-      for (const item of items) {
-        const p = checkText(item, field);
-        if (p) return { problem: p };
+      for (const [i, item] of items.entries()) {
+        const p = checkText(item, field, `${i + 1}件目: `);
+        if (p) return p;
       }
-      return items.length === 0 ? fail('required', '入力してください', 'is empty') : { ok: { type: 'textList', value: items } };
+      return null;
     }
-    case 'date': {
-      const s = scalarText();
-      const date = s === null ? null : canonicalDate(s);
-      if (date === null) {
-        if (s !== null && YEAR_RE.test(s)) {
-          const year = Number(s.slice(0, 4));
-          if (!(year >= 1868 && year <= 2999)) {
-            return fail('dateOutOfRange', '1868年（明治元年）から2999年までの日付を入力してください', 'must be a date from 1868 to 2999');
-          }
-        }
-        return fail('invalidDate', '日付は YYYY-MM-DD 形式の実在する日付で入力してください（例: 2025-04-01）', 'must be a real date written YYYY-MM-DD (e.g. 2025-04-01)');
-      }
-      return { ok: { type: 'date', value: date } };
-    }
+    case 'date':
+      return isCanonicalDate(value.value) ? null
+        : problem(field, 'invalidDate', '1868年から2999年の実在する日付（YYYY-MM-DD）ではありません', 'is not a real date YYYY-MM-DD from 1868 to 2999');
     case 'integer': {
-      const s = scalarText();
-      const n = s !== null && INTEGER_RE.test(s) ? parseInt64(s) : null;
-      if (n === null) return fail('invalidInteger', '整数で入力してください', 'must be a whole number');
-      if (field.minimum != null && n < BigInt(field.minimum)) return fail('outOfRange', `${field.minimum}以上にしてください`, `must be at least ${field.minimum}`);
-      if (field.maximum != null && n > BigInt(field.maximum)) return fail('outOfRange', `${field.maximum}以下にしてください`, `must be at most ${field.maximum}`);
-      return { ok: { type: 'integer', value: n } };
+      const n = value.value;
+      if (n < -MAX_INTEGER || n > MAX_INTEGER) return problem(field, 'outOfRange', '18桁を超えています', 'has more than 18 digits');
+      if (field.minimum != null && n < BigInt(field.minimum)) return problem(field, 'outOfRange', `${field.minimum}未満です`, `is below ${field.minimum}`);
+      if (field.maximum != null && n > BigInt(field.maximum)) return problem(field, 'outOfRange', `${field.maximum}を超えています`, `is above ${field.maximum}`);
+      return null;
     }
     case 'decimal': {
+      const d = parseCanonicalDecimal(value.value);
       const scale = field.scale != null ? field.scale : 3;
-      const s = scalarText();
-      const canonical = s === null ? null : canonicalDecimal(s, scale);
-      if (canonical === null) {
-        return fail('invalidDecimal', `小数点以下${scale}桁までの数値で入力してください（例: 1234.5）`, `must be a number with at most ${scale} decimal places (e.g. 1234.5)`);
-      }
-      if (field.minimum != null && canonical.startsWith('-') && BigInt(field.minimum) >= 0n) {
-        return fail('outOfRange', `${field.minimum}以上にしてください`, `must be at least ${field.minimum}`);
-      }
-      return { ok: { type: 'decimal', value: canonical } };
+      if (d === null) return problem(field, 'notCanonical', '数値の表記が正規形ではありません', 'is not a canonical decimal');
+      if (d.scale > scale) return problem(field, 'tooPrecise', `小数点以下${scale}桁までです`, `has more than ${scale} fraction digits`);
+      if (field.minimum != null && compareDecimal(d, field.minimum) < 0) return problem(field, 'outOfRange', `${field.minimum}未満です`, `is below ${field.minimum}`);
+      if (field.maximum != null && compareDecimal(d, field.maximum) > 0) return problem(field, 'outOfRange', `${field.maximum}を超えています`, `is above ${field.maximum}`);
+      return null;
     }
-    case 'enum': {
-      const options = field.options || [];
-      const s = scalarText();
-      if (s === null) return fail('wrongType', '選択肢から選んでください', 'must be one of the options');
-      const option = options.find((o) => swiftEqual(o.value, s) || swiftEqual(o.label.ja, s) || swiftEqual(o.label.en.toLowerCase(), s.toLowerCase()));
-      if (option) return { ok: { type: 'enumValue', value: option.value } };
-      const list = options.map((o) => `${o.value}（${o.label.ja}）`).join(', ');
-      return fail('invalidOption', `「${s}」は選択肢にありません。選択肢: ${list}`, `'${s}' is not an option; options: ${options.map((o) => o.value).join(', ')}`);
-    }
+    case 'enum':
+      return (field.options || []).some((o) => o.value === value.value) ? null
+        : problem(field, 'invalidOption', `「${value.value}」は選択肢の値ではありません`, `'${value.value}' is not an option value`);
   }
-  return fail('wrongType', '形式が正しくありません', 'has an unknown type');
+  return problem(field, 'wrongType', '形式が正しくありません', 'has an unknown type');
 }
 
-/** CertificateKind.check: the problems of decoded values (empty when all fit). */
+const byBytes = (a, b) => compareBytes(utf8(a), utf8(b));
+
+/** The problems of decoded values for a kind (empty when all fit): unknown, wrong or missing fields. */
 export function checkFields(kind, values) {
   const problems = [];
-  const entries = values.entries().sort((a, b) => swiftCompare(a[0], b[0]));
+  const entries = values.entries().sort((a, b) => byBytes(a[0], b[0]));
   for (const [key, value] of entries) {
     const field = findField(kind, key);
     if (!field) {
       problems.push({ field: key, code: 'unknownField', ja: `未定義の項目「${key}」`, en: `unknown field '${key}'` });
       continue;
     }
-    let input;
-    switch (value.type) {
-      case 'text': case 'date': case 'enumValue': input = { type: 'string', value: value.value }; break;
-      case 'decimal': input = { type: 'number', value: value.value }; break;
-      case 'integer': input = { type: 'number', value: value.value.toString() }; break;
-      default: input = { type: 'list', value: value.value.map((s) => ({ type: 'string', value: s })) };
-    }
-    const result = convert(input, field);
-    if (result.ok) {
-      if (!fieldValuesEqual(result.ok, value)) {
-        problems.push({ field: key, code: 'notCanonical', ja: `${field.label.ja}の形式が正しくありません`, en: `${field.label.en} is not in canonical form` });
-      }
-    } else {
-      problems.push(result.problem);
-    }
+    const p = checkValue(field, value);
+    if (p) problems.push(p);
   }
   for (const field of kind.fields) {
     if (field.required && !values.has(field.id)) {
@@ -188,23 +136,23 @@ export function checkFields(kind, values) {
   return problems;
 }
 
-/** FieldValue.display: the value as a person reads it ("1990年4月1日" in Japanese). */
+/** The value as a person reads it ("1990年4月1日" in Japanese). */
 export function displayValue(value, field, lang) {
   const unit = field && field.unit ? ' ' + field.unit[lang] : '';
   switch (value.type) {
     case 'text':
       return value.value;
     case 'date': {
-      if (lang !== 'ja') return value.value;
-      const parts = value.value.split('-').filter((p) => p !== '').map((p) => (/^[+-]?[0-9]+$/.test(p) ? Number(p) : null)).filter((n) => n !== null);
-      return parts.length === 3 ? `${parts[0]}年${parts[1]}月${parts[2]}日` : value.value;
+      const m = DATE_RE.exec(value.value);
+      if (lang !== 'ja' || !m) return value.value;
+      return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
     }
     case 'integer':
       return value.value.toString() + unit;
     case 'decimal':
       return value.value + unit;
     case 'enumValue': {
-      const option = field && (field.options || []).find((o) => swiftEqual(o.value, value.value));
+      const option = field && (field.options || []).find((o) => o.value === value.value);
       return option ? option.label[lang] : value.value;
     }
     case 'textList':
@@ -213,17 +161,16 @@ export function displayValue(value, field, lang) {
   return String(value.value);
 }
 
-/** The keys to show, in the kind's order, then any others sorted (as akashi-verify prints them). */
+/** The keys to show, in the kind's order, then any others in byte order. */
 export function displayOrder(kind, values) {
   const order = [];
   const seen = new Set();
   const push = (key) => {
-    const k = key.normalize('NFC');
-    if (seen.has(k)) return;
-    seen.add(k);
+    if (seen.has(key)) return;
+    seen.add(key);
     if (values.has(key)) order.push(key);
   };
   for (const f of kind ? kind.fields : []) push(f.id);
-  for (const [key] of values.entries().sort((a, b) => swiftCompare(a[0], b[0]))) push(key);
+  for (const [key] of values.entries().sort((a, b) => byBytes(a[0], b[0]))) push(key);
   return order;
 }

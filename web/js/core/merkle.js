@@ -1,4 +1,4 @@
-// RFC 9162 §2.1 Merkle tree hashing and inclusion proofs (Swift TransparencyLog/Merkle.swift):
+// RFC 9162 §2.1 Merkle tree hashing and inclusion proofs (log.md §3, compact-proof.md §4):
 // leaf = SHA-256(0x00 || entry), node = SHA-256(0x01 || left || right).
 import { bytesEqual, concat, sha256 } from './util.js';
 

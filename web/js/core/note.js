@@ -1,7 +1,7 @@
-// C2SP signed notes, verifier keys, checkpoints, cosignature/v1 and the
-// checkpoint policy (Swift TransparencyLog: SignedNote.swift, NoteKeys.swift,
-// Checkpoint.swift, Cosignature.swift). Ed25519 through WebCrypto.
-import { base64, base64DecodeStrict, concat, hex, sha256, subtle, swiftEqual, utf8, utf8DecodeLossy } from './util.js';
+// C2SP signed notes, verifier keys, checkpoints and cosignature/v1 (log.md §1,
+// §4, §5). Ed25519 through WebCrypto. Akashi key names (origins, witness names)
+// are 1–255 bytes of 0x21–0x7E except '+' (log.md §1).
+import { base64, base64DecodeStrict, concat, hex, sha256, subtle, utf8 } from './util.js';
 
 export class NoteError extends Error {
   constructor(code, reason) {
@@ -30,44 +30,18 @@ export async function noteKeyID(name, type, publicKey) {
   return ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
 }
 
-/** Key names are non-empty and contain no Unicode space, no '+' and no control character. */
+/** An Akashi key name (log.md §1): 1–255 bytes of 0x21–0x7E except '+'. */
 export function isValidKeyName(name) {
-  return name !== '' && !/[+\p{White_Space}\x00-\x1f]/u.test(name);
+  return /^[\x21-\x2a\x2c-\x7e]{1,255}$/.test(name);
 }
-
-// Swift trimmingSuffixNewlines: drops final "\n" and "\r" Characters (but not a "\r\n" cluster).
-function trimSuffixNewlines(s) {
-  while ((s.endsWith('\n') && !s.endsWith('\r\n')) || s.endsWith('\r')) s = s.slice(0, -1);
-  return s;
-}
-
-let segmenter = null;
 
 /**
- * Swift `split(separator: "+", maxSplits:, omittingEmptySubsequences: false)`
- * on a String: it compares Characters, so a '+' that begins a larger grapheme
- * cluster ('+' and a combining mark) is not a separator.
+ * A key name in a signature line of a note (c2sp.org/signed-note, "Format"):
+ * non-empty, no Unicode white space, no '+'. Lines of keys a verifier does not
+ * know are ignored, so this general rule is enough for them.
  */
-export function splitMax(s, separator, maxSplits) {
-  let units;
-  if (/^[\x00-\x7f]*$/.test(s) && !s.includes('\r\n')) {
-    units = s.split('');
-  } else {
-    if (segmenter === null && typeof Intl !== 'undefined' && Intl.Segmenter) segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
-    units = segmenter ? [...segmenter.segment(s)].map((g) => g.segment) : [...s];
-  }
-  const parts = [];
-  let current = '';
-  for (const unit of units) {
-    if (unit === separator && parts.length < maxSplits) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += unit;
-    }
-  }
-  parts.push(current);
-  return parts;
+function isNoteKeyName(name) {
+  return name !== '' && !/[+\p{White_Space}\x00-\x1f]/u.test(name);
 }
 
 const parsedKeys = new Map();
@@ -84,31 +58,27 @@ export async function parseVerifierKey(text) {
 }
 
 async function parseVerifierKeyUncached(text) {
-  const trimmed = trimSuffixNewlines(text);
-  const parts = splitMax(trimmed, '+', 2);
-  if (parts.length !== 3) {
-    throw new NoteError('malformedKey', `a verifier key is '<name>+<key id>+<base64 key>'; got ${parts.length} parts`);
+  // <name>+<8 lowercase hex>+<base64(type || key)>; the name has no '+', the base64 may.
+  const first = text.indexOf('+');
+  const second = first < 0 ? -1 : text.indexOf('+', first + 1);
+  if (first < 0 || second < 0) throw new NoteError('malformedKey', "a verifier key is '<name>+<key id>+<base64 key>'");
+  const name = text.slice(0, first);
+  const idText = text.slice(first + 1, second);
+  const blob = base64DecodeStrict(text.slice(second + 1));
+  if (!isValidKeyName(name)) {
+    throw new NoteError('malformedKey', `key name '${[...name].slice(0, 80).join('')}' must be 1–255 printable ASCII bytes without '+'`);
   }
-  // UInt32(_, radix: 16) also reads "-0000000" as 0.
-  if (!/^(?:[0-9a-f]{8}|-0{7})$/.test(parts[1])) {
-    throw new NoteError('malformedKey', `the key ID '${parts[1]}' is not 8 lowercase hex digits`);
-  }
-  const id = parts[1].startsWith('-') ? 0 : parseInt(parts[1], 16) >>> 0;
-  const blob = base64DecodeStrict(parts[2]);
-  if (blob === null || blob.length === 0) throw new NoteError('malformedKey', 'the key material is not valid base64');
+  if (!/^[0-9a-f]{8}$/.test(idText)) throw new NoteError('malformedKey', `the key ID '${[...idText].slice(0, 20).join('')}' is not 8 lowercase hex digits`);
+  if (blob === null || blob.length === 0) throw new NoteError('malformedKey', 'the key material is not canonical base64');
   const type = blob[0];
   if (type !== ED25519 && type !== COSIGNATURE_V1) {
     throw new NoteError('malformedKey', `signature type 0x${hex([type])} is not supported (Ed25519 0x01 and cosignature/v1 0x04 are)`);
   }
   const publicKey = blob.slice(1);
   if (publicKey.length !== 32) throw new NoteError('malformedKey', 'the key is not a 32-byte Ed25519 public key');
-  const name = parts[0];
-  if (!isValidKeyName(name)) {
-    throw new NoteError('malformedKey', `key name '${name}' must be non-empty with no spaces and no '+'`);
-  }
   const keyID = await noteKeyID(name, type, publicKey);
-  if (keyID !== id) throw new NoteError('malformedKey', `key ID ${parts[1]} does not match the key (expected ${hex8(keyID)})`);
-  return { name, keyID, type, publicKey, text: `${name}+${hex8(keyID)}+${base64(blob)}`, cryptoKey: null };
+  if (keyID !== parseInt(idText, 16) >>> 0) throw new NoteError('malformedKey', `key ID ${idText} does not match the key (expected ${hex8(keyID)})`);
+  return { name, keyID, type, publicKey, text, cryptoKey: null };
 }
 
 async function ed25519Verify(key, signature, message) {
@@ -147,37 +117,18 @@ export function cosignatureTimestamp(signature) {
   return t;
 }
 
-/** Whether `signature` (after the key ID) by `key` signs `message` (the note text bytes). */
-export async function verifyWithKey(key, message, signature) {
+/**
+ * Whether `signature` (the bytes after the key ID) by `key` signs the note
+ * text `text`: Ed25519 over the text, or for cosignature/v1 a 72-byte
+ * timestamped signature (T ≤ 2^63 − 1) over "cosignature/v1\ntime T\n" + text.
+ */
+export async function verifyWithKey(key, text, signature) {
   if (key.type === COSIGNATURE_V1) {
     const timestamp = cosignatureTimestamp(signature);
     if (timestamp === null || timestamp > (1n << 63n) - 1n) return false;
-    const signed = cosignatureMessage(utf8DecodeLossy(message), timestamp);
-    return ed25519Verify(key, signature.slice(8), signed);
+    return ed25519Verify(key, signature.slice(8), cosignatureMessage(text, timestamp));
   }
-  return ed25519Verify(key, signature, message);
-}
-
-/**
- * SignedNote.verify: signatures by unknown keys are ignored; a known key's
- * signature that fails rejects the note; at least one known key must have signed.
- */
-export async function verifyNote(note, verifiers) {
-  const verified = [];
-  const message = utf8(note.text);
-  for (const key of verifiers) {
-    const mine = note.signatures.filter((s) => swiftEqual(s.name, key.name) && s.keyID === key.keyID);
-    for (const signature of mine) {
-      if (!(await verifyWithKey(key, message, signature.bytes))) {
-        throw new NoteError('badSignature', `the signature by ${key.name} does not verify: the note was altered or signed by another key`);
-      }
-    }
-    if (mine.length > 0) verified.push(key);
-  }
-  if (verified.length === 0) {
-    throw new NoteError('unverified', `the note carries no signature by a trusted key (${verifiers.map((v) => v.name).join(', ')})`);
-  }
-  return verified;
+  return ed25519Verify(key, signature, utf8(text));
 }
 
 /** The checkpoint body: origin, size, base64 root hash, each line ending in a newline. */
@@ -195,41 +146,14 @@ export function serializeNote(note) {
   return note.text + '\n' + note.signatures.map((s) => signatureLine(s) + '\n').join('');
 }
 
-/**
- * CheckpointPolicy.verify: the origin, the log's signature, then the witness quorum.
- * `checkpoint` = {origin, size, rootHash, note: {text, signatures}}.
- */
-export async function verifyCheckpointPolicy(checkpoint, policy) {
-  if (!swiftEqual(checkpoint.origin, policy.origin)) {
-    throw new NoteError('unverified', `the checkpoint is from log '${checkpoint.origin}', not the trusted '${policy.origin}'`);
-  }
-  await verifyNote(checkpoint.note, [policy.logKey]);
-  const verifiedWitnesses = [];
-  const message = utf8(checkpoint.note.text);
-  for (const witness of policy.witnesses) {
-    for (const signature of checkpoint.note.signatures) {
-      if (!(swiftEqual(signature.name, witness.name) && signature.keyID === witness.keyID)) continue;
-      if (!(await verifyWithKey(witness, message, signature.bytes))) {
-        throw new NoteError('badSignature', `the cosignature by witness ${witness.name} does not verify`);
-      }
-      verifiedWitnesses.push({ name: witness.name, timestamp: cosignatureTimestamp(signature.bytes) ?? 0n });
-    }
-  }
-  const distinct = new Set(verifiedWitnesses.map((w) => w.name.normalize('NFC'))).size;
-  if (distinct < policy.witnessQuorum) {
-    throw new NoteError('unverified', `the checkpoint has ${distinct} valid witness cosignatures; the policy needs ${policy.witnessQuorum}`);
-  }
-  return { witnesses: verifiedWitnesses };
-}
-
 // MARK: parsing signed notes and checkpoints (text form)
 
-/** SignedNote(parsing:): {text, signatures} or throws NoteError. */
+/** Parses a signed note (log.md §4): {text, signatures: [{name, keyID, bytes}]} or throws NoteError. */
 export function parseSignedNote(note) {
   const bytes = utf8(note);
   if (bytes.length > 1 << 20) throw new NoteError('malformedNote', 'the note is larger than 1 MiB');
   for (const b of bytes) {
-    if (b < 0x20 && b !== 0x0a) {
+    if ((b < 0x20 && b !== 0x0a) || b === 0x7f) {
       throw new NoteError('malformedNote', `the note contains a control character (0x${hex([b])}); only newlines are allowed`);
     }
   }
@@ -257,8 +181,9 @@ export function parseSignedNote(note) {
   }
   if (lines.length === 0) throw new NoteError('malformedNote', 'the note has no signature lines');
   if (lines.length > 100) throw new NoteError('malformedNote', 'the note has more than 100 signatures');
-  const signatures = lines.map((line) => parseSignatureLine(utf8DecodeLossy(line)));
-  return { text: utf8DecodeLossy(textBytes), signatures };
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const signatures = lines.map((line) => parseSignatureLine(decoder.decode(line)));
+  return { text: decoder.decode(textBytes), signatures };
 }
 
 function parseSignatureLine(line) {
@@ -267,7 +192,7 @@ function parseSignatureLine(line) {
     throw new NoteError('malformedSignature', `a signature line must start with an em dash and a space: ${[...line].slice(0, 40).join('')}`);
   }
   const parts = line.slice(prefix.length).split(' ');
-  if (parts.length !== 2 || parts[0] === '' || !isValidKeyName(parts[0])) {
+  if (parts.length !== 2 || !isNoteKeyName(parts[0])) {
     throw new NoteError('malformedSignature', `a signature line must be '— <key name> <base64>': ${[...line].slice(0, 60).join('')}`);
   }
   const blob = base64DecodeStrict(parts[1]);
@@ -278,24 +203,27 @@ function parseSignatureLine(line) {
   return { name: parts[0], keyID, bytes: blob.slice(4) };
 }
 
-/** Checkpoint(parsing:) of a note text: {origin, size (BigInt), rootHash, extensions}. */
+/**
+ * Parses a checkpoint note text (log.md §4) without extension lines:
+ * {origin, size (BigInt, ≤ 2^53 − 1), rootHash}.
+ */
 export function parseCheckpointText(text) {
   if (!text.endsWith('\n')) throw new NoteError('malformedCheckpoint', 'the checkpoint text does not end with a newline');
   const lines = text.slice(0, -1).split('\n');
-  if (lines.length < 3) throw new NoteError('malformedCheckpoint', 'a checkpoint has at least three lines (origin, size, root hash)');
+  if (lines.length !== 3) {
+    throw new NoteError('malformedCheckpoint', 'a checkpoint has exactly three lines (origin, size, root hash) and no extension lines');
+  }
   if (lines[0] === '') throw new NoteError('malformedCheckpoint', 'the checkpoint origin is empty');
   const sizeLine = lines[1];
-  if (!/^(?:0|[1-9][0-9]*)$/.test(sizeLine) || BigInt(sizeLine) > 0xffffffffffffffffn) {
-    throw new NoteError('malformedCheckpoint', `the tree size '${[...sizeLine].slice(0, 30).join('')}' is not a decimal number without leading zeros`);
+  if (!/^(?:0|[1-9][0-9]{0,15})$/.test(sizeLine) || BigInt(sizeLine) > (1n << 53n) - 1n) {
+    throw new NoteError('malformedCheckpoint', `the tree size '${[...sizeLine].slice(0, 30).join('')}' is not a decimal number 0 … 2^53 − 1 without leading zeros`);
   }
   const root = base64DecodeStrict(lines[2]);
   if (root === null || root.length !== 32) throw new NoteError('malformedCheckpoint', 'the root hash is not base64 of 32 bytes');
-  const extensions = lines.slice(3);
-  if (extensions.some((l) => l === '')) throw new NoteError('malformedCheckpoint', 'checkpoint extension lines must not be empty');
-  return { origin: lines[0], size: BigInt(sizeLine), rootHash: root, extensions };
+  return { origin: lines[0], size: BigInt(sizeLine), rootHash: root };
 }
 
-/** SignedCheckpoint(parsing:): {origin, size, rootHash, note}. */
+/** A signed checkpoint note: {origin, size, rootHash, note}. */
 export function parseSignedCheckpoint(text) {
   const note = parseSignedNote(text);
   return { ...parseCheckpointText(note.text), note };

@@ -1,6 +1,6 @@
-// Transparency log trust policies, c2sp.org/tlog-policy (Swift
-// TransparencyLog/TlogPolicy.swift): the logs a verifier accepts, the
-// witnesses it knows, and the quorum of witness cosignatures a checkpoint needs.
+// Witness policies, c2sp.org/tlog-policy, as trust-file.md §3 profiles them:
+// the log a verifier accepts, the witnesses it knows, and the quorum of
+// witness cosignatures a checkpoint needs.
 //
 //   log <vkey> [<url>]
 //   witness <name> <vkey> [<url>]
@@ -11,17 +11,18 @@
 // appear; items are separated by spaces and tabs only; every line ends in a
 // newline; empty lines and lines whose first item starts with '#' are
 // ignored. Names and URLs are opaque octet strings ("K" and the Kelvin sign
-// are different names). The decisions the Swift type documents are the same
-// here: a last line without a newline is refused, a name is a group member
-// at most once in the whole file, thresholds are ASCII digits (leading zeros
-// are decimal), logs are Ed25519 (0x01) and witnesses cosignature/v1 (0x04),
-// at most 1 MiB and 1024 logs, witnesses and groups each.
+// are different names). Decisions (trust-file.md §3): a last line without a
+// newline is refused, a name is a group member at most once in the whole
+// file, thresholds are ASCII digits, logs are Ed25519 (0x01) and witnesses
+// cosignature/v1 (0x04) with Akashi key names (log.md §1), at most 1 MiB and
+// 1024 witnesses and groups each, and the key IDs of the log and of every
+// witness pairwise distinct (compact proofs match signatures by key ID).
 //
 // Names and URLs are kept as "octet strings": JS strings whose code units
 // are the octets (0–255), so Map/Set/=== compare octets exactly; octets()
 // and text() convert.
-import { COSIGNATURE_V1, ED25519, NoteError, cosignatureTimestamp, hex8, parseVerifierKey, splitMax, verifyWithKey } from './note.js';
-import { base64DecodeStrict, hex, splitCharacters, utf8, utf8Decode, utf8DecodeLossy } from './util.js';
+import { COSIGNATURE_V1, ED25519, NoteError, cosignatureTimestamp, hex8, parseVerifierKey, verifyWithKey } from './note.js';
+import { base64DecodeStrict, hex, utf8, utf8Decode } from './util.js';
 
 /** The predefined name: `quorum none` needs no cosignatures. */
 export const NONE = 'none';
@@ -31,7 +32,7 @@ export const MAX_SIZE = 1 << 20;
 export const MAX_ENTRIES = 1024;
 const INT_MAX = (1n << 63n) - 1n;
 
-/** Why a tlog-policy was refused (Swift TlogPolicyError): code, line (1-based or null), reason. */
+/** Why a tlog-policy was refused: code, line (1-based or null), reason. */
 export class TlogPolicyError extends Error {
   constructor(code, line, reason) {
     super(line === null ? reason : `line ${line}: ${reason}`);
@@ -62,9 +63,9 @@ export function octets(token) {
   return out;
 }
 
-/** A name or URL as text (invalid UTF-8 shows as U+FFFD), as Swift's Token.description. */
+/** A name or URL as text (invalid UTF-8 shows as U+FFFD), for messages. */
 export function text(token) {
-  return utf8DecodeLossy(octets(token));
+  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(octets(token));
 }
 
 /** The octet string of a JS string's UTF-8. */
@@ -82,7 +83,7 @@ function isValidToken(token) {
   return true;
 }
 
-// MARK: the builder (every rule, in Swift's order)
+// MARK: the builder (every rule)
 
 function requiredOf(threshold, n) {
   return threshold.kind === 'any' ? 1 : threshold.kind === 'all' ? n : Number(threshold.k);
@@ -96,6 +97,7 @@ class Builder {
     this.members = new Set();
     this.logKeys = new Set();
     this.witnessKeys = new Set();
+    this.keyIDs = new Set();
     this.groupCount = 0;
     this.quorum = null;
   }
@@ -115,6 +117,7 @@ class Builder {
       throw new TlogPolicyError('duplicateLog', line, `log key ${key.name} wraps the same public key as an earlier log`);
     }
     this.logKeys.add(raw);
+    this.claimKeyID(key, line);
     if (!(this.logs.length < MAX_ENTRIES)) throw new TlogPolicyError('tooLarge', line, `more than ${MAX_ENTRIES} logs`);
     this.logs.push({ key, url });
   }
@@ -129,6 +132,7 @@ class Builder {
       throw new TlogPolicyError('duplicateWitness', line, `witness ${text(name)} wraps the same public key as an earlier witness`);
     }
     this.witnessKeys.add(raw);
+    this.claimKeyID(key, line);
     if (!(this.witnessKeys.size <= MAX_ENTRIES)) throw new TlogPolicyError('tooLarge', line, `more than ${MAX_ENTRIES} witnesses`);
     this.definitions.push({ type: 'witness', name, key, url });
   }
@@ -165,6 +169,14 @@ class Builder {
       throw new TlogPolicyError('undefinedName', line, `the quorum '${text(name)}' is not a witness or group defined on an earlier line (or none)`);
     }
     this.quorum = name;
+  }
+
+  /** Key IDs of the log and the witnesses are pairwise distinct (trust-file.md §3 rule 7). */
+  claimKeyID(key, line) {
+    if (this.keyIDs.has(key.keyID)) {
+      throw new TlogPolicyError('duplicateKeyID', line, `key ${key.name} has the key ID ${hex8(key.keyID)} of an earlier log or witness key`);
+    }
+    this.keyIDs.add(key.keyID);
   }
 
   /** Claims a name in the one namespace of witnesses and groups. */
@@ -206,9 +218,9 @@ async function parseKey(token, line) {
   if (keyText === null) throw new TlogPolicyError('invalidKey', line, `the vkey '${text(token)}' is not UTF-8`);
   // A well-formed vkey of a type this implementation does not verify is
   // "unsupported", not "malformed".
-  const parts = splitMax(keyText, '+', 2);
-  if (parts.length === 3) {
-    const blob = base64DecodeStrict(parts[2]);
+  const parts = keyText.split('+');
+  if (parts.length >= 3) {
+    const blob = base64DecodeStrict(parts.slice(2).join('+'));
     if (blob !== null && blob.length > 0 && blob[0] !== ED25519 && blob[0] !== COSIGNATURE_V1) {
       throw new TlogPolicyError('unsupportedKeyType', line,
         `vkey '${parts[0]}' has signature type 0x${hex([blob[0]])}; this implementation verifies Ed25519 (0x01) logs and cosignature/v1 (0x04) witnesses`);
@@ -218,7 +230,7 @@ async function parseKey(token, line) {
     return await parseVerifierKey(keyText);
   } catch (error) {
     if (!(error instanceof NoteError)) throw error;
-    const shown = splitCharacters(text(token), 80)[0].join('');
+    const shown = [...text(token)].slice(0, 80).join('');
     throw new TlogPolicyError('invalidKey', line, `'${shown}' is not a valid vkey: ${error.reason}`);
   }
 }
@@ -297,72 +309,6 @@ export async function parseTlogPolicy(input) {
   return builder.finish();
 }
 
-/**
- * A policy from its parts, checked as a parsed one is (TlogPolicy(logs:definitions:quorum:)).
- * `logs`: [{key, url?}]; `definitions`: [{type: 'witness', name, key, url?} |
- * {type: 'group', name, threshold: {kind, k?}, members}]; names and URLs as octet strings.
- */
-export function buildTlogPolicy(logs, definitions, quorum) {
-  const builder = new Builder();
-  for (const log of logs) {
-    if (log.url != null) builder.checkToken(log.url, 'log URL', null);
-    builder.addLog(log.key, log.url ?? null, null);
-  }
-  for (const d of definitions) {
-    if (d.type === 'witness') {
-      builder.checkToken(d.name, 'witness name', null);
-      if (d.url != null) builder.checkToken(d.url, 'witness URL', null);
-      builder.addWitness(d.name, d.key, d.url ?? null, null);
-    } else {
-      builder.checkToken(d.name, 'group name', null);
-      for (const member of d.members) builder.checkToken(member, 'group member', null);
-      const threshold = d.threshold.kind === 'atLeast' ? { kind: 'atLeast', k: BigInt(d.threshold.k) } : d.threshold;
-      builder.addGroup(d.name, threshold, d.members, null);
-    }
-  }
-  builder.checkToken(quorum, 'quorum name', null);
-  builder.setQuorum(quorum, null);
-  return builder.finish();
-}
-
-/**
- * The policy the simple form of a trust file expresses (TlogPolicy(CheckpointPolicy)):
- * its one log, each witness under its key name, and — for a quorum of k — a
- * group `quorum` (renamed if a witness has that name) of all witnesses with
- * threshold k; `quorum none` when k is 0. `simple` = {logKey, origin, witnesses, witnessQuorum}.
- */
-export function tlogPolicyFromSimple(simple) {
-  if (tokenOf(simple.origin) !== tokenOf(simple.logKey.name)) {
-    throw new TlogPolicyError('originMismatch', null,
-      `the log origin '${simple.origin}' is not the log key's name '${simple.logKey.name}'; a tlog-policy identifies a log by its key name`);
-  }
-  const taken = new Set([NONE]);
-  const witnesses = [];
-  for (const key of simple.witnesses) {
-    let name = tokenOf(key.name);
-    if (taken.has(name)) name = tokenOf(`${key.name}+${hex8(key.keyID)}`);
-    let n = 2;
-    while (taken.has(name)) {
-      name = tokenOf(`${key.name}+${hex8(key.keyID)}-${n}`);
-      n += 1;
-    }
-    taken.add(name);
-    witnesses.push({ type: 'witness', name, key, url: null });
-  }
-  const definitions = [...witnesses];
-  let quorum = NONE;
-  if (simple.witnessQuorum > 0) {
-    quorum = 'quorum';
-    let n = 2;
-    while (taken.has(quorum)) {
-      quorum = `quorum-${n}`;
-      n += 1;
-    }
-    definitions.push({ type: 'group', name: quorum, threshold: { kind: 'atLeast', k: simple.witnessQuorum }, members: witnesses.map((w) => w.name) });
-  }
-  return buildTlogPolicy([{ key: simple.logKey, url: null }], definitions, quorum);
-}
-
 // MARK: verifying
 
 /** Whether the quorum holds when exactly the named witnesses (a Set of names) have cosigned. */
@@ -382,56 +328,54 @@ export function isSatisfied(policy, cosigned) {
 }
 
 /**
- * TlogPolicy.verify: a listed log whose key name is the checkpoint's origin
- * signed it, and the listed witnesses that cosigned it (cosignature/v1, each
- * counted once however many lines it has) satisfy the quorum. Signatures by
- * keys the policy does not list are ignored; a signature by a listed key (name
- * and key ID match) that does not verify rejects the checkpoint.
- * `checkpoint` = {origin, size, rootHash, note: {text, signatures}}.
- * Resolves to {checkpoint, log, cosigners: [{name, key, timestamp}]}; rejects with NoteError.
+ * The witnesses of the policy whose cosignature is valid, by key ID alone
+ * (compact proofs, compact-proof.md §4 step 5) or by key name and key ID
+ * (signed notes, status-list.md §4): `records` = [{keyID, name?, bytes}].
+ * A record that is not a valid cosignature is ignored — as if absent.
+ * Resolves to [{name, key, timestamp}].
  */
-export async function verifyTlogPolicy(checkpoint, policy) {
-  const origin = tokenOf(checkpoint.origin);
-  const candidates = policy.logs.filter((l) => tokenOf(l.key.name) === origin);
-  if (candidates.length === 0) {
-    throw new NoteError('unverified', policy.logs.length === 0
-      ? 'the policy lists no logs'
-      : `the checkpoint is from log '${checkpoint.origin}', which the policy does not list`);
-  }
-  const message = utf8(checkpoint.note.text);
-  const lines = (key) => {
-    const name = tokenOf(key.name);
-    return checkpoint.note.signatures.filter((s) => s.keyID === key.keyID && tokenOf(s.name) === name);
-  };
-  let signer = null;
-  for (const log of candidates) {
-    for (const line of lines(log.key)) {
-      if (!(await verifyWithKey(log.key, message, line.bytes))) {
-        throw new NoteError('badSignature', `the signature by log ${log.key.name} does not verify: the checkpoint was altered or signed by another key`);
-      }
-      if (signer === null) signer = log.key;
-    }
-  }
-  if (signer === null) {
-    throw new NoteError('unverified', `the checkpoint carries no signature by a listed log key for '${checkpoint.origin}'`);
-  }
+export async function validCosigners(policy, checkpointText, records, { matchName = false } = {}) {
   const cosigners = [];
   for (const witness of policy.witnesses) {
     let latest = null;
-    for (const line of lines(witness.key)) {
-      const time = cosignatureTimestamp(line.bytes);
-      if (!(await verifyWithKey(witness.key, message, line.bytes)) || time === null) {
-        throw new NoteError('badSignature', `the cosignature by witness ${text(witness.name)} (${witness.key.name}) does not verify`);
-      }
+    for (const record of records) {
+      if (record.keyID !== witness.key.keyID) continue;
+      if (matchName && record.name !== witness.key.name) continue;
+      const time = cosignatureTimestamp(record.bytes);
+      if (time === null || !(await verifyWithKey(witness.key, checkpointText, record.bytes))) continue;
       latest = latest === null || time > latest ? time : latest;
     }
     if (latest !== null) cosigners.push({ name: witness.name, key: witness.key, timestamp: latest });
   }
+  return cosigners;
+}
+
+/**
+ * Verifies a signed checkpoint note against a log key and its policy
+ * (status-list.md §4 step 6): lines match a key by name and key ID; the log's
+ * line(s) must all verify and there must be one; lines of unknown keys and
+ * cosignatures that do not verify are ignored; the valid cosignatures must
+ * meet the quorum. `checkpoint` = {origin, size, rootHash, note: {text, signatures}}.
+ * Resolves to {cosigners}; rejects with NoteError.
+ */
+export async function verifyCheckpointNote(checkpoint, logKey, policy) {
+  if (checkpoint.origin !== logKey.name) {
+    throw new NoteError('unverified', `the checkpoint is from log '${checkpoint.origin}', not '${logKey.name}'`);
+  }
+  const noteText = checkpoint.note.text;
+  const mine = checkpoint.note.signatures.filter((s) => s.keyID === logKey.keyID && s.name === logKey.name);
+  if (mine.length === 0) throw new NoteError('unverified', `the checkpoint carries no signature by the log key ${logKey.name}`);
+  for (const line of mine) {
+    if (!(await verifyWithKey(logKey, noteText, line.bytes))) {
+      throw new NoteError('badSignature', `the signature by log ${logKey.name} does not verify: the checkpoint was altered or signed by another key`);
+    }
+  }
+  const cosigners = await validCosigners(policy, noteText, checkpoint.note.signatures, { matchName: true });
   if (!isSatisfied(policy, new Set(cosigners.map((c) => c.name)))) {
     const who = cosigners.length === 0 ? 'none of the listed witnesses' : cosigners.map((c) => text(c.name)).join(', ');
-    throw new NoteError('unverified', `the witness quorum '${text(policy.quorum)}' is not satisfied: cosigned by ${who}`);
+    throw new NoteError('unverified', `the witness quorum '${text(policy.quorum)}' is not satisfied: valid cosignatures by ${who}`);
   }
-  return { checkpoint, log: signer, cosigners };
+  return { cosigners };
 }
 
 /** The policy as a file (TlogPolicy.bytes): logs, then witnesses and groups in order, then the quorum. */
@@ -443,5 +387,5 @@ export function policyText(policy) {
     else lines.push(['group', d.name, d.threshold.kind === 'atLeast' ? String(d.threshold.k) : d.threshold.kind, ...d.members]);
   }
   lines.push(['quorum', policy.quorum]);
-  return utf8DecodeLossy(octets(lines.map((l) => l.join(' ') + '\n').join('')));
+  return text(lines.map((l) => l.join(' ') + '\n').join(''));
 }

@@ -1,14 +1,17 @@
-// Status lists, akashi-status/v1 (Swift Certificates/StatusList.swift): a
-// COSE_Sign1 by one of the authority's issuer keys over deterministic CBOR
-// {1: "akashi-status/v1", 2: issuer, 3: issued-at, 4: signed checkpoint note,
-// 5: count, 6: zlib(table)}; the table lists revoked and superseded
-// certificates by log index. Decompressed with DecompressionStream("deflate").
-import { CBORError, decode as decodeCBOR, int, lookup, asText, asInt, asBytes, asMap } from './cbor.js';
+// Status lists, akashi-status/v1 (status-list.md): a COSE_Sign1 by one of the
+// authority's issuer keys over deterministic CBOR {1: "akashi-status/v1",
+// 2: issuer, 3: issued-at, 4: signed checkpoint note, 5: count, 6: zlib(table)};
+// the table lists revoked and superseded certificates by log index.
+// Verified as status-list.md §4 says: the signature FIRST (kid lookup across
+// the trust file), then the payload with all its ranges, then the checkpoint.
+// Decompressed with DecompressionStream("deflate") (zlib, RFC 1950).
+import { CBORError, decode as decodeCBOR, containsTag } from './cbor.js';
 import { decodeSign1, verifySignature } from './cose.js';
 import { CertificateError, serialText } from './claims.js';
 import { NoteError, parseSignedCheckpoint } from './note.js';
-import { verifyLogCheckpoint } from './trust.js';
-import { bytesEqual, swiftEqual } from './util.js';
+import { verifyCheckpointNote } from './policy.js';
+import { findKey } from './trust.js';
+import { readUvarint } from './proof.js';
 
 export const STATUS_FORMAT = 'akashi-status/v1';
 const MAX_TABLE_BYTES = 512 * 1024 * 1024;
@@ -21,7 +24,7 @@ export const REASON_TEXT = {
   other: ['その他', 'other'],
 };
 
-async function inflate(bytes, limit) {
+async function inflateOnce(bytes, limit) {
   if (typeof DecompressionStream === 'undefined') throw new Error('this browser cannot decompress (no DecompressionStream)');
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
   const reader = stream.getReader();
@@ -51,41 +54,38 @@ async function inflate(bytes, limit) {
   return out;
 }
 
-function uvarintReader(bytes) {
-  let offset = 0;
-  const truncated = () => new Error('truncated');
-  return {
-    get isAtEnd() {
-      return offset === bytes.length;
-    },
-    byte() {
-      if (offset >= bytes.length) throw truncated();
-      return bytes[offset++];
-    },
-    take(n) {
-      if (n > bytes.length - offset) throw truncated();
-      const out = bytes.slice(offset, offset + n);
-      offset += n;
-      return out;
-    },
-    uvarint() {
-      let value = 0n;
-      let shift = 0n;
-      for (;;) {
-        const b = this.byte();
-        if (!(shift < 64n) || (shift === 63n && b > 1)) throw truncated();
-        value |= BigInt(b & 0x7f) << shift;
-        if ((b & 0x80) === 0) {
-          if (b === 0 && shift !== 0n) throw truncated();
-          return value;
-        }
-        shift += 7n;
-      }
-    },
-  };
+/**
+ * zlib (RFC 1950) that MUST end exactly at the end of the bytes with a valid
+ * Adler-32 (status-list.md §2). Some DecompressionStream implementations
+ * ignore data after the end of the stream; a stream that ends exactly at the
+ * end cannot lose its last byte and still decompress, which detects that.
+ */
+async function inflate(bytes, limit) {
+  const out = await inflateOnce(bytes, limit);
+  let shortened = true;
+  try {
+    await inflateOnce(bytes.subarray(0, bytes.length - 1), limit);
+  } catch {
+    shortened = false;
+  }
+  if (shortened) throw new Error('data follows the end of the zlib stream');
+  return out;
 }
 
-/** StatusList(decodingPayload:): {issuer, issuedAt (BigInt), checkpoint (text), entries: Map<BigInt, state>}. */
+const MAX_SAFE = (1n << 53n) - 1n;
+const ISSUER = /^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/;
+
+/** day(t) = ⌊(t + 32 400) / 86 400⌋, the day number in Japan time (t ≥ 0). */
+export function dayNumber(t) {
+  return (BigInt(t) + 32400n) / 86400n;
+}
+
+/**
+ * Decodes a status list payload (status-list.md §1, §2), after its signature
+ * verified: {issuer, issuedAt (Number), checkpoint (note text), entries:
+ * Map<BigInt index, {type: 'revoked', reason, at} | {type: 'superseded',
+ * successor (serial text), successorIndex, at}>}; `at` = midnight JST of the change's day (s).
+ */
 export async function decodeStatusPayload(bytes) {
   const fail = (what) => new CertificateError('malformedStatus', `the status list ${what}`);
   let value;
@@ -95,58 +95,66 @@ export async function decodeStatusPayload(bytes) {
     if (error instanceof CBORError) throw fail(`is not deterministic CBOR: ${error.description}`);
     throw error;
   }
-  const entriesCBOR = asMap(value);
-  if (!entriesCBOR || entriesCBOR.length !== 6 || asText(lookup(value, int(1))) !== STATUS_FORMAT) throw fail(`is not ${STATUS_FORMAT}`);
-  const issuer = asText(lookup(value, int(2)));
-  const issuedAt = asInt(lookup(value, int(3)));
-  const checkpoint = asText(lookup(value, int(4)));
-  const countItem = lookup(value, int(5));
-  const count = countItem && countItem.type === 'uint' ? countItem.value : null;
-  const compressed = asBytes(lookup(value, int(6)));
-  if (issuer === null || issuedAt === null || checkpoint === null || count === null || compressed === null) {
-    throw fail('lacks the issuer, time, checkpoint, count or table');
+  if (value.type !== 'map' || value.value.length !== 6 || containsTag(value)) throw fail(`is not ${STATUS_FORMAT} (a map of six keys, no tags)`);
+  const items = value.value;
+  for (const [i, [k]] of items.entries()) {
+    if (!(k.type === 'uint' && k.value === BigInt(i + 1))) throw fail('does not have exactly the keys 1 … 6');
   }
+  const [format, issuerItem, issuedAtItem, checkpointItem, countItem, tableItem] = items.map(([, v]) => v);
+  if (format.type !== 'text' || format.value !== STATUS_FORMAT) throw fail(`is not ${STATUS_FORMAT}`);
+  if (issuerItem.type !== 'text' || !ISSUER.test(issuerItem.value)) throw fail('has an invalid issuer');
+  if (issuedAtItem.type !== 'uint' || issuedAtItem.value > MAX_SAFE) throw fail('has an invalid issued-at');
+  if (checkpointItem.type !== 'text' || checkpointItem.value.length > 1 << 20) throw fail('has an invalid checkpoint');
+  if (countItem.type !== 'uint' || countItem.value > 0xffffffffn) throw fail('has an invalid entry count');
+  if (tableItem.type !== 'bytes') throw fail('has no compressed table');
+  const issuedAt = issuedAtItem.value;
+  const listDay = dayNumber(issuedAt);
   let table;
   try {
-    table = await inflate(compressed, MAX_TABLE_BYTES);
+    table = await inflate(tableItem.value, MAX_TABLE_BYTES);
   } catch (error) {
     throw fail(`table cannot be decompressed: ${error.message}`);
   }
-  const reader = uvarintReader(table);
   const entries = new Map();
   let previous = null;
-  try {
-    while (!reader.isAtEnd) {
-      const delta = reader.uvarint();
-      const index = previous === null ? delta : previous + delta + 1n;
-      if (index > 0xffffffffffffffffn || (previous !== null && !(index > previous))) throw fail('table is not in index order');
-      previous = index;
-      const state = reader.byte();
-      const age = reader.uvarint();
-      if (age > (1n << 63n) - 1n) throw fail('table has an impossible time');
-      const at = issuedAt - age;
-      if (REASONS[state]) {
-        entries.set(index, { type: 'revoked', reason: REASONS[state], at });
-      } else if (state === 5) {
-        const successorIndex = reader.uvarint();
-        const serial = reader.take(10);
-        entries.set(index, { type: 'superseded', successor: serialText(serial), successorIndex, at });
-      } else {
-        throw fail(`table has an unknown state ${state}`);
-      }
+  let offset = 0;
+  const bad = (what) => fail(`table ${what}`);
+  const uvarint = () => {
+    const r = readUvarint(table, offset, bad);
+    offset = r.offset;
+    return r.value;
+  };
+  while (offset < table.length) {
+    const gap = uvarint();
+    const index = previous === null ? gap : previous + gap + 1n;
+    if (index > MAX_SAFE) throw bad('has an index beyond 2^53 − 1');
+    previous = index;
+    if (offset >= table.length) throw bad('is truncated');
+    const state = table[offset++];
+    const age = uvarint();
+    if (age > listDay) throw bad('has a change before 1970-01-01 (Japan time)');
+    const at = Number((listDay - age) * 86400n - 32400n);
+    if (REASONS[state]) {
+      entries.set(index, { type: 'revoked', reason: REASONS[state], at });
+    } else if (state === 5) {
+      const successorIndex = uvarint();
+      if (successorIndex > MAX_SAFE || !(successorIndex > index)) throw bad('has a successor index not after the entry');
+      if (table.length - offset < 10) throw bad('is truncated');
+      const serial = table.slice(offset, offset + 10);
+      offset += 10;
+      entries.set(index, { type: 'superseded', successor: serialText(serial), successorIndex, at });
+    } else {
+      throw bad(`has an unknown state ${state}`);
     }
-  } catch (error) {
-    if (error instanceof CertificateError) throw error;
-    throw fail('table is truncated or damaged');
   }
-  if (BigInt(entries.size) !== count) throw fail(`says ${count} entries but holds ${entries.size}`);
-  return { issuer, issuedAt, checkpoint, entries };
+  if (BigInt(entries.size) !== countItem.value) throw fail(`says ${countItem.value} entries but holds ${entries.size}`);
+  return { issuer: issuerItem.value, issuedAt: Number(issuedAt), checkpoint: checkpointItem.value, entries };
 }
 
 /**
- * VerifiedStatusList(signed:trust:): checks the signature (an active key of an
- * authority in the trust file) and the log checkpoint; throws CertificateError.
- * `trust` is a parsed trust file.
+ * Verifies a signed status list against a parsed trust file (status-list.md §4).
+ * Resolves to {authority, list, checkpoint, treeSize (BigInt), issuedAt (Number, s)};
+ * rejects with CertificateError('malformedStatus') when the list is refused.
  */
 export async function verifyStatusList(bytes, trust) {
   const fail = (what) => new CertificateError('malformedStatus', what);
@@ -154,24 +162,29 @@ export async function verifyStatusList(bytes, trust) {
   try {
     envelope = decodeSign1(bytes);
   } catch (error) {
-    throw fail(`the status list is not a COSE_Sign1 message: ${error.description || error}`);
+    throw fail(`the status list is not an Akashi COSE_Sign1 message: ${error.description || error}`);
   }
-  if (!envelope.kidIsProtected) throw fail("the status list's key id is not in its signed header");
-  const list = await decodeStatusPayload(envelope.payload);
-  const authority = trust.authorities.find((a) => swiftEqual(a.issuer, list.issuer));
-  if (!authority) throw fail(`the status list is from ${list.issuer}, which is not in the trust file`);
-  const key = authority.keys.find((k) => bytesEqual(k.kidBytes, envelope.kid));
-  if (!key || key.status === 'compromised' || !key.cryptoKey) throw fail(`the status list is not signed by a valid key of ${authority.name}`);
+  const found = findKey(trust, envelope.kid);
+  if (!found) throw fail('the status list is not signed by a key of the trust file');
+  const { key, authority } = found;
+  if (key.status === 'compromised') throw fail(`the status list is signed by a compromised key of ${authority.name}`);
   if (!(await verifySignature(envelope, key.cryptoKey))) throw fail("the status list's signature does not verify");
+  const list = await decodeStatusPayload(envelope.payload);
+  if (list.issuer !== authority.issuer) throw fail(`the status list names issuer ${list.issuer}, but ${authority.issuer}'s key signed it`);
+  if (list.issuedAt < key.notBefore - 300 || (key.notAfter !== null && list.issuedAt > key.notAfter)) {
+    throw fail("the status list's issue time is outside its key's validity");
+  }
   let checkpoint;
   try {
     checkpoint = parseSignedCheckpoint(list.checkpoint);
-    await verifyLogCheckpoint(authority.log, checkpoint);
+    if (checkpoint.origin !== authority.log.origin) throw new NoteError('unverified', `the checkpoint is from log '${checkpoint.origin}'`);
+    await verifyCheckpointNote(checkpoint, authority.log.logKey, authority.log.policy);
   } catch (error) {
     if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) throw error;
-    throw fail(`the status list's log checkpoint does not verify: ${error instanceof NoteError ? error.reason : error}`);
+    if (!(error instanceof NoteError)) throw error;
+    throw fail(`the status list's log checkpoint does not verify: ${error.reason}`);
   }
-  return { list, checkpoint, treeSize: checkpoint.size, issuedAt: Number(list.issuedAt) };
+  return { authority, list, checkpoint, treeSize: checkpoint.size, issuedAt: list.issuedAt };
 }
 
 /** 「2026年11月23日」 in Japan time (DateFormatter "yyyy年M月d日", Asia/Tokyo). */

@@ -1,40 +1,25 @@
-// The trust file, akashi-trust/v1 (Swift Certificates/TrustFile.swift):
-// authorities, each with ES256 keys as JWK (+ kid, validity, status), full
-// kind definitions, and the log's origin, vkey and witness rule — either a
-// c2sp.org/tlog-policy text (`policy`) or the simple `witnesses` +
-// `witnessQuorum` form, never both.
-// parseTrust() checks it as Swift's TrustFile.decode does — the JSON shape,
-// the format, every log vkey, the witness rule (LogTrust.tlogPolicy()) and
-// every key (P-256 point, kid = base64url of the first 8 bytes of SHA-256 of
-// the uncompressed point) — and imports the keys into WebCrypto once.
-import { base64url, base64urlDecode, bytesEqual, concat, sha256, subtle, swiftEqual } from './util.js';
-import { parseVerifierKey, verifyCheckpointPolicy } from './note.js';
-import { parseTlogPolicy, tlogPolicyFromSimple, verifyTlogPolicy } from './policy.js';
+// The trust file, akashi-trust/v2 (trust-file.md): authorities, each with its
+// ES256 issuer keys (JWK + kid, validity, status), full kind definitions, and
+// its log (origin, vkey, witness policy as c2sp.org/tlog-policy text).
+// parseTrust() decodes and validates the WHOLE file at load — strict JSON
+// (json.js), closed objects, every range, the text rule, every key (P-256
+// point, derived kid, unique across the file), every kind, the log's vkey and
+// policy — and refuses it on any violation; it imports the keys into
+// WebCrypto once. An invalid trust file is an error of the caller, never a
+// verdict about a certificate.
+import { base64url, base64urlDecode, concat, scalarCount, sha256, subtle, textRuleProblem } from './util.js';
+import { COSIGNATURE_V1, ED25519, NoteError, parseVerifierKey } from './note.js';
+import { parseTlogPolicy } from './policy.js';
+import { parseStrictJSON, JSONError } from './json.js';
 
-export const TRUST_FORMAT = 'akashi-trust/v1';
-const REFERENCE_DATE = 978307200; // 2001-01-01T00:00:00Z, Foundation's reference date
+export const TRUST_FORMAT = 'akashi-trust/v2';
+const MAX_SAFE = 2 ** 53 - 1;
 
 export class TrustError extends Error {
   constructor(reason) {
     super(reason);
     this.reason = reason;
   }
-}
-
-/** ISO 8601 internet date-time (ISO8601DateFormatter .withInternetDateTime): seconds since 1970, or null. */
-export function parseISO8601(text) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})$/.exec(text);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return null;
-  const t = utc(y, mo, d, h, mi, s);
-  if (t === null) return null;
-  let offset = 0;
-  if (m[7] !== 'Z') {
-    const z = m[7].replace(':', '');
-    offset = (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * (z[0] === '-' ? -1 : 1);
-  }
-  return t / 1000 - offset * 60;
 }
 
 /** Milliseconds since 1970 of a UTC calendar time, or null when the day does not exist. */
@@ -46,337 +31,347 @@ function utc(y, mo, d, h = 0, mi = 0, s = 0) {
   return date.getTime();
 }
 
-/** akashi-verify's --at: ISO 8601, or YYYY-MM-DD (midnight in Tokyo). Returns a Date or null. */
+/** A trust file time `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, a real date): seconds since 1970, or null. */
+export function parseTrustTime(text) {
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return null;
+  const t = utc(y, mo, d, h, mi, s);
+  return t === null ? null : t / 1000;
+}
+
+/**
+ * A verification time (akashi-verify --at, vectors' `at`): `YYYY-MM-DD`
+ * (midnight in Japan time) or an RFC 3339 date-time. Returns a Date or null.
+ */
 export function parseAt(text) {
-  const iso = parseISO8601(text);
-  if (iso !== null) return new Date(iso * 1000);
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m) {
-    const t = utc(Number(m[1]), Number(m[2]), Number(m[3]));
-    if (t !== null) return new Date(t - 9 * 3600 * 1000);
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = m.slice(1, 4).map(Number);
+  if (m[4] === undefined) {
+    const t = utc(y, mo, d);
+    return t === null ? null : new Date(t - 9 * 3600 * 1000);
   }
-  return null;
+  const [h, mi, s] = m.slice(4, 7).map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return null;
+  const t = utc(y, mo, d, h, mi, Math.min(s, 59));
+  if (t === null) return null;
+  const fraction = m[7] ? Number(m[7]) * 1000 : 0;
+  let offset = 0;
+  if (m[8] !== 'Z' && m[8] !== 'z') {
+    offset = (Number(m[8].slice(1, 3)) * 60 + Number(m[8].slice(4, 6))) * (m[8][0] === '-' ? -1 : 1);
+  }
+  return new Date(t + fraction - offset * 60000);
 }
 
-// MARK: shape checks (Swift Codable)
+// MARK: shape checks
 
-function at(path, key) {
-  return typeof key === 'number' ? `${path}[${key}]` : `${path}.${key}`;
-}
+const fail = (p, why) => new TrustError(`${p || 'top level'}: ${why}`);
+const at = (path, key) => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key);
 function typeName(v) {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
-function need(obj, key, path, check, optional = false) {
-  const p = at(path, key);
-  if (!(key in obj) || obj[key] === undefined || (obj[key] === null && optional)) {
-    if (optional) return null;
-    throw new TrustError(`missing "${key}" at ${path || 'top level'}`);
+
+/** An object with exactly these members (required and optional); returns it. */
+function closed(v, p, required, optional = []) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw fail(p, `expected an object, found ${typeName(v)}`);
+  for (const key of Object.keys(v)) {
+    if (!required.includes(key) && !optional.includes(key)) throw fail(p, `unknown member "${key}"`);
   }
-  return check(obj[key], p);
+  for (const key of required) if (!(key in v)) throw fail(p, `missing "${key}"`);
+  return v;
 }
-const str = (v, p) => {
-  if (typeof v !== 'string') throw new TrustError(`expected text, found ${typeName(v)}, at ${p}`);
+function str(v, p) {
+  if (typeof v !== 'string') throw fail(p, `expected text, found ${typeName(v)}`);
   return v;
-};
-const int = (v, p) => {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TrustError(`expected a whole number, found ${typeName(v)}, at ${p}`);
-  return v;
-};
-const uint64 = (v, p) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TrustError(`expected a log index (a whole number ≥ 0), found ${typeName(v)}, at ${p}`);
-  return BigInt(v);
-};
-const bool = (v, p) => {
-  if (typeof v !== 'boolean') throw new TrustError(`expected true or false, found ${typeName(v)}, at ${p}`);
-  return v;
-};
-const obj = (v, p) => {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TrustError(`expected an object, found ${typeName(v)}, at ${p}`);
-  return v;
-};
-const arr = (each) => (v, p) => {
-  if (!Array.isArray(v)) throw new TrustError(`expected a list, found ${typeName(v)}, at ${p}`);
-  return v.map((x, i) => each(x, at(p, i)));
-};
-const date = (v, p) => {
+}
+/** A string under the text rule (certificate.md §5), of minLen … maxLen scalar values. */
+function text(v, p, minLen = 0, maxLen = Infinity) {
   str(v, p);
-  const s = parseISO8601(v);
-  if (s === null) throw new TrustError(`Expected date string to be ISO8601-formatted. at ${p}`);
+  const problem = textRuleProblem(v);
+  if (problem) throw fail(p, `the text breaks the text rule (${problem})`);
+  const n = scalarCount(v);
+  if (n < minLen || n > maxLen) throw fail(p, `expected ${minLen} … ${maxLen} characters, found ${n}`);
+  return v;
+}
+function pattern(v, p, re, what) {
+  str(v, p);
+  if (!re.test(v)) throw fail(p, `"${[...v].slice(0, 60).join('')}" is not ${what}`);
+  return v;
+}
+function int(v, p, min, max) {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw fail(p, `expected an integer, found ${typeName(v)}`);
+  if (v < min || v > max) throw fail(p, `expected an integer in ${min} … ${max}, found ${v}`);
+  return v;
+}
+function bool(v, p) {
+  if (typeof v !== 'boolean') throw fail(p, `expected true or false, found ${typeName(v)}`);
+  return v;
+}
+function list(v, p, min, max, each) {
+  if (!Array.isArray(v)) throw fail(p, `expected a list, found ${typeName(v)}`);
+  if (v.length < min || v.length > max) throw fail(p, `expected ${min} … ${max} items, found ${v.length}`);
+  return v.map((x, i) => each(x, at(p, i)));
+}
+function time(v, p) {
+  str(v, p);
+  const s = parseTrustTime(v);
+  if (s === null) throw fail(p, `"${v}" is not a time YYYY-MM-DDTHH:MM:SSZ`);
   return s;
-};
-const localized = (v, p) => {
-  obj(v, p);
-  return { ja: need(v, 'ja', p, str), en: need(v, 'en', p, str) };
-};
+}
+function localized(v, p) {
+  closed(v, p, ['ja', 'en']);
+  return { ja: text(v.ja, at(p, 'ja'), 1, 200), en: text(v.en, at(p, 'en'), 1, 200) };
+}
+const opt = (v, key, p, check, ...args) => (key in v ? check(v[key], at(p, key), ...args) : null);
+
 const FIELD_TYPES = ['text', 'date', 'integer', 'decimal', 'enum', 'textList'];
+const FIELD_ID = /^[a-zA-Z][a-zA-Z0-9]{0,39}$/;
+const KIND_ID = /^[a-z][a-z0-9-]{0,39}$/;
+const ALLOWED_FOR = {
+  maxLength: ['text', 'textList'],
+  maxItems: ['textList'],
+  options: ['enum'],
+  scale: ['decimal'],
+  minimum: ['integer', 'decimal'],
+  maximum: ['integer', 'decimal'],
+  unit: ['integer', 'decimal'],
+};
 
 function fieldDefinition(v, p) {
-  obj(v, p);
-  const type = need(v, 'type', p, str);
-  if (!FIELD_TYPES.includes(type)) throw new TrustError(`Cannot initialize FieldType from invalid String value ${type} at ${at(p, 'type')}`);
-  return {
-    id: need(v, 'id', p, str),
+  closed(v, p, ['id', 'type', 'label', 'required'], ['maxLength', 'maxItems', 'options', 'scale', 'minimum', 'maximum', 'unit', 'printed', 'omittedByDefault', 'help']);
+  const id = pattern(v.id, at(p, 'id'), FIELD_ID, 'a field id');
+  const type = str(v.type, at(p, 'type'));
+  if (!FIELD_TYPES.includes(type)) throw fail(at(p, 'type'), `unknown field type "${type}"`);
+  for (const [member, types] of Object.entries(ALLOWED_FOR)) {
+    if (member in v && !types.includes(type)) throw fail(at(p, member), `not allowed for a ${type} field`);
+  }
+  if ((type === 'text' || type === 'textList') && !('maxLength' in v)) throw fail(p, `a ${type} field needs maxLength`);
+  if (type === 'enum' && !('options' in v)) throw fail(p, 'an enum field needs options');
+  const field = {
+    id,
     type,
-    label: need(v, 'label', p, localized),
-    required: need(v, 'required', p, bool),
-    maxLength: need(v, 'maxLength', p, int, true),
-    printed: need(v, 'printed', p, bool, true),
-    omittedByDefault: need(v, 'omittedByDefault', p, bool, true),
-    options: need(v, 'options', p, arr((o, q) => {
-      obj(o, q);
-      return { value: need(o, 'value', q, str), label: need(o, 'label', q, localized) };
-    }), true),
-    unit: need(v, 'unit', p, localized, true),
-    scale: need(v, 'scale', p, int, true),
-    minimum: need(v, 'minimum', p, int, true),
-    maximum: need(v, 'maximum', p, int, true),
-    maxItems: need(v, 'maxItems', p, int, true),
-    help: need(v, 'help', p, localized, true),
+    label: localized(v.label, at(p, 'label')),
+    required: bool(v.required, at(p, 'required')),
+    maxLength: opt(v, 'maxLength', p, int, 1, 10000),
+    maxItems: opt(v, 'maxItems', p, int, 1, 1000),
+    options: opt(v, 'options', p, (o, q) => list(o, q, 1, 100, (x, r) => {
+      closed(x, r, ['value', 'label']);
+      return { value: text(x.value, at(r, 'value'), 1, 64), label: localized(x.label, at(r, 'label')) };
+    })),
+    scale: opt(v, 'scale', p, int, 0, 15),
+    minimum: opt(v, 'minimum', p, int, -MAX_SAFE, MAX_SAFE),
+    maximum: opt(v, 'maximum', p, int, -MAX_SAFE, MAX_SAFE),
+    unit: opt(v, 'unit', p, localized),
+    printed: opt(v, 'printed', p, bool) ?? true,
+    omittedByDefault: opt(v, 'omittedByDefault', p, bool) ?? false,
+    help: opt(v, 'help', p, localized),
   };
+  if (field.options && new Set(field.options.map((o) => o.value)).size !== field.options.length) throw fail(at(p, 'options'), 'option values are not unique');
+  if (field.minimum !== null && field.maximum !== null && field.minimum > field.maximum) throw fail(p, 'minimum > maximum');
+  if (field.required && field.omittedByDefault) throw fail(p, 'a required field cannot be omittedByDefault');
+  return field;
 }
 
-function kind(v, p) {
-  obj(v, p);
-  return {
-    id: need(v, 'id', p, str),
-    version: need(v, 'version', p, int),
-    label: need(v, 'label', p, localized),
-    description: need(v, 'description', p, localized, true),
-    validityDays: need(v, 'validityDays', p, int, true),
-    fields: need(v, 'fields', p, arr(fieldDefinition)),
-    forbiddenFields: need(v, 'forbiddenFields', p, arr((f, q) => {
-      obj(f, q);
-      return { id: need(f, 'id', q, str), label: need(f, 'label', q, localized), reason: need(f, 'reason', q, localized) };
-    }), true),
-    statement: need(v, 'statement', p, localized, true),
+function kindDefinition(v, p) {
+  closed(v, p, ['id', 'version', 'label', 'fields'], ['description', 'statement', 'validityDays', 'forbiddenFields']);
+  const kind = {
+    id: pattern(v.id, at(p, 'id'), KIND_ID, 'a kind id'),
+    version: int(v.version, at(p, 'version'), 1, 2147483647),
+    label: localized(v.label, at(p, 'label')),
+    description: opt(v, 'description', p, localized),
+    statement: opt(v, 'statement', p, localized),
+    validityDays: opt(v, 'validityDays', p, int, 1, 36500),
+    fields: list(v.fields, at(p, 'fields'), 1, 100, fieldDefinition),
+    forbiddenFields: opt(v, 'forbiddenFields', p, (f, q) => list(f, q, 0, Infinity, (x, r) => {
+      closed(x, r, ['id', 'label', 'reason']);
+      return { id: pattern(x.id, at(r, 'id'), FIELD_ID, 'a field id'), label: localized(x.label, at(r, 'label')), reason: localized(x.reason, at(r, 'reason')) };
+    })),
   };
+  const ids = kind.fields.map((f) => f.id);
+  if (new Set(ids).size !== ids.length) throw fail(at(p, 'fields'), 'field ids are not unique');
+  for (const f of kind.forbiddenFields || []) if (ids.includes(f.id)) throw fail(at(p, 'forbiddenFields'), `"${f.id}" is also a field`);
+  return kind;
 }
+
+const B64URL32 = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const B64URL8 = /^[A-Za-z0-9_-]{10}[AEIMQUYcgkosw048]$/;
+const STATUSES = ['active', 'retired', 'compromised'];
 
 function issuerKey(v, p) {
-  obj(v, p);
-  return {
-    kty: need(v, 'kty', p, str),
-    crv: need(v, 'crv', p, str),
-    x: need(v, 'x', p, str),
-    y: need(v, 'y', p, str),
-    kid: need(v, 'kid', p, str),
-    alg: need(v, 'alg', p, str),
-    use: need(v, 'use', p, str),
-    notBefore: need(v, 'notBefore', p, date),
-    notAfter: need(v, 'notAfter', p, date, true),
-    status: need(v, 'status', p, str),
-    compromisedAt: need(v, 'compromisedAt', p, date, true),
-    compromisedFromLogIndex: need(v, 'compromisedFromLogIndex', p, uint64, true),
+  closed(v, p, ['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use', 'notBefore', 'status'], ['notAfter', 'compromisedAt', 'compromisedFromLogIndex']);
+  if (v.kty !== 'EC') throw fail(at(p, 'kty'), 'must be "EC"');
+  if (v.crv !== 'P-256') throw fail(at(p, 'crv'), 'must be "P-256"');
+  if (v.alg !== 'ES256') throw fail(at(p, 'alg'), 'must be "ES256"');
+  if (v.use !== 'sig') throw fail(at(p, 'use'), 'must be "sig"');
+  const status = str(v.status, at(p, 'status'));
+  if (!STATUSES.includes(status)) throw fail(at(p, 'status'), `"${status}" is not active, retired or compromised`);
+  const key = {
+    kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig',
+    x: pattern(v.x, at(p, 'x'), B64URL32, 'base64url of 32 bytes'),
+    y: pattern(v.y, at(p, 'y'), B64URL32, 'base64url of 32 bytes'),
+    kid: pattern(v.kid, at(p, 'kid'), B64URL8, 'base64url of 8 bytes'),
+    notBefore: time(v.notBefore, at(p, 'notBefore')),
+    notAfter: opt(v, 'notAfter', p, time),
+    status,
+    compromisedAt: opt(v, 'compromisedAt', p, time),
+    compromisedFromLogIndex: opt(v, 'compromisedFromLogIndex', p, int, 0, MAX_SAFE),
   };
+  if (status !== 'compromised' && (key.compromisedAt !== null || key.compromisedFromLogIndex !== null)) {
+    throw fail(p, 'compromisedAt and compromisedFromLogIndex are only for compromised keys');
+  }
+  if (status !== 'active' && key.notAfter === null) throw fail(p, `a ${status} key needs notAfter`);
+  if (key.notAfter !== null && key.notAfter < key.notBefore) throw fail(p, 'notAfter is before notBefore');
+  return key;
 }
+
+const ISSUER = /^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/;
+const ORIGIN = /^[\x21-\x2a\x2c-\x7e]{1,255}$/;
+/** qr-text.md §1.1: an absolute http(s) URL of bytes 0x21–0x7E without '#'. */
+const VERIFIER_URL = /^https?:\/\/[\x21\x22\x24-\x7e]+$/;
 
 function authority(v, p) {
-  obj(v, p);
-  return {
-    issuer: need(v, 'issuer', p, str),
-    name: need(v, 'name', p, str),
-    verifierURL: need(v, 'verifierURL', p, str, true),
-    keys: need(v, 'keys', p, arr(issuerKey)),
-    kinds: need(v, 'kinds', p, arr(kind)),
-    log: need(v, 'log', p, (l, q) => {
-      obj(l, q);
-      return {
-        origin: need(l, 'origin', q, str),
-        vkey: need(l, 'vkey', q, str),
-        witnesses: need(l, 'witnesses', q, arr(str), true),
-        witnessQuorum: need(l, 'witnessQuorum', q, int, true),
-        policy: need(l, 'policy', q, str, true),
-      };
+  closed(v, p, ['issuer', 'name', 'keys', 'kinds', 'log'], ['verifierURL']);
+  const a = {
+    issuer: pattern(v.issuer, at(p, 'issuer'), ISSUER, 'an issuer id'),
+    name: text(v.name, at(p, 'name'), 1, 100),
+    verifierURL: opt(v, 'verifierURL', p, (u, q) => {
+      pattern(u, q, VERIFIER_URL, 'an absolute https URL of printable ASCII without "#"');
+      if (u.length > 2000) throw fail(q, 'longer than 2000 characters');
+      return u;
     }),
+    keys: list(v.keys, at(p, 'keys'), 1, 64, issuerKey),
+    kinds: list(v.kinds, at(p, 'kinds'), 0, 256, kindDefinition),
+    log: (() => {
+      const q = at(p, 'log');
+      const l = closed(v.log, q, ['origin', 'vkey', 'policy']);
+      const policy = str(l.policy, at(q, 'policy'));
+      if (policy.length === 0 || policy.length > 1 << 20) throw fail(at(q, 'policy'), 'expected 1 … 1 MiB of text');
+      return {
+        origin: pattern(l.origin, at(q, 'origin'), ORIGIN, 'a log origin (1–255 bytes of 0x21–0x7E without "+")'),
+        vkey: str(l.vkey, at(q, 'vkey')),
+        policy,
+      };
+    })(),
   };
+  const ids = a.kinds.map((k) => k.id);
+  if (new Set(ids).size !== ids.length) throw fail(at(p, 'kinds'), 'kind ids are not unique');
+  return a;
 }
 
-// MARK: the log's witness rule (Swift LogTrust)
+// MARK: keys and logs
 
 function isEnvironmentError(error) {
   return error && (error.code === 'noWebCrypto' || error.code === 'noEd25519');
 }
 
-function describe(error) {
-  return error && error.description !== undefined ? error.description : String(error && (error.reason || error.message) || error);
-}
-
-/** LogTrust.simplePolicy(): the simple form as {logKey, origin, witnesses, witnessQuorum} (parsed keys). */
-async function simplePolicy(log) {
-  const witnesses = [];
-  for (const w of log.witnesses || []) witnesses.push(await parseVerifierKey(w));
-  return { logKey: await parseVerifierKey(log.vkey), origin: log.origin, witnesses, witnessQuorum: log.witnessQuorum ?? 0 };
-}
-
-/**
- * LogTrust.tlogPolicy(): the witness rule as a c2sp.org/tlog-policy (policy.js),
- * whichever way it is written. Throws TrustError when the rule is ambiguous or
- * invalid: both forms given, a policy that does not parse, or one that does not
- * list exactly one log — this log's vkey.
- */
-export async function logTlogPolicy(log) {
-  let logKey;
-  try {
-    logKey = await parseVerifierKey(log.vkey);
-  } catch (error) {
-    if (isEnvironmentError(error)) throw error;
-    throw new TrustError(`log ${log.origin}: the vkey is invalid: ${describe(error)}`);
-  }
-  if (!swiftEqual(log.origin, logKey.name)) {
-    throw new TrustError(`log ${log.origin}: the origin is not the vkey's name '${logKey.name}' (a log is identified by its key name)`);
-  }
-  if (log.policy === null || log.policy === undefined) {
-    try {
-      return tlogPolicyFromSimple(await simplePolicy(log));
-    } catch (error) {
-      if (isEnvironmentError(error)) throw error;
-      throw new TrustError(`log ${log.origin}: the witnesses and quorum do not form a valid policy: ${describe(error)}`);
-    }
-  }
-  if (!(log.witnesses == null && log.witnessQuorum == null)) {
-    throw new TrustError(`log ${log.origin}: give the witness rule either as 'policy' or as 'witnesses' + 'witnessQuorum', not both`);
-  }
-  let parsed;
-  try {
-    parsed = await parseTlogPolicy(log.policy);
-  } catch (error) {
-    if (isEnvironmentError(error)) throw error;
-    throw new TrustError(`log ${log.origin}: the tlog-policy is invalid: ${describe(error)}`);
-  }
-  const listed = parsed.logs.length === 1 ? parsed.logs[0].key : null;
-  if (!(listed && sameKey(listed, logKey))) {
-    throw new TrustError(`log ${log.origin}: the tlog-policy must list exactly one log, this log's vkey ${log.vkey} (it lists ${parsed.logs.length})`);
-  }
-  return parsed;
-}
-
-/** VerifierKey ==: name (canonical equivalence), key ID, type and public key. */
-function sameKey(a, b) {
-  return swiftEqual(a.name, b.name) && a.keyID === b.keyID && a.type === b.type && bytesEqual(a.publicKey, b.publicKey);
-}
-
-/**
- * LogTrust.witnessKeys(): every witness key the rule names (to read the
- * cosignature lines of a QR's compact proof). `log` is a parsed trust file's.
- */
-export async function logWitnessKeys(log) {
-  if (log.policy != null) {
-    try {
-      return (log.tlogPolicy || (await logTlogPolicy(log))).witnesses.map((w) => w.key);
-    } catch (error) {
-      if (isEnvironmentError(error)) throw error;
-      return [];
-    }
-  }
-  const keys = [];
-  for (const w of log.witnesses || []) {
-    try {
-      keys.push(await parseVerifierKey(w));
-    } catch (error) {
-      if (isEnvironmentError(error)) throw error;
-    }
-  }
-  return keys;
-}
-
-/**
- * LogTrust.checkpointVerifier().verifyCheckpoint(_:): the simple form (no
- * `policy`) is checked as CheckpointPolicy (note.js), a tlog-policy as
- * TlogPolicy.verify (policy.js). Rejects with NoteError (or TrustError for an
- * invalid rule, which parseTrust has already refused).
- */
-export async function verifyLogCheckpoint(log, checkpoint) {
-  if (log.policy == null) {
-    let simple = null;
-    try {
-      simple = await simplePolicy(log);
-    } catch (error) {
-      if (isEnvironmentError(error)) throw error;
-    }
-    if (simple) return verifyCheckpointPolicy(checkpoint, simple);
-  }
-  return verifyTlogPolicy(checkpoint, log.tlogPolicy || (await logTlogPolicy(log)));
-}
-
-async function importIssuerKey(key) {
-  if (key.kty !== 'EC' || key.crv !== 'P-256' || key.alg !== 'ES256') {
-    throw new Error(`key ${key.kid} is not an EC P-256 ES256 key`);
-  }
+/** Imports a P-256 key and checks its kid = base64url(SHA-256(0x04 || x || y)[0:8]). */
+async function importIssuerKey(key, p) {
   let x;
   let y;
   try {
     x = base64urlDecode(key.x);
     y = base64urlDecode(key.y);
   } catch (error) {
-    throw new Error(error.description || String(error));
+    throw fail(p, `the coordinates are not canonical base64url: ${error.reason || error}`);
   }
-  if (x.length !== 32 || y.length !== 32) throw new Error('P-256 coordinates are 32 bytes each');
+  if (x.length !== 32 || y.length !== 32) throw fail(p, 'P-256 coordinates are 32 bytes each');
   let cryptoKey;
   try {
-    cryptoKey = await subtle().importKey('jwk', { kty: 'EC', crv: 'P-256', x: base64url(x), y: base64url(y), ext: true },
+    cryptoKey = await subtle().importKey('jwk', { kty: 'EC', crv: 'P-256', x: key.x, y: key.y, ext: true },
       { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
   } catch (error) {
-    if (error && error.code === 'noWebCrypto') throw error;
-    throw new Error('the point is not on the P-256 curve');
+    if (isEnvironmentError(error)) throw error;
+    throw fail(p, 'the point is not on the P-256 curve');
   }
-  const point = concat(Uint8Array.of(4), x, y);
-  const kid = base64url((await sha256(point)).slice(0, 8));
-  if (kid !== key.kid) throw new Error(`key id ${key.kid} does not match its key`);
-  return cryptoKey;
+  const kidBytes = (await sha256(concat(Uint8Array.of(4), x, y))).slice(0, 8);
+  if (base64url(kidBytes) !== key.kid) throw fail(p, `kid ${key.kid} is not the key's id (${base64url(kidBytes)})`);
+  return { cryptoKey, kidBytes };
+}
+
+/** The log's vkey and policy (trust-file.md §2.5, §3). */
+async function checkLog(log, p) {
+  let logKey;
+  try {
+    logKey = await parseVerifierKey(log.vkey);
+  } catch (error) {
+    if (isEnvironmentError(error) || !(error instanceof NoteError)) throw error;
+    throw fail(at(p, 'vkey'), `invalid vkey: ${error.reason}`);
+  }
+  if (logKey.type !== ED25519) throw fail(at(p, 'vkey'), 'the log key must be an Ed25519 (type 0x01) key');
+  if (log.origin !== logKey.name) throw fail(at(p, 'origin'), `the origin is not the vkey's name '${logKey.name}'`);
+  let policy;
+  try {
+    policy = await parseTlogPolicy(log.policy);
+  } catch (error) {
+    if (isEnvironmentError(error)) throw error;
+    throw fail(at(p, 'policy'), `invalid tlog-policy: ${error.description || error.reason || error}`);
+  }
+  if (!(policy.logs.length === 1 && policy.logs[0].key.text === log.vkey)) {
+    throw fail(at(p, 'policy'), `the tlog-policy must list exactly one log, ${log.vkey} (it lists ${policy.logs.length})`);
+  }
+  for (const w of policy.witnesses) {
+    if (w.key.type !== COSIGNATURE_V1) throw fail(at(p, 'policy'), 'witness keys must be cosignature/v1 (0x04)');
+  }
+  return { logKey, policy };
+}
+
+/** Every string except log.policy satisfies the text rule (trust-file.md §1). */
+function checkAllStrings(v, p) {
+  if (typeof v === 'string') {
+    if (p.endsWith('.log.policy')) return;
+    const problem = textRuleProblem(v);
+    if (problem) throw fail(p, `the text breaks the text rule (${problem})`);
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => checkAllStrings(x, at(p, i)));
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) checkAllStrings(x, at(p, k));
+  }
 }
 
 /**
- * Parses and checks a trust file (JSON text or an already parsed object).
- * Throws TrustError with a reason when it is not a usable akashi-trust/v1 file.
+ * Parses and validates a trust file: its JSON text (a string, or UTF-8 bytes)
+ * or an already parsed object. Resolves to the model; rejects with TrustError
+ * when it is not a valid akashi-trust/v2 file.
  */
 export async function parseTrust(input) {
   let json = input;
-  if (typeof input === 'string') {
+  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
     try {
-      json = JSON.parse(input);
+      json = parseStrictJSON(input instanceof ArrayBuffer ? new Uint8Array(input) : input);
     } catch (error) {
-      throw new TrustError(`the trust file is not valid JSON: ${error.message}`);
+      if (error instanceof JSONError) throw new TrustError(`the trust file is not valid (strict) JSON: ${error.reason}`);
+      throw error;
     }
+  }
+  if (json && typeof json === 'object' && !Array.isArray(json) && json.format !== undefined && json.format !== TRUST_FORMAT) {
+    throw new TrustError(`the trust file has format '${typeof json.format === 'string' ? json.format : typeName(json.format)}'; this verifier reads only ${TRUST_FORMAT}`);
   }
   let trust;
   try {
-    obj(json, '');
+    closed(json, '', ['format', 'generatedAt', 'authorities']);
+    checkAllStrings(json, '');
     trust = {
-      format: need(json, 'format', '', str),
-      generatedAt: need(json, 'generatedAt', '', date),
-      authorities: need(json, 'authorities', '', arr(authority)),
+      format: TRUST_FORMAT,
+      generatedAt: time(json.generatedAt, 'generatedAt'),
+      authorities: list(json.authorities, 'authorities', 1, 1024, authority),
     };
+    const issuers = trust.authorities.map((a) => a.issuer);
+    if (new Set(issuers).size !== issuers.length) throw fail('authorities', 'issuer ids are not unique');
+    const kids = new Set();
+    for (const [i, a] of trust.authorities.entries()) {
+      const p = at('authorities', i);
+      for (const [j, key] of a.keys.entries()) {
+        if (kids.has(key.kid)) throw fail(at(at(p, 'keys'), j), `kid ${key.kid} is not unique in the trust file`);
+        kids.add(key.kid);
+        Object.assign(key, await importIssuerKey(key, at(at(p, 'keys'), j)));
+      }
+      Object.assign(a.log, await checkLog(a.log, at(p, 'log')));
+    }
   } catch (error) {
     if (error instanceof TrustError) throw new TrustError(`the trust file is not valid: ${error.reason}`);
     throw error;
-  }
-  if (trust.format !== TRUST_FORMAT) {
-    throw new TrustError(`the trust file has format '${trust.format}'; this verifier reads ${TRUST_FORMAT}`);
-  }
-  for (const a of trust.authorities) {
-    try {
-      a.log.logKey = await parseVerifierKey(a.log.vkey);
-    } catch (error) {
-      if (error && error.code === 'noWebCrypto') throw error;
-      throw new TrustError(`authority ${a.issuer}: log vkey is invalid: ${error.reason || error.message}`);
-    }
-    try {
-      a.log.tlogPolicy = await logTlogPolicy(a.log);
-    } catch (error) {
-      if (!(error instanceof TrustError)) throw error;
-      throw new TrustError(`authority ${a.issuer}: ${error.reason}`);
-    }
-    for (const key of a.keys) {
-      try {
-        key.cryptoKey = await importIssuerKey(key);
-      } catch (error) {
-        if (error && error.code === 'noWebCrypto') throw error;
-        throw new TrustError(`authority ${a.issuer}: key ${key.kid} is invalid: ${error.message}`);
-      }
-      key.kidBytes = base64urlDecode(key.kid);
-      key.notBeforeRef = key.notBefore - REFERENCE_DATE;
-      key.notAfterRef = key.notAfter === null ? null : key.notAfter - REFERENCE_DATE;
-    }
   }
   trust.generatedAtDate = new Date(trust.generatedAt * 1000);
   trust.json = json;
@@ -384,4 +379,13 @@ export async function parseTrust(input) {
   return trust;
 }
 
-export { REFERENCE_DATE };
+/** The key with this kid (8 bytes) among all keys of the trust file, with its authority: {key, authority} or null. */
+export function findKey(trust, kid) {
+  for (const authority of trust.authorities) {
+    for (const key of authority.keys) {
+      if (key.kidBytes.length === kid.length && key.kidBytes.every((b, i) => b === kid[i])) return { key, authority };
+    }
+  }
+  return null;
+}
+

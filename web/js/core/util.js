@@ -1,7 +1,6 @@
 // Small byte, text and string helpers shared by the verification core.
-// They reproduce the exact behaviour of the Swift code they stand in for
-// (Foundation's base64, Base64URL, String comparison and trimming), because
-// the web verifier must reach the same verdicts and messages as akashi-verify.
+// Identifiers are compared byte for byte (verification.md §3); text rules are
+// defined on Unicode scalar values with explicit ranges (certificate.md §5).
 
 const HEX = '0123456789abcdef';
 
@@ -56,10 +55,6 @@ export function utf8Decode(bytes) {
   }
 }
 
-/** Lossy UTF-8 (Swift `String(decoding:as:)`). */
-export function utf8DecodeLossy(bytes) {
-  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
-}
 
 // MARK: base64
 
@@ -156,77 +151,68 @@ export function base64urlDecode(text) {
   return Uint8Array.from(out);
 }
 
-// MARK: Swift String semantics
+// MARK: text (certificate.md §5; defined on Unicode scalar values, no Unicode tables)
 
-/** Swift `String ==`: canonical equivalence. */
-export function swiftEqual(a, b) {
-  return a === b || a.normalize('NFC') === b.normalize('NFC');
+/** Whether a JS string is well-formed UTF-16 (no lone surrogates), i.e. a sequence of scalar values. */
+export function isWellFormed(s) {
+  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
 
-/** Swift `String <` order (NFC, by Unicode scalar): negative, 0 or positive. */
-export function swiftCompare(a, b) {
-  const x = [...a.normalize('NFC')];
-  const y = [...b.normalize('NFC')];
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const p = x[i].codePointAt(0);
-    const q = y[i].codePointAt(0);
-    if (p !== q) return p - q;
-  }
-  return x.length - y.length;
+/** The length in Unicode scalar values (not UTF-16 code units, not grapheme clusters). */
+export function scalarCount(s) {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }
 
-let segmenter = null;
-/** The number of extended grapheme clusters (Swift `String.count`). */
-export function characterCount(s) {
-  if (/^[\x00-\x7e]*$/.test(s) && !s.includes('\r\n')) return s.length;
-  if (segmenter === null && typeof Intl !== 'undefined' && Intl.Segmenter) {
-    segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
-  }
-  if (segmenter) {
-    let n = 0;
-    for (const _ of segmenter.segment(s)) n++;
-    return n;
-  }
-  return [...s].length;
+/** NFC(s) = s (UAX #15), compared as scalar values. */
+export function isNFC(s) {
+  return s.normalize('NFC') === s;
 }
 
-/** The first `n` characters (grapheme clusters) and the rest. */
-export function splitCharacters(s, n) {
-  if (segmenter === null && typeof Intl !== 'undefined' && Intl.Segmenter) {
-    segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
-  }
-  const parts = segmenter ? [...segmenter.segment(s)].map((x) => x.segment) : [...s];
-  return [parts.slice(0, n), parts.slice(n).join('')];
+/** White space for the leading/trailing rule of certificate.md §5.3 — exactly this list. */
+export function isTextWhiteSpace(cp) {
+  return (cp >= 0x09 && cp <= 0x0d) || cp === 0x20 || cp === 0x85 || cp === 0xa0 || cp === 0x1680 ||
+    (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f || cp === 0x205f || cp === 0x3000;
 }
 
-// CharacterSet.whitespacesAndNewlines: Unicode Z* categories, U+0009–U+000D and U+0085.
-const EDGE_SPACE = /^[\t\n\x0b\f\r\x85\p{Z}]+|[\t\n\x0b\f\r\x85\p{Z}]+$/gu;
-/** Swift `trimmingCharacters(in: .whitespacesAndNewlines)`. */
-export function swiftTrim(s) {
-  return s.replace(EDGE_SPACE, '');
+/** Noncharacters: U+FDD0–U+FDEF and U+xFFFE, U+xFFFF of every plane. */
+export function isNoncharacter(cp) {
+  return (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
 }
 
-/** Swift `Double.description`, for CBOR diagnostics. */
-export function swiftDouble(d) {
-  if (Number.isNaN(d)) return 'NaN';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
-  const [mantissa, expText] = d.toExponential().split('e');
-  const exponent = Number(expText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  const sign = negative ? '-' : '';
-  if (exponent < -4 || exponent >= 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const e = Math.abs(exponent);
-    return `${sign}${m}e${exponent < 0 ? '-' : '+'}${e < 10 ? '0' + e : e}`;
+/** certificate.md §5.1: `controlCharacter`, `disallowedCharacter` or null for an allowed scalar value. */
+export function refusedCodePoint(cp) {
+  if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029) return 'controlCharacter';
+  if (cp === 0x061c || cp === 0x200e || cp === 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+      cp === 0x00ad || cp === 0x034f || cp === 0x115f || cp === 0x1160 || cp === 0x17b4 || cp === 0x17b5 ||
+      (cp >= 0x180b && cp <= 0x180f) || (cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2065) ||
+      (cp >= 0x206a && cp <= 0x206f) || cp === 0x3164 || cp === 0xfeff || cp === 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb) ||
+      (cp >= 0x1bca0 && cp <= 0x1bca3) || (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe007f) ||
+      (cp >= 0xe000 && cp <= 0xf8ff) || (cp >= 0xf0000 && cp <= 0xffffd) || (cp >= 0x100000 && cp <= 0x10fffd) ||
+      isNoncharacter(cp) || cp === 0xfffd) return 'disallowedCharacter';
+  return null;
+}
+
+/**
+ * The text rule (certificate.md §5): null when `s` satisfies it, else a code:
+ * `notScalarValues`, `controlCharacter`, `disallowedCharacter`, `notNFC`, `edgeWhiteSpace`.
+ * (Length limits are the caller's: scalarCount.)
+ */
+export function textRuleProblem(s) {
+  if (!isWellFormed(s)) return 'notScalarValues';
+  for (const c of s) {
+    const reason = refusedCodePoint(c.codePointAt(0));
+    if (reason) return reason;
   }
-  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  const intLen = exponent + 1;
-  if (digits.length <= intLen) return `${sign}${digits}${'0'.repeat(intLen - digits.length)}.0`;
-  return `${sign}${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
+  if (!isNFC(s)) return 'notNFC';
+  if (s.length > 0) {
+    const first = s.codePointAt(0);
+    const last = [...s.slice(-2)].pop().codePointAt(0);
+    if (isTextWhiteSpace(first) || isTextWhiteSpace(last)) return 'edgeWhiteSpace';
+  }
+  return null;
 }
 
 /** A BigInt or number as a JSON-safe value: a number when exact, else decimal text. */

@@ -1,94 +1,108 @@
-// The verification core of the web verifier: the same ten checks, in the
-// same order, with the same reason codes, skip/fail rules and ja/en messages
-// as Swift's CertificateVerifier (Sources/Certificates/CertificateVerifier.swift).
+// The verification core of the web verifier (verification.md): the eleven
+// checks, in order, with the stop rules, reason codes and verdicts of the
+// specification, the same as Swift's CertificateVerifier.
 //
-//   1 decode  2 issuerKnown  3 keyValid  4 signature  5 kindValid
-//   6 validityPeriod  7 logEntry  8 inclusion  9 checkpoint  10 status
+//   1 decode  2 issuerKnown  3 signature  4 claims  5 keyValid  6 kindValid
+//   7 validityPeriod  8 logEntry  9 inclusion  10 checkpoint  11 status
 //
 // verifyText(text, trust, {at, status | statusLists, maxStatusAge}) returns the
-// object akashi-verify --json prints (valid, reasons, checks, envelope, kind,
-// issuer, serial, issuedAt, expiresAt, fields, log, tlogProof, statusAsOf),
-// except that messages carry both
-// languages ({ja, en}) and checks also carry their code and message. The
+// object akashi-verify --json prints (verdict, valid, checks, reasons,
+// envelope, issuer, kind, serial, issuedAt, expiresAt, fields, log, tlogProof,
+// statusAsOf), except that messages carry both languages ({ja, en}). The
 // decoded values behind it are in the non-enumerable `details` property.
-import { base64, bytesEqual, hex, sha256, swiftEqual, swiftTrim, utf8, PayloadError } from './util.js';
+import { base64, bytesEqual, hex, isWellFormed, sha256, utf8, PayloadError } from './util.js';
 import { decode as decodeNumeric } from './numeric.js';
 import { COSEError, decodeSign1, verifySignature } from './cose.js';
 import { CertificateError, decodeClaims, jsonValue, serialText } from './claims.js';
 import { checkFields } from './kinds.js';
-import { NoteError, parseVerifierKey, serializeNote } from './note.js';
-import { leafHash, verifyInclusion } from './merkle.js';
-import { decodeCompactProof } from './proof.js';
-import { logWitnessKeys, parseTrust, REFERENCE_DATE, verifyLogCheckpoint } from './trust.js';
+import { NoteError, checkpointText, serializeNote, verifyWithKey } from './note.js';
+import { ProofError, leafHash, rootFromInclusionProof } from './merkle.js';
+import { decodeCompactProof, readUvarint } from './proof.js';
+import { findKey, parseTrust } from './trust.js';
+import { isSatisfied, validCosigners, text as tokenText } from './policy.js';
 import { REASON_TEXT, dayTokyo, verifyStatusList } from './status.js';
 
-export const CHECK_NAMES = ['decode', 'issuerKnown', 'keyValid', 'signature', 'kindValid', 'validityPeriod', 'logEntry', 'inclusion', 'checkpoint', 'status'];
+export const CHECK_NAMES = ['decode', 'issuerKnown', 'signature', 'claims', 'keyValid', 'kindValid', 'validityPeriod', 'logEntry', 'inclusion', 'checkpoint', 'status'];
 
 export const CHECK_LABELS = {
   decode: { ja: '読み取り', en: 'Decodes' },
-  issuerKnown: { ja: '発行元', en: 'Issuer known' },
-  keyValid: { ja: '署名鍵', en: 'Key valid at issue time' },
+  issuerKnown: { ja: '発行元の鍵', en: 'Issuer key known' },
   signature: { ja: '電子署名', en: 'COSE signature' },
+  claims: { ja: '記載内容の読み取り', en: 'Claims' },
+  keyValid: { ja: '署名鍵の有効性', en: 'Key valid at issue time' },
   kindValid: { ja: '様式・記載事項', en: 'Kind and fields' },
   validityPeriod: { ja: '有効期間', en: 'Validity period' },
   logEntry: { ja: '台帳記録の再構成', en: 'Log entry rebuilt' },
   inclusion: { ja: '台帳への記録', en: 'Inclusion in the log' },
-  checkpoint: { ja: '台帳の署名', en: 'Checkpoint signature' },
+  checkpoint: { ja: '台帳の立会人署名', en: 'Witness policy' },
   status: { ja: '失効状況', en: 'Revocation status' },
 };
 
-const PREFIX = 'AK1.';
+/** The verdicts (verification.md §2). */
+export const VERDICTS = ['valid', 'invalid', 'unconfirmed'];
+/** Codes of a `skipped` status check that make the verdict unconfirmed. */
+export const UNCONFIRMED_CODES = ['statusMissing', 'statusNotApplicable', 'statusUnknown', 'statusStale'];
 
-// MARK: QR text
+export const SKEW = 300;
+export const DEFAULT_MAX_STATUS_AGE = 7 * 86400;
+const PREFIX = [0x41, 0x4b, 0x32, 0x2e]; // "AK2."
 
-let graphemeSegmenter = null;
-function graphemes(s) {
-  // ASCII needs no segmentation except for "\r\n", which is one Character in Swift.
-  if (/^[\x00-\x7f]*$/.test(s) && !s.includes('\r\n')) return s.split('');
-  if (graphemeSegmenter === null && typeof Intl !== 'undefined' && Intl.Segmenter) {
-    graphemeSegmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
-  }
-  return graphemeSegmenter ? [...graphemeSegmenter.segment(s)].map((g) => g.segment) : [...s];
-}
+// MARK: QR text (qr-text.md §1) and payload (payload.md §2)
 
-/** CertificateQR(text:): {envelope, proof} or throws CertificateError. */
-export function parseQRText(text) {
-  let t = graphemes(swiftTrim(text));
-  const hash = t.lastIndexOf('#');
-  if (hash >= 0) t = t.slice(hash + 1);
-  const upper = graphemes(t.join('').toUpperCase()).slice(0, 4).map((g) => g.normalize('NFC'));
-  if (upper.join('\u0000') !== ['A', 'K', '1', '.'].join('\u0000')) {
-    throw new CertificateError('malformedPayload', `this is not an Akashi certificate QR (no ${PREFIX} payload)`);
-  }
+const undecodable = (what) => new CertificateError('malformedPayload', what);
+
+/**
+ * The payload bytes of a QR text (a string of scalar values, or the bytes a QR
+ * decoder returned, which must be well-formed UTF-8). Throws CertificateError.
+ */
+export function qrTextPayload(input) {
   let bytes;
-  try {
-    bytes = decodeNumeric(t.slice(4).join(''));
-  } catch (error) {
-    if (error instanceof PayloadError) {
-      throw new CertificateError('malformedPayload', `the QR payload digits are damaged: ${error.reason}`);
+  if (typeof input === 'string') {
+    if (!isWellFormed(input)) throw undecodable('the QR text is not a sequence of Unicode scalar values');
+    bytes = utf8(input);
+  } else {
+    bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+    try {
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      throw undecodable('the QR text is not well-formed UTF-8');
     }
+  }
+  const edge = (b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && edge(bytes[start])) start++;
+  while (end > start && edge(bytes[end - 1])) end--;
+  const hash = bytes.subarray(start, end).indexOf(0x23);
+  if (hash >= 0) start += hash + 1;
+  if (end - start < 4 || !PREFIX.every((b, i) => bytes[start + i] === b)) {
+    throw undecodable('this is not an Akashi v2 certificate QR (no AK2. payload)');
+  }
+  const digits = bytes.subarray(start + 4, end);
+  for (const [i, b] of digits.entries()) {
+    if (b < 0x30 || b > 0x39) throw undecodable(`the QR payload has a character that is not a digit at position ${i + 1} after AK2.`);
+  }
+  try {
+    return decodeNumeric(new TextDecoder().decode(digits));
+  } catch (error) {
+    if (error instanceof PayloadError) throw undecodable(`the QR payload digits are damaged: ${error.reason}`);
     throw error;
   }
-  return parseQRBytes(bytes);
 }
 
-/** CertificateQR(bytes:): version 1 | uvarint length | COSE_Sign1 | compact proof. */
+/** The payload framing (payload.md): 0x02 | uvarint L | envelope[L] | proof (≥ 1 byte). */
 export function parseQRBytes(bytes) {
-  const fail = (what) => new CertificateError('malformedPayload', `the QR payload ${what}`);
-  if (bytes.length === 0 || bytes[0] !== 1) throw fail('has an unknown version (expected 1)');
-  let offset = 1;
-  let length = 0n;
-  let shift = 0n;
-  for (;;) {
-    if (!(offset < bytes.length) || !(shift < 35n)) throw fail('is truncated');
-    const b = bytes[offset++];
-    length |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) break;
-    shift += 7n;
-  }
-  if (!(length > 0n) || !(BigInt(bytes.length - offset) > length)) throw fail('is truncated');
+  const fail = (what) => undecodable(`the QR payload ${what}`);
+  if (bytes.length === 0 || bytes[0] !== 2) throw fail(`has an unknown version (${bytes.length ? bytes[0] : 'none'}; expected 2)`);
+  const { value: length, offset } = readUvarint(bytes, 1, fail);
+  if (length < 1n || !(length < BigInt(bytes.length - offset))) throw fail('has an envelope length that leaves no envelope or no proof');
   const end = offset + Number(length);
   return { envelope: bytes.slice(offset, end), proof: bytes.slice(end) };
+}
+
+/** QR text → {envelope, proof} or throws CertificateError. */
+export function parseQRText(text) {
+  return parseQRBytes(qrTextPayload(text));
 }
 
 // MARK: the report
@@ -96,30 +110,41 @@ export function parseQRBytes(bytes) {
 class Report {
   constructor() {
     this.checks = [];
-    this.details = { envelope: new Uint8Array(0), claims: null, authority: null, kind: null, entry: null, proof: null, sign1: null, key: null };
+    this.details = { envelope: null, claims: null, authority: null, kind: null, entry: null, proof: null, sign1: null, key: null };
+  }
+  add(name, status, code = null, message = null) {
+    this.checks.push({ name, status, code, message });
   }
   pass(name) {
-    this.checks.push({ name, status: 'passed', code: null, message: null });
+    this.add(name, 'passed');
   }
-  skip(name) {
-    this.checks.push({ name, status: 'skipped', code: null, message: null });
+  skip(name, code = null, ja = null, en = null) {
+    this.add(name, 'skipped', code, code ? { ja, en } : null);
   }
   fail(name, code, ja, en) {
-    this.checks.push({ name, status: 'failed', code, message: { ja, en } });
+    this.add(name, 'failed', code, { ja, en });
   }
-  /** Every check ran and passed — except status, which is skipped without a status list. */
-  get isValid() {
-    return this.checks.length === CHECK_NAMES.length &&
-      this.checks.every((c) => c.status === 'passed' || (c.name === 'status' && c.status === 'skipped'));
+  /** After a stop: every remaining check is skipped without a code. */
+  stop() {
+    for (const name of CHECK_NAMES.slice(this.checks.length)) this.skip(name);
+  }
+  get failed() {
+    return this.checks.some((c) => c.status === 'failed');
+  }
+  /** verification.md §2: invalid if any check failed; unconfirmed if status is skipped with a code; else valid. */
+  get verdict() {
+    if (this.failed || this.checks.length !== CHECK_NAMES.length) return 'invalid';
+    const status = this.checks[CHECK_NAMES.length - 1];
+    if (status.status === 'skipped' && status.code) return 'unconfirmed';
+    return status.status === 'passed' ? 'valid' : 'invalid';
   }
 }
 
-// Problems of the browser, not of the certificate: never turned into a verdict.
 function isEnvironmentError(error) {
   return error && (error.code === 'noWebCrypto' || error.code === 'noEd25519');
 }
 
-/** ISO 8601 in Japan time, as akashi-verify prints (ISO8601DateFormatter, Asia/Tokyo). */
+/** ISO 8601 in Japan time: YYYY-MM-DDTHH:MM:SS+09:00. */
 export function isoTokyo(seconds) {
   const ms = Number(seconds) * 1000 + 9 * 3600 * 1000;
   const d = new Date(ms);
@@ -134,16 +159,25 @@ function toJSONInteger(n) {
 
 function output(report) {
   const d = report.details;
+  const verdict = report.verdict;
   const out = {
-    valid: report.isValid,
-    reasons: report.checks.filter((c) => c.status === 'failed').map((c) => ({ code: c.code, check: c.name, message: c.message })),
-    checks: report.checks.map((c) => ({ ...c })),
-    envelope: base64(d.envelope),
+    verdict,
+    valid: verdict === 'valid',
+    checks: report.checks.map((c) => {
+      const check = { name: c.name, status: c.status };
+      if (c.code) {
+        check.code = c.code;
+        check.message = c.message;
+      }
+      return check;
+    }),
+    reasons: report.checks.filter((c) => c.code).map((c) => ({ check: c.name, code: c.code, message: c.message })),
   };
+  if (d.envelope) out.envelope = base64(d.envelope);
   if (d.claims) {
     const c = d.claims;
-    out.kind = c.kind;
     out.issuer = c.issuer;
+    out.kind = c.kind;
     out.serial = serialText(c.serial);
     out.issuedAt = isoTokyo(c.issuedAt);
     out.expiresAt = c.expiresAt === null ? null : isoTokyo(c.expiresAt);
@@ -151,20 +185,20 @@ function output(report) {
     for (const [key, value] of c.fields.entries()) fields[key] = jsonValue(value);
     out.fields = fields;
   }
-  if (d.proof && d.entry) {
-    const cp = d.proof.checkpoint;
+  if (d.checkpoint) {
+    const cp = d.checkpoint;
     out.log = {
       origin: cp.origin,
       index: toJSONInteger(d.proof.index),
       treeSize: toJSONInteger(cp.size),
       entry: hex(d.entry),
       leafHash: hex(d.leafHash),
-      inclusionProof: d.proof.inclusionProof.map(hex),
+      inclusionProof: d.proof.hashes.map(hex),
       rootHash: hex(cp.rootHash),
       checkpoint: serializeNote(cp.note),
     };
     let tlog = `c2sp.org/tlog-proof@v1\nextra ${base64(d.entry)}\nindex ${d.proof.index}\n`;
-    for (const h of d.proof.inclusionProof) tlog += base64(h) + '\n';
+    for (const h of d.proof.hashes) tlog += base64(h) + '\n';
     out.tlogProof = tlog + '\n' + serializeNote(cp.note);
   }
   if (d.statusAsOf) out.statusAsOf = isoTokyo(Math.floor(d.statusAsOf.getTime() / 1000));
@@ -175,120 +209,107 @@ function output(report) {
 const parsedTrusts = new WeakMap();
 async function ensureTrust(trust) {
   if (trust && trust.isParsedTrust) return trust;
-  if (trust && typeof trust === 'object') {
+  if (trust && typeof trust === 'object' && !(trust instanceof Uint8Array)) {
     if (!parsedTrusts.has(trust)) parsedTrusts.set(trust, parseTrust(trust));
     return parsedTrusts.get(trust);
   }
   return parseTrust(trust);
 }
 
-/** LogTrust.witnessKeys(), once per log: the policy's witnesses, or the simple form's. */
-async function witnessKeys(log) {
-  if (!log.witnessKeys) log.witnessKeys = logWitnessKeys(log);
-  return log.witnessKeys;
-}
-
 /**
- * Verifies QR text (a URL with `#AK1.…`, or `AK1.…`) against a trust file as
- * of `options.at` (a Date; default now). `trust` is the result of parseTrust()
- * or the trust file's JSON. `options.status` is an optional verified status
- * list (verifyStatusList()), used as akashi-verify --status uses it; or
- * `options.statusLists`, several, of which the certificate's authority's is
- * used. Without one the status check is skipped, as akashi-verify does
- * without --status. `options.maxStatusAge` is in seconds (default 7 days). Throws only when the browser lacks WebCrypto (or Ed25519) or
- * the trust file is invalid; everything about the certificate is in the report.
+ * Verifies a QR text (a URL with `#AK2.…`, or `AK2.…`; a string or the
+ * decoder's bytes) against a trust file as of `options.at` (a Date; default
+ * now). `trust` is the result of parseTrust() or the trust file itself.
+ * `options.statusLists` (or `options.status`, one) are status lists already
+ * verified with verifyStatusList() against the same trust file;
+ * `options.maxStatusAge` is in seconds (default 7 days). Throws only when
+ * the browser lacks WebCrypto (or Ed25519) or the trust file is invalid;
+ * everything about the certificate is in the report.
  */
 export async function verifyText(text, trust, options = {}) {
   const at = options.at || new Date();
   const parsedTrust = await ensureTrust(trust);
   const report = new Report();
-  let qr;
-  try {
-    qr = parseQRText(String(text));
-  } catch (error) {
-    if (!(error instanceof CertificateError)) throw error;
-    report.fail('decode', 'undecodable', `QRコードの内容を読み取れません（${error.reason}）`, `cannot decode the QR content: ${error.reason}`);
-    return output(report);
-  }
-  await verifyQR(qr, parsedTrust, at, report, options);
+  await verifyQR(text, parsedTrust, at, report, options);
+  if (report.checks.length < CHECK_NAMES.length) report.stop();
   return output(report);
 }
 
-async function verifyQR(qr, trust, at, report, options) {
+async function verifyQR(text, trust, at, report, options) {
   const d = report.details;
-  d.envelope = qr.envelope;
-  // 1. decode
+  const atSeconds = at.getTime() / 1000;
+
+  // 1. decode: QR text, payload, envelope and protected header, proof structure.
+  let qr;
   let envelope;
-  let claims;
+  let proof;
   try {
+    qr = parseQRText(text);
     envelope = decodeSign1(qr.envelope);
-    // Akashi signs the key id; an unsigned one could be swapped in transit.
-    if (!envelope.kidIsProtected) {
-      throw new CertificateError('malformedEnvelope', 'the key id is not in the signed (protected) header');
-    }
-    claims = decodeClaims(envelope.payload);
+    proof = decodeCompactProof(qr.proof);
   } catch (error) {
-    if (!(error instanceof COSEError || error instanceof CertificateError)) throw error;
-    report.fail('decode', 'undecodable', `証明書の署名データを解釈できません（${error.description}）`, `the signed certificate cannot be parsed: ${error.description}`);
+    if (!(error instanceof CertificateError || error instanceof COSEError || error instanceof NoteError)) throw error;
+    const why = error.description || error.reason;
+    report.fail('decode', 'undecodable', `QRコードの内容を読み取れません（${why}）`, `cannot decode the QR content: ${why}`);
     return;
   }
+  d.envelope = qr.envelope;
   d.sign1 = envelope;
-  d.claims = claims;
+  d.proof = proof;
   report.pass('decode');
 
-  // 2. issuer known
-  const authority = trust.authorities.find((a) => swiftEqual(a.issuer, claims.issuer));
-  if (!authority) {
-    report.fail('issuerKnown', 'unknownIssuer', `発行元（${claims.issuer}）は信頼リストにありません`, `the issuer ${claims.issuer} is not in the trust file`);
+  // 2. issuerKnown: the key with the protected kid, across all authorities.
+  const found = findKey(trust, envelope.kid);
+  if (!found) {
+    report.fail('issuerKnown', 'unknownKey', '署名鍵が信頼リストのどの発行元の鍵でもありません（信頼リストにない発行元か、偽造）',
+      'no issuer in the trust file has the signing key (an issuer not in the trust file, or a forgery)');
     return;
   }
+  const { key, authority } = found;
+  d.key = key;
   d.authority = authority;
   report.pass('issuerKnown');
 
-  // The log position the QR claims (proven or not in step 8); a
-  // compromised key's certificates are judged by it.
-  let claimedIndex = null;
+  // 3. signature, before anything it covers is interpreted.
+  if (!(await verifySignature(envelope, key.cryptoKey))) {
+    report.fail('signature', 'badSignature', '電子署名が一致しません（改ざんまたは偽造）', 'the signature does not match (altered or forged)');
+    return;
+  }
+  report.pass('signature');
+
+  // 4. claims
+  let claims;
   try {
-    claimedIndex = decodeCompactProof(qr.proof, await parseVerifierKey(authority.log.vkey), await witnessKeys(authority.log)).index;
+    claims = decodeClaims(envelope.payload);
   } catch (error) {
-    if (isEnvironmentError(error)) throw error;
+    if (!(error instanceof CertificateError)) throw error;
+    report.fail('claims', 'undecodable', `署名された記載内容を解釈できません（${error.reason}）`, `the signed claims cannot be parsed: ${error.reason}`);
+    return;
   }
+  if (claims.issuer !== authority.issuer) {
+    report.fail('claims', 'issuerMismatch', `証明書の発行元（${claims.issuer}）が署名した発行元（${authority.issuer}）と異なります`,
+      `the certificate names issuer ${claims.issuer}, but it is signed by a key of ${authority.issuer}`);
+    return;
+  }
+  d.claims = claims;
+  report.pass('claims');
 
-  // 3. key valid at issue time (times as Foundation Dates: seconds since 2001)
-  const issuedAt = Number(claims.issuedAt) - REFERENCE_DATE;
-  const atRef = at.getTime() / 1000 - REFERENCE_DATE;
-  const key = authority.keys.find((k) => bytesEqual(k.kidBytes, envelope.kid));
-  let publicKey = null;
-  if (key && key.cryptoKey) {
-    const from = key.compromisedFromLogIndex;
-    const loggedBeforeCompromise = from != null && claimedIndex !== null && claimedIndex < from;
-    if (key.status === 'compromised' && !loggedBeforeCompromise) {
-      report.fail('keyValid', 'keyCompromised', '署名鍵は漏えいにより無効です', 'the signing key was declared compromised');
-    } else if (issuedAt < key.notBeforeRef + -300 || (key.notAfterRef !== null && issuedAt > key.notAfterRef)) {
-      report.fail('keyValid', 'keyNotValidAtIssue', '発行日時に署名鍵が有効ではありません', 'the signing key was not valid when the certificate was issued');
-    } else {
-      report.pass('keyValid');
-    }
-    publicKey = key.cryptoKey;
-    d.key = key;
+  // 5. keyValid (§3.1): the log's order decides for compromised keys.
+  const index = proof.index;
+  const from = key.compromisedFromLogIndex;
+  if (key.status === 'compromised' && !(from !== null && index < BigInt(from))) {
+    report.fail('keyValid', 'keyCompromised', '署名鍵は漏えいにより無効です', 'the signing key was declared compromised');
+  } else if (claims.issuedAt < key.notBefore - SKEW || (key.notAfter !== null && claims.issuedAt > key.notAfter)) {
+    report.fail('keyValid', 'keyNotValidAtIssue', '発行日時に署名鍵が有効ではありません', 'the signing key was not valid when the certificate was issued');
   } else {
-    report.fail('keyValid', 'unknownKey', '署名鍵が発行元の鍵ではありません（偽造の可能性）', 'the certificate is signed with a key the issuer does not have (possible forgery)');
+    report.pass('keyValid');
   }
 
-  // 4. signature
-  if (publicKey) {
-    if (await verifySignature(envelope, publicKey)) {
-      report.pass('signature');
-    } else {
-      report.fail('signature', 'badSignature', '電子署名が一致しません（改ざんまたは偽造）', 'the signature does not match (altered or forged)');
-    }
+  // 6. kindValid
+  const kind = authority.kinds.find((k) => k.id === claims.kind);
+  if (!kind) {
+    report.fail('kindValid', 'kindNotAllowed', `発行元はこの種類の証明書（${claims.kind}）を発行できません`, `the issuer may not issue certificates of kind '${claims.kind}'`);
   } else {
-    report.skip('signature');
-  }
-
-  // 5. kind known, allowed and fields valid
-  const kind = authority.kinds.find((k) => swiftEqual(k.id, claims.kind));
-  if (kind) {
     d.kind = kind;
     const problems = checkFields(kind, claims.fields);
     if (kind.version !== claims.kindVersion) {
@@ -298,99 +319,105 @@ async function verifyQR(qr, trust, at, report, options) {
     } else {
       report.pass('kindValid');
     }
-  } else {
-    report.fail('kindValid', 'kindNotAllowed', `発行元はこの種類の証明書（${claims.kind}）を発行できません`, `the issuer may not issue certificates of kind '${claims.kind}'`);
   }
 
-  // 6. validity period
-  if (issuedAt > atRef + 300) {
+  // 7. validityPeriod
+  if (claims.issuedAt > atSeconds + SKEW) {
     report.fail('validityPeriod', 'notYetValid', '発行日時が検証日時より後です', 'the certificate is issued after the verification time');
-  } else if (claims.expiresAt !== null && Number(claims.expiresAt) - REFERENCE_DATE <= atRef) {
+  } else if (claims.expiresAt !== null && claims.expiresAt <= atSeconds) {
     report.fail('validityPeriod', 'expired', '有効期限が切れています', 'the certificate has expired');
   } else {
     report.pass('validityPeriod');
   }
 
-  // 7. the log entry, rebuilt from the envelope alone
+  // 8. logEntry, rebuilt from the envelope alone (log.md §2.1)
   const digest = await sha256(qr.envelope);
   const entry = utf8(`akashi-entry/v1\ntype certificate\nsha256 ${hex(digest)}\nkind ${claims.kind}\nissued ${claims.issuedAt}\n`);
   d.entry = entry;
   d.leafHash = await leafHash(entry);
   report.pass('logEntry');
 
-  // 8–9. inclusion and checkpoint
+  // 9. inclusion: root recomputed, checkpoint text rebuilt, log signature verified.
+  const logKey = authority.log.logKey;
+  let root = null;
   try {
-    const logKey = await parseVerifierKey(authority.log.vkey);
-    const witnesses = await witnessKeys(authority.log);
-    const proof = decodeCompactProof(qr.proof, logKey, witnesses);
-    d.proof = proof;
-    try {
-      await verifyInclusion(d.leafHash, proof.index, proof.checkpoint.size, proof.inclusionProof, proof.checkpoint.rootHash);
-      report.pass('inclusion');
-    } catch (error) {
-      if (isEnvironmentError(error)) throw error;
-      report.fail('inclusion', 'inclusionFailed', `台帳（透明性ログ）への記録を確認できません（${error.reason}）`, `the certificate is not proven to be in the log: ${error.reason}`);
-    }
-    try {
-      await verifyLogCheckpoint(authority.log, proof.checkpoint);
-      report.pass('checkpoint');
-    } catch (error) {
-      if (isEnvironmentError(error)) throw error;
-      const text = error.description || String(error);
-      report.fail('checkpoint', 'checkpointUntrusted', `台帳のチェックポイントが信頼できる署名を持ちません（${text}）`, `the log checkpoint is not signed as the trust file requires: ${text}`);
-    }
+    root = await rootFromInclusionProof(d.leafHash, proof.index, proof.treeSize, proof.hashes);
   } catch (error) {
-    if (isEnvironmentError(error)) throw error;
-    if (error instanceof NoteError) {
-      const code = error.code === 'unverified' ? 'checkpointUntrusted' : 'inclusionFailed';
-      report.fail('inclusion', code, `台帳の証明を読み取れません（${error.reason}）`, `the log proof cannot be read: ${error.reason}`);
-    } else {
-      report.fail('inclusion', 'inclusionFailed', '台帳の証明を読み取れません', `the log proof cannot be read: ${error}`);
-    }
+    if (isEnvironmentError(error) || !(error instanceof ProofError)) throw error;
+  }
+  const cpText = root && checkpointText(logKey.name, proof.treeSize, root);
+  const logRecord = proof.records.find((r) => r.keyID === logKey.keyID);
+  const logSigned = root && logRecord && logRecord.bytes.length === 64 && (await verifyWithKey(logKey, cpText, logRecord.bytes));
+  if (!logSigned) {
+    report.fail('inclusion', 'inclusionFailed',
+      logRecord ? '台帳（透明性ログ）の署名がこの証明書の記録と一致しません' : '台帳（透明性ログ）の署名がありません',
+      logRecord ? "the log's signature does not verify over the checkpoint rebuilt from this certificate" : 'the proof carries no signature by the log key');
     report.skip('checkpoint');
+    report.skip('status');
+    return;
+  }
+  report.pass('inclusion');
+
+  // 10. checkpoint: valid cosignatures (others ignored) meet the witness policy.
+  const policy = authority.log.policy;
+  const cosigners = await validCosigners(policy, cpText, proof.records);
+  const signatures = [{ name: logKey.name, keyID: logKey.keyID, bytes: logRecord.bytes }];
+  for (const c of cosigners) {
+    const record = proof.records.find((r) => r.keyID === c.key.keyID);
+    signatures.push({ name: c.key.name, keyID: c.key.keyID, bytes: record.bytes });
+  }
+  d.checkpoint = { origin: logKey.name, size: proof.treeSize, rootHash: root, note: { text: cpText, signatures }, cosigners };
+  if (!isSatisfied(policy, new Set(cosigners.map((c) => c.name)))) {
+    const who = cosigners.length === 0 ? 'none' : cosigners.map((c) => tokenText(c.name)).join(', ');
+    report.fail('checkpoint', 'checkpointUntrusted', `台帳のチェックポイントが立会人（witness）の要件を満たしません（有効な連署: ${who}）`,
+      `the checkpoint's valid cosignatures do not meet the witness policy (valid: ${who})`);
+  } else {
+    report.pass('checkpoint');
   }
 
-  // 10. status: revoked, superseded, or valid as of the snapshot
-  checkStatus(report, authority, d.proof ? d.proof.index : null, at, options);
+  // 11. status
+  if (report.failed) {
+    report.skip('status');
+    return;
+  }
+  checkStatus(report, authority, index, atSeconds, options);
 }
 
-function checkStatus(report, authority, index, at, { status: given = null, statusLists = [], maxStatusAge = 7 * 86400 } = {}) {
-  // `status` is used as given (akashi-verify --status); from `statusLists` the
-  // one of the certificate's authority is used, and none means no status list.
-  const status = given || statusLists.find((s) => swiftEqual(s.list.issuer, authority.issuer)) || null;
-  if (!status) {
-    report.skip('status');
+function checkStatus(report, authority, index, atSeconds, { status = null, statusLists = [], maxStatusAge = DEFAULT_MAX_STATUS_AGE } = {}) {
+  const supplied = [...(status ? [status] : []), ...(statusLists || [])];
+  const mine = supplied.filter((s) => s.list.issuer === authority.issuer);
+  if (mine.length === 0) {
+    if (supplied.length > 0) {
+      report.skip('status', 'statusNotApplicable', '失効情報が別の発行元のものなので、失効の有無を確認できません', 'revocation status unknown: the status lists are of other issuers');
+    } else {
+      report.skip('status', 'statusMissing', '失効情報がないため、失効の有無を確認できません', 'revocation status unknown: no status list');
+    }
     return;
   }
-  const asOf = dayTokyo(status.list.issuedAt);
-  if (!swiftEqual(status.list.issuer, authority.issuer)) {
-    report.fail('status', 'statusInvalid', `失効情報が別の発行元（${status.list.issuer}）のものです`, `the status list is from another issuer (${status.list.issuer})`);
+  const list = mine.reduce((best, s) => (s.issuedAt > best.issuedAt || (s.issuedAt === best.issuedAt && s.treeSize > best.treeSize) ? s : best));
+  const asOf = dayTokyo(list.issuedAt);
+  if (!(index < list.treeSize)) {
+    report.skip('status', 'statusUnknown', `失効情報（${asOf}時点）はこの証明書より古いため、失効の有無を確認できません`, `revocation status unknown: the status list (${asOf}) predates this certificate`);
     return;
   }
-  if (index === null) {
-    report.skip('status');
-    return;
-  }
-  const age = at.getTime() / 1000 - status.issuedAt;
-  if (!(age <= maxStatusAge)) {
-    const days = Math.trunc(maxStatusAge / 86400);
-    report.fail('status', 'statusStale', `失効情報が古いため状態は不明です（${asOf}時点、${days}日より古い）`, `status unknown: the status list (${asOf}) is older than ${days} days`);
-    return;
-  }
-  if (!(index < status.treeSize)) {
-    report.fail('status', 'statusUnknown', `失効情報（${asOf}時点）はこの証明書より古いため状態は不明です`, `status unknown: the status list (${asOf}) predates this certificate`);
-    return;
-  }
-  const state = status.list.entries.get(index);
+  const state = list.list.entries.get(index);
   if (state && state.type === 'revoked') {
     const [ja, en] = REASON_TEXT[state.reason];
     report.fail('status', 'revoked', `${dayTokyo(state.at)}に失効しています（理由: ${ja}）`, `revoked on ${dayTokyo(state.at)} (reason: ${en})`);
-  } else if (state) {
-    report.fail('status', 'superseded', `${dayTokyo(state.at)}に新しい証明書 ${state.successor} に置き換えられています`, `superseded by ${state.successor} on ${dayTokyo(state.at)}`);
-  } else {
-    report.details.statusAsOf = new Date(status.issuedAt * 1000);
-    report.pass('status');
+    return;
   }
+  if (state) {
+    report.fail('status', 'superseded', `${dayTokyo(state.at)}に新しい証明書 ${state.successor} に置き換えられています`, `superseded by ${state.successor} on ${dayTokyo(state.at)}`);
+    return;
+  }
+  if (atSeconds - list.issuedAt > maxStatusAge) {
+    const days = Math.trunc(maxStatusAge / 86400);
+    report.skip('status', 'statusStale', `失効情報が古いため（${asOf}時点、${days}日より前）、失効の有無を確認できません`, `revocation status unknown: the status list (${asOf}) is older than ${days} days`);
+    return;
+  }
+  report.details.statusAsOf = new Date(list.issuedAt * 1000);
+  report.details.statusList = list;
+  report.pass('status');
 }
 
-export { parseTrust, verifyStatusList };
+export { parseTrust, verifyStatusList, bytesEqual };

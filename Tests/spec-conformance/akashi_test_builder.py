@@ -1,0 +1,182 @@
+"""Issuer-side builder for self-made Akashi v2 certificates (test helper).
+
+Builds, from docs/spec alone: an ES256 issuer key, an Ed25519 log key,
+optional cosignature/v1 witnesses, claims, the COSE_Sign1 envelope, a log of
+several entries, the compact proof with checkpoint signatures, the QR text,
+a trust file and status lists.  Used by test_units.py for round trips.
+"""
+
+import hashlib
+import json
+import os
+import time
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+import akashi_spec_verify as v
+
+T0 = 1795420351  # 2026-11-23T07:52:31Z
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def raw_pub(pk):
+    return pk.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+class IssuerKey:
+    def __init__(self):
+        self.priv = ec.generate_private_key(ec.SECP256R1())
+        n = self.priv.public_key().public_numbers()
+        self.x = n.x.to_bytes(32, "big")
+        self.y = n.y.to_bytes(32, "big")
+        self.kid = v.kid_of(self.x, self.y)
+
+    def sign(self, msg):
+        r, s = decode_dss_signature(self.priv.sign(msg, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def jwk(self, not_before=T0, **extra):
+        d = {"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig",
+             "x": v.b64url(self.x), "y": v.b64url(self.y), "kid": v.b64url(self.kid),
+             "notBefore": iso(not_before), "status": "active"}
+        d.update(extra)
+        return d
+
+
+class NoteKey:
+    def __init__(self, name, sig_type, seed=None):
+        self.name = name
+        self.sig_type = sig_type
+        self.priv = (ed25519.Ed25519PrivateKey.from_private_bytes(seed) if seed
+                     else ed25519.Ed25519PrivateKey.generate())
+        self.pub = raw_pub(self.priv.public_key())
+        self.key_id = v.note_key_id(name, sig_type, self.pub)
+
+    @property
+    def vkey(self):
+        return "%s+%s+%s" % (self.name, self.key_id.hex(), v.b64(bytes([self.sig_type]) + self.pub))
+
+    def sign_checkpoint(self, text, t=None):
+        if self.sig_type == 1:
+            return self.priv.sign(text)
+        t = T0 + 3600 if t is None else t
+        return t.to_bytes(8, "big") + self.priv.sign(v.cosignature_message(t, text))
+
+
+def envelope(key: IssuerKey, claims_bytes: bytes, tagged=True, kid=None):
+    prot = bytes.fromhex("a201260448") + (kid or key.kid)
+    sig = key.sign(v.sig_structure(prot, claims_bytes))
+    arr = v.cbor_encode([prot, {}, claims_bytes, sig])
+    return (b"\xd2" + arr) if tagged else arr
+
+
+def residence_claims(iss="402052", iat=T0, exp=None, kind="residence", version=1,
+                     fields=None, salt=None, cti=None):
+    if fields is None:
+        fields = {
+            "name": "飯塚 花子", "kana": "いいづか はなこ", "birthDate": v.Tag(1004, "1990-04-01"),
+            "sex": v.Tag(30001, "female"), "address": "福岡県飯塚市新立岩5番5号",
+            "residentSince": v.Tag(1004, "2018-10-01"), "householder": "飯塚 太郎",
+        }
+    m = {1: iss, 6: iat, 7: cti or os.urandom(10),
+         -70000: {1: kind, 2: version, 3: fields, 4: salt or os.urandom(16)}}
+    if exp is not None:
+        m[4] = exp
+    return m
+
+
+RESIDENCE_KIND = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                             "..", "..", "certs", "residence.json"), encoding="utf-8"))
+
+
+class Authority:
+    def __init__(self, issuer="402052", origin="test.example/akashi/log", witnesses=(), policy_tail=None):
+        self.issuer = issuer
+        self.key = IssuerKey()
+        self.log = NoteKey(origin, 1)
+        self.witnesses = [NoteKey(n, 4) for n in witnesses]
+        self.policy_tail = policy_tail  # e.g. "group g 2 W0 W1 W2\nquorum g\n"
+        self.entries = []
+        self.key_extra = {}
+        self.kinds = [RESIDENCE_KIND]
+
+    def policy(self):
+        p = "log %s\n" % self.log.vkey
+        for i, w in enumerate(self.witnesses):
+            p += "witness W%d %s\n" % (i, w.vkey)
+        p += self.policy_tail or "quorum none\n"
+        return p
+
+    def trust_authority(self):
+        return {"issuer": self.issuer, "name": "テスト市", "keys": [self.key.jwk(**self.key_extra)],
+                "kinds": self.kinds,
+                "log": {"origin": self.log.name, "vkey": self.log.vkey, "policy": self.policy()}}
+
+    def add_filler(self, n):
+        for i in range(n):
+            self.entries.append(("akashi-entry/v1\ntype document\nsha256 %s\n"
+                                 % hashlib.sha256(os.urandom(8)).hexdigest()).encode())
+
+    def issue(self, claims=None, raw_claims=None, tagged=True, kid=None):
+        claims_bytes = raw_claims if raw_claims is not None else v.cbor_encode(claims or residence_claims(self.issuer))
+        env = envelope(self.key, claims_bytes, tagged=tagged, kid=kid)
+        c = v.cbor_decode(claims_bytes) if raw_claims is None else None
+        if c is not None:
+            entry = v.certificate_entry(env, c[-70000][1], c[6])
+        else:
+            entry = b"dummy"
+        self.entries.append(entry)
+        return env, len(self.entries) - 1
+
+    def checkpoint(self, size=None):
+        size = len(self.entries) if size is None else size
+        root = v.mth(self.entries[:size])
+        return v.checkpoint_text(self.log.name, size, root)
+
+    def proof(self, index, size=None, cosigners=None, extra_records=(), log_sig=True):
+        size = len(self.entries) if size is None else size
+        text = self.checkpoint(size)
+        recs = []
+        if log_sig:
+            recs.append((self.log.key_id, self.log.sign_checkpoint(text)))
+        for w in (self.witnesses if cosigners is None else cosigners):
+            recs.append((w.key_id, w.sign_checkpoint(text)))
+        recs += list(extra_records)
+        return v.encode_compact_proof(index, size, v.audit_path(index, self.entries[:size]), recs)
+
+    def note(self, size=None, cosigners=None):
+        text = self.checkpoint(size)
+        n = text.decode() + "\n" + v.sig_line(self.log.name, self.log.key_id, self.log.sign_checkpoint(text))
+        for w in (self.witnesses if cosigners is None else cosigners):
+            n += v.sig_line(w.name, w.key_id, w.sign_checkpoint(text))
+        return n
+
+    def status_list(self, issued_at, entries, size=None, issuer=None, key=None, count=None):
+        """entries: list of (index, state, age[, successor, serial])"""
+        table = b""
+        prev = None
+        for e in entries:
+            idx, state, age = e[:3]
+            table += v.encode_uvarint(idx if prev is None else idx - prev - 1) + bytes([state]) + v.encode_uvarint(age)
+            if state == 5:
+                table += v.encode_uvarint(e[3]) + e[4]
+            prev = idx
+        import zlib
+        payload = v.cbor_encode({1: "akashi-status/v1", 2: issuer or self.issuer, 3: issued_at,
+                                 4: self.note(size), 5: len(entries) if count is None else count,
+                                 6: zlib.compress(table)})
+        return envelope(key or self.key, payload)
+
+
+def trust_file(*authorities, mutate=None):
+    import copy
+    d = copy.deepcopy({"format": "akashi-trust/v2", "generatedAt": iso(T0),
+                       "authorities": [a.trust_authority() for a in authorities]})
+    if mutate:
+        mutate(d)
+    return json.dumps(d, ensure_ascii=False).encode("utf-8")
