@@ -17,7 +17,9 @@ struct QRSizeBench: AsyncParsableCommand {
             mid-batch, or reprinted against a later checkpoint). Sizes and versions are reported for that full \
             proof; only the hash count differs, so the full form is the as-issued proof padded with hashes. \
             Text forms: (i) numeric after the authority's verifier URL, (ii) numeric after --short-url, (iii) \
-            numeric alone, (iv) base45 (alphanumeric mode), (v) base64url in one byte-mode segment; each after AK1.
+            numeric alone, (iv) base45 (alphanumeric mode), (v) base64url in one byte-mode segment; each after AK2. \
+            Then the table of every kind at --table-sizes with 0–3 witness cosignatures (worst-case proof: ⌈log2 n⌉ hashes, \
+            the largest index), which depends only on the payload length and so needs no log of that size.
             """)
 
     @OptionGroup var certsOptions: CertsOptions
@@ -27,6 +29,7 @@ struct QRSizeBench: AsyncParsableCommand {
     @Option(help: "The QR version the certificates must fit at level M.") var target = 27
     @Option(help: "Residence certificates issued concurrently to see as-issued proof lengths.") var batch = 64
     @Option(help: "Where to create the scratch authority (removed afterwards).") var scratch = NSTemporaryDirectory()
+    @Option(help: "Comma-separated tree sizes for the computed table.") var tableSizes = "1000,1000000,10000000"
 
     func validate() throws {
         guard concurrency > 0, batch > 0 else { throw ValidationError("--concurrency and --batch must be positive") }
@@ -39,6 +42,8 @@ struct QRSizeBench: AsyncParsableCommand {
         let log = authority.issuer.log
         let verifier = CertificateVerifier(trust: try TrustFile.export(directory: authority.directory, registry: registry))
         print("verifier URL (i): \(demoVerifierURL)#   short URL (ii): \(shortURL)#")
+        var envelopes: [(kind: String, bytes: Int)] = []
+        defer { reportTable(envelopes) }
         for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
             let grow = size - registry.kinds.count - Int(await log.size)
             guard grow >= 0 else { continue }
@@ -49,28 +54,60 @@ struct QRSizeBench: AsyncParsableCommand {
             for kind in registry.kinds {
                 let inputs = try certsOptions.examples(kind: kind.id, csv: false)
                 let certificate = try await authority.issuer.issue(kind: kind.id, input: inputs[0])
-                guard verifier.verify(text: certificate.qrText).isValid else {
+                guard verifier.verify(text: certificate.qrText).isGenuine else {
                     throw BenchFailure("the \(kind.id) certificate does not verify")
                 }
+                envelopes.append((kind.id, certificate.envelope.encoded.count))
                 let issued = certificate.receipt.tlogProof
                 let treeSize = issued.checkpoint.checkpoint.size
                 let fullHashes = treeSize <= 1 ? 0 : 64 - (treeSize - 1).leadingZeroBitCount
-                let padding = (issued.inclusionProof.count..<max(issued.inclusionProof.count, fullHashes)).map { _ in SecureRandom.bytes(32) }
-                let full = TlogProof(index: issued.index, inclusionProof: issued.inclusionProof + padding, checkpoint: issued.checkpoint)
-                let qr = CertificateQR(envelope: certificate.envelope.encoded, proof: try CompactProof.encode(full))
+                // The full path's length: the as-issued proof with the missing
+                // hashes' bytes added (only the length decides the version).
+                let issuedCompact = try CompactProof.encode(issued)
+                let extra = 32 * max(0, fullHashes - issued.inclusionProof.count)
+                var fullProof = issuedCompact
+                fullProof.insert(contentsOf: SecureRandom.bytes(extra), at: 2)
+                let full = (hashes: issued.inclusionProof.count + extra / 32, bytes: fullProof)
+                let qr = CertificateQR(envelope: certificate.envelope.encoded, proof: full.bytes)
                 if kind.id == "residence" { residence = qr }
                 let v = try versions(qr)
                 let asIssued = try QRCode.encode(certificate.qrText, level: .medium).version
                 let texti = qr.text(verifierURL: demoVerifierURL)
                 print(String(format: "%@\t%d\t%d (%d)\t%d (%d)\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f",
-                    kind.id, qr.envelope.count, try CompactProof.encode(issued).count, issued.inclusionProof.count,
-                    qr.proof.count, full.inclusionProof.count, qr.bytes.count, texti.count, asIssued,
+                    kind.id, qr.envelope.count, issuedCompact.count, issued.inclusionProof.count,
+                    qr.proof.count, full.hashes, qr.bytes.count, texti.count, asIssued,
                     v[0], v[1], v[2], v[3], v[4], 62.0 / Double(17 + 4 * v[0] + 8)))
             }
             if let residence { try reportHeadroom(residence) }
             if registry.kind("residence") != nil {
                 try await reportBatch(authority: authority, inputs: try certsOptions.examples(kind: "residence", csv: false), count: batch)
             }
+        }
+    }
+
+    /// Every kind's QR version (i) at level M for each table size and 0–3
+    /// cosignatures, computed from the real envelope length: the payload's
+    /// length is exact (docs/spec/compact-proof.md), and the version depends
+    /// on nothing else.
+    func reportTable(_ envelopes: [(kind: String, bytes: Int)]) {
+        func uvarint(_ v: UInt64) -> Int { var b: [UInt8] = []; CompactProof.appendUvarint(v, to: &b); return b.count }
+        let sizes = tableSizes.split(separator: ",").compactMap { UInt64($0) }
+        print("\n== QR version (i) at level M, worst-case proof (⌈log2 n⌉ hashes), by cosignatures 0/1/2/3; payload bytes in ()")
+        print("kind\tenvelope B\t" + sizes.map { "n=\($0)" }.joined(separator: "\t"))
+        for (kind, envelope) in envelopes {
+            var cells: [String] = []
+            for n in sizes {
+                let hashes = n <= 1 ? 0 : 64 - (n - 1).leadingZeroBitCount
+                let proof = uvarint(n - 1) + uvarint(n) + 32 * hashes + 69
+                let versions = (0...3).map { c -> String in
+                    let payload = 1 + uvarint(UInt64(envelope)) + envelope + proof + 77 * c
+                    let text = demoVerifierURL + "#" + CertificateQR.prefix + NumericCodec.encode([UInt8](repeating: 0xFF, count: payload))
+                    let v = (try? QRCode.encode(text, level: .medium).version).map(String.init) ?? ">40"
+                    return c == 0 ? "\(v) (\(payload))" : v
+                }
+                cells.append(versions.joined(separator: "/"))
+            }
+            print("\(kind)\t\(envelope)\t" + cells.joined(separator: "\t"))
         }
     }
 

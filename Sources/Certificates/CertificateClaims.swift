@@ -12,10 +12,13 @@ import Foundation
 ///       -70000 (akashi): {
 ///         1: "residence",             kind id
 ///         2: 1,                       kind version
-///         3: { "name": "…", "birthDate": 1004("1990-04-01"), … },
-///         4: h'…' (16 bytes)          random salt: equal fields never give equal envelopes
+///         3: { "name": "…", "birthDate": 1004("1990-04-01"), … }
 ///       }
 ///     }
+///
+/// No separate salt: the random 80-bit serial already makes every envelope
+/// (and so its log entry's digest) unguessable from the fields, and its 18
+/// bytes are a QR version's worth of room (format v2 dropped it).
 ///
 /// Encoded deterministically (RFC 8949 §4.2.1), so one certificate has one byte form.
 public struct CertificateClaims: Hashable, Sendable {
@@ -23,7 +26,6 @@ public struct CertificateClaims: Hashable, Sendable {
     /// private-use CWT claims are; the EU DCC uses -260 the same way).
     public static let akashiClaim: Int64 = -70000
     public static let serialByteCount = 10
-    public static let saltByteCount = 16
 
     public var issuer: String
     public var issuedAt: Int64
@@ -32,9 +34,8 @@ public struct CertificateClaims: Hashable, Sendable {
     public var kind: String
     public var kindVersion: Int
     public var fields: [String: FieldValue]
-    public var salt: [UInt8]
 
-    public init(issuer: String, issuedAt: Int64, expiresAt: Int64?, serial: [UInt8], kind: String, kindVersion: Int, fields: [String: FieldValue], salt: [UInt8]) {
+    public init(issuer: String, issuedAt: Int64, expiresAt: Int64?, serial: [UInt8], kind: String, kindVersion: Int, fields: [String: FieldValue]) {
         self.issuer = issuer
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
@@ -42,7 +43,6 @@ public struct CertificateClaims: Hashable, Sendable {
         self.kind = kind
         self.kindVersion = kindVersion
         self.fields = fields
-        self.salt = salt
     }
 
     /// The serial as printed: Crockford base32 in groups of four (`7K3M-9QX2-…`).
@@ -59,7 +59,6 @@ public struct CertificateClaims: Hashable, Sendable {
             (CBOR(1), .textString(kind)),
             (CBOR(2), CBOR(kindVersion)),
             (CBOR(3), .map(fields.map { (CBOR.textString($0.key), $0.value.cbor) })),
-            (CBOR(4), .byteString(salt)),
         ]
         claims.append((CBOR(Self.akashiClaim), .map(content)))
         return .map(claims)
@@ -85,18 +84,17 @@ public struct CertificateClaims: Hashable, Sendable {
             exp = n
         }
         guard let content = value[CBOR(Self.akashiClaim)], let contentEntries = content.mapEntries,
-            contentEntries.count == 4,
+            contentEntries.count == 3,
             let kind = content[CBOR(1)]?.text,
             let version = content[CBOR(2)]?.int, version >= 1, version <= Int64(Int32.max),
-            let fieldMap = content[CBOR(3)]?.mapEntries,
-            let salt = content[CBOR(4)]?.bytes, salt.count == Self.saltByteCount
-        else { throw fail("has no valid Akashi content (kind, version, fields, salt)") }
+            let fieldMap = content[CBOR(3)]?.mapEntries
+        else { throw fail("has no valid Akashi content (kind, version, fields)") }
         var fields: [String: FieldValue] = [:]
         for (key, raw) in fieldMap {
             guard let name = key.text, let field = FieldValue(cbor: raw) else { throw fail("has a field of an unknown form") }
             fields[name] = field
         }
-        self.init(issuer: iss, issuedAt: iat, expiresAt: exp, serial: cti, kind: kind, kindVersion: Int(version), fields: fields, salt: salt)
+        self.init(issuer: iss, issuedAt: iat, expiresAt: exp, serial: cti, kind: kind, kindVersion: Int(version), fields: fields)
     }
 }
 

@@ -260,7 +260,7 @@ extension CertificateKind {
         }
     }
 
-    /// The text rule of the format (`docs/spec/text.md`, implemented once in
+    /// The text rule of the format (`docs/spec/certificate.md` §5, implemented once in
     /// ``SafeText``): no NUL, controls, bidirectional or invisible characters,
     /// separators, private-use or noncharacters — so what is signed is what a
     /// person reads — and at most `maxLength` Unicode scalars.

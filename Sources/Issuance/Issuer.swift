@@ -64,7 +64,7 @@ public struct Issuer: Sendable {
             issuer: directory.configuration.code, issuedAt: issuedAt,
             expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
             serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields,
-            salt: SecureRandom.bytes(CertificateClaims.saltByteCount))
+            )
         let payload = claims.encoded()
         // Refuse before signing what could never be printed.
         try printBudget.check(

@@ -8,7 +8,7 @@
 /// it says; control characters break logs and line-based formats. The rule is
 /// an explicit list of code-point ranges, not Unicode general categories, so
 /// every implementation (Swift, the web page, a third party's verifier) agrees
-/// on it whatever Unicode version its platform ships. `docs/spec/text.md`
+/// on it whatever Unicode version its platform ships. `docs/spec/certificate.md` §5
 /// is the normative text; this file follows it.
 ///
 /// Lengths are counted in Unicode scalar values (code points), never in

@@ -76,7 +76,7 @@ struct TestAuthority: Sendable {
         let claims = CertificateClaims(
             issuer: code, issuedAt: issuedAt, expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
             serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields,
-            salt: SecureRandom.bytes(CertificateClaims.saltByteCount))
+            )
         let envelope = try COSESign1.sign(payload: claims.encoded(), kid: IssuerKey.keyID(issuerKey.publicKey), privateKey: issuerKey)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
         var checkpoint = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: 1, rootHash: Merkle.leafHash(entry.bytes)), with: logSigner)

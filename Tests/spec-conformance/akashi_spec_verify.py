@@ -486,8 +486,8 @@ def decode_claims(payload: bytes) -> Claims:
     if type(c.cti) is not bytes or len(c.cti) != 10:
         raise Undecodable("cti is not 10 bytes")
     a = m[-70000]
-    if type(a) is not dict or set(a.keys()) != {1, 2, 3, 4} or any(type(k) is not int for k in a):
-        raise Undecodable("Akashi content keys are not exactly 1..4")
+    if type(a) is not dict or set(a.keys()) != {1, 2, 3} or any(type(k) is not int for k in a):
+        raise Undecodable("Akashi content keys are not exactly 1..3")
     c.kind = a[1]
     if type(c.kind) is not str or not KIND_ID_RE.match(c.kind):
         raise Undecodable("kind id grammar")
@@ -500,9 +500,6 @@ def decode_claims(payload: bytes) -> Claims:
     c.fields = {}
     for k, v in fields.items():
         c.fields[k] = (field_value_type(v), v)
-    c.salt = a[4]
-    if type(c.salt) is not bytes or len(c.salt) != 16:
-        raise Undecodable("salt is not 16 bytes")
     return c
 
 

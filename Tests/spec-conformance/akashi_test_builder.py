@@ -76,7 +76,7 @@ def envelope(key: IssuerKey, claims_bytes: bytes, tagged=True, kid=None):
 
 
 def residence_claims(iss="402052", iat=T0, exp=None, kind="residence", version=1,
-                     fields=None, salt=None, cti=None):
+                     fields=None, cti=None):
     if fields is None:
         fields = {
             "name": "飯塚 花子", "kana": "いいづか はなこ", "birthDate": v.Tag(1004, "1990-04-01"),
@@ -84,7 +84,7 @@ def residence_claims(iss="402052", iat=T0, exp=None, kind="residence", version=1
             "residentSince": v.Tag(1004, "2018-10-01"), "householder": "飯塚 太郎",
         }
     m = {1: iss, 6: iat, 7: cti or os.urandom(10),
-         -70000: {1: kind, 2: version, 3: fields, 4: salt or os.urandom(16)}}
+         -70000: {1: kind, 2: version, 3: fields}}
     if exp is not None:
         m[4] = exp
     return m

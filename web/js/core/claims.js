@@ -1,5 +1,5 @@
 // CWT claims of an Akashi certificate (certificate.md §3, §4):
-// {1 iss, 4 exp?, 6 iat, 7 cti (10-byte serial), -70000 {1 kind, 2 version, 3 fields, 4 salt}}.
+// {1 iss, 4 exp?, 6 iat, 7 cti (10-byte serial), -70000 {1 kind, 2 version, 3 fields}}.
 // Field values: text, 1004(date), integer, 30000(decimal), 30001(enum), [text].
 // Decoded only after the envelope's signature verified (verification.md §3).
 import { CBORError, decode as decodeCBOR, containsTag } from './cbor.js';
@@ -100,7 +100,7 @@ function intKey(item) {
 
 /**
  * Decodes the claims (certificate.md §3): {issuer, issuedAt, expiresAt (or
- * null), serial, kind, kindVersion, fields, salt}; times are Numbers (≤ 2^53 − 1).
+ * null), serial, kind, kindVersion, fields}; times are Numbers (≤ 2^53 − 1).
  * Throws CertificateError('malformedPayload') for anything else.
  */
 export function decodeClaims(bytes) {
@@ -132,16 +132,15 @@ export function decodeClaims(bytes) {
   const cti = claims.get(7n);
   if (!cti || cti.type !== 'bytes' || cti.value.length !== 10) throw fail('has no 10-byte serial (cti)');
   const content = claims.get(-70000n);
-  if (!content || content.type !== 'map' || content.value.length !== 4 || ![1, 2, 3, 4].every((n, i) => isUint(mapKeys(content)[i], n))) {
-    throw fail('has no valid Akashi content (exactly kind, version, fields, salt)');
+  if (!content || content.type !== 'map' || content.value.length !== 3 || ![1, 2, 3].every((n, i) => isUint(mapKeys(content)[i], n))) {
+    throw fail('has no valid Akashi content (exactly kind, version, fields)');
   }
-  const [kindItem, versionItem, fieldsItem, saltItem] = content.value.map(([, v]) => v);
+  const [kindItem, versionItem, fieldsItem] = content.value.map(([, v]) => v);
   if (kindItem.type !== 'text' || !KIND_ID.test(kindItem.value)) throw fail('has an invalid kind id');
   if (versionItem.type !== 'uint' || versionItem.value < 1n || versionItem.value > INT32_MAX) throw fail('has an invalid kind version');
-  if (saltItem.type !== 'bytes' || saltItem.value.length !== 16) throw fail('has no 16-byte salt');
   if (fieldsItem.type !== 'map') throw fail('has no field map');
   // Tags only on field values (checked by fieldValue), nowhere else.
-  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem, saltItem].some((i) => i && containsTag(i))) {
+  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem].some((i) => i && containsTag(i))) {
     throw fail('has a tag where none is allowed');
   }
   const fields = new FieldMap();
@@ -151,7 +150,7 @@ export function decodeClaims(bytes) {
     if (field === null) throw fail(`has a field (${key.value}) of a form this format does not define`);
     fields.set(key.value, field);
   }
-  return { issuer: iss.value, issuedAt: iat, expiresAt: exp, serial: cti.value, kind: kindItem.value, kindVersion: Number(versionItem.value), fields, salt: saltItem.value };
+  return { issuer: iss.value, issuedAt: iat, expiresAt: exp, serial: cti.value, kind: kindItem.value, kindVersion: Number(versionItem.value), fields };
 }
 
 // MARK: Serial numbers
