@@ -26,10 +26,43 @@ public struct CertificateVerifier: Sendable {
     /// The clock tolerance for issue times and key validity windows.
     public static let skew: TimeInterval = 300
 
+    /// What verification needs of the trust file, parsed once: public keys by
+    /// key id, and each authority's log key, witness policy and witness keys —
+    /// so verifying many certificates re-parses nothing.
+    struct Prepared: Sendable {
+        struct Key: Sendable {
+            let authority: Int
+            let key: IssuerKey
+            let publicKey: P256.PublicKey
+        }
+        struct Log: Sendable {
+            let key: VerifierKey
+            let policy: TlogPolicy
+            let witnesses: [VerifierKey]
+        }
+        var keys: [[UInt8]: Key] = [:]
+        var logs: [Log?] = []
+
+        init(_ trust: TrustFile) {
+            for (i, authority) in trust.authorities.enumerated() {
+                for key in authority.keys {
+                    if let kid = key.kidBytes, let publicKey = try? key.publicKey() { keys[kid] = Key(authority: i, key: key, publicKey: publicKey) }
+                }
+                if let logKey = try? authority.log.verifierKey(), let policy = try? authority.log.tlogPolicy() {
+                    logs.append(Log(key: logKey, policy: policy, witnesses: policy.witnesses.map(\.key)))
+                } else {
+                    logs.append(nil)
+                }
+            }
+        }
+    }
+    let prepared: Prepared
+
     public init(trust: TrustFile, status: VerifiedStatusList? = nil, maxStatusAge: TimeInterval = 7 * 86_400) {
         self.trust = trust
         self.status = status
         self.maxStatusAge = maxStatusAge
+        self.prepared = Prepared(trust)
     }
 
     /// Verifies QR text (a URL with `#AK2.…`, or `AK2.…`) as of `date`.
@@ -68,12 +101,13 @@ public struct CertificateVerifier: Sendable {
         report.pass(.decode)
 
         // 2. the signing key, by its key id, among every trusted authority's keys.
-        guard let (authority, key) = trust.key(kid: envelope.kid), let publicKey = try? key.publicKey() else {
+        guard let found = prepared.keys[envelope.kid] else {
             report.stop(at: .issuerKnown, "unknownKey",
                 ja: "署名鍵が信頼リストのどの発行元の鍵でもありません（偽造、または信頼リストにない発行元）",
                 en: "the certificate is signed with a key no authority in the trust file has (a forgery, or an issuer not in the trust file)")
             return report
         }
+        let authority = trust.authorities[found.authority], key = found.key, publicKey = found.publicKey
         report.authority = authority
         report.pass(.issuerKnown)
 
@@ -146,20 +180,16 @@ public struct CertificateVerifier: Sendable {
 
         // 9. inclusion: the root recomputed from the proof, signed by the log key.
         // 10. checkpoint: valid witness cosignatures meet the policy.
-        let logKey: VerifierKey
-        let policy: any CheckpointVerifying
-        do {
-            logKey = try authority.log.verifierKey()
-            policy = try authority.log.checkpointVerifier()
-        } catch {
+        guard let log = prepared.logs[found.authority] else {
             // TrustFile.decode validated both; unreachable for a decoded trust file.
-            report.fail(.inclusion, "inclusionFailed", ja: "信頼リストの台帳の鍵を読めません", en: "the trust file's log key cannot be read: \(error)")
+            report.fail(.inclusion, "inclusionFailed", ja: "信頼リストの台帳の鍵を読めません", en: "the trust file's log key or policy cannot be read")
             report.skip(.checkpoint)
             checkStatus(&report, authority: authority, index: nil, at: date)
             return report
         }
+        let logKey = log.key, policy = log.policy
         do throws(NoteError) {
-            let tlogProof = try proof.tlogProof(leafHash: Merkle.leafHash(entry.bytes), logKey: logKey, knownKeys: authority.log.witnessKeys())
+            let tlogProof = try proof.tlogProof(leafHash: Merkle.leafHash(entry.bytes), logKey: logKey, knownKeys: log.witnesses)
             let logSigned = tlogProof.checkpoint.note.signatures.contains { $0.keyID == logKey.keyID && $0.name == logKey.name }
                 && (try? tlogProof.checkpoint.note.verify([logKey.verifier])) != nil
             guard logSigned else {
