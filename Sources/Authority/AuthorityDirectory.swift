@@ -115,9 +115,9 @@ public struct AuthorityDirectory: Sendable {
     public static func create(
         at url: URL, origin: String, name: String, code: String, verifierURL: String? = nil
     ) throws -> AuthorityDirectory {
-        guard SignedNote.isValidKeyName(origin), !origin.contains("://"), !origin.hasSuffix("/") else {
+        guard SignedNote.isAkashiKeyName(origin), !origin.contains("://"), !origin.hasSuffix("/") else {
             throw AuthorityError(.invalidConfiguration,
-                "the origin '\(origin)' must be a schema-less URL with no spaces, no '+' and no trailing slash, e.g. iizuka.example/akashi/log")
+                "the origin '\(origin)' must be a schema-less URL of at most 255 printable ASCII characters with no spaces, no '+' and no trailing slash, e.g. iizuka.example/akashi/log")
         }
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AuthorityError(.invalidConfiguration, "the authority name is empty; give the municipality's name, e.g. --name 飯塚市")

@@ -9,14 +9,30 @@ public struct CBORDecodingOptions: Hashable, Sendable {
     /// The deepest nesting of arrays, maps and tags accepted. Decoding
     /// recurses once per level, so this bounds stack use on hostile input.
     public var maxDepth: Int
+    /// Whether major type 7 is read at all: `false`, `true`, `null`,
+    /// `undefined` and floats. Off in Akashi's profile, whose data has none
+    /// (docs/spec/certificate.md §1 rule 5): a value that cannot occur in a
+    /// certificate is refused where it is read, not wherever a caller forgets.
+    public var allowsMajorType7: Bool
+    /// The tag numbers accepted, anywhere in the item; `nil` accepts every
+    /// tag. Which of them may stand *where* is the caller's structure check.
+    public var allowedTags: Set<UInt64>?
 
-    public init(requireDeterministic: Bool = true, maxDepth: Int = 64) {
+    public init(requireDeterministic: Bool = true, maxDepth: Int = 64, allowsMajorType7: Bool = true, allowedTags: Set<UInt64>? = nil) {
         self.requireDeterministic = requireDeterministic
         self.maxDepth = maxDepth
+        self.allowsMajorType7 = allowsMajorType7
+        self.allowedTags = allowedTags
     }
 
     /// Deterministic encoding only, depth 64. The default.
     public static let strict = CBORDecodingOptions()
+    /// Akashi's profile (docs/spec/certificate.md §1): deterministic, no
+    /// major type 7, only the given tags (none by default), depth 16 (the
+    /// format nests at most 5 levels).
+    public static func akashi(tags: Set<UInt64> = []) -> CBORDecodingOptions {
+        CBORDecodingOptions(requireDeterministic: true, maxDepth: 16, allowsMajorType7: false, allowedTags: tags)
+    }
     /// Any well-formed CBOR whose simple values Akashi knows (depth 64),
     /// including indefinite lengths and non-shortest forms; for reading
     /// other issuers' data. Duplicate map keys, invalid UTF-8 and trailing
@@ -120,7 +136,12 @@ private struct Reader {
         let initial = try readByte()
         let major = initial >> 5
         let info = initial & 0x1f
-        if major == 7 { return try readSimpleOrFloat(info, itemStart: start) }
+        if major == 7 {
+            guard options.allowsMajorType7 else {
+                throw CBORError(.majorType7, "major type 7 (false, true, null, undefined, simple values, floats) is not allowed here", offset: start)
+            }
+            return try readSimpleOrFloat(info, itemStart: start)
+        }
         if info == 31 { return try readIndefinite(major: major, depth: depth, itemStart: start) }
         let argument = try readArgument(info, itemStart: start)
         switch major {
@@ -157,6 +178,9 @@ private struct Reader {
             }
             return .map(map.entries)
         default:  // 6
+            if let allowed = options.allowedTags, !allowed.contains(argument) {
+                throw CBORError(.tagNotAllowed, "tag \(argument) is not allowed here", offset: start)
+            }
             try enterContainer(depth: depth, itemStart: start)
             return .tagged(argument, try readItem(depth: depth + 1))
         }

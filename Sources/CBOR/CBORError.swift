@@ -38,6 +38,11 @@ public struct CBORError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let depthLimitExceeded = Code(name: "depthLimitExceeded")
         /// A simple value other than false, true, null and undefined.
         public static let unsupportedSimpleValue = Code(name: "unsupportedSimpleValue")
+        /// Major type 7 (a Boolean, null, undefined, another simple value or a
+        /// float) where the options refuse it (``CBORDecodingOptions/allowsMajorType7``).
+        public static let majorType7 = Code(name: "majorType7")
+        /// A tag the options do not list (``CBORDecodingOptions/allowedTags``).
+        public static let tagNotAllowed = Code(name: "tagNotAllowed")
 
         public var description: String { name }
     }

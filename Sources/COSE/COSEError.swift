@@ -41,6 +41,16 @@ public struct COSEError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A CWT claims set (RFC 8392) that is not a map, or a registered
         /// claim with the wrong type.
         public static let malformedClaims = Code(name: "malformedClaims")
+        /// Akashi profile: the message is not tagged COSE_Sign1 (18).
+        public static let untagged = Code(name: "untagged")
+        /// Akashi profile: a protected header label other than `alg` and
+        /// `kid`, or a non-empty unprotected header.
+        public static let unexpectedHeader = Code(name: "unexpectedHeader")
+        /// Akashi profile: the `kid` is in the unprotected header, where the
+        /// signature does not cover it.
+        public static let unprotectedKeyID = Code(name: "unprotectedKeyID")
+        /// Akashi profile: the `kid` is not 8 bytes.
+        public static let malformedKeyID = Code(name: "malformedKeyID")
 
         public var description: String { name }
     }

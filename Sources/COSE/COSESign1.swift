@@ -37,15 +37,24 @@ public enum COSEHeaderLabel {
 /// re-encoding would paper over any difference. The value is immutable, so
 /// the parsed fields can never drift from the signed bytes.
 ///
-/// Decoding enforces Akashi's profile: `alg` (1) must be in the protected
-/// header and be ES256 (-7); a `kid` (4) must be present (Akashi puts it in
-/// the protected header; the unprotected one is accepted for other issuers);
-/// no label in both headers; no `crit`; the payload attached; a 64-byte
-/// signature. The default ``CBORDecodingOptions/strict`` also requires the
-/// whole message and the protected header to be deterministically encoded.
+/// ``init(decoding:options:)`` reads COSE_Sign1 as other issuers write it
+/// (the interop fixtures, pycose, the COSE WG examples): `alg` (1) must be in
+/// the protected header and be ES256 (-7); a `kid` (4) must be present, in
+/// either header; no label in both headers; no `crit`; the payload attached;
+/// a 64-byte signature. The default ``CBORDecodingOptions/strict`` also
+/// requires the whole message and the protected header to be
+/// deterministically encoded.
+///
+/// Akashi's own envelopes — certificates and status lists — are read with
+/// ``init(decodingAkashiEnvelope:)``, which allows exactly one byte form
+/// (docs/spec/certificate.md §2.1): tagged, the protected header exactly
+/// `{1: -7, 4: h'<8 bytes>'}`, the unprotected header empty, and no major
+/// type 7 or other tag anywhere in the message.
 public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
     /// The CBOR tag of COSE_Sign1.
     public static let tag: UInt64 = 18
+    /// The length of an Akashi key identifier (docs/spec/certificate.md §2.2).
+    public static let akashiKeyIDByteCount = 8
 
     /// The whole message, exactly as read or as made.
     public let encoded: [UInt8]
@@ -173,6 +182,38 @@ public struct COSESign1: Sendable, Hashable, CustomStringConvertible {
         self.alg = .es256
         self.kid = kid
         self.kidIsProtected = kidIsProtected
+    }
+
+    /// Reads an Akashi envelope (a certificate or a status list) in the one
+    /// byte form docs/spec/certificate.md §2.1 allows:
+    ///
+    /// ```
+    /// D2 84 4D A2 01 26 04 48 <kid[8]> A0 <bstr payload> 58 40 <r || s>
+    /// ```
+    ///
+    /// Tag 18 is required (untagged, the same certificate would have a second
+    /// SHA-256 and log entry); the protected header is exactly `alg` ES256
+    /// and an 8-byte `kid`; the unprotected header is empty (nothing unsigned
+    /// is carried); no major type 7 and no tag but the outer 18. The payload
+    /// is not read: the caller verifies the signature first.
+    public init(decodingAkashiEnvelope bytes: [UInt8]) throws(COSEError) {
+        try self.init(decoding: bytes, options: .akashi(tags: [Self.tag]))
+        guard isTagged else {
+            throw COSEError(.untagged, "an Akashi envelope must be tagged COSE_Sign1 (18)")
+        }
+        guard kidIsProtected else {
+            throw COSEError(.unprotectedKeyID, "the kid is in the unprotected header, which the signature does not cover")
+        }
+        guard unprotectedHeader.mapEntries?.isEmpty ?? false else {
+            throw COSEError(.unexpectedHeader, "the unprotected header of an Akashi envelope must be empty")
+        }
+        guard protectedHeader.mapEntries?.count == 2 else {
+            let labels = (protectedHeader.mapEntries ?? []).map(\.key.abbreviatedDescription).joined(separator: ", ")
+            throw COSEError(.unexpectedHeader, "the protected header of an Akashi envelope holds exactly alg and kid, not \(labels)")
+        }
+        guard kid.count == Self.akashiKeyIDByteCount else {
+            throw COSEError(.malformedKeyID, "an Akashi kid is \(Self.akashiKeyIDByteCount) bytes, not \(kid.count)")
+        }
     }
 
     // MARK: Signing

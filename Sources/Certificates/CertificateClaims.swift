@@ -66,21 +66,32 @@ public struct CertificateClaims: Hashable, Sendable {
 
     public func encoded() -> [UInt8] { try! cbor.encoded() }
 
+    /// The largest time a certificate carries: 2^53 − 1, a JS-safe integer
+    /// (docs/spec/README.md "Conventions"), so every verifier holds it exactly.
+    public static let maxTime: Int64 = jsSafeIntegerMax
+
+    /// Reads the claims (docs/spec/certificate.md §1, §3): Akashi's CBOR
+    /// profile (deterministic; no major type 7; tags 1004, 30000 and 30001
+    /// only, and only on field values), exactly the five claims, `iat` and
+    /// `exp` unsigned and at most ``maxTime``, a kind id of the kind grammar
+    /// (it is written into the log entry's `kind` line), a field map whose
+    /// values have one of the six forms. Anything else is undecodable.
     public init(decoding bytes: [UInt8]) throws(CertificateError) {
         let value: CBOR
-        do { value = try CBOR(decoding: bytes) } catch {
-            throw CertificateError(.malformedPayload, "the certificate payload is not deterministic CBOR: \(error)")
+        do { value = try CBOR(decoding: bytes, options: .akashi(tags: [fullDateTag, decimalTag, enumTag])) } catch {
+            throw CertificateError(.malformedPayload, "the certificate payload is not CBOR of Akashi's profile: \(error)")
         }
         func fail(_ what: String) -> CertificateError { CertificateError(.malformedPayload, "the certificate payload \(what)") }
+        func time(_ item: CBOR) -> Int64? { item.uint.flatMap { $0 <= UInt64(Self.maxTime) ? Int64($0) : nil } }
         guard let entries = value.mapEntries else { throw fail("is not a CBOR map") }
         let allowed: Set<CBOR> = [CBOR(1), CBOR(4), CBOR(6), CBOR(7), CBOR(Self.akashiClaim)]
         guard entries.allSatisfy({ allowed.contains($0.key) }) else { throw fail("has claims this version does not know") }
-        guard let iss = value[CBOR(1)]?.text, !iss.isEmpty else { throw fail("has no issuer (iss)") }
-        guard let iat = value[CBOR(6)]?.int else { throw fail("has no issue time (iat)") }
+        guard let iss = value[CBOR(1)]?.text else { throw fail("has no issuer (iss)") }
+        guard let iat = value[CBOR(6)].flatMap(time) else { throw fail("has no issue time (iat) that is an unsigned integer ≤ 2^53 − 1") }
         guard let cti = value[CBOR(7)]?.bytes, cti.count == Self.serialByteCount else { throw fail("has no 10-byte serial (cti)") }
         var exp: Int64? = nil
         if let e = value[CBOR(4)] {
-            guard let n = e.int else { throw fail("has a non-integer expiry (exp)") }
+            guard let n = time(e) else { throw fail("has an expiry (exp) that is not an unsigned integer ≤ 2^53 − 1") }
             exp = n
         }
         guard let content = value[CBOR(Self.akashiClaim)], let contentEntries = content.mapEntries,
@@ -89,9 +100,18 @@ public struct CertificateClaims: Hashable, Sendable {
             let version = content[CBOR(2)]?.int, version >= 1, version <= Int64(Int32.max),
             let fieldMap = content[CBOR(3)]?.mapEntries
         else { throw fail("has no valid Akashi content (kind, version, fields)") }
+        guard CertificateKind.isValidID(kind) else { throw fail("has a kind id that is not [a-z][a-z0-9-]{0,39}") }
         var fields: [String: FieldValue] = [:]
         for (key, raw) in fieldMap {
             guard let name = key.text, let field = FieldValue(cbor: raw) else { throw fail("has a field of an unknown form") }
+            // Swift's String equality is canonical equivalence, CBOR's is
+            // bytes: "K" and U+212A KELVIN SIGN are two keys here but one in
+            // the dictionary. At least one of them is not NFC, so not a field
+            // id; keep that one, so the kind check reports it (invalidFields).
+            if let existing = fields.index(forKey: name) {
+                guard FieldDefinition.isValidID(fields[existing].key) else { continue }
+                fields.remove(at: existing)
+            }
             fields[name] = field
         }
         self.init(issuer: iss, issuedAt: iat, expiresAt: exp, serial: cti, kind: kind, kindVersion: Int(version), fields: fields)
@@ -128,6 +148,8 @@ extension FieldValue {
         case .tagged(decimalTag, .textString(let s)): self = .decimal(s)
         case .tagged(enumTag, .textString(let s)): self = .enumValue(s)
         case .array(let items):
+            // An empty list is not a value (docs/spec/certificate.md §4): undecodable.
+            guard !items.isEmpty else { return nil }
             var out: [String] = []
             for item in items {
                 guard let s = item.text else { return nil }

@@ -1,4 +1,6 @@
 import Foundation
+import SafeText
+import TransparencyLog
 
 /// Text in Japanese (shown first) and English.
 public struct LocalizedText: Codable, Hashable, Sendable {
@@ -36,7 +38,9 @@ public struct CertificateKind: Codable, Hashable, Sendable {
     /// The certifying sentence printed under the fields (この写しは、…相違ないことを証明する。).
     public var statement: LocalizedText?
 
-    public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id == id } }
+    /// The field with this id, compared byte for byte (Swift's `==` on
+    /// strings is canonical equivalence: U+212A KELVIN SIGN would find `KWh`).
+    public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id.utf8.elementsEqual(id.utf8) } }
 }
 
 public struct ForbiddenField: Codable, Hashable, Sendable {
@@ -89,6 +93,10 @@ public struct FieldDefinition: Codable, Hashable, Sendable {
     public var isOmittedByDefault: Bool { omittedByDefault ?? false }
 }
 
+/// 2^53 − 1, the largest JS-safe integer (docs/spec/README.md "Conventions"):
+/// times and bounds every verifier, a web page's included, holds exactly.
+let jsSafeIntegerMax: Int64 = (1 << 53) - 1
+
 /// Loads kind definitions from a folder of JSON files (`certs/*.json`).
 public struct KindRegistry: Sendable {
     public let kinds: [CertificateKind]
@@ -125,26 +133,106 @@ public struct KindRegistry: Sendable {
 
     public func kind(_ id: String) -> CertificateKind? { kinds.first { $0.id == id } }
 
+    /// Checks a kind definition against every rule of docs/spec/trust-file.md
+    /// §2.4 — the one check for kinds from `certs/` and for kinds read from a
+    /// trust file: ids by their grammars and unique, every range, `maxLength`
+    /// for text and text lists, `options` for enums with unique values,
+    /// members only for the types they apply to, `minimum` ≤ `maximum`, and
+    /// the text rule for every label (docs/spec/certificate.md §5).
     static func check(_ kind: CertificateKind) throws(CertificateError) {
-        let idPattern = kind.id.range(of: "^[a-z][a-z0-9-]{0,39}$", options: .regularExpression)
-        guard idPattern != nil else { throw CertificateError(.invalidKind, "kind id '\(kind.id)' must be lowercase letters, digits and '-'") }
-        guard kind.version >= 1 else { throw CertificateError(.invalidKind, "kind \(kind.id): version must be ≥ 1") }
-        var ids = Set<String>()
+        func fail(_ what: String) -> CertificateError { CertificateError(.invalidKind, "kind \(kind.id): \(what)") }
+        func localized(_ text: LocalizedText?, _ what: String) throws(CertificateError) {
+            guard let text else { return }
+            for (language, value) in [("ja", text.ja), ("en", text.en)] {
+                let length = SafeText.length(value)
+                guard (1...200).contains(length) else { throw fail("\(what).\(language) must be 1 to 200 characters (has \(length))") }
+                if let violation = SafeText.formatViolation(in: value) { throw fail("\(what).\(language): \(violation.en)") }
+            }
+        }
+        guard CertificateKind.isValidID(kind.id) else {
+            throw CertificateError(.invalidKind, "kind id '\(SafeText.escaped(kind.id, limit: 60))' must be [a-z][a-z0-9-]{0,39}: lowercase letters, digits and '-'")
+        }
+        guard (1...Int(Int32.max)).contains(kind.version) else { throw fail("version must be 1 to 2^31 − 1") }
+        try localized(kind.label, "label")
+        try localized(kind.description, "description")
+        try localized(kind.statement, "statement")
+        if let days = kind.validityDays, !(1...36_500).contains(days) { throw fail("validityDays must be 1 to 36500") }
+        guard (1...100).contains(kind.fields.count) else { throw fail("must have 1 to 100 fields") }
+        var ids = Set<[UInt8]>()
         for field in kind.fields {
-            guard field.id.range(of: "^[a-zA-Z][a-zA-Z0-9]{0,39}$", options: .regularExpression) != nil else {
-                throw CertificateError(.invalidKind, "kind \(kind.id): field id '\(field.id)' must be letters and digits")
+            guard FieldDefinition.isValidID(field.id) else {
+                throw fail("field id '\(SafeText.escaped(field.id, limit: 60))' must be [a-zA-Z][a-zA-Z0-9]{0,39}: letters and digits")
             }
-            guard ids.insert(field.id).inserted else { throw CertificateError(.invalidKind, "kind \(kind.id): field '\(field.id)' defined twice") }
-            if field.type == .enum, (field.options ?? []).isEmpty {
-                throw CertificateError(.invalidKind, "kind \(kind.id): enum field '\(field.id)' has no options")
+            guard ids.insert(Array(field.id.utf8)).inserted else { throw fail("field '\(field.id)' defined twice") }
+            let f = "field '\(field.id)'"
+            // Each member only for the types it means something for.
+            let members: [(name: String, present: Bool, types: Set<FieldType>)] = [
+                ("maxLength", field.maxLength != nil, [.text, .textList]),
+                ("maxItems", field.maxItems != nil, [.textList]),
+                ("options", field.options != nil, [.enum]),
+                ("scale", field.scale != nil, [.decimal]),
+                ("minimum", field.minimum != nil, [.integer, .decimal]),
+                ("maximum", field.maximum != nil, [.integer, .decimal]),
+                ("unit", field.unit != nil, [.integer, .decimal]),
+            ]
+            for member in members where member.present && !member.types.contains(field.type) {
+                throw fail("\(f): \(member.name) is not allowed for a \(field.type.rawValue) field")
             }
+            try localized(field.label, "\(f).label")
+            try localized(field.unit, "\(f).unit")
+            try localized(field.help, "\(f).help")
+            if field.type == .text || field.type == .textList {
+                guard let max = field.maxLength else { throw fail("\(f): a \(field.type.rawValue) field needs maxLength") }
+                guard (1...10_000).contains(max) else { throw fail("\(f): maxLength must be 1 to 10000") }
+            }
+            if let max = field.maxItems, !(1...1000).contains(max) { throw fail("\(f): maxItems must be 1 to 1000") }
+            if field.type == .enum {
+                guard let options = field.options, (1...100).contains(options.count) else { throw fail("\(f): an enum field needs 1 to 100 options") }
+                var values = Set<[UInt8]>()
+                for option in options {
+                    let length = SafeText.length(option.value)
+                    guard (1...64).contains(length) else { throw fail("\(f): an option value must be 1 to 64 characters") }
+                    if let violation = SafeText.formatViolation(in: option.value) { throw fail("\(f): option value: \(violation.en)") }
+                    guard values.insert(Array(option.value.utf8)).inserted else { throw fail("\(f): option value '\(option.value)' is listed twice") }
+                    try localized(option.label, "\(f): option '\(option.value)' label")
+                }
+            }
+            if let scale = field.scale, !(0...15).contains(scale) { throw fail("\(f): scale must be 0 to 15") }
+            let limit = jsSafeIntegerMax
+            for (name, bound) in [("minimum", field.minimum), ("maximum", field.maximum)] {
+                if let bound, !(-limit...limit).contains(bound) { throw fail("\(f): \(name) must be within ±(2^53 − 1)") }
+            }
+            if let min = field.minimum, let max = field.maximum, min > max { throw fail("\(f): minimum \(min) is greater than maximum \(max)") }
             if field.required && field.isOmittedByDefault {
-                throw CertificateError(.invalidKind, "kind \(kind.id): field '\(field.id)' cannot be both required and omitted by default")
+                throw fail("\(f) cannot be both required and omitted by default")
             }
         }
-        for forbidden in kind.forbiddenFields ?? [] where ids.contains(forbidden.id) {
-            throw CertificateError(.invalidKind, "kind \(kind.id): '\(forbidden.id)' is both a field and forbidden")
+        for forbidden in kind.forbiddenFields ?? [] {
+            guard FieldDefinition.isValidID(forbidden.id) else {
+                throw fail("forbidden field id '\(SafeText.escaped(forbidden.id, limit: 60))' must be [a-zA-Z][a-zA-Z0-9]{0,39}")
+            }
+            guard !ids.contains(Array(forbidden.id.utf8)) else { throw fail("'\(forbidden.id)' is both a field and forbidden") }
+            try localized(forbidden.label, "forbidden field '\(forbidden.id)' label")
+            try localized(forbidden.reason, "forbidden field '\(forbidden.id)' reason")
         }
+    }
+}
+
+extension CertificateKind {
+    /// `[a-z][a-z0-9-]{0,39}` (docs/spec/trust-file.md §2.4), checked on the
+    /// bytes: a kind id is written into the log entry's `kind` line, so
+    /// nothing else — no LF, which a regular expression's `$` lets through
+    /// before a final newline — may pass.
+    public static func isValidID(_ id: String) -> Bool { LogEntry.isValidKindID(id) }
+}
+
+extension FieldDefinition {
+    /// `[a-zA-Z][a-zA-Z0-9]{0,39}` (docs/spec/trust-file.md §2.4), checked on the bytes.
+    public static func isValidID(_ id: String) -> Bool {
+        func letter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        let bytes = Array(id.utf8)
+        guard let first = bytes.first, (1...40).contains(bytes.count), letter(first) else { return false }
+        return bytes.allSatisfy { letter($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 }
 

@@ -1,6 +1,7 @@
 import AkashiCrypto
 import COSE
 import Foundation
+import Synchronization
 import TransparencyLog
 
 /// The one verification core: the `akashi-verify` CLI, the issuer service and
@@ -42,6 +43,7 @@ public struct CertificateVerifier: Sendable {
         }
         var keys: [[UInt8]: Key] = [:]
         var logs: [Log?] = []
+        let checkpoints = CheckpointOutcomes()
 
         init(_ trust: TrustFile) {
             for (i, authority) in trust.authorities.enumerated() {
@@ -57,6 +59,35 @@ public struct CertificateVerifier: Sendable {
         }
     }
     let prepared: Prepared
+
+    /// What the log signature and witness policy said of each checkpoint
+    /// already seen, keyed by the checkpoint note's exact bytes and the
+    /// authority — the outcome is a pure function of the two. Bounded: it
+    /// starts again after ``limit`` distinct checkpoints.
+    final class CheckpointOutcomes: Sendable {
+        enum Outcome: Sendable {
+            case notLogSigned(String)
+            case notWitnessed(String)
+            case witnessed
+        }
+        struct Key: Hashable, Sendable {
+            let authority: Int
+            let note: [UInt8]
+        }
+        static let limit = 4096
+        private let state = Mutex<[Key: Outcome]>([:])
+
+        func outcome(of signed: SignedCheckpoint, authority: Int, compute: (SignedCheckpoint) -> Outcome) -> Outcome {
+            let key = Key(authority: authority, note: Array(signed.note.serialized.utf8))
+            if let known = state.withLock({ $0[key] }) { return known }
+            let outcome = compute(signed)
+            state.withLock { table in
+                if table.count >= Self.limit { table.removeAll(keepingCapacity: true) }
+                table[key] = outcome
+            }
+            return outcome
+        }
+    }
 
     public init(trust: TrustFile, status: VerifiedStatusList? = nil, maxStatusAge: TimeInterval = 7 * 86_400) {
         self.trust = trust
@@ -88,11 +119,8 @@ public struct CertificateVerifier: Sendable {
         let envelope: COSESign1
         let proof: CompactProof
         do {
-            envelope = try COSESign1(decoding: qr.envelope)
-            // Akashi signs the key id; an unsigned one could be swapped in transit.
-            guard envelope.kidIsProtected else {
-                throw CertificateError(.malformedEnvelope, "the key id is not in the signed (protected) header")
-            }
+            // Akashi's one byte form (docs/spec/certificate.md §2.1): tagged, {1: -7, 4: kid[8]}, nothing unprotected.
+            envelope = try COSESign1(decodingAkashiEnvelope: qr.envelope)
             proof = try CompactProof(decoding: qr.proof)
         } catch {
             report.stop(at: .decode, "undecodable", ja: "証明書の署名データを解釈できません（\(error)）", en: "the signed certificate cannot be parsed: \(error)")
@@ -190,18 +218,34 @@ public struct CertificateVerifier: Sendable {
         let logKey = log.key, policy = log.policy
         do throws(NoteError) {
             let tlogProof = try proof.tlogProof(leafHash: Merkle.leafHash(entry.bytes), logKey: logKey, knownKeys: log.witnesses)
-            let logSigned = tlogProof.checkpoint.note.signatures.contains { $0.keyID == logKey.keyID && $0.name == logKey.name }
-                && (try? tlogProof.checkpoint.note.verify([logKey.verifier])) != nil
-            guard logSigned else {
-                throw NoteError(.badSignature, "the log's signature does not cover the checkpoint rebuilt from this certificate and its proof")
+            // The log's signature and the witness quorum: one outcome per
+            // distinct checkpoint, remembered (certificates issued together
+            // share one, so a batch pays its Ed25519 checks once).
+            let outcome = prepared.checkpoints.outcome(of: tlogProof.checkpoint, authority: found.authority) { signed in
+                let signer: VerifierKey
+                do throws(NoteError) {
+                    signer = try policy.logSigner(of: signed)
+                } catch {
+                    return .notLogSigned(error.reason)
+                }
+                // The trust file's policy lists exactly its log key (TrustFile.decode).
+                guard signer == logKey else { return .notLogSigned("the checkpoint is not signed by the trust file's log key") }
+                do throws(NoteError) {
+                    _ = try policy.witnessed(signed, signedBy: signer)
+                    return .witnessed
+                } catch {
+                    return .notWitnessed(error.reason)
+                }
+            }
+            if case .notLogSigned(let why) = outcome {
+                throw NoteError(.badSignature, "the log's signature does not cover the checkpoint rebuilt from this certificate and its proof (\(why))")
             }
             report.proof = tlogProof
             report.pass(.inclusion)
-            do {
-                _ = try policy.verifyCheckpoint(tlogProof.checkpoint)
+            if case .notWitnessed(let why) = outcome {
+                report.fail(.checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントに必要な立会人の署名がありません（\(why)）", en: "the log checkpoint lacks the witness cosignatures the trust file requires: \(why)")
+            } else {
                 report.pass(.checkpoint)
-            } catch {
-                report.fail(.checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントに必要な立会人の署名がありません（\(error.reason)）", en: "the log checkpoint lacks the witness cosignatures the trust file requires: \(error.reason)")
             }
         } catch {
             report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
@@ -219,20 +263,14 @@ public struct CertificateVerifier: Sendable {
             report.skip(.status)
             return
         }
-        func day(_ seconds: Int64) -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "ja_JP")
-            f.timeZone = TimeZone(identifier: "Asia/Tokyo")
-            f.dateFormat = "yyyy年M月d日"
-            return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-        }
+        func day(_ seconds: Int64) -> String { CivilDate.japaneseText(seconds) }
         guard let status else {
             report.unconfirmed("statusMissing",
                 ja: "失効情報がないため、失効していないことは確認できていません。インターネットに接続して最新の失効情報を取得するか、発行元に確認してください",
                 en: "no status list: whether it was revoked is not confirmed. Connect to the internet to fetch the latest status list, or ask the issuer")
             return
         }
-        let asOf = day(status.list.issuedAt)
+        var asOf: String { day(status.list.issuedAt) }
         guard Array(status.list.issuer.utf8) == Array(authority.issuer.utf8) else {
             report.unconfirmed("statusNotApplicable",
                 ja: "失効情報が別の発行元（\(status.list.issuer)）のものなので、失効していないことは確認できていません",

@@ -119,7 +119,7 @@ extension CertificateKind {
         }
         for field in fields {
             var raw = input[field.id]
-            if case .string(let s)? = raw, s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { raw = nil }
+            if case .string(let s)? = raw, SafeText.trimmed(s).isEmpty { raw = nil }
             if case .null? = raw { raw = nil }
             if case .list(let l)? = raw, l.isEmpty { raw = nil }
             if omit.contains(field.id) {
@@ -153,40 +153,88 @@ extension CertificateKind {
         return values
     }
 
-    /// Re-checks decoded values (the verifier's "fields valid" step).
+    /// Checks decoded values exactly as signed (the verifier's `kindValid`
+    /// step, docs/spec/certificate.md §4, §5): field ids and enum values
+    /// compared byte for byte, nothing normalized, trimmed or mapped.
     public func check(_ values: [String: FieldValue]) -> [FieldProblem] {
         var problems: [FieldProblem] = []
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in values.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             guard let field = field(key) else {
-                problems.append(FieldProblem(field: key, code: "unknownField", ja: "未定義の項目「\(key)」", en: "unknown field '\(key)'"))
+                problems.append(FieldProblem(field: key, code: "unknownField", ja: "未定義の項目「\(SafeText.escaped(key, limit: 40))」", en: "unknown field '\(SafeText.escaped(key, limit: 40))'"))
                 continue
             }
-            let input: InputValue
-            switch value {
-            case .text(let s), .date(let s), .enumValue(let s): input = .string(s)
-            case .decimal(let d): input = .number(d)
-            case .integer(let n): input = .number(String(n))
-            case .textList(let items): input = .list(items.map { .string($0) })
-            }
-            switch Self.convert(input, field) {
-            case .success(let again) where again == value: break
-            case .success: problems.append(FieldProblem(field: key, code: "notCanonical", ja: "\(field.label.ja)の形式が正しくありません", en: "\(field.label.en) is not in canonical form"))
-            case .failure(let problem): problems.append(problem)
-            }
+            if let problem = Self.problem(value, field) { problems.append(problem) }
         }
-        for field in fields where field.required && values[field.id] == nil {
+        for field in fields where field.required && !values.keys.contains(where: { $0.utf8.elementsEqual(field.id.utf8) }) {
             problems.append(FieldProblem(field: field.id, code: "required", ja: "必須項目\(field.label.ja)がありません", en: "required field \(field.label.en) is missing"))
         }
         return problems
     }
 
+    /// Whether one value satisfies its field (docs/spec/certificate.md §4):
+    /// the rule itself, for values as signed. Issuance (``convert(_:_:)``)
+    /// turns input into a value and then asks this same question.
+    static func problem(_ value: FieldValue, _ field: FieldDefinition) -> FieldProblem? {
+        func problem(_ code: String, _ ja: String, _ en: String) -> FieldProblem {
+            FieldProblem(field: field.id, code: code, ja: "\(field.label.ja): \(ja)", en: "\(field.label.en): \(en)")
+        }
+        switch (field.type, value) {
+        case (.text, .text(let s)):
+            return checkText(s, field)
+        case (.textList, .textList(let items)):
+            guard !items.isEmpty else { return problem("required", "入力してください", "is empty") }
+            if let max = field.maxItems, items.count > max {
+                return problem("tooMany", "\(max)件までです（\(items.count)件あります）", "at most \(max) items (got \(items.count))")
+            }
+            for item in items { if let p = checkText(item, field) { return p } }
+            return nil
+        case (.date, .date(let s)):
+            guard let canonical = canonicalDate(s), canonical.utf8.elementsEqual(s.utf8) else {
+                return problem("invalidDate", "1868年から2999年の実在する日付（YYYY-MM-DD）ではありません", "is not a real date YYYY-MM-DD from 1868 to 2999")
+            }
+            return nil
+        case (.integer, .integer(let n)):
+            guard n.magnitude <= 999_999_999_999_999_999 else { return problem("invalidInteger", "18桁までの整数にしてください", "must have at most 18 digits") }
+            if let min = field.minimum, n < min { return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)") }
+            if let max = field.maximum, n > max { return problem("outOfRange", "\(max)以下にしてください", "must be at most \(max)") }
+            return nil
+        case (.decimal, .decimal(let d)):
+            let scale = field.scale ?? 3
+            guard let canonical = canonicalDecimal(d, scale: scale), canonical.utf8.elementsEqual(d.utf8) else {
+                return problem("notCanonical", "小数点以下\(scale)桁までの正規の表記の数値ではありません", "is not a canonical decimal with at most \(scale) fraction digits")
+            }
+            if let min = field.minimum, compareDecimal(d, min) < 0 { return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)") }
+            if let max = field.maximum, compareDecimal(d, max) > 0 { return problem("outOfRange", "\(max)以下にしてください", "must be at most \(max)") }
+            return nil
+        case (.enum, .enumValue(let v)):
+            let options = field.options ?? []
+            guard options.contains(where: { $0.value.utf8.elementsEqual(v.utf8) }) else {
+                let list = options.map { "\($0.value)（\($0.label.ja)）" }.joined(separator: ", ")
+                return problem("invalidOption", "「\(SafeText.escaped(v, limit: 40))」は選択肢の値ではありません。選択肢: \(list)",
+                    "'\(SafeText.escaped(v, limit: 40))' is not an option value; options: \(options.map(\.value).joined(separator: ", "))")
+            }
+            return nil
+        default:
+            return problem("wrongType", "値の種類が様式と異なります", "is not a \(field.type.rawValue) value")
+        }
+    }
+
+    /// Turns input (a clerk's form, a CSV cell, JSON) into the value to sign,
+    /// then checks it with ``problem(_:_:)``: text is put in NFC and trimmed
+    /// (docs/spec/certificate.md §5.2, §5.3), numbers made canonical, an enum
+    /// option found by its value or either label.
     static func convert(_ raw: InputValue, _ field: FieldDefinition) -> Result<FieldValue, FieldProblem> {
         func problem(_ code: String, _ ja: String, _ en: String) -> Result<FieldValue, FieldProblem> {
             .failure(FieldProblem(field: field.id, code: code, ja: "\(field.label.ja): \(ja)", en: "\(field.label.en): \(en)"))
         }
+        func checked(_ value: FieldValue) -> Result<FieldValue, FieldProblem> {
+            if let p = Self.problem(value, field) { return .failure(p) }
+            return .success(value)
+        }
+        func clean(_ s: String) -> String { SafeText.trimmed(SafeText.nfc(s)) }
         func scalarText() -> String? {
             switch raw {
-            case .string(let s): s.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .string(let s): clean(s)
             case .number(let n): n
             default: nil
             }
@@ -195,8 +243,7 @@ extension CertificateKind {
         case .text:
             // Text is a JSON string, never a number: 0123 and "0123" must not both mean something.
             guard case .string = raw, let s = scalarText() else { return problem("wrongType", "文字列で入力してください", "must be text") }
-            if let p = checkText(s, field) { return .failure(p) }
-            return .success(.text(s))
+            return checked(.text(s))
         case .textList:
             let items: [String]
             switch raw {
@@ -204,22 +251,18 @@ extension CertificateKind {
                 var out: [String] = []
                 for item in l {
                     guard case .string(let s) = item else { return problem("wrongType", "文字列の一覧で入力してください", "must be a list of text") }
-                    let trimmed = s.trimmingCharacters(in: .whitespacesAndNewlines)
+                    let trimmed = clean(s)
                     guard !trimmed.isEmpty else { return problem("blankItem", "空の項目があります", "has a blank item") }
                     out.append(trimmed)
                 }
                 items = out
             case .string(let s):
                 // A CSV cell lists items separated by '|'.
-                items = s.split(separator: "|").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+                items = SafeText.nfc(s).split(separator: "|").map { SafeText.trimmed($0) }.filter { !$0.isEmpty }
             default:
                 return problem("wrongType", "文字列の一覧で入力してください", "must be a list of text")
             }
-            if let max = field.maxItems, items.count > max {
-                return problem("tooMany", "\(max)件までです（\(items.count)件あります）", "at most \(max) items (got \(items.count))")
-            }
-            for item in items { if let p = checkText(item, field) { return .failure(p) } }
-            return items.isEmpty ? problem("required", "入力してください", "is empty") : .success(.textList(items))
+            return checked(.textList(items))
         case .date:
             guard let s = scalarText(), let date = canonicalDate(s) else {
                 if let s = scalarText(), ASCIIPattern.isYearPrefix(s),
@@ -231,29 +274,27 @@ extension CertificateKind {
                 return problem("invalidDate", "日付は YYYY-MM-DD 形式の実在する日付で入力してください（例: 2025-04-01）",
                     "must be a real date written YYYY-MM-DD (e.g. 2025-04-01)")
             }
-            return .success(.date(date))
+            return checked(.date(date))
         case .integer:
             guard let s = scalarText(), ASCIIPattern.isInteger(s, maxDigits: 18), let n = Int64(s) else {
                 return problem("invalidInteger", "整数で入力してください", "must be a whole number")
             }
-            if let min = field.minimum, n < min { return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)") }
-            if let max = field.maximum, n > max { return problem("outOfRange", "\(max)以下にしてください", "must be at most \(max)") }
-            return .success(.integer(n))
+            return checked(.integer(n))
         case .decimal:
             let scale = field.scale ?? 3
             guard let s = scalarText(), let canonical = canonicalDecimal(s, scale: scale) else {
                 return problem("invalidDecimal", "小数点以下\(scale)桁までの数値で入力してください（例: 1234.5）",
                     "must be a number with at most \(scale) decimal places (e.g. 1234.5)")
             }
-            if let min = field.minimum, canonical.hasPrefix("-"), min >= 0 {
-                return problem("outOfRange", "\(min)以上にしてください", "must be at least \(min)")
-            }
-            return .success(.decimal(canonical))
+            return checked(.decimal(canonical))
         case .enum:
             let options = field.options ?? []
             guard let s = scalarText() else { return problem("wrongType", "選択肢から選んでください", "must be one of the options") }
-            if let option = options.first(where: { $0.value == s || $0.label.ja == s || $0.label.en.lowercased() == s.lowercased() }) {
-                return .success(.enumValue(option.value))
+            // The value or either label of an option; what is signed is always the option's value.
+            if let option = options.first(where: {
+                $0.value.utf8.elementsEqual(s.utf8) || $0.label.ja.utf8.elementsEqual(s.utf8) || $0.label.en.lowercased() == s.lowercased()
+            }) {
+                return checked(.enumValue(option.value))
             }
             let list = options.map { "\($0.value)（\($0.label.ja)）" }.joined(separator: ", ")
             return problem("invalidOption", "「\(s)」は選択肢にありません。選択肢: \(list)", "'\(s)' is not an option; options: \(options.map(\.value).joined(separator: ", "))")
@@ -263,19 +304,20 @@ extension CertificateKind {
     /// The text rule of the format (`docs/spec/certificate.md` §5, implemented once in
     /// ``SafeText``): no NUL, controls, bidirectional or invisible characters,
     /// separators, private-use or noncharacters — so what is signed is what a
-    /// person reads — and at most `maxLength` Unicode scalars.
+    /// person reads —, NFC, no white space at either end, and 1 to
+    /// `maxLength` Unicode scalars.
     static func checkText(_ s: String, _ field: FieldDefinition) -> FieldProblem? {
-        if let bad = SafeText.firstProblem(in: s) {
-            let code = bad.reason == .control || bad.reason == .nul || bad.reason == .lineSeparator ? "controlCharacter" : "disallowedCharacter"
-            return FieldProblem(field: field.id, code: code, ja: "\(field.label.ja): \(bad.ja)", en: "\(field.label.en): \(bad.en)")
+        if let violation = SafeText.formatViolation(in: s) {
+            return FieldProblem(field: field.id, code: violation.code, ja: "\(field.label.ja): \(violation.ja)", en: "\(field.label.en): \(violation.en)")
         }
-        if let max = field.maxLength {
-            let length = SafeText.length(s)
-            if length > max {
-                return FieldProblem(
-                    field: field.id, code: "tooLong", ja: "\(field.label.ja): \(max)文字以内にしてください（\(length)文字、\(length - max)文字超過）",
-                    en: "\(field.label.en): at most \(max) characters (got \(length), \(length - max) over)")
-            }
+        let length = SafeText.length(s)
+        if length == 0 {
+            return FieldProblem(field: field.id, code: "empty", ja: "\(field.label.ja): 空です。入力してください", en: "\(field.label.en): is empty")
+        }
+        if let max = field.maxLength, length > max {
+            return FieldProblem(
+                field: field.id, code: "tooLong", ja: "\(field.label.ja): \(max)文字以内にしてください（\(length)文字、\(length - max)文字超過）",
+                en: "\(field.label.en): at most \(max) characters (got \(length), \(length - max) over)")
         }
         return nil
     }
@@ -289,6 +331,24 @@ extension CertificateKind {
         let leap = parts[0] % 4 == 0 && (parts[0] % 100 != 0 || parts[0] % 400 == 0)
         let max = parts[1] == 2 && leap ? 29 : days[parts[1] - 1]
         return parts[2] <= max ? s : nil
+    }
+
+    /// Compares a canonical decimal with an integer bound exactly: -1, 0 or 1.
+    /// (Its integer part has at most 15 digits; bounds are within ±(2^53 − 1).)
+    static func compareDecimal(_ decimal: String, _ bound: Int64) -> Int {
+        let negative = decimal.hasPrefix("-")
+        let body = negative ? decimal.dropFirst() : Substring(decimal)
+        let parts = body.split(separator: ".", maxSplits: 1)
+        let integer = Int64(parts.first ?? "0") ?? 0
+        let hasFraction = parts.count > 1
+        // value = ±(integer + fraction), 0 ≤ fraction < 1, fraction > 0 iff hasFraction.
+        if !negative {
+            if integer != bound { return integer < bound ? -1 : 1 }
+            return hasFraction ? 1 : 0
+        }
+        let magnitude = -bound  // compare integer + fraction with −bound, then flip
+        if integer != magnitude { return integer < magnitude ? 1 : -1 }
+        return hasFraction ? -1 : 0
     }
 
     static func canonicalDecimal(_ s: String, scale: Int) -> String? {

@@ -58,13 +58,9 @@ public struct StatusList: Sendable, Equatable {
         }
     }
 
-    static let japanOffset: Int64 = 9 * 3600
     /// The day number (days since 1970-01-01, Japan time) of a time.
-    static func day(_ t: Int64) -> Int64 {
-        let shifted = t + japanOffset
-        return shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
-    }
-    static func midnight(_ day: Int64) -> Int64 { day * 86_400 - japanOffset }
+    static func day(_ t: Int64) -> Int64 { CivilDate.japanDay(t) }
+    static func midnight(_ day: Int64) -> Int64 { CivilDate.japanMidnight(day) }
 
     static let reasonCodes: [LogEntry.RevocationReason: UInt8] = [.error: 1, .moved: 2, .ended: 3, .other: 4]
 
@@ -110,13 +106,18 @@ public struct StatusList: Sendable, Equatable {
     public init(decodingPayload bytes: [UInt8]) throws(CertificateError) {
         func fail(_ what: String) -> CertificateError { CertificateError(.malformedStatus, "the status list \(what)") }
         let value: CBOR
-        do { value = try CBOR(decoding: bytes) } catch { throw fail("is not deterministic CBOR: \(error)") }
+        // Akashi's CBOR profile with no tags at all (docs/spec/status-list.md §1).
+        do { value = try CBOR(decoding: bytes, options: .akashi()) } catch { throw fail("is not CBOR of Akashi's profile: \(error)") }
         guard value.mapEntries?.count == 6, value[CBOR(1)]?.text == Self.format else { throw fail("is not \(Self.format)") }
-        guard let issuer = value[CBOR(2)]?.text, let issuedAt = value[CBOR(3)]?.int, let checkpoint = value[CBOR(4)]?.text,
+        guard let issuer = value[CBOR(2)]?.text, let issued = value[CBOR(3)]?.uint, let checkpoint = value[CBOR(4)]?.text,
             let count = value[CBOR(5)]?.uint, let compressed = value[CBOR(6)]?.bytes
         else { throw fail("lacks the issuer, time, checkpoint, count or table") }
+        guard TrustedAuthority.isValidIssuer(issuer) else { throw fail("names an issuer id that is not [0-9A-Za-z][0-9A-Za-z._-]{0,63}") }
         // Times are JS-safe seconds (docs/spec/status-list.md): the day arithmetic below cannot overflow.
-        guard issuedAt >= 0, issuedAt <= (1 << 53) - 1 else { throw fail("has an issue time outside 0…2^53−1") }
+        guard issued <= UInt64(jsSafeIntegerMax) else { throw fail("has an issue time outside 0…2^53−1") }
+        let issuedAt = Int64(issued)
+        guard checkpoint.utf8.count <= SignedNote.maxSize else { throw fail("carries a checkpoint note larger than 1 MiB") }
+        guard count <= UInt64(UInt32.max) else { throw fail("says it has more than 2^32 − 1 entries") }
         let table: [UInt8]
         do { table = try Deflate.decompress(compressed, limit: Self.maxTableBytes) } catch { throw fail("table cannot be decompressed: \(error)") }
         var reader = ByteReader(table)
@@ -133,13 +134,13 @@ public struct StatusList: Sendable, Equatable {
                 let state = try reader.byte()
                 let age = try reader.uvarint()
                 guard age <= UInt64(max(0, Self.day(issuedAt))) else { throw fail("table has a change dated before 1970") }
-                guard index <= (1 << 53) - 1 else { throw fail("table has an index beyond 2^53−1") }
+                guard index <= UInt64(jsSafeIntegerMax) else { throw fail("table has an index beyond 2^53−1") }
                 let at = Self.midnight(Self.day(issuedAt) - Int64(age))
                 if let reason = reasons[state] {
                     entries[index] = .revoked(reason: reason, at: at)
                 } else if state == 5 {
                     let successorIndex = try reader.uvarint()
-                    guard successorIndex > index, successorIndex <= (1 << 53) - 1 else { throw fail("table has a successor that is not later in the log") }
+                    guard successorIndex > index, successorIndex <= UInt64(jsSafeIntegerMax) else { throw fail("table has a successor that is not later in the log") }
                     let serial = try reader.bytes(CertificateClaims.serialByteCount)
                     entries[index] = .superseded(successor: Serial.text(serial), successorIndex: successorIndex, at: at)
                 } else {
@@ -164,14 +165,16 @@ public struct VerifiedStatusList: Sendable {
     public var treeSize: UInt64 { checkpoint.checkpoint.size }
     public var issuedAt: Date { Date(timeIntervalSince1970: TimeInterval(list.issuedAt)) }
 
-    /// Verifies a signed status list file: a COSE_Sign1 by one of the
-    /// authority's active issuer keys, for an authority in the trust file,
-    /// whose checkpoint is signed as the trust file's log policy requires.
+    /// Verifies a signed status list file (docs/spec/status-list.md §4): an
+    /// Akashi envelope signed by a key of the trust file that is not
+    /// compromised — whose authority is the list's —, its payload read only
+    /// after the signature verified, issued within the key's validity, and
+    /// its checkpoint (no extension lines) signed as that authority's log
+    /// policy requires.
     public init(signed bytes: [UInt8], trust: TrustFile) throws(CertificateError) {
         func fail(_ what: String) -> CertificateError { CertificateError(.malformedStatus, what) }
         let envelope: COSESign1
-        do { envelope = try COSESign1(decoding: bytes) } catch { throw fail("the status list is not a COSE_Sign1 message: \(error)") }
-        guard envelope.kidIsProtected else { throw fail("the status list's key id is not in its signed header") }
+        do { envelope = try COSESign1(decodingAkashiEnvelope: bytes) } catch { throw fail("the status list is not an Akashi COSE_Sign1 message: \(error)") }
         // The signature first, by the key its kid names: nothing of the signed
         // content is parsed before it verifies (a v1 verifier computed on an
         // unsigned issued-at of 2^63−1 and trapped).
@@ -186,11 +189,17 @@ public struct VerifiedStatusList: Sendable {
         guard Array(list.issuer.utf8) == Array(authority.issuer.utf8) else {
             throw fail("the status list names issuer \(list.issuer) but is signed by a key of \(authority.issuer)")
         }
+        let issuedAt = Date(timeIntervalSince1970: TimeInterval(list.issuedAt))
+        guard issuedAt >= key.notBefore.addingTimeInterval(-CertificateVerifier.skew), key.notAfter.map({ issuedAt <= $0 }) ?? true else {
+            throw fail("the status list's issue time is outside its key's validity")
+        }
         let checkpoint: SignedCheckpoint
         do {
             checkpoint = try SignedCheckpoint(parsing: list.checkpoint)
             _ = try authority.log.checkpointVerifier().verifyCheckpoint(checkpoint)
         } catch { throw fail("the status list's log checkpoint does not verify: \(error)") }
+        guard checkpoint.checkpoint.extensions.isEmpty else { throw fail("the status list's checkpoint has extension lines") }
+        guard checkpoint.checkpoint.size <= UInt64(jsSafeIntegerMax) else { throw fail("the status list's checkpoint has a tree size beyond 2^53 − 1") }
         self.list = list
         self.checkpoint = checkpoint
     }

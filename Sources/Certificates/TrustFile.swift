@@ -1,6 +1,7 @@
 import AkashiCrypto
 import Foundation
 import QRPayload
+import SafeText
 import StrictJSON
 import TransparencyLog
 
@@ -34,22 +35,33 @@ public struct TrustFile: Codable, Hashable, Sendable {
         return nil
     }
 
-    /// Decodes and validates the whole file (docs/spec/trust-file.md): one
-    /// JSON reading (no duplicate names, StrictJSON), closed objects (an
-    /// unknown member anywhere is refused), `akashi-trust/v2`, every key,
-    /// policy and kind checked — so a verifier built from it never meets a
-    /// malformed part later.
+    /// Decodes and validates the whole file (docs/spec/trust-file.md), so a
+    /// verifier built from it never meets a malformed part later: one JSON
+    /// reading (I-JSON, no duplicate names, integers only — StrictJSON),
+    /// closed objects and no `null` (an unknown member anywhere is refused),
+    /// times exactly `YYYY-MM-DDTHH:MM:SSZ`, the text rule for every string
+    /// but `log.policy`, `akashi-trust/v2`, and every rule of §2–§4: issuers,
+    /// names, keys, kinds (``KindRegistry``'s one check), logs and policies.
     public static func decode(_ data: Data) throws(CertificateError) -> TrustFile {
-        do { try StrictJSON.check(data) } catch {
+        do { try StrictJSON.check(data, rules: [.iJSON, .integersOnly]) } catch {
             throw CertificateError(.malformedTrust, "the trust file is not valid JSON: \(error)")
         }
         if let object = try? JSONSerialization.jsonObject(with: data) {
             if let problem = TrustFileShape.unknownMember(object) {
                 throw CertificateError(.malformedTrust, "the trust file has an unknown member \(problem) (a v2 trust file is closed; see docs/spec/trust-file.md)")
             }
+            if let problem = TrustFileShape.badValue(object) {
+                throw CertificateError(.malformedTrust, "the trust file is not valid: \(problem)")
+            }
         }
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = parseTime(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text.prefix(40))' is not a time YYYY-MM-DDTHH:MM:SSZ"))
+            }
+            return date
+        }
         let trust: TrustFile
         do { trust = try decoder.decode(TrustFile.self, from: data) } catch let error as DecodingError {
             throw CertificateError(.malformedTrust, "the trust file is not valid: \(describe(error))")
@@ -59,52 +71,107 @@ public struct TrustFile: Codable, Hashable, Sendable {
         guard trust.format == currentFormat else {
             throw CertificateError(.malformedTrust, "the trust file has format '\(trust.format)'; this verifier reads \(currentFormat)")
         }
-        guard (1...1024).contains(trust.authorities.count) else {
-            throw CertificateError(.malformedTrust, "the trust file must list 1 to 1024 authorities")
-        }
+        try trust.validate()
+        return trust
+    }
+
+    /// The cross-field rules (docs/spec/trust-file.md §2–§4) on the decoded model.
+    func validate() throws(CertificateError) {
+        func fail(_ what: String) -> CertificateError { CertificateError(.malformedTrust, what) }
+        guard (1...1024).contains(authorities.count) else { throw fail("the trust file must list 1 to 1024 authorities") }
         var kids = Set<[UInt8]>()
-        var issuers = Set<String>()
-        for authority in trust.authorities {
-            guard issuers.insert(authority.issuer).inserted else {
-                throw CertificateError(.malformedTrust, "authority \(authority.issuer) is listed twice")
+        var issuers = Set<[UInt8]>()
+        for authority in authorities {
+            guard TrustedAuthority.isValidIssuer(authority.issuer) else {
+                throw fail("the issuer id '\(SafeText.escaped(authority.issuer, limit: 70))' is not 1 to 64 of [0-9A-Za-z._-], starting with a letter or digit")
             }
-            guard !authority.keys.isEmpty else { throw CertificateError(.malformedTrust, "authority \(authority.issuer) has no issuer key") }
+            guard issuers.insert(Array(authority.issuer.utf8)).inserted else { throw fail("authority \(authority.issuer) is listed twice") }
+            func failHere(_ what: String) -> CertificateError { fail("authority \(authority.issuer): \(what)") }
+            guard (1...100).contains(SafeText.length(authority.name)) else { throw failHere("the name must be 1 to 100 characters") }
+            if let url = authority.verifierURL, !Self.isValidVerifierURL(url) {
+                throw failHere("verifierURL must be an absolute http(s) URL of at most 2000 printable ASCII characters without '#'")
+            }
+            guard (1...64).contains(authority.keys.count) else { throw failHere("must have 1 to 64 issuer keys") }
+            guard authority.kinds.count <= 256 else { throw failHere("must have at most 256 kinds") }
             for key in authority.keys {
-                guard let kid = key.kidBytes, kids.insert(kid).inserted else {
-                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): key id \(key.kid) is malformed or used twice in the trust file")
+                guard key.use == "sig" else { throw failHere("key \(key.kid) has use '\(key.use)'; an issuer key's use is sig") }
+                guard let kid = key.kidBytes, kid.count == 8, kids.insert(kid).inserted else {
+                    throw failHere("key id \(key.kid) is malformed or used twice in the trust file")
                 }
                 do { _ = try key.publicKey() } catch {
-                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): key \(key.kid) is invalid: \(error)")
+                    throw failHere("key \(key.kid) is invalid: \(error)")
                 }
                 if key.status != .active, key.notAfter == nil {
-                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): key \(key.kid) is \(key.status.rawValue) but has no notAfter")
+                    throw failHere("key \(key.kid) is \(key.status.rawValue) but has no notAfter")
                 }
                 if key.status != .compromised, key.compromisedAt != nil || key.compromisedFromLogIndex != nil {
-                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): key \(key.kid) has compromise details but is \(key.status.rawValue)")
+                    throw failHere("key \(key.kid) has compromise details but is \(key.status.rawValue)")
+                }
+                if let index = key.compromisedFromLogIndex, index > UInt64(jsSafeIntegerMax) {
+                    throw failHere("key \(key.kid): compromisedFromLogIndex must be at most 2^53 − 1")
                 }
                 if let notAfter = key.notAfter, notAfter < key.notBefore {
-                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): key \(key.kid) ends before it begins")
+                    throw failHere("key \(key.kid) ends before it begins")
                 }
             }
-            do { _ = try authority.log.verifierKey() } catch {
-                throw CertificateError(.malformedTrust, "authority \(authority.issuer): log vkey is invalid: \(error)")
+            guard SignedNote.isAkashiKeyName(authority.log.origin) else {
+                throw failHere("the log origin must be 1 to 255 bytes of printable ASCII without spaces and '+' (docs/spec/log.md §1)")
             }
+            let logKey: VerifierKey
+            do { logKey = try authority.log.verifierKey() } catch {
+                throw failHere("log vkey is invalid: \(error)")
+            }
+            guard logKey.type == .ed25519 else { throw failHere("the log vkey must be an Ed25519 (type 0x01) key") }
             let policy: TlogPolicy
             do { policy = try authority.log.tlogPolicy() } catch {
-                throw CertificateError(.malformedTrust, "authority \(authority.issuer): \(error.reason)")
+                throw failHere(error.reason)
             }
-            let logKeyID = try? authority.log.verifierKey().keyID
             var witnessIDs = Set<UInt32>()
             for witness in policy.witnesses {
-                guard witness.key.keyID != logKeyID, witnessIDs.insert(witness.key.keyID).inserted else {
-                    throw CertificateError(.malformedTrust, "authority \(authority.issuer): two keys of its log policy share the key ID \(String(witness.key.keyID, radix: 16))")
+                guard SignedNote.isAkashiKeyName(witness.key.name) else {
+                    throw failHere("the witness key name '\(SafeText.escaped(witness.key.name, limit: 60))' is not 1 to 255 bytes of printable ASCII without '+' (docs/spec/log.md §1)")
+                }
+                guard witness.key.keyID != logKey.keyID, witnessIDs.insert(witness.key.keyID).inserted else {
+                    throw failHere("two keys of its log policy share the key ID \(String(witness.key.keyID, radix: 16))")
                 }
             }
             do { _ = try KindRegistry(kinds: authority.kinds) } catch {
-                throw CertificateError(.malformedTrust, "authority \(authority.issuer): \(error.reason)")
+                throw failHere(error.reason)
             }
         }
-        return trust
+    }
+
+    /// docs/spec/qr-text.md §1.1: an absolute `https` (or `http`) URL of
+    /// the bytes 0x21–0x7E without `#`; at most 2000 bytes.
+    static func isValidVerifierURL(_ url: String) -> Bool {
+        let bytes = Array(url.utf8)
+        guard bytes.count <= 2000, url.hasPrefix("https://") || url.hasPrefix("http://") else { return false }
+        let rest = bytes.dropFirst(url.hasPrefix("https://") ? 8 : 7)
+        return !rest.isEmpty && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && $0 != 0x23 }
+    }
+
+    /// A trust file time (docs/spec/trust-file.md §1): exactly
+    /// `YYYY-MM-DDTHH:MM:SSZ`, UTC, whole seconds, a real date and time.
+    static func parseTime(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x5A else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...days[month - 1]).contains(day) else { return nil }
+        let epochDays = Int(CivilDate.days(year: Int64(year), month: Int64(month), day: Int64(day)))
+        return Date(timeIntervalSince1970: TimeInterval(epochDays * 86_400 + hour * 3600 + minute * 60 + second))
     }
 
     public func encoded() throws -> Data {
@@ -131,6 +198,17 @@ public struct TrustedAuthority: Codable, Hashable, Sendable {
         self.keys = keys
         self.kinds = kinds
         self.log = log
+    }
+}
+
+extension TrustedAuthority {
+    /// An issuer id (docs/spec/trust-file.md §2.2): 1 to 64 bytes of
+    /// `[0-9A-Za-z][0-9A-Za-z._-]*`, checked on the bytes.
+    public static func isValidIssuer(_ issuer: String) -> Bool {
+        func alphanumeric(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        let bytes = Array(issuer.utf8)
+        guard let first = bytes.first, bytes.count <= 64, alphanumeric(first) else { return false }
+        return bytes.allSatisfy { alphanumeric($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
     }
 }
 
@@ -186,11 +264,6 @@ public struct LogTrust: Codable, Hashable, Sendable {
     /// What decides whether one of this log's checkpoints is trusted.
     public func checkpointVerifier() throws(CertificateError) -> any CheckpointVerifying {
         try tlogPolicy()
-    }
-
-    /// Every witness key the rule names (to read cosignature lines in a QR's compact proof).
-    public func witnessKeys() -> [VerifierKey] {
-        (try? tlogPolicy())?.witnesses.map(\.key) ?? []
     }
 }
 
@@ -269,6 +342,28 @@ enum TrustFileShape {
     static let localized: Set<String> = ["ja", "en"]
     static let option: Set<String> = ["value", "label"]
     static let forbidden: Set<String> = ["id", "label", "reason"]
+
+    /// The first value no trust file has: a JSON `null` (every member is
+    /// either present with its type or absent), or a string — other than
+    /// `log.policy`, which is tlog-policy text — that breaks the text rule
+    /// (docs/spec/trust-file.md §1, docs/spec/certificate.md §5).
+    static func badValue(_ value: Any, path: String = "") -> String? {
+        switch value {
+        case is NSNull:
+            return "\(path.isEmpty ? "top level" : path) is null"
+        case let string as String:
+            guard !path.hasSuffix(".log.policy"), let violation = SafeText.formatViolation(in: string) else { return nil }
+            return "\(path): \(violation.en)"
+        case let array as [Any]:
+            for (i, item) in array.enumerated() { if let p = badValue(item, path: "\(path)[\(i)]") { return p } }
+            return nil
+        case let dict as [String: Any]:
+            for key in dict.keys.sorted() { if let p = badValue(dict[key]!, path: "\(path).\(key)") { return p } }
+            return nil
+        default:
+            return nil
+        }
+    }
 
     /// The path of the first member not allowed where it stands, or nil.
     static func unknownMember(_ value: Any) -> String? {

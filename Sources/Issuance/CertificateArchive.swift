@@ -112,7 +112,7 @@ public struct CertificateArchive: Sendable {
     /// checkpoint, so the same QR text — for a reprint. Fails if the kind's
     /// definition is no longer loaded.
     public func reissued(_ stored: StoredCertificate) async throws -> IssuedCertificate {
-        let envelope = try COSESign1(decoding: stored.envelope)
+        let envelope = try COSESign1(decodingAkashiEnvelope: stored.envelope)
         let claims = try CertificateClaims(decoding: envelope.payload)
         guard let kind = registry.kind(claims.kind) else {
             throw CertificateError(.unknownKind, "証明書の種類「\(claims.kind)」の定義が読み込まれていません / the definition of kind '\(claims.kind)' is not loaded")

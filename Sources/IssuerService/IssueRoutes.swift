@@ -3,6 +3,7 @@ import Certificates
 import Foundation
 import Hummingbird
 import Issuance
+import SafeText
 
 /// Issuing at the counter: choose a kind → a form generated from its
 /// definition → preview → issue → the printable page.
@@ -79,9 +80,12 @@ struct IssueRoutes {
         for field in kind.fields {
             guard let raw = form["f.\(field.id)"] else { continue }
             if field.type == .textList {
-                let items = raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                // One item per line (LF, CR or CR LF), each trimmed of the
+                // format's white space (SafeText, docs/spec/certificate.md §5.3).
+                let items = raw.unicodeScalars.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+                    .map { SafeText.trimmed(Substring($0)) }.filter { !$0.isEmpty }
                 if !items.isEmpty { input[field.id] = .list(items.map { .string($0) }) }
-            } else if !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            } else if !SafeText.trimmed(raw).isEmpty {
                 input[field.id] = .string(raw)
             }
         }

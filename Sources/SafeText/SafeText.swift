@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one rule for text that enters Akashi from outside — a request, a CSV
 /// cell, a command-line argument — before it reaches SQLite, the audit chain,
 /// a hash or a signature.
@@ -138,6 +140,95 @@ public enum SafeText {
     /// Throws the first problem in `text`.
     public static func check(_ text: some StringProtocol, multiline: Bool = false) throws(Problem) {
         if let problem = firstProblem(in: text, multiline: multiline) { throw problem }
+    }
+
+    // MARK: The format's text rule (docs/spec/certificate.md §5)
+
+    /// White space for the leading/trailing rule of docs/spec/certificate.md
+    /// §5.3 — exactly this list, not Foundation's `.whitespacesAndNewlines`,
+    /// whose contents follow the platform's Unicode tables (U+180E was a space
+    /// before Unicode 6.3): U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680,
+    /// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+    public static func isWhiteSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
+    }
+
+    /// `text` without its leading and trailing ``isWhiteSpace(_:)`` scalars
+    /// (what issuers do to input before validating it).
+    public static func trimmed(_ text: some StringProtocol) -> String {
+        let scalars = Array(text.unicodeScalars)
+        guard let first = scalars.firstIndex(where: { !isWhiteSpace($0) }), let last = scalars.lastIndex(where: { !isWhiteSpace($0) }) else {
+            return ""
+        }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[first...last])
+        return String(out)
+    }
+
+    /// Whether `text` is in Unicode Normalization Form C (UAX #15), compared
+    /// as scalar values — not with `==`, which is canonical equivalence and
+    /// so would call every text its own NFC.
+    public static func isNFC(_ text: some StringProtocol) -> Bool {
+        // Below U+0300 every scalar is NFC and composes with nothing before it.
+        if text.unicodeScalars.allSatisfy({ $0.value < 0x300 }) { return true }
+        return text.unicodeScalars.elementsEqual(nfc(String(text)).unicodeScalars)
+    }
+
+    /// `text` in NFC: what issuers sign, so clerks' input in decomposed form
+    /// (a Mac's file names, some IMEs) is accepted.
+    public static func nfc(_ text: String) -> String { text.precomposedStringWithCanonicalMapping }
+
+    /// How a text breaks the format's text rule.
+    public enum Violation: Error, Sendable, Hashable, CustomStringConvertible {
+        /// A refused scalar (§5.1).
+        case refused(Problem)
+        /// Not NFC (§5.2).
+        case notNFC
+        /// Begins or ends with white space (§5.3).
+        case edgeWhiteSpace
+
+        /// `controlCharacter`, `disallowedCharacter`, `notNFC` or `edgeWhiteSpace`: the codes of docs/spec/certificate.md §5.
+        public var code: String {
+            switch self {
+            case .refused(let problem): problem.reason == .control || problem.reason == .nul || problem.reason == .lineSeparator ? "controlCharacter" : "disallowedCharacter"
+            case .notNFC: "notNFC"
+            case .edgeWhiteSpace: "edgeWhiteSpace"
+            }
+        }
+
+        public var ja: String {
+            switch self {
+            case .refused(let problem): problem.ja
+            case .notNFC: "文字の表現が正規化（NFC）されていません。入力し直してください"
+            case .edgeWhiteSpace: "前後に空白があります。取り除いてください"
+            }
+        }
+
+        public var en: String {
+            switch self {
+            case .refused(let problem): problem.en
+            case .notNFC: "the text is not in Unicode normalization form C (NFC); enter it again"
+            case .edgeWhiteSpace: "the text begins or ends with white space; remove it"
+            }
+        }
+
+        public var description: String { "\(ja) / \(en)" }
+    }
+
+    /// The first way `text` breaks the text rule of docs/spec/certificate.md
+    /// §5 (refused scalars, NFC, leading/trailing white space), or nil. The
+    /// rule for certificate text and for every string of a trust file;
+    /// lengths are the caller's (they differ by field).
+    public static func formatViolation(in text: some StringProtocol) -> Violation? {
+        if let problem = firstProblem(in: text) { return .refused(problem) }
+        if !isNFC(text) { return .notNFC }
+        if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last, isWhiteSpace(first) || isWhiteSpace(last) {
+            return .edgeWhiteSpace
+        }
+        return nil
     }
 
     /// The length the format counts: Unicode scalar values.

@@ -16,7 +16,7 @@ public enum StrictJSON {
     public static let maxDepth = 64
 
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
-        public enum Code: String, Sendable { case invalidUTF8, duplicateKey, tooDeep, malformed, unknownKey }
+        public enum Code: String, Sendable { case invalidUTF8, duplicateKey, tooDeep, malformed, unknownKey, notIJSON, notInteger }
         public let code: Code
         /// Byte offset of the problem in the input.
         public let offset: Int
@@ -36,22 +36,39 @@ public enum StrictJSON {
         return try JSONDecoder().decode(type, from: data)
     }
 
+    /// Further rules a format may ask for beyond duplicate names.
+    public struct Rules: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// I-JSON (RFC 7493 §2.1): no byte order mark, no string (name or
+        /// value) with an escaped lone surrogate or a noncharacter
+        /// (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF).
+        public static let iJSON = Rules(rawValue: 1)
+        /// Every number an integer written `-?(0|[1-9][0-9]*)`: no fraction,
+        /// no exponent (`1.0` and `1e3` are refused, not converted).
+        public static let integersOnly = Rules(rawValue: 2)
+    }
+
     /// Refuses what JSONDecoder would read ambiguously; says nothing about
     /// well-formed input. Returns the names of the top-level object's members
     /// (empty when the top level is not an object).
     @discardableResult
-    public static func check(_ data: some Collection<UInt8>) throws(Problem) -> [String] {
+    public static func check(_ data: some Collection<UInt8>, rules: Rules = []) throws(Problem) -> [String] {
         let bytes = Array(data)
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw Problem(code: .invalidUTF8, offset: 0, detail: "the JSON text is not valid UTF-8")
         }
-        var scanner = Scanner(bytes: bytes)
+        if rules.contains(.iJSON), bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw Problem(code: .notIJSON, offset: 0, detail: "the JSON text starts with a byte order mark")
+        }
+        var scanner = Scanner(bytes: bytes, rules: rules)
         try scanner.value(depth: 0)
         return scanner.topLevelKeys.map { String(decoding: $0, as: UTF8.self) }
     }
 
     struct Scanner {
         let bytes: [UInt8]
+        var rules: Rules = []
         var i = 0
         var topLevelKeys: [[UInt8]] = []
 
@@ -112,6 +129,14 @@ public enum StrictJSON {
                 let start = i
                 while i < bytes.count, !Self.isDelimiter(bytes[i]) { i += 1 }
                 guard i > start else { throw fail(.malformed, "an unexpected character where a value was expected") }
+                let token = bytes[start..<i]
+                if rules.contains(.integersOnly), let first = token.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
+                    let digits = first == UInt8(ascii: "-") ? token.dropFirst() : token
+                    guard let lead = digits.first, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), lead != 0x30 || digits.count == 1 else {
+                        throw Problem(code: .notInteger, offset: start,
+                            detail: "the number \(String(decoding: token.prefix(40), as: UTF8.self)) is not an integer written without fraction, exponent or leading zeros")
+                    }
+                }
             }
         }
 
@@ -130,6 +155,7 @@ public enum StrictJSON {
                 i += 1
                 switch b {
                 case UInt8(ascii: "\""):
+                    if rules.contains(.iJSON) { try checkIJSON(out) }
                     return out
                 case UInt8(ascii: "\\"):
                     guard i < bytes.count else { throw fail(.malformed, "a string ends in a backslash") }
@@ -157,6 +183,16 @@ public enum StrictJSON {
                 default:
                     out.append(b)
                 }
+            }
+        }
+
+        /// An unescaped string (the marker 0xFF stands for a lone surrogate) under RFC 7493 §2.1.
+        func checkIJSON(_ string: [UInt8]) throws(Problem) {
+            guard let text = String(validating: string, as: UTF8.self) else {
+                throw fail(.notIJSON, "a string has an escaped lone surrogate (RFC 7493 §2.1)")
+            }
+            for scalar in text.unicodeScalars where (0xFDD0...0xFDEF).contains(scalar.value) || scalar.value & 0xFFFE == 0xFFFE {
+                throw fail(.notIJSON, "a string has the noncharacter U+\(String(scalar.value, radix: 16, uppercase: true)) (RFC 7493 §2.1)")
             }
         }
 

@@ -78,20 +78,35 @@ public enum LogEntry: Hashable, Sendable {
         return Array(lines.map { $0 + "\n" }.joined().utf8)
     }
 
-    /// Checks a document name before it goes into a public, permanent log.
+    /// The largest time and index an entry holds: 2^53 − 1, a JS-safe
+    /// integer (docs/spec/log.md §2), so every monitor reads it exactly.
+    public static let maxNumber: UInt64 = (1 << 53) - 1
+
+    /// Checks a document name before it goes into a public, permanent log
+    /// (docs/spec/log.md §2.2): 1 to 200 bytes, none of U+0000–U+001F,
+    /// U+007F–U+009F (NEL, U+0085, is a line break too), U+2028, U+2029 —
+    /// explicit ranges, not General_Category, so no Unicode table decides.
     public static func validateName(_ name: String) throws(NoteError) {
         guard !name.isEmpty, name.utf8.count <= maxNameBytes else {
             throw NoteError(.malformedNote, "a document name is 1 to \(maxNameBytes) bytes of UTF-8")
         }
-        // C0, DEL and C1 controls (NEL, U+0085, is a line break too), and U+2028/U+2029.
         guard !name.unicodeScalars.contains(where: {
-            switch $0.properties.generalCategory {
-            case .control, .lineSeparator, .paragraphSeparator: true
+            switch $0.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: true
             default: false
             }
         }) else {
             throw NoteError(.malformedNote, "a document name cannot contain control characters or newlines")
         }
+    }
+
+    /// A kind id as the `kind` line holds it (docs/spec/log.md §2):
+    /// `[a-z][a-z0-9-]{0,39}`, checked on the bytes — the one definition,
+    /// which certificate kinds use too.
+    public static func isValidKindID(_ id: some StringProtocol) -> Bool {
+        let bytes = Array(id.utf8)
+        guard let first = bytes.first, bytes.count <= 40, first >= 0x61 && first <= 0x7A else { return false }
+        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
     }
 
     public init(parsing bytes: [UInt8]) throws(NoteError) {
@@ -106,6 +121,8 @@ public enum LogEntry: Hashable, Sendable {
             }
             return String(lines[i].dropFirst(key.count + 1))
         }
+        // Times and indices: 0 … 2^53 − 1 (that the decimal is canonical, the re-encoding checks below).
+        func number(_ text: String) -> UInt64? { UInt64(text).flatMap { $0 <= Self.maxNumber ? $0 : nil } }
         guard lines.first == Substring(Self.header) else { throw NoteError(.malformedNote, "not an \(Self.header) entry") }
         let type = try value(1, "type")
         guard let digest = [UInt8](hexString: try value(2, "sha256")), digest.count == 32 else {
@@ -120,21 +137,23 @@ public enum LogEntry: Hashable, Sendable {
             }
             self = .document(sha256: digest, name: name)
         case "certificate":
-            guard let issued = Int64(try value(4, "issued")) else { throw NoteError(.malformedNote, "the entry's issue time is not a number") }
-            self = .certificate(sha256: digest, kind: try value(3, "kind"), issuedAt: issued)
+            let kind = try value(3, "kind")
+            guard Self.isValidKindID(kind) else { throw NoteError(.malformedNote, "the entry's kind is not [a-z][a-z0-9-]{0,39}") }
+            guard let issued = number(try value(4, "issued")) else { throw NoteError(.malformedNote, "the entry's issue time is not a number in 0…2^53−1") }
+            self = .certificate(sha256: digest, kind: kind, issuedAt: Int64(issued))
         case "revocation":
-            guard let target = UInt64(try value(3, "target")) else { throw NoteError(.malformedNote, "the entry's target is not a log index") }
+            guard let target = number(try value(3, "target")) else { throw NoteError(.malformedNote, "the entry's target is not a log index in 0…2^53−1") }
             guard let reason = RevocationReason(rawValue: try value(4, "reason")) else {
                 throw NoteError(.malformedNote, "the revocation reason is not one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard let at = Int64(try value(5, "at")) else { throw NoteError(.malformedNote, "the entry's time is not a number") }
-            self = .revocation(sha256: digest, target: target, reason: reason, at: at)
+            guard let at = number(try value(5, "at")) else { throw NoteError(.malformedNote, "the entry's time is not a number in 0…2^53−1") }
+            self = .revocation(sha256: digest, target: target, reason: reason, at: Int64(at))
         case "supersession":
-            guard let target = UInt64(try value(3, "target")), let successor = UInt64(try value(4, "successor")) else {
-                throw NoteError(.malformedNote, "the entry's target and successor must be log indices")
+            guard let target = number(try value(3, "target")), let successor = number(try value(4, "successor")) else {
+                throw NoteError(.malformedNote, "the entry's target and successor must be log indices in 0…2^53−1")
             }
-            guard let at = Int64(try value(5, "at")) else { throw NoteError(.malformedNote, "the entry's time is not a number") }
-            self = .supersession(sha256: digest, target: target, successor: successor, at: at)
+            guard let at = number(try value(5, "at")) else { throw NoteError(.malformedNote, "the entry's time is not a number in 0…2^53−1") }
+            self = .supersession(sha256: digest, target: target, successor: successor, at: Int64(at))
         default:
             throw NoteError(.malformedNote, "unknown log entry type '\(type.prefix(40))'")
         }

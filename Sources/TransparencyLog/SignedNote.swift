@@ -100,9 +100,21 @@ public struct SignedNote: Hashable, Sendable {
         return Signature(name: String(parts[0]), keyID: keyID, bytes: Array(blob[4...]))
     }
 
-    /// Key names are non-empty and contain no Unicode space and no '+'.
+    /// Key names are non-empty and contain no Unicode space and no '+'
+    /// (c2sp.org/signed-note, "Format"): the general rule, for reading other
+    /// logs' notes and keys (mirrors, monitors). It depends on the platform's
+    /// Unicode tables; Akashi's own names follow ``isAkashiKeyName(_:)``.
     public static func isValidKeyName(_ name: some StringProtocol) -> Bool {
         !name.isEmpty && !name.unicodeScalars.contains { $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 }
+    }
+
+    /// An Akashi origin or witness name (docs/spec/log.md §1): 1 to 255
+    /// bytes of 0x21–0x7E except `+` — printable ASCII, so no Unicode table
+    /// decides what is a space. Used where Akashi chooses or trusts a name:
+    /// `akashi init --origin`, witness and mirror names, the trust file's
+    /// origin and its tlog-policy keys.
+    public static func isAkashiKeyName(_ name: some StringProtocol) -> Bool {
+        (1...255).contains(name.utf8.count) && name.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && $0 != 0x2B }
     }
 
     /// Verifies the note against trusted keys, per the specification:

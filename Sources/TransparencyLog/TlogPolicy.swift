@@ -329,6 +329,14 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
     /// Checks that a listed log (key name = origin) signed the checkpoint and
     /// that the witnesses that cosigned it satisfy the quorum.
     public func verify(_ signed: SignedCheckpoint) throws(NoteError) -> Verified {
+        try witnessed(signed, signedBy: logSigner(of: signed))
+    }
+
+    /// The listed log key whose signature on the checkpoint verifies (the
+    /// first step of ``verify(_:)``). Throws when no listed log for the
+    /// checkpoint's origin signed it, or when a line of a listed log key does
+    /// not verify (the checkpoint was altered).
+    public func logSigner(of signed: SignedCheckpoint) throws(NoteError) -> VerifierKey {
         let origin = Array(signed.checkpoint.origin.utf8)
         let candidates = logs.filter { Array($0.key.name.utf8) == origin }
         guard !candidates.isEmpty else {
@@ -337,14 +345,10 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
                 : "the checkpoint is from log '\(signed.checkpoint.origin)', which the policy does not list")
         }
         let message = Array(signed.note.text.utf8)
-        func lines(_ key: VerifierKey) -> [SignedNote.Signature] {
-            let name = Array(key.name.utf8)
-            return signed.note.signatures.filter { $0.keyID == key.keyID && Array($0.name.utf8) == name }
-        }
         var signer: VerifierKey? = nil
         for log in candidates {
             let verifier = Ed25519NoteVerifier(key: log.key)
-            for line in lines(log.key) {
+            for line in Self.lines(of: log.key, in: signed) {
                 guard verifier.verify(message: message, signature: line.bytes) else {
                     throw NoteError(.badSignature, "the signature by log \(log.key.name) does not verify: the checkpoint was altered or signed by another key")
                 }
@@ -354,6 +358,14 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
         guard let signer else {
             throw NoteError(.unverified, "the checkpoint carries no signature by a listed log key for '\(signed.checkpoint.origin)'")
         }
+        return signer
+    }
+
+    /// The second step of ``verify(_:)``, for a checkpoint whose log
+    /// signature ``logSigner(of:)`` has verified: the listed witnesses whose
+    /// cosignatures verify, and whether they satisfy the quorum.
+    public func witnessed(_ signed: SignedCheckpoint, signedBy signer: VerifierKey) throws(NoteError) -> Verified {
+        let message = Array(signed.note.text.utf8)
         var cosigners: [Cosigner] = []
         for witness in witnesses {
             let verifier = CosignatureV1Verifier(key: witness.key)
@@ -361,7 +373,7 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
             // A cosignature that does not verify counts as absent, never as a
             // veto: whoever holds the note could as well drop it or change its
             // key ID (docs/spec/compact-proof.md §4.1). Only valid ones count.
-            for line in lines(witness.key) {
+            for line in Self.lines(of: witness.key, in: signed) {
                 guard verifier.verify(message: message, signature: line.bytes), let time = CosignatureV1.timestamp(of: line.bytes) else { continue }
                 latest = max(latest ?? 0, time)
             }
@@ -372,6 +384,12 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
             throw NoteError(.unverified, "the witness quorum '\(quorum)' is not satisfied: cosigned by \(who)")
         }
         return Verified(checkpoint: signed.checkpoint, log: signer, cosigners: cosigners)
+    }
+
+    /// The signature lines of `key` (same key ID and key name) in the note.
+    static func lines(of key: VerifierKey, in signed: SignedCheckpoint) -> [SignedNote.Signature] {
+        let name = Array(key.name.utf8)
+        return signed.note.signatures.filter { $0.keyID == key.keyID && Array($0.name.utf8) == name }
     }
 
     /// Whether the quorum holds when exactly the named witnesses have cosigned.

@@ -36,9 +36,9 @@ public enum CosignerDirectory {
         at url: URL, role: String, format: String, keyFile: String, name: String,
         writeSecret: (_ text: String, _ to: URL) throws -> Void, prepare: (URL) throws -> Void
     ) throws -> CosignerConfiguration {
-        guard SignedNote.isValidKeyName(name) else {
+        guard SignedNote.isAkashiKeyName(name) else {
             throw WitnessDirectoryError(.invalidConfiguration,
-                "the \(role) name '\(name)' must be non-empty with no spaces and no '+'; use a schema-less URL such as kaga.example/\(role)")
+                "the \(role) name '\(name)' must be 1 to 255 printable ASCII characters with no spaces and no '+'; use a schema-less URL such as kaga.example/\(role)")
         }
         let fm = FileManager.default
         var isDirectory: ObjCBool = false

@@ -27,21 +27,34 @@ struct LogEntryTests {
         arguments: [
             LogEntry.certificate(sha256: SHA256.hash([1]), kind: "residence", issuedAt: 1_763_856_000),
             .certificate(sha256: SHA256.hash([2]), kind: "k", issuedAt: 0),
-            .certificate(sha256: SHA256.hash([3]), kind: "before-1970", issuedAt: -86_400),
-            .certificate(sha256: SHA256.hash([4]), kind: "max", issuedAt: .max),
-            .certificate(sha256: SHA256.hash([4]), kind: "min", issuedAt: .min),
+            .certificate(sha256: SHA256.hash([4]), kind: "max", issuedAt: Int64(LogEntry.maxNumber)),
             .document(sha256: SHA256.hash([5]), name: nil),
             .document(sha256: SHA256.hash([6]), name: "report.pdf"),
             .document(sha256: SHA256.hash([7]), name: "名前 with spaces and ümlauts ✓"),
             .document(sha256: SHA256.hash([8]), name: String(repeating: "予", count: 66) + "ab"),  // 200 bytes
             .revocation(sha256: SHA256.hash([9]), target: 0, reason: .moved, at: 1_763_856_000),
-            .revocation(sha256: SHA256.hash([10]), target: .max, reason: .error, at: -1),
+            .revocation(sha256: SHA256.hash([10]), target: LogEntry.maxNumber, reason: .error, at: 0),
             .supersession(sha256: SHA256.hash([11]), target: 7, successor: 9, at: 1_763_856_001),
         ])
     func roundTrip(_ entry: LogEntry) throws {
         let parsed = try LogEntry(parsing: entry.bytes)
         #expect(parsed == entry)
         #expect(parsed.bytes == entry.bytes)
+    }
+
+    @Test(
+        "times and indices outside 0 … 2^53 − 1 are refused (docs/spec/log.md §2)",
+        arguments: [
+            LogEntry.certificate(sha256: SHA256.hash([3]), kind: "before-1970", issuedAt: -86_400),
+            .certificate(sha256: SHA256.hash([4]), kind: "max", issuedAt: Int64(LogEntry.maxNumber) + 1),
+            .certificate(sha256: SHA256.hash([4]), kind: "max", issuedAt: .max),
+            .certificate(sha256: SHA256.hash([4]), kind: "min", issuedAt: .min),
+            .revocation(sha256: SHA256.hash([10]), target: .max, reason: .error, at: 0),
+            .revocation(sha256: SHA256.hash([10]), target: 0, reason: .error, at: -1),
+            .supersession(sha256: SHA256.hash([11]), target: 7, successor: LogEntry.maxNumber + 1, at: 1),
+        ])
+    func outOfRange(_ entry: LogEntry) {
+        #expect(throws: NoteError.self) { try LogEntry(parsing: entry.bytes) }
     }
 
     @Test("lifecycle entries are the documented lines, and bad ones are refused")

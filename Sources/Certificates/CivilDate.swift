@@ -1,0 +1,50 @@
+/// Calendar arithmetic on day numbers (days since 1970-01-01), by hand
+/// rather than with `Calendar`/`DateFormatter`: the format's day rules
+/// (status-list change days, the verifier's "as of" dates) must give the same
+/// answer in every verifier, the web page's included, independent of locale
+/// data — and a `DateFormatter` per verification cost more than the
+/// signature checks. The algorithms are H. Hinnant's `days_from_civil` and
+/// `civil_from_days` (proleptic Gregorian calendar).
+public enum CivilDate {
+    /// Japan Standard Time is UTC+9 all year (no daylight saving since 1951).
+    public static let japanOffset: Int64 = 9 * 3600
+
+    /// The day number, in Japan time, of `seconds` since 1970 UTC (floor division).
+    public static func japanDay(_ seconds: Int64) -> Int64 {
+        let shifted = seconds + japanOffset
+        return shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
+    }
+
+    /// Midnight, Japan time, of a day number, as seconds since 1970 UTC.
+    public static func japanMidnight(_ day: Int64) -> Int64 { day * 86_400 - japanOffset }
+
+    /// The day number of a proleptic Gregorian date.
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The proleptic Gregorian date of a day number.
+    public static func date(ofDay days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// `2026年12月3日`: the Japan-time date of `seconds` since 1970 UTC, as
+    /// the verifier's messages say it.
+    public static func japaneseText(_ seconds: Int64) -> String {
+        let (y, m, d) = date(ofDay: japanDay(seconds))
+        return "\(y)年\(m)月\(d)日"
+    }
+}
