@@ -201,7 +201,16 @@ def make_payload(envelope: bytes, proof: bytes) -> bytes:
 # Strict deterministic CBOR (certificate.md §1)
 # ---------------------------------------------------------------------------
 
-ALLOWED_TAGS = (18, 1004, 30000, 30001)
+# certificate.md §1 rule 6: which tags a decoder accepts at all depends on
+# what it decodes — tag 18 for the envelope, 1004/30000/30001 for the claims,
+# none for the protected header and the status list payload.  Where the
+# accepted ones may stand is checked by the structure checks of the caller.
+ENVELOPE_TAGS = (18,)
+FIELD_TAGS = (1004, 30000, 30001)
+ALLOWED_TAGS = ENVELOPE_TAGS + FIELD_TAGS
+# Arrays, maps and tags nest at most this deep (certificate.md §1: "SHOULD
+# bound nesting depth"; the format nests at most 5 levels): a container at
+# depth 16 (the top item is depth 0) is refused.
 MAX_DEPTH = 16
 
 
@@ -222,9 +231,15 @@ class Tag:
 
 
 class _CBORDecoder:
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, tags=()):
         self.data = data
         self.pos = 0
+        self.tags = frozenset(tags)
+
+    @staticmethod
+    def _enter(depth):
+        if depth >= MAX_DEPTH:
+            raise Undecodable("CBOR nesting too deep (more than %d levels)" % MAX_DEPTH)
 
     def _head(self):
         d = self.data
@@ -250,8 +265,6 @@ class _CBORDecoder:
         raise Undecodable("CBOR reserved additional information")
 
     def item(self, depth=0):
-        if depth > MAX_DEPTH:
-            raise Undecodable("CBOR nesting too deep")
         start = self.pos
         major, ai, v = self._head()
         if major == 7:
@@ -272,10 +285,12 @@ class _CBORDecoder:
             except UnicodeDecodeError:
                 raise Undecodable("CBOR text not well-formed UTF-8")
         if major == 4:
+            self._enter(depth)
             if v > len(self.data) - self.pos:
                 raise Undecodable("CBOR array count exceeds remaining bytes")
             return [self.item(depth + 1) for _ in range(v)]
         if major == 5:
+            self._enter(depth)
             if 2 * v > len(self.data) - self.pos:
                 raise Undecodable("CBOR map count exceeds remaining bytes")
             out = {}
@@ -295,15 +310,20 @@ class _CBORDecoder:
                 out[k] = self.item(depth + 1)
             return out
         if major == 6:
-            if v not in ALLOWED_TAGS:
-                raise Undecodable("CBOR tag %d not allowed" % v)
+            if v not in self.tags:
+                raise Undecodable("CBOR tag %d not allowed here" % v)
+            self._enter(depth)
             return Tag(v, self.item(depth + 1))
         raise AssertionError("unreachable")
 
 
-def cbor_decode(data: bytes):
-    """Decode exactly one strict, deterministic CBOR item; nothing may follow."""
-    dec = _CBORDecoder(bytes(data))
+def cbor_decode(data: bytes, tags=()):
+    """Decode exactly one strict, deterministic CBOR item; nothing may follow.
+
+    `tags`: the tag numbers accepted (anywhere in the item); every other tag,
+    and by default every tag, is undecodable (certificate.md §1 rule 6).
+    """
+    dec = _CBORDecoder(bytes(data), tags)
     v = dec.item()
     if dec.pos != len(dec.data):
         raise Undecodable("bytes after the CBOR item")
@@ -342,8 +362,8 @@ def cbor_encode(v) -> bytes:
 # base64 helpers (README "Conventions": canonical only)
 # ---------------------------------------------------------------------------
 
-_B64_RE = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
-_B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+_B64_RE = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z")
+_B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*\Z")
 
 
 def b64decode_canonical(s: str) -> bytes:
@@ -387,7 +407,7 @@ class Envelope:
 
 
 def decode_envelope(raw: bytes) -> Envelope:
-    item = cbor_decode(raw)
+    item = cbor_decode(raw, ENVELOPE_TAGS)
     if not isinstance(item, Tag) or item.tag != 18:
         raise Undecodable("envelope is not tagged COSE_Sign1 (tag 18)")
     arr = item.value
@@ -437,7 +457,7 @@ def kid_of(x: bytes, y: bytes) -> bytes:
 # Claims (certificate.md §3, §4 CBOR forms)
 # ---------------------------------------------------------------------------
 
-KIND_ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+KIND_ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}\Z")
 
 
 class Claims:
@@ -467,7 +487,7 @@ def field_value_type(v):
 
 
 def decode_claims(payload: bytes) -> Claims:
-    m = cbor_decode(payload)
+    m = cbor_decode(payload, FIELD_TAGS)  # and only on field values (field_value_type)
     if type(m) is not dict:
         raise Undecodable("claims are not a map")
     keys = set(m.keys())
@@ -549,17 +569,20 @@ def code_point_reason(cp: int):
 
 
 def text_rule_reason(s: str, max_length: int | None = None):
-    """None if `s` satisfies the text rule (and 1..max_length), else a reason."""
-    if len(s) == 0:
-        return "empty"
+    """None if `s` satisfies the text rule (and 1..max_length), else a reason:
+    controlCharacter / disallowedCharacter (§5.1), notNFC (§5.2),
+    edgeWhiteSpace (§5.3), empty, tooLong — checked in that order (an edge
+    U+2000 is notNFC: NFC maps it to U+2002)."""
     for ch in s:
         r = code_point_reason(ord(ch))
         if r:
             return r
-    if ord(s[0]) in WHITE_SPACE or ord(s[-1]) in WHITE_SPACE:
-        return "leadingOrTrailingWhiteSpace"
     if not unicodedata.is_normalized("NFC", s):
         return "notNFC"
+    if s and (ord(s[0]) in WHITE_SPACE or ord(s[-1]) in WHITE_SPACE):
+        return "edgeWhiteSpace"
+    if len(s) == 0:
+        return "empty"
     if max_length is not None and len(s) > max_length:
         return "tooLong"
     return None
@@ -569,8 +592,8 @@ def text_rule_reason(s: str, max_length: int | None = None):
 # Field checks against the kind (certificate.md §4)
 # ---------------------------------------------------------------------------
 
-DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-DECIMAL_RE = re.compile(r"^(-?)(0|[1-9][0-9]*)(?:\.([0-9]*[1-9]))?$")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+DECIMAL_RE = re.compile(r"^(-?)(0|[1-9][0-9]*)(?:\.([0-9]*[1-9]))?\Z")
 
 
 def valid_date(s: str) -> bool:
@@ -850,7 +873,7 @@ def parse_vkey(s: str, want_type: int) -> VKey:
     name, hexid, b = parts
     if not valid_key_name(name):
         raise ValueError("vkey name violates log.md §1")
-    if not re.match(r"^[0-9a-f]{8}$", hexid):
+    if not re.match(r"^[0-9a-f]{8}\Z", hexid):
         raise ValueError("vkey key ID is not 8 lowercase hex digits")
     raw = b64decode_canonical(b)
     if len(raw) != 33 or raw[0] != want_type:
@@ -957,7 +980,7 @@ def parse_policy(text: str, log_vkey: VKey) -> Policy:
                 k = len(members)
             elif th == b"any":
                 k = 1
-            elif re.match(rb"^[1-9][0-9]*$", th):
+            elif re.match(rb"^[1-9][0-9]*\Z", th):
                 k = int(th)
                 if not 1 <= k <= len(members):
                     raise ValueError("group threshold out of 1..n")
@@ -992,9 +1015,9 @@ def parse_policy(text: str, log_vkey: VKey) -> Policy:
 # Trust file (trust-file.md)
 # ---------------------------------------------------------------------------
 
-TIME_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$")
-ISSUER_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
-FIELD_ID_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,39}$")
+TIME_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z\Z")
+ISSUER_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*\Z")
+FIELD_ID_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,39}\Z")
 FIELD_TYPES = ("text", "date", "integer", "decimal", "enum", "textList")
 
 
@@ -1046,7 +1069,9 @@ def strict_json_loads(raw: bytes):
 
 
 def _walk_ijson(v, path="$"):
-    """I-JSON string checks (no lone surrogates, no noncharacters)."""
+    """I-JSON string checks (no lone surrogates, no noncharacters), and no
+    null anywhere (trust-file.md §1: every member is present with its type,
+    or absent)."""
     def chk(s, where):
         for ch in s:
             cp = ord(ch)
@@ -1054,6 +1079,8 @@ def _walk_ijson(v, path="$"):
                 raise ValueError("%s: lone surrogate" % where)
             if is_noncharacter(cp):
                 raise ValueError("%s: noncharacter" % where)
+    if v is None:
+        raise ValueError("%s: null" % path)
     if isinstance(v, str):
         chk(v, path)
     elif isinstance(v, list):
@@ -1251,7 +1278,7 @@ def load_trust(raw: bytes) -> Trust:
         A.name = _text(a["name"], w + ".name", 1, 100)
         if "verifierURL" in a:
             u = _text(a["verifierURL"], w + ".verifierURL")
-            if not re.match(r"^https?://[!-\"$-~]+$", u) or len(u) > 2000:
+            if not re.match(r"^https?://[!-\"$-~]+\Z", u) or len(u) > 2000:
                 raise TrustFileError(w + ".verifierURL: not as qr-text.md §1.1")
         keys = a["keys"]
         if type(keys) is not list or not 1 <= len(keys) <= 64:
@@ -1377,7 +1404,7 @@ def parse_checkpoint_text(text: bytes):
     if len(lines) != 4 or lines[3] != b"":
         raise ValueError("checkpoint must have exactly three lines (no extensions)")
     origin = lines[0].decode("utf-8")
-    if not re.match(rb"^(0|[1-9][0-9]*)$", lines[1]):
+    if not re.match(rb"^(0|[1-9][0-9]*)\Z", lines[1]):
         raise ValueError("tree size not canonical decimal")
     size = int(lines[1])
     if size > JS_SAFE_MAX:
@@ -1746,14 +1773,14 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
 
 
 def parse_at(s: str) -> int:
-    m = re.match(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$", s)
+    m = re.match(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})\Z", s)
     if m:
         y, mo, d = (int(x) for x in m.groups())
         if not valid_date_any_year(y, mo, d):
             raise ValueError("bad date")
         return calendar.timegm((y, mo, d, 0, 0, 0, 0, 0, 0)) - 32400
     m = re.match(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
-                 r"([Zz]|[+-][0-9]{2}:[0-9]{2})$", s)
+                 r"([Zz]|[+-][0-9]{2}:[0-9]{2})\Z", s)
     if not m:
         raise ValueError("--at must be YYYY-MM-DD or an RFC 3339 date-time")
     y, mo, d, h, mi, se = (int(x) for x in m.groups()[:6])

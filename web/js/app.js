@@ -7,7 +7,7 @@ import { parseAt } from './core/trust.js';
 import { displayOrder, displayValue, findField } from './core/kinds.js';
 import { TEXT } from './i18n.js';
 
-export const APP_VERSION = '2.0.0';
+export const APP_VERSION = '2.0.1';
 const STATUS_REFRESH_TIMEOUT_MS = 6000;
 const LANG_KEY = 'akashi.verifier.lang';
 const TRUST_KEY = 'akashi.verifier.trust';
@@ -584,7 +584,9 @@ function onSubmit(event) {
   event.preventDefault();
   const input = $('qr-text');
   const text = input.value;
-  if (text.trim() === '') {
+  // Empty means nothing but the bytes qr-text.md §1 trims (SP, HT, CR, LF), not
+  // JS's trim(): a field holding only U+3000 is a text, and undecodable.
+  if (/^[ \t\r\n]*$/.test(text)) {
     input.setAttribute('aria-invalid', 'true');
     $('qr-text-help').textContent = t('emptyInput');
     input.focus();

@@ -1,10 +1,12 @@
 // A strict CBOR decoder for Akashi's profile (certificate.md §1): core
 // deterministic encoding only (shortest arguments, definite lengths, map keys
 // sorted by their encoded bytes, no duplicates), well-formed UTF-8, bounded
-// depth, exactly one item, no trailing bytes, and no major type 7 at all (no
-// false/true/null/undefined, no simple values, no floats). Tags are returned
-// as items; which tags are allowed where is checked by the callers (cose.js,
-// claims.js, status.js), which refuse every other tag.
+// depth (16), exactly one item, no trailing bytes, no major type 7 at all (no
+// false/true/null/undefined, no simple values, no floats), and only the tags
+// the caller allows (decode(bytes, {allowedTags}); none by default): 18 for
+// the envelope (cose.js), 1004, 30000 and 30001 for the claims (claims.js),
+// none for the status list (status.js). Which of the allowed tags may stand
+// *where* is the caller's structure check.
 //
 // Values: {type:'uint'|'nint', value: BigInt} (nint n means -1-n),
 // {type:'bytes', value: Uint8Array}, {type:'text', value: string},
@@ -27,7 +29,8 @@ export class CBORError extends Error {
   }
 }
 
-const MAX_DEPTH = 16; // the format nests at most 5 levels
+/** The deepest nesting of arrays, maps and tags accepted (the format nests at most 5 levels). */
+export const MAX_DEPTH = 16;
 const INT64_MAX = (1n << 63n) - 1n;
 
 export function uint(n) {
@@ -127,9 +130,10 @@ export function abbreviated(item) {
 // MARK: Decoding
 
 class Reader {
-  constructor(bytes) {
+  constructor(bytes, allowedTags) {
     this.bytes = bytes;
     this.offset = 0;
+    this.allowedTags = allowedTags;
   }
   get remaining() {
     return this.bytes.length - this.offset;
@@ -242,6 +246,9 @@ class Reader {
         return { type: 'map', value: entries };
       }
       default: {
+        if (!this.allowedTags.has(argument)) {
+          throw new CBORError('tagNotAllowed', `tag ${argument} is not allowed here`, start);
+        }
         this.enterContainer(depth, start);
         return { type: 'tag', tag: argument, value: this.readItem(depth + 1) };
       }
@@ -249,9 +256,13 @@ class Reader {
   }
 }
 
-/** Decodes exactly one strict (deterministic) data item filling `bytes`. */
-export function decode(bytes) {
-  const reader = new Reader(bytes);
+/**
+ * Decodes exactly one data item of Akashi's CBOR profile filling `bytes`.
+ * `allowedTags`: the tag numbers accepted anywhere in the item (numbers or
+ * BigInts); every other tag is refused (`tagNotAllowed`). Default: none.
+ */
+export function decode(bytes, { allowedTags = [] } = {}) {
+  const reader = new Reader(bytes, new Set([...allowedTags].map((t) => BigInt(t))));
   const value = reader.readItem(0);
   if (reader.offset !== bytes.length) {
     throw new CBORError('trailingBytes', `${bytes.length - reader.offset} bytes follow the data item`, reader.offset);

@@ -22,7 +22,12 @@ const MAX_SAFE = (1n << 53n) - 1n;
 const INT32_MAX = 2147483647n;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const KIND_ID = /^[a-z][a-z0-9-]{0,39}$/;
+/** [a-z][a-z0-9-]{0,39} (JS `$` without the m flag matches only at the very end: no LF gets through). */
+export const KIND_ID = /^[a-z][a-z0-9-]{0,39}$/;
+export const DATE_TAG = 1004n;
+export const DECIMAL_TAG = 30000n;
+export const ENUM_TAG = 30001n;
+const FIELD_TAGS = [DATE_TAG, DECIMAL_TAG, ENUM_TAG];
 
 /** Field values by field id (the ids compared byte for byte; CBOR refuses duplicate keys). */
 export class FieldMap {
@@ -58,12 +63,12 @@ export function fieldValue(item) {
     }
     case 'tag':
       if (item.value.type !== 'text') return null;
-      if (item.tag === 1004n) return { type: 'date', value: item.value.value };
-      if (item.tag === 30000n) return { type: 'decimal', value: item.value.value };
-      if (item.tag === 30001n) return { type: 'enumValue', value: item.value.value };
+      if (item.tag === DATE_TAG) return { type: 'date', value: item.value.value };
+      if (item.tag === DECIMAL_TAG) return { type: 'decimal', value: item.value.value };
+      if (item.tag === ENUM_TAG) return { type: 'enumValue', value: item.value.value };
       return null;
     case 'array': {
-      if (item.value.length === 0) return null;
+      if (item.value.length === 0) return null; // an empty list is not a value (certificate.md §4)
       const out = [];
       for (const element of item.value) {
         if (element.type !== 'text') return null;
@@ -99,17 +104,22 @@ function intKey(item) {
 }
 
 /**
- * Decodes the claims (certificate.md §3): {issuer, issuedAt, expiresAt (or
- * null), serial, kind, kindVersion, fields}; times are Numbers (≤ 2^53 − 1).
- * Throws CertificateError('malformedPayload') for anything else.
+ * Decodes the claims (certificate.md §1, §3): Akashi's CBOR profile (no major
+ * type 7; tags 1004, 30000, 30001 only, and only on field values), exactly
+ * the five claims, `iat`/`exp` unsigned and ≤ 2^53 − 1, a 10-byte `cti`, the
+ * kind id grammar (it is written into the log entry's `kind` line), a kind
+ * version 1 … 2^31 − 1, and field values of the six forms. Returns {issuer,
+ * issuedAt, expiresAt (or null), serial, kind, kindVersion, fields}; times
+ * are Numbers. Throws CertificateError('malformedPayload') for anything else.
  */
 export function decodeClaims(bytes) {
   let value;
   try {
-    value = decodeCBOR(bytes);
+    // Akashi's profile; tags 1004, 30000 and 30001 only (on field values, checked below).
+    value = decodeCBOR(bytes, { allowedTags: FIELD_TAGS });
   } catch (error) {
     if (error instanceof CBORError) {
-      throw new CertificateError('malformedPayload', `the certificate payload is not deterministic CBOR: ${error.description}`);
+      throw new CertificateError('malformedPayload', `the certificate payload is not CBOR of Akashi's profile: ${error.description}`);
     }
     throw error;
   }

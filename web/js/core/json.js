@@ -159,7 +159,9 @@ export function parseStrictJSON(input) {
     if (m) {
       const after = text[i + m[0].length];
       if (after === '.' || after === 'e' || after === 'E') throw fail('a number with a fraction or exponent (only integers are allowed)');
-      if (after !== undefined && /[0-9]/.test(after)) throw fail('a number too long');
+      if (after !== undefined && /[0-9]/.test(after)) {
+        throw fail(/^-?0$/.test(m[0]) ? 'a number with a leading zero' : 'a number too long');
+      }
       const n = BigInt(m[0]);
       if (n > MAX_SAFE || n < -MAX_SAFE) throw fail('an integer outside ±(2^53 − 1)');
       i += m[0].length;

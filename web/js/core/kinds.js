@@ -1,7 +1,17 @@
 // Kinds of certificate: the verifier's field check (certificate.md §4, §5) —
 // which gives `invalidFields` at verification — and how values are displayed.
-// Field ids and enum values are compared byte for byte; lengths are counted
-// in Unicode scalar values; the text rule is util.js textRuleProblem.
+// Field ids and enum values are compared byte for byte (JS === on strings
+// decoded from UTF-8 compares code units, hence bytes; nothing is normalized,
+// trimmed, case-folded or mapped); lengths are counted in Unicode scalar
+// values; the text rule (explicit code point ranges, NFC, the explicit white
+// space list of §5.3) is util.js textRuleProblem; decimals are compared with
+// their integer bounds exactly, as BigInt fractions, never as floats.
+//
+// Problem codes (the same as Swift's FieldValues.swift `check`):
+//   unknownField, required (missing field), wrongType,
+//   controlCharacter, disallowedCharacter, notNFC, edgeWhiteSpace, empty,
+//   tooLong, tooMany, invalidDate, invalidInteger, outOfRange, notCanonical,
+//   invalidOption (not an option's value).
 import { compareBytes, scalarCount, textRuleProblem, utf8 } from './util.js';
 
 export function findField(kind, id) {
@@ -77,7 +87,8 @@ function checkValue(field, value) {
       return checkText(value.value, field);
     case 'textList': {
       const items = value.value;
-      if (items.length === 0) return problem(field, 'empty', '空です', 'is empty');
+      // Undecodable already (claims.js); Swift's code for it, should a caller build one.
+      if (items.length === 0) return problem(field, 'required', '入力してください', 'is empty');
       if (field.maxItems != null && items.length > field.maxItems) {
         return problem(field, 'tooMany', `${field.maxItems}件までです（${items.length}件）`, `at most ${field.maxItems} items (got ${items.length})`);
       }
@@ -92,7 +103,7 @@ function checkValue(field, value) {
         : problem(field, 'invalidDate', '1868年から2999年の実在する日付（YYYY-MM-DD）ではありません', 'is not a real date YYYY-MM-DD from 1868 to 2999');
     case 'integer': {
       const n = value.value;
-      if (n < -MAX_INTEGER || n > MAX_INTEGER) return problem(field, 'outOfRange', '18桁を超えています', 'has more than 18 digits');
+      if (n < -MAX_INTEGER || n > MAX_INTEGER) return problem(field, 'invalidInteger', '18桁までの整数にしてください', 'must have at most 18 digits');
       if (field.minimum != null && n < BigInt(field.minimum)) return problem(field, 'outOfRange', `${field.minimum}未満です`, `is below ${field.minimum}`);
       if (field.maximum != null && n > BigInt(field.maximum)) return problem(field, 'outOfRange', `${field.maximum}を超えています`, `is above ${field.maximum}`);
       return null;
@@ -100,8 +111,9 @@ function checkValue(field, value) {
     case 'decimal': {
       const d = parseCanonicalDecimal(value.value);
       const scale = field.scale != null ? field.scale : 3;
-      if (d === null) return problem(field, 'notCanonical', '数値の表記が正規形ではありません', 'is not a canonical decimal');
-      if (d.scale > scale) return problem(field, 'tooPrecise', `小数点以下${scale}桁までです`, `has more than ${scale} fraction digits`);
+      if (d === null || d.scale > scale) {
+        return problem(field, 'notCanonical', `小数点以下${scale}桁までの正規の表記の数値ではありません`, `is not a canonical decimal with at most ${scale} fraction digits`);
+      }
       if (field.minimum != null && compareDecimal(d, field.minimum) < 0) return problem(field, 'outOfRange', `${field.minimum}未満です`, `is below ${field.minimum}`);
       if (field.maximum != null && compareDecimal(d, field.maximum) > 0) return problem(field, 'outOfRange', `${field.maximum}を超えています`, `is above ${field.maximum}`);
       return null;

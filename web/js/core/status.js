@@ -12,9 +12,11 @@ import { NoteError, parseSignedCheckpoint } from './note.js';
 import { verifyCheckpointNote } from './policy.js';
 import { findKey } from './trust.js';
 import { readUvarint } from './proof.js';
+import { utf8 } from './util.js';
 
 export const STATUS_FORMAT = 'akashi-status/v1';
 const MAX_TABLE_BYTES = 512 * 1024 * 1024;
+const MAX_NOTE_BYTES = 1 << 20;
 const REASONS = { 1: 'error', 2: 'moved', 3: 'ended', 4: 'other' };
 
 export const REASON_TEXT = {
@@ -90,22 +92,25 @@ export async function decodeStatusPayload(bytes) {
   const fail = (what) => new CertificateError('malformedStatus', `the status list ${what}`);
   let value;
   try {
+    // Akashi's CBOR profile with no tags at all (status-list.md §1).
     value = decodeCBOR(bytes);
   } catch (error) {
-    if (error instanceof CBORError) throw fail(`is not deterministic CBOR: ${error.description}`);
+    if (error instanceof CBORError) throw fail(`is not CBOR of Akashi's profile: ${error.description}`);
     throw error;
   }
-  if (value.type !== 'map' || value.value.length !== 6 || containsTag(value)) throw fail(`is not ${STATUS_FORMAT} (a map of six keys, no tags)`);
+  if (containsTag(value)) throw fail('has a tag (none is allowed in a status list)');
+  if (value.type !== 'map' || value.value.length !== 6) throw fail(`is not ${STATUS_FORMAT} (a map of six keys)`);
   const items = value.value;
   for (const [i, [k]] of items.entries()) {
     if (!(k.type === 'uint' && k.value === BigInt(i + 1))) throw fail('does not have exactly the keys 1 … 6');
   }
   const [format, issuerItem, issuedAtItem, checkpointItem, countItem, tableItem] = items.map(([, v]) => v);
   if (format.type !== 'text' || format.value !== STATUS_FORMAT) throw fail(`is not ${STATUS_FORMAT}`);
-  if (issuerItem.type !== 'text' || !ISSUER.test(issuerItem.value)) throw fail('has an invalid issuer');
-  if (issuedAtItem.type !== 'uint' || issuedAtItem.value > MAX_SAFE) throw fail('has an invalid issued-at');
-  if (checkpointItem.type !== 'text' || checkpointItem.value.length > 1 << 20) throw fail('has an invalid checkpoint');
-  if (countItem.type !== 'uint' || countItem.value > 0xffffffffn) throw fail('has an invalid entry count');
+  if (issuerItem.type !== 'text' || !ISSUER.test(issuerItem.value)) throw fail('names an issuer id that is not [0-9A-Za-z][0-9A-Za-z._-]{0,63}');
+  if (issuedAtItem.type !== 'uint' || issuedAtItem.value > MAX_SAFE) throw fail('has an issue time that is not an unsigned integer 0 … 2^53 − 1');
+  if (checkpointItem.type !== 'text') throw fail('has no checkpoint note');
+  if (utf8(checkpointItem.value).length > MAX_NOTE_BYTES) throw fail('carries a checkpoint note larger than 1 MiB');
+  if (countItem.type !== 'uint' || countItem.value > 0xffffffffn) throw fail('has an entry count that is not an unsigned integer 0 … 2^32 − 1');
   if (tableItem.type !== 'bytes') throw fail('has no compressed table');
   const issuedAt = issuedAtItem.value;
   const listDay = dayNumber(issuedAt);

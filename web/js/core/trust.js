@@ -77,9 +77,9 @@ function typeName(v) {
 function closed(v, p, required, optional = []) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw fail(p, `expected an object, found ${typeName(v)}`);
   for (const key of Object.keys(v)) {
-    if (!required.includes(key) && !optional.includes(key)) throw fail(p, `unknown member "${key}"`);
+    if (!required.includes(key) && !optional.includes(key)) throw fail(p, `unknown member "${key}" (every object of ${TRUST_FORMAT} is closed)`);
   }
-  for (const key of required) if (!(key in v)) throw fail(p, `missing "${key}"`);
+  for (const key of required) if (!Object.hasOwn(v, key)) throw fail(p, `missing "${key}"`);
   return v;
 }
 function str(v, p) {
@@ -124,7 +124,7 @@ function localized(v, p) {
   closed(v, p, ['ja', 'en']);
   return { ja: text(v.ja, at(p, 'ja'), 1, 200), en: text(v.en, at(p, 'en'), 1, 200) };
 }
-const opt = (v, key, p, check, ...args) => (key in v ? check(v[key], at(p, key), ...args) : null);
+const opt = (v, key, p, check, ...args) => (Object.hasOwn(v, key) ? check(v[key], at(p, key), ...args) : null);
 
 const FIELD_TYPES = ['text', 'date', 'integer', 'decimal', 'enum', 'textList'];
 const FIELD_ID = /^[a-zA-Z][a-zA-Z0-9]{0,39}$/;
@@ -145,10 +145,10 @@ function fieldDefinition(v, p) {
   const type = str(v.type, at(p, 'type'));
   if (!FIELD_TYPES.includes(type)) throw fail(at(p, 'type'), `unknown field type "${type}"`);
   for (const [member, types] of Object.entries(ALLOWED_FOR)) {
-    if (member in v && !types.includes(type)) throw fail(at(p, member), `not allowed for a ${type} field`);
+    if (Object.hasOwn(v, member) && !types.includes(type)) throw fail(at(p, member), `not allowed for a ${type} field`);
   }
-  if ((type === 'text' || type === 'textList') && !('maxLength' in v)) throw fail(p, `a ${type} field needs maxLength`);
-  if (type === 'enum' && !('options' in v)) throw fail(p, 'an enum field needs options');
+  if ((type === 'text' || type === 'textList') && !Object.hasOwn(v, 'maxLength')) throw fail(p, `a ${type} field needs maxLength`);
+  if (type === 'enum' && !Object.hasOwn(v, 'options')) throw fail(p, 'an enum field needs options');
   const field = {
     id,
     type,
@@ -266,6 +266,20 @@ function isEnvironmentError(error) {
   return error && (error.code === 'noWebCrypto' || error.code === 'noEd25519');
 }
 
+// P-256 (SEC 2 §2.4.2, FIPS 186-5): y² = x³ − 3x + b over GF(p).
+const P256_P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+const bigOf = (bytes) => bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+
+/** Whether (x, y), 32-byte big-endian coordinates, is a point on P-256 (affine, so never the point at infinity). */
+export function isP256Point(x, y) {
+  const X = bigOf(x);
+  const Y = bigOf(y);
+  if (X >= P256_P || Y >= P256_P) return false;
+  const m = (n) => ((n % P256_P) + P256_P) % P256_P;
+  return m(Y * Y) === m(X * X * X - 3n * X + P256_B);
+}
+
 /** Imports a P-256 key and checks its kid = base64url(SHA-256(0x04 || x || y)[0:8]). */
 async function importIssuerKey(key, p) {
   let x;
@@ -277,6 +291,8 @@ async function importIssuerKey(key, p) {
     throw fail(p, `the coordinates are not canonical base64url: ${error.reason || error}`);
   }
   if (x.length !== 32 || y.length !== 32) throw fail(p, 'P-256 coordinates are 32 bytes each');
+  // Checked here, not left to the platform's importKey: one rule for every browser.
+  if (!isP256Point(x, y)) throw fail(p, 'the point is not on the P-256 curve');
   let cryptoKey;
   try {
     cryptoKey = await subtle().importKey('jwk', { kty: 'EC', crv: 'P-256', x: key.x, y: key.y, ext: true },
@@ -317,8 +333,13 @@ async function checkLog(log, p) {
   return { logKey, policy };
 }
 
-/** Every string except log.policy satisfies the text rule (trust-file.md §1). */
+/**
+ * No null anywhere (every member is present with its type or absent), and
+ * every string except log.policy satisfies the text rule (trust-file.md §1,
+ * certificate.md §5: refused code points, NFC, no white space at either end).
+ */
 function checkAllStrings(v, p) {
+  if (v === null) throw fail(p, 'null is not a value of any member (leave an optional member out instead)');
   if (typeof v === 'string') {
     if (p.endsWith('.log.policy')) return;
     const problem = textRuleProblem(v);
@@ -331,19 +352,25 @@ function checkAllStrings(v, p) {
 }
 
 /**
- * Parses and validates a trust file: its JSON text (a string, or UTF-8 bytes)
- * or an already parsed object. Resolves to the model; rejects with TrustError
- * when it is not a valid akashi-trust/v2 file.
+ * Parses and validates a trust file, once, into the model every verification
+ * uses: its JSON text (a string, or the file's bytes, which must be UTF-8).
+ * One strict reading (json.js: I-JSON, no duplicate names, integers only),
+ * then closed objects, no null, the text rule, times, and every rule of
+ * trust-file.md §2–§4; the keys are imported once. An object parsed
+ * elsewhere (JSON.parse) is refused: it has already lost duplicate names and
+ * the written form of its numbers (1.0 and 1e0 are both 1). Resolves to the
+ * model; rejects with TrustError when it is not a valid akashi-trust/v2 file.
  */
 export async function parseTrust(input) {
-  let json = input;
-  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
-    try {
-      json = parseStrictJSON(input instanceof ArrayBuffer ? new Uint8Array(input) : input);
-    } catch (error) {
-      if (error instanceof JSONError) throw new TrustError(`the trust file is not valid (strict) JSON: ${error.reason}`);
-      throw error;
-    }
+  if (!(typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer)) {
+    throw new TrustError('the trust file must be given as its text or its bytes, not as a parsed object');
+  }
+  let json;
+  try {
+    json = parseStrictJSON(input instanceof ArrayBuffer ? new Uint8Array(input) : input);
+  } catch (error) {
+    if (error instanceof JSONError) throw new TrustError(`the trust file is not valid (strict) JSON: ${error.reason}`);
+    throw error;
   }
   if (json && typeof json === 'object' && !Array.isArray(json) && json.format !== undefined && json.format !== TRUST_FORMAT) {
     throw new TrustError(`the trust file has format '${typeof json.format === 'string' ? json.format : typeName(json.format)}'; this verifier reads only ${TRUST_FORMAT}`);

@@ -206,20 +206,17 @@ function output(report) {
   return out;
 }
 
-const parsedTrusts = new WeakMap();
+/** The parsed trust file (parseTrust's model), or the file's text or bytes parsed now. */
 async function ensureTrust(trust) {
   if (trust && trust.isParsedTrust) return trust;
-  if (trust && typeof trust === 'object' && !(trust instanceof Uint8Array)) {
-    if (!parsedTrusts.has(trust)) parsedTrusts.set(trust, parseTrust(trust));
-    return parsedTrusts.get(trust);
-  }
   return parseTrust(trust);
 }
 
 /**
  * Verifies a QR text (a URL with `#AK2.…`, or `AK2.…`; a string or the
  * decoder's bytes) against a trust file as of `options.at` (a Date; default
- * now). `trust` is the result of parseTrust() or the trust file itself.
+ * now). `trust` is the result of parseTrust() (parse it once) or the trust
+ * file's text or bytes.
  * `options.statusLists` (or `options.status`, one) are status lists already
  * verified with verifyStatusList() against the same trust file;
  * `options.maxStatusAge` is in seconds (default 7 days). Throws only when

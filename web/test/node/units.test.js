@@ -67,7 +67,8 @@ test('strict CBOR profile', () => {
   assert.equal(decodeCBOR(hex('17')).value, 23n);
   assert.equal(decodeCBOR(hex('1818')).value, 24n);
   assert.equal(decodeCBOR(hex('3a0001116f')).value, 69999n);
-  assert.equal(decodeCBOR(hex('d903ec6a313939302d30342d3031')).tag, 1004n);
+  assert.equal(decodeCBOR(hex('d903ec6a313939302d30342d3031'), { allowedTags: [1004] }).tag, 1004n);
+  throws(() => decodeCBOR(hex('d903ec6a313939302d30342d3031'))); // no tags unless allowed
   // Sorted by encoded bytes: 1, 4, -70000.
   assert.equal(decodeCBOR(hex('a30100040039ffff00')).value.length, 3);
 });
