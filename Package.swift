@@ -9,6 +9,10 @@ let package = Package(
         .executable(name: "akashi-verify", targets: ["akashi-verify"]),
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "LogStore", targets: ["LogStore"]),
+        // For the fuzz harnesses in Fuzz/ (a separate package that depends on this one by path).
+        .library(name: "CBOR", targets: ["CBOR"]),
+        .library(name: "COSE", targets: ["COSE"]),
+        .library(name: "Certificates", targets: ["Certificates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -125,7 +129,7 @@ let package = Package(
         // The published conformance vectors (valid certificates and every forgery class).
         .target(
             name: "ConformanceVectors",
-            dependencies: ["Certificates", "Issuance", "Authority", "QRCode", "TransparencyLog", "AkashiCrypto", "QRPayload"]
+            dependencies: ["CBOR", "Certificates", "Issuance", "Authority", "QRCode", "TransparencyLog", "AkashiCrypto", "QRPayload"]
         ),
         .executableTarget(
             name: "akashi",

@@ -82,7 +82,14 @@ struct VerifyBench: AsyncParsableCommand {
 
         let lifecycle = try CertificateLifecycle(
             issuer: authority.issuer, archive: CertificateArchive(log: authority.issuer.log, registry: registry, verifierURL: demoVerifierURL))
-        let statusBytes = try lifecycle.signedStatusList()
+        // The status list's checkpoint cosigned by the same two witnesses, so
+        // it verifies under set (b)'s 2-of-3 policy too.
+        var statusList = try lifecycle.statusList()
+        let listCheckpoint = try SignedCheckpoint(parsing: statusList.checkpoint)
+        statusList.checkpoint = listCheckpoint.adding([witnesses[0], witnesses[2]].map {
+            $0.cosign(checkpointText: listCheckpoint.note.text, timestamp: cosignedAt)
+        }).note.serialized
+        let statusBytes = try statusList.signed(with: authority.directory.issuerKey().key)
         var plain = try TrustFile.export(directory: authority.directory, registry: registry)
         var witnessed = plain
         witnessed.authorities[0].log.policy = try LogTrust.policy(logKey: logKey, witnesses: witnesses.map(\.verifierKey), quorum: 2)
@@ -227,15 +234,7 @@ struct SignatureFloor {
 /// `openssl speed` on one core: the machine's limit for the two algorithms.
 enum OpenSSLSpeed {
     static func measure(seconds: Int) throws -> (ecdsaVerify: Double, ed25519Verify: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "speed", "-mr", "-seconds", String(seconds), "ecdsap256", "ed25519"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try runWithDefaultSignals(["openssl", "speed", "-mr", "-seconds", String(seconds), "ecdsap256", "ed25519"])
         // Machine-readable lines: "+F4:<n>:<bits>:<sign/s>:<verify/s>" (ECDSA), "+F6:…" (EdDSA);
         // newer versions give sign and verify times in seconds instead of rates.
         var ecdsa = 0.0, ed = 0.0
@@ -249,4 +248,44 @@ enum OpenSSLSpeed {
         guard ecdsa > 0, ed > 0 else { throw BenchFailure("could not read openssl speed's output") }
         return (ecdsa, ed)
     }
+}
+
+/// Runs a program found on PATH and returns its standard output. Spawned with
+/// an empty signal mask: `Process` hands the child the parent's mask, in which
+/// the Swift runtime's threads block SIGALRM — and `openssl speed -seconds`
+/// times itself with alarm(2), so under `Process` it never stops.
+func runWithDefaultSignals(_ arguments: [String]) throws -> Data {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw BenchFailure("pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    sigaddset(&defaults, SIGALRM)
+    sigaddset(&defaults, SIGPIPE)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+    close(fds[1])
+    guard status == 0 else {
+        close(fds[0])
+        throw BenchFailure("could not start \(arguments[0]): \(String(cString: strerror(status)))")
+    }
+    let data = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
+    var exit: Int32 = 0
+    _ = waitpid(pid, &exit, 0)
+    return data
 }

@@ -47,4 +47,19 @@ public enum CivilDate {
         let (y, m, d) = date(ofDay: japanDay(seconds))
         return "\(y)年\(m)月\(d)日"
     }
+
+    /// `2026-12-04T04:07:47+09:00`: RFC 3339 in Japan time, as
+    /// `ISO8601DateFormatter` with the Asia/Tokyo zone writes it — without
+    /// building a formatter (and loading ICU's zone data) per certificate.
+    public static func japanISO8601(_ seconds: Int64) -> String {
+        let day = japanDay(seconds)
+        let (y, m, d) = date(ofDay: day)
+        let t = seconds + japanOffset - day * 86_400
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let year = y >= 0 && y < 10_000 ? String(repeating: "0", count: 4 - String(y).count) + String(y) : String(y)
+        return "\(year)-\(two(m))-\(two(d))T\(two(t / 3600)):\(two(t / 60 % 60)):\(two(t % 60))+09:00"
+    }
+
+    /// `2026-12-04`: the Japan-time date of `seconds`, as `YYYY-MM-DD`.
+    public static func japanISODate(_ seconds: Int64) -> String { String(japanISO8601(seconds).prefix(10)) }
 }

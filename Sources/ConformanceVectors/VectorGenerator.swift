@@ -1,5 +1,6 @@
 import AkashiCrypto
 import Authority
+import CBOR
 import Certificates
 import Foundation
 @_spi(ConformanceVectors) import Issuance
@@ -217,6 +218,98 @@ public struct VectorGenerator {
         newer.kindVersion = residence.kind.version + 1
         let versioned = try await iizuka.issuer.issueUnchecked(newer, kind: residence.kind)
         add("kind-version", "様式の版が信頼リストと異なる", "a kind version the trust file does not have", qr: versioned.qrText, verdict: "invalid", codes: ["kindVersion"])
+
+        // Signed and logged, but values outside the field rules (certificate.md §4, §5):
+        // each is one way two verifiers used to read the same text differently.
+        for (id, ja, en, field, value) in [
+            ("field-not-nfc", "氏名が NFC でない（分解された濁点）", "a name not in NFC (a decomposed voiced mark)", "name", FieldValue.text("飯塚 は\u{3099}なこ")),
+            ("field-edge-whitespace", "氏名の末尾に全角空白", "a name ending in U+3000 IDEOGRAPHIC SPACE", "name", .text("飯塚 花子\u{3000}")),
+            ("field-trailing-zero-width", "氏名の末尾にゼロ幅空白（U+200B）", "a name ending in U+200B ZERO WIDTH SPACE", "name", .text("飯塚 花子\u{200B}")),
+            ("field-empty-text", "空の氏名", "an empty name", "name", .text("")),
+            ("field-line-separator", "住所に行区切り（U+2028）", "an address with U+2028 LINE SEPARATOR", "address", .text("福岡県飯塚市新立岩5番5号\u{2028}")),
+            ("field-enum-label", "選択肢の値ではなく表示名を記載", "an enum holding an option's label instead of its value", "sex", .enumValue("女")),
+        ] {
+            var claims = residence.claims
+            claims.serial = Serial.random()
+            claims.fields[field] = value
+            let issued = try await iizuka.issuer.issueUnchecked(claims, kind: residence.kind)
+            add(id, ja, en, qr: issued.qrText, verdict: "invalid", codes: ["invalidFields"])
+        }
+        if let energy = issued["energy-origin"] {
+            for (id, ja, en, value) in [
+                ("field-decimal-trailing-newline", "小数の末尾に改行", "a decimal ending in LF", "1234.5\n"),
+                ("field-decimal-below-minimum", "小数が最小値（0）未満", "a decimal below its minimum 0", "-0.5"),
+                ("field-decimal-not-canonical", "小数が正規形でない（末尾の0）", "a decimal with a trailing zero", "1234.50"),
+            ] {
+                var claims = energy.claims
+                claims.serial = Serial.random()
+                claims.fields["generatedKWh"] = .decimal(value)
+                let issued = try await iizuka.issuer.issueUnchecked(claims, kind: energy.kind)
+                add(id, ja, en, qr: issued.qrText, verdict: "invalid", codes: ["invalidFields"])
+            }
+        }
+
+        // Signed and logged, but not claims of the format (certificate.md §1, §3): undecodable at the claims step.
+        func claimsBytes(_ change: (inout [(key: CBOR, value: CBOR)], inout [(key: CBOR, value: CBOR)]) -> Void) throws -> [UInt8] {
+            guard case .map(var top) = residence.claims.cbor, let i = top.firstIndex(where: { $0.key == CBOR(CertificateClaims.akashiClaim) }),
+                case .map(let content) = top[i].value, let j = content.firstIndex(where: { $0.key == CBOR(3) }), case .map(var fields) = content[j].value
+            else { throw CertificateError(.malformedPayload, "unexpected claims shape") }
+            change(&top, &fields)
+            var newContent = content
+            newContent[j] = (CBOR(3), .map(fields))
+            top[i] = (top[i].key, .map(newContent))
+            // A fresh serial, so each vector is its own certificate.
+            if let s = top.firstIndex(where: { $0.key == CBOR(7) }) { top[s] = (CBOR(7), .byteString(Serial.random())) }
+            return try CBOR.map(top).encoded()
+        }
+        func setClaim(_ key: Int64, _ value: CBOR) -> (inout [(key: CBOR, value: CBOR)], inout [(key: CBOR, value: CBOR)]) -> Void {
+            { top, _ in if let k = top.firstIndex(where: { $0.key == CBOR(key) }) { top[k] = (CBOR(key), value) } }
+        }
+        func setField(_ name: String, _ value: CBOR) -> (inout [(key: CBOR, value: CBOR)], inout [(key: CBOR, value: CBOR)]) -> Void {
+            { _, fields in if let k = fields.firstIndex(where: { $0.key == .textString(name) }) { fields[k] = (.textString(name), value) } }
+        }
+        for (id, ja, en, change) in [
+            ("claims-simple-value", "記載値に true（CBOR 主型7）", "a field value `true` (CBOR major type 7)", setField("name", .boolean(true))),
+            ("claims-float", "記載値に浮動小数点数", "a field value that is a float", setField("name", .float(1.5))),
+            ("claims-unlisted-tag", "記載値に許されないタグ（1）", "a field value with a tag the format does not list (1)", setField("birthDate", .tagged(1, CBOR(0)))),
+            ("claims-negative-iat", "発行日時が負", "a negative issue time", setClaim(6, CBOR(Int64(-1)))),
+            ("claims-iat-beyond-2-53", "発行日時が 2^53 以上", "an issue time of 2^53", setClaim(6, CBOR(UInt64(1) << 53))),
+        ] {
+            let qr = try await iizuka.issuer.signAndLogUnchecked(payload: try claimsBytes(change), kind: "residence", issuedAt: residence.claims.issuedAt)
+            add(id, ja, en, qr: qr, verdict: "invalid", codes: ["undecodable"])
+        }
+        do {
+            var claims = residence.claims
+            claims.serial = Serial.random()
+            claims.kind = "residence\nissued 0"
+            let qr = try await iizuka.issuer.signAndLogUnchecked(payload: claims.encoded(), kind: "residence", issuedAt: claims.issuedAt)
+            add("claims-kind-with-newline", "種類IDに改行（台帳エントリの行を偽装）", "a kind id with a line feed (forging a log entry line)", qr: qr, verdict: "invalid", codes: ["undecodable"])
+        }
+
+        // The envelope's one byte form (certificate.md §2.1): the signature still verifies in
+        // each, so only the profile refuses them.
+        do {
+            let envelope = qa.envelope
+            // D2 84 4D <13-byte protected> A0 …: the untagged array, and an unprotected header.
+            var untagged = envelope
+            untagged.removeFirst()
+            add("envelope-untagged", "COSE_Sign1 のタグ（18）がない", "the envelope without its COSE_Sign1 tag (18)",
+                qr: CertificateQR(envelope: untagged, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+            var unprotected = envelope
+            if unprotected.count > 16, unprotected[16] == 0xA0 {
+                unprotected.replaceSubrange(16..<17, with: [0xA1, 0x18, 0x21, 0x61, 0x78])  // {33: "x"}
+                add("envelope-unprotected-header", "保護されないヘッダーに値がある", "an unprotected header that is not empty",
+                    qr: CertificateQR(envelope: unprotected, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+            }
+            // The payload's byte-string length in a longer form than the shortest (RFC 8949 §4.2.1).
+            var longLength = envelope
+            if longLength.count > 19, longLength[17] == 0x58 || longLength[17] == 0x59 {
+                // 58 nn → 59 00 nn, or 59 nn nn → 5A 00 00 nn nn: one byte longer than needed.
+                longLength.replaceSubrange(17..<18, with: longLength[17] == 0x58 ? [0x59, 0x00] : [0x5A, 0x00, 0x00])
+                add("envelope-non-minimal-length", "封筒内の長さが最短形でない", "a non-minimal byte-string length inside the envelope",
+                    qr: CertificateQR(envelope: longLength, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+            }
+        }
 
         add("undecodable-url", "Akashi のQRではない", "not an Akashi QR code", qr: "https://example.com/", verdict: "invalid", codes: ["undecodable"])
         add("truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), verdict: "invalid", codes: ["undecodable"])

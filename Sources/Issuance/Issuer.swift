@@ -90,6 +90,19 @@ public struct Issuer: Sendable {
         let qrText = CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: verifierURL)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
     }
+
+    /// Signs and logs a payload of any bytes (claims that are not even
+    /// decodable), logged as a certificate entry of `kind` at `issuedAt`, and
+    /// returns its QR text. Only for conformance vectors that must reach the
+    /// verifier's claims step with a valid signature.
+    @_spi(ConformanceVectors)
+    public func signAndLogUnchecked(payload: [UInt8], kind: String, issuedAt: Int64) async throws -> String {
+        let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
+        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt)
+        let receipt = try await log.append(entry)
+        let proof = try CompactProof.encode(receipt.tlogProof)
+        return CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: directory.configuration.verifierURL)
+    }
 }
 
 /// The certificate is recorded (its private row and its log entry committed)

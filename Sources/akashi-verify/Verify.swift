@@ -203,18 +203,9 @@ struct AkashiVerify: ParsableCommand {
             .replacingOccurrences(of: "\u{2029}", with: "\\u2029")
     }
 
-    func day(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        return f.string(from: date)
-    }
+    func day(_ date: Date) -> String { CivilDate.japanISODate(Int64(date.timeIntervalSince1970.rounded(.down))) }
 
-    func iso(_ seconds: Int64) -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-    }
+    func iso(_ seconds: Int64) -> String { CivilDate.japanISO8601(seconds) }
 
     func fail(_ code: Int32, _ message: String) -> Never {
         FileHandle.standardError.write(Data("akashi-verify: \(message)\n".utf8))
