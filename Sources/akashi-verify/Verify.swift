@@ -162,45 +162,53 @@ struct AkashiVerify: ParsableCommand {
     }
 
     func jsonLine(_ report: VerificationReport, source: String, language: Language, noQR: Bool) -> String {
-        var object: [String: Any] = [
-            "input": source,
-            "verdict": report.verdict.rawValue,
-            "valid": report.isValid,
-            "reasons": report.checks.filter { $0.code != nil }.map { ["code": $0.code ?? "", "check": $0.name.rawValue, "message": $0.message?.text(language) ?? ""] },
-            "checks": report.checks.map { check -> [String: String] in
-                var entry = ["name": check.name.rawValue, "status": check.status.rawValue]
-                if let code = check.code { entry["code"] = code }
-                return entry
-            },
-        ]
-        if report.checks.first?.status == .passed { object["envelope"] = Data(report.envelope).base64EncodedString() }
-        if let asOf = report.statusAsOf { object["statusAsOf"] = iso(Int64(asOf.timeIntervalSince1970)) }
-        if noQR { object["reasons"] = [["code": "undecodable", "check": "decode", "message": language == .ja ? "画像からQRコードを読み取れません" : "no QR code found in the image"]] }
-        if let claims = report.claims {
-            object["kind"] = claims.kind
-            object["issuer"] = claims.issuer
-            object["serial"] = claims.serialText
-            object["issuedAt"] = iso(claims.issuedAt)
-            object["expiresAt"] = claims.expiresAt.map(iso) ?? NSNull()
-            object["fields"] = Dictionary(uniqueKeysWithValues: claims.fields.map { ($0.key, $0.value.jsonValue) })
+        var reasons = report.checks.filter { $0.code != nil }.map {
+            VerificationLine.Reason(code: $0.code ?? "", check: $0.name.rawValue, message: $0.message?.text(language) ?? "")
         }
+        if noQR {
+            reasons = [.init(code: "undecodable", check: "decode", message: language == .ja ? "画像からQRコードを読み取れません" : "no QR code found in the image")]
+        }
+        var log: VerificationLine.Log? = nil, tlogProof: String? = nil
         if let proof = report.proof, let entry = report.entry {
             let c = proof.checkpoint.checkpoint
-            object["log"] = [
-                "origin": c.origin, "index": proof.index, "treeSize": c.size, "entry": entry.hexString,
-                "leafHash": Merkle.leafHash(entry).hexString, "inclusionProof": proof.inclusionProof.map(\.hexString),
-                "rootHash": c.rootHash.hexString, "checkpoint": proof.checkpoint.serialized,
-            ] as [String: Any]
-            object["tlogProof"] = TlogProof(extra: entry, index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint).text
+            log = .init(
+                origin: c.origin, index: proof.index, treeSize: c.size, entry: entry.hexString, leafHash: Merkle.leafHash(entry).hexString,
+                inclusionProof: proof.inclusionProof.map(\.hexString), rootHash: c.rootHash.hexString, checkpoint: proof.checkpoint.serialized)
+            tlogProof = TlogProof(extra: entry, index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint).text
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let line = VerificationLine(
+            input: source, verdict: report.verdict.rawValue, valid: report.isValid, reasons: reasons,
+            checks: report.checks.map { .init(name: $0.name.rawValue, status: $0.status.rawValue, code: $0.code) },
+            envelope: report.checks.first?.status == .passed ? Data(report.envelope).base64EncodedString() : nil,
+            statusAsOf: report.statusAsOf.map { iso(Int64($0.timeIntervalSince1970)) },
+            claims: report.claims.map { claims in
+                .init(kind: claims.kind, issuer: claims.issuer, serial: claims.serialText, issuedAt: iso(claims.issuedAt),
+                    expiresAt: claims.expiresAt.map(iso), fields: claims.fields.mapValues(VerificationLine.Value.init))
+            },
+            log: log, tlogProof: tlogProof)
+        let data = (try? VerificationLine.encoder.encode(line)) ?? Data()
         // One object per line: characters that some readers take for line
         // breaks (U+0085, U+2028, U+2029) are escaped inside strings, where
         // alone they can occur.
-        return String(decoding: data, as: UTF8.self)
-            .replacingOccurrences(of: "\u{85}", with: "\\u0085")
-            .replacingOccurrences(of: "\u{2028}", with: "\\u2028")
-            .replacingOccurrences(of: "\u{2029}", with: "\\u2029")
+        // On the UTF-8 bytes: NSString's replacingOccurrences folded
+        // grapheme clusters and cost more than the verification itself.
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count)
+        var i = data.startIndex
+        while i < data.endIndex {
+            let b = data[i]
+            if b == 0xC2, i + 1 < data.endIndex, data[i + 1] == 0x85 {
+                out += Array("\\u0085".utf8)
+                i += 2
+            } else if b == 0xE2, i + 2 < data.endIndex, data[i + 1] == 0x80, data[i + 2] == 0xA8 || data[i + 2] == 0xA9 {
+                out += Array((data[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                i += 3
+            } else {
+                out.append(b)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     func day(_ date: Date) -> String { CivilDate.japanISODate(Int64(date.timeIntervalSince1970.rounded(.down))) }

@@ -126,6 +126,22 @@ struct FormatProfileTests {
         #expect(codes(["name": .text("a"), "\u{212A}": .text("x")]) == ["unknownField"])
     }
 
+    @Test("SafeText.isNFC's quick path agrees with Foundation's NFC for every scalar it answers alone, and pairs with voicing marks are not NFC")
+    func nfcQuickPath() {
+        let ranges: [ClosedRange<UInt32>] = [0...0x2FF, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF, 0x4E00...0x9FFF, 0xFF01...0xFF5E]
+        for range in ranges {
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                let text = "a" + String(Character(scalar)) + "字"
+                let nfc = text.precomposedStringWithCanonicalMapping
+                #expect(SafeText.isNFC(text) == text.unicodeScalars.elementsEqual(nfc.unicodeScalars), "U+\(String(value, radix: 16))")
+            }
+        }
+        #expect(!SafeText.isNFC("か\u{3099}"), "KA + combining voiced mark composes to GA")
+        #expect(SafeText.isNFC("が"))
+        #expect(!SafeText.isNFC("e\u{301}"))
+    }
+
     @Test("issuance puts text in NFC and trims exactly the format's white space")
     func issuanceNormalises() throws {
         let values = try Self.kind.validate(["name": .string("\u{3000}e\u{301}\u{A0}"), "amount": .number("2.5")])
