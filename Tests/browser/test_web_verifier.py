@@ -108,7 +108,7 @@ VERIFIER_CSP = (
 # note does not verify fails `inclusion` with checkpointUntrusted (and `checkpoint`
 # is skipped), so the failed checks alone do not tell the codes.
 CHECKS_OF_CODE = {
-    "undecodable": {"decode"},
+    "undecodable": {"decode", "claims"},  # the claims step: signed, but not claims of the format
     "unknownKey": {"issuerKnown"},
     "issuerMismatch": {"claims"},
     "keyCompromised": {"keyValid"},
