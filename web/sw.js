@@ -2,7 +2,7 @@
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
-const VERSION = 'akashi-verifier-v2.0.1';
+const VERSION = 'akashi-verifier-v2.0.2';
 const APP_FILES = [
   './',
   'index.html',

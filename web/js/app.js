@@ -7,7 +7,7 @@ import { parseAt } from './core/trust.js';
 import { displayOrder, displayValue, findField } from './core/kinds.js';
 import { TEXT } from './i18n.js';
 
-export const APP_VERSION = '2.0.1';
+export const APP_VERSION = '2.0.2';
 const STATUS_REFRESH_TIMEOUT_MS = 6000;
 const LANG_KEY = 'akashi.verifier.lang';
 const TRUST_KEY = 'akashi.verifier.trust';
@@ -162,9 +162,25 @@ async function fetchDeployedTrust() {
 
 // The signed status list (akashi-status/v1) published next to the page, if
 // any: {lists, note, error}. `timeout` (ms) bounds the fetch.
-async function fetchStatus(timeout = 0) {
-  const result = { lists: [], note: null, error: null, bytes: null };
-  if (!state.trust) return result;
+async function fetchStatus(timeout = 0, download = null) {
+  const fetched = await (download || downloadStatus(timeout));
+  const result = { lists: [], note: fetched.note, error: null, bytes: fetched.bytes };
+  if (!state.trust || !fetched.bytes) return result;
+  try {
+    result.lists = [await verifyStatusList(fetched.bytes, state.trust)];
+  } catch (error) {
+    if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) return result;
+    // A list that does not verify against the trust file is refused (as
+    // akashi-verify --status, exit 65): an error of the site, not a verdict.
+    result.error = error.reason || error.message || String(error);
+  }
+  return result;
+}
+
+// The status list's bytes from the network, not yet verified: {bytes, note}.
+// Separate from verifying, so the page downloads it while trust.json loads.
+async function downloadStatus(timeout = 0) {
+  const result = { note: null, bytes: null };
   let bytes;
   const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
   const timer = timeout && controller ? setTimeout(() => controller.abort(), timeout) : null;
@@ -183,14 +199,6 @@ async function fetchStatus(timeout = 0) {
     if (timer) clearTimeout(timer);
   }
   result.bytes = bytes;
-  try {
-    result.lists = [await verifyStatusList(bytes, state.trust)];
-  } catch (error) {
-    if (error && (error.code === 'noWebCrypto' || error.code === 'noEd25519')) return result;
-    // A list that does not verify against the trust file is refused (as
-    // akashi-verify --status, exit 65): an error of the site, not a verdict.
-    result.error = error.reason || error.message || String(error);
-  }
   return result;
 }
 
@@ -201,8 +209,8 @@ function applyStatus(result) {
   state.statusBytes = result.bytes;
 }
 
-async function loadStatus() {
-  applyStatus(await fetchStatus());
+async function loadStatus(download = null) {
+  applyStatus(await fetchStatus(0, download));
 }
 
 /**
@@ -222,8 +230,10 @@ async function refreshStatus() {
 }
 
 async function loadAll() {
+  // Both downloads at once; the list is verified once the trust file is read.
+  const download = downloadStatus();
   await loadTrust();
-  await loadStatus();
+  await loadStatus(download);
   renderTrust();
 }
 
