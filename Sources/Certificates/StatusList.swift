@@ -196,7 +196,7 @@ public struct VerifiedStatusList: Sendable {
         let checkpoint: SignedCheckpoint
         do {
             checkpoint = try SignedCheckpoint(parsing: list.checkpoint)
-            _ = try authority.log.checkpointVerifier().verifyCheckpoint(checkpoint)
+            _ = try authority.log.tlogPolicy().verify(checkpoint)
         } catch { throw fail("the status list's log checkpoint does not verify: \(error)") }
         guard checkpoint.checkpoint.extensions.isEmpty else { throw fail("the status list's checkpoint has extension lines") }
         guard checkpoint.checkpoint.size <= UInt64(jsSafeIntegerMax) else { throw fail("the status list's checkpoint has a tree size beyond 2^53 − 1") }

@@ -234,7 +234,7 @@ public struct LogTrust: Codable, Hashable, Sendable {
 
     /// The tlog-policy text of "any `quorum` of these witnesses" (0: none).
     public static func policy(logKey: VerifierKey, witnesses: [VerifierKey], quorum: Int) throws -> String {
-        try TlogPolicy(CheckpointPolicy(logKey: logKey, witnesses: witnesses, witnessQuorum: quorum)).text
+        try TlogPolicy(logKey: logKey, witnesses: witnesses, quorum: quorum).text
     }
 
     public func verifierKey() throws -> VerifierKey { try VerifierKey(parsing: vkey) }
@@ -259,11 +259,6 @@ public struct LogTrust: Codable, Hashable, Sendable {
                 "log \(origin): the tlog-policy must list exactly one log, this log's vkey \(vkey) (it lists \(parsed.logs.count))")
         }
         return parsed
-    }
-
-    /// What decides whether one of this log's checkpoints is trusted.
-    public func checkpointVerifier() throws(CertificateError) -> any CheckpointVerifying {
-        try tlogPolicy()
     }
 }
 

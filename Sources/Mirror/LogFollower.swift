@@ -60,7 +60,7 @@ public struct LogFollower: Sendable {
             throw MirrorError(.wrongOrigin, "\(url) serves log '\(signed.checkpoint.origin)', not '\(origin)'", url: url)
         }
         do {
-            _ = try policy.verifyCheckpoint(signed)
+            _ = try policy.verify(signed)
         } catch {
             throw MirrorError(.unverifiedCheckpoint,
                 "the checkpoint of size \(signed.checkpoint.size) at \(client.url("checkpoint").absoluteString) does not verify: \(error.reason)",

@@ -37,7 +37,7 @@ public actor LogMonitor {
         self.clock = clock
         if let head = state.head {
             let signed = try head.signedCheckpoint()
-            do { _ = try policy.verifyCheckpoint(signed) } catch {
+            do { _ = try policy.verify(signed) } catch {
                 throw MirrorError(.storage, "the monitor state's checkpoint (size \(signed.checkpoint.size) from \(head.source)) does not verify with the given keys: \(error.reason)")
             }
         }

@@ -50,7 +50,14 @@ public enum LogRestorer {
     ) async throws(MirrorError) -> Summary {
         guard !urls.isEmpty else { throw MirrorError(.invalidRequest, "give at least one source to restore from") }
         let origin = logKey.name
-        let policy: any CheckpointVerifying = witnessPolicy ?? CheckpointPolicy(logKey: logKey)
+        let policy: TlogPolicy
+        if let witnessPolicy {
+            policy = witnessPolicy
+        } else {
+            do throws(TlogPolicyError) { policy = try TlogPolicy(logKey: logKey) } catch {
+                throw MirrorError(.invalidRequest, "cannot restore with the log key \(logKey.name): \(error.reason)")
+            }
+        }
 
         // Refuse early, before downloading anything, when the log is not empty.
         if FileManager.default.fileExists(atPath: path), let existing = try? LogStore.openReadOnly(path: path) {
@@ -147,19 +154,20 @@ public enum LogRestorer {
     }
 }
 
-/// A ``CheckpointVerifying`` that picks the policy by the checkpoint's
-/// origin: for trust files listing several authorities' logs.
+/// A ``CheckpointVerifying`` that picks the ``TlogPolicy`` by the
+/// checkpoint's origin: for trust files listing several authorities' logs,
+/// each with its own witness quorum.
 public struct OriginPolicies: CheckpointVerifying {
-    public let policies: [String: any CheckpointVerifying]
+    public let policies: [String: TlogPolicy]
 
-    public init(_ policies: [String: any CheckpointVerifying]) { self.policies = policies }
+    public init(_ policies: [String: TlogPolicy]) { self.policies = policies }
 
     public var origins: [String] { policies.keys.sorted() }
 
-    public func verifyCheckpoint(_ signed: SignedCheckpoint) throws(NoteError) -> CheckpointPolicy.Verified {
+    public func verify(_ signed: SignedCheckpoint) throws(NoteError) -> TlogPolicy.Verified {
         guard let policy = policies[signed.checkpoint.origin] else {
             throw NoteError(.unverified, "the checkpoint is from log '\(signed.checkpoint.origin)', which the trust file does not list (\(origins.joined(separator: ", ")))")
         }
-        return try policy.verifyCheckpoint(signed)
+        return try policy.verify(signed)
     }
 }

@@ -407,24 +407,29 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
         return witnessed[quorum] == true
     }
 
-    // MARK: The simple form
+    // MARK: One log, k of n witnesses
 
-    /// The policy our trust files express (`CheckpointPolicy`): its one log,
-    /// each witness under its key name, and — for a quorum of k — a group
-    /// `quorum` (renamed if a witness has that name) of all witnesses with
-    /// threshold k; `quorum none` when k is 0.
+    /// The policy "this log, and any `quorum` of these witnesses" — what a
+    /// trust file written by `LogTrust.policy(logKey:witnesses:quorum:)`
+    /// holds: the one log, each witness under its key name, and — for a
+    /// quorum of k — a group `quorum` (renamed if a witness has that name) of
+    /// all the witnesses with threshold k; `quorum none` when k is 0 or less
+    /// (the witnesses are then listed but not needed). `TlogPolicy(logKey:)`
+    /// alone is a log that needs no cosignatures.
     ///
-    /// Throws when the simple form cannot be a valid policy: an origin other
-    /// than the log key's name, duplicate witness keys, k larger than the
-    /// number of witnesses.
-    public init(_ policy: CheckpointPolicy) throws(TlogPolicyError) {
-        guard Array(policy.origin.utf8) == Array(policy.logKey.name.utf8) else {
-            throw TlogPolicyError(.originMismatch, line: nil,
-                "the log origin '\(policy.origin)' is not the log key's name '\(policy.logKey.name)'; a tlog-policy identifies a log by its key name")
-        }
+    /// A witness whose key name is taken (by `none`, `quorum` or an earlier
+    /// witness) is named `<key name>+<key ID>`, so two keys of one name count
+    /// as two witnesses.
+    ///
+    /// Throws as ``init(logs:definitions:quorum:)`` does: `wrongKeyType` for
+    /// a log key that is not Ed25519 or a witness key that is not
+    /// cosignature/v1, `duplicateWitness` for a witness key given twice,
+    /// `emptyGroup` for k > 0 without witnesses, `thresholdOutOfRange` for k
+    /// larger than the number of witnesses.
+    public init(logKey: VerifierKey, witnesses witnessKeys: [VerifierKey] = [], quorum k: Int = 0) throws(TlogPolicyError) {
         var taken: Set<Name> = [Self.none]
-        var witnesses: [Witness] = []
-        for key in policy.witnesses {
+        var listed: [Witness] = []
+        for key in witnessKeys {
             var name = Name(key.name)
             if taken.contains(name) { name = Name("\(key.name)+\(hex8(key.keyID))") }
             var n = 2
@@ -433,46 +438,20 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
                 n += 1
             }
             taken.insert(name)
-            witnesses.append(Witness(name: name, key: key))
+            listed.append(Witness(name: name, key: key))
         }
-        var definitions = witnesses.map(Definition.witness)
+        var definitions = listed.map(Definition.witness)
         var quorum = Self.none
-        if policy.witnessQuorum > 0 {
+        if k > 0 {
             quorum = "quorum"
             var n = 2
             while taken.contains(quorum) {
                 quorum = Name("quorum-\(n)")
                 n += 1
             }
-            definitions.append(.group(Group(name: quorum, threshold: .atLeast(policy.witnessQuorum), members: witnesses.map(\.name))))
+            definitions.append(.group(Group(name: quorum, threshold: .atLeast(k), members: listed.map(\.name))))
         }
-        try self.init(logs: [Log(key: policy.logKey)], definitions: definitions, quorum: quorum)
-    }
-
-    /// The same rule as a `CheckpointPolicy`, when it has that shape: one
-    /// log, and a quorum that is `none`, one witness, or one group of
-    /// witnesses with distinct key names (`CheckpointPolicy` counts names).
-    /// Nil otherwise — use ``verify(_:)`` (or ``CheckpointVerifying``) then.
-    public func checkpointPolicy() -> CheckpointPolicy? {
-        guard logs.count == 1, let log = logs.first else { return nil }
-        if quorum == Self.none {
-            return CheckpointPolicy(logKey: log.key, witnesses: witnesses.map(\.key), witnessQuorum: 0)
-        }
-        let byName = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        switch byName[quorum] {
-        case .witness(let w)?:
-            return CheckpointPolicy(logKey: log.key, witnesses: [w.key], witnessQuorum: 1)
-        case .group(let g)?:
-            var keys: [VerifierKey] = []
-            for member in g.members {
-                guard case .witness(let w)? = byName[member] else { return nil }
-                keys.append(w.key)
-            }
-            guard Set(keys.map { Array($0.name.utf8) }).count == keys.count else { return nil }
-            return CheckpointPolicy(logKey: log.key, witnesses: keys, witnessQuorum: g.required)
-        case nil:
-            return nil
-        }
+        try self.init(logs: [Log(key: logKey)], definitions: definitions, quorum: quorum)
     }
 }
 
@@ -520,8 +499,6 @@ public struct TlogPolicyError: Error, Hashable, Sendable, CustomStringConvertibl
         case tooLarge
         /// A built policy's name or URL is empty or contains whitespace or control characters.
         case invalidToken
-        /// Converting a `CheckpointPolicy` whose origin is not its log key's name.
-        case originMismatch
     }
 
     public let code: Code
@@ -633,36 +610,13 @@ private struct Builder {
     }
 }
 
-// MARK: Verifying checkpoints under either form
+// MARK: Verifying checkpoints
 
-/// Anything that decides whether a signed checkpoint is trusted: the simple
-/// `CheckpointPolicy` of our trust files, or a full ``TlogPolicy``.
+/// What decides whether a signed checkpoint is trusted: a ``TlogPolicy``
+/// (its ``TlogPolicy/verify(_:)``), or something that picks one — the
+/// mirror's `OriginPolicies` chooses by the checkpoint's origin.
 public protocol CheckpointVerifying: Sendable {
-    func verifyCheckpoint(_ signed: SignedCheckpoint) throws(NoteError) -> CheckpointPolicy.Verified
+    func verify(_ signed: SignedCheckpoint) throws(NoteError) -> TlogPolicy.Verified
 }
 
-extension CheckpointPolicy: CheckpointVerifying {
-    public func verifyCheckpoint(_ signed: SignedCheckpoint) throws(NoteError) -> CheckpointPolicy.Verified {
-        try verify(signed)
-    }
-}
-
-extension TlogPolicy: CheckpointVerifying {
-    /// ``verify(_:)`` as a `CheckpointPolicy` result: witnesses by key name.
-    public func verifyCheckpoint(_ signed: SignedCheckpoint) throws(NoteError) -> CheckpointPolicy.Verified {
-        let verified = try verify(signed)
-        return CheckpointPolicy.Verified(checkpoint: verified.checkpoint, witnesses: verified.cosigners.map { (name: $0.key.name, timestamp: $0.timestamp) })
-    }
-}
-
-extension TlogProof {
-    /// Verifies the proof under any checkpoint policy (see the `CheckpointPolicy` overload).
-    @discardableResult
-    public func verify(leafHash: [UInt8], policy: some CheckpointVerifying) throws -> CheckpointPolicy.Verified {
-        let verified = try policy.verifyCheckpoint(checkpoint)
-        try Merkle.verifyInclusion(
-            leafHash: leafHash, index: index, treeSize: checkpoint.checkpoint.size,
-            proof: inclusionProof, root: checkpoint.checkpoint.rootHash)
-        return verified
-    }
-}
+extension TlogPolicy: CheckpointVerifying {}

@@ -66,9 +66,10 @@ public struct TlogProof: Hashable, Sendable {
 
     /// Verifies the proof for an entry whose leaf hash the caller computed
     /// (step 1 of the specification is application-specific): checkpoint
-    /// signatures under `policy`, then inclusion. Throws the first failure.
+    /// signatures under `policy` (a ``TlogPolicy``, or any other
+    /// ``CheckpointVerifying``), then inclusion. Throws the first failure.
     @discardableResult
-    public func verify(leafHash: [UInt8], policy: CheckpointPolicy) throws -> CheckpointPolicy.Verified {
+    public func verify(leafHash: [UInt8], policy: some CheckpointVerifying) throws -> TlogPolicy.Verified {
         let verified = try policy.verify(checkpoint)
         try Merkle.verifyInclusion(
             leafHash: leafHash, index: index, treeSize: checkpoint.checkpoint.size,

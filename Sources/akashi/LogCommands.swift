@@ -268,8 +268,12 @@ struct LogVerify: AsyncParsableCommand {
                         message: "検証失敗 / verification failed: the proof is for another document, not \(file!) (sha256 \(fileDigest.hexString))")
                 }
             }
+            let policy: TlogPolicy
+            do throws(TlogPolicyError) { policy = try TlogPolicy(logKey: key) } catch {
+                throw CommandFailure(exitCode: Exit.usage, message: "--vkey: \(error.reason)")
+            }
             do {
-                try proof.verify(leafHash: Merkle.leafHash(entryBytes), policy: CheckpointPolicy(logKey: key))
+                try proof.verify(leafHash: Merkle.leafHash(entryBytes), policy: policy)
             } catch let error as NoteError {
                 throw CommandFailure(exitCode: Exit.verificationFailed, message: "検証失敗 / verification failed: checkpoint: \(error.reason)")
             } catch let error as ProofError {

@@ -37,7 +37,7 @@ struct LogTrustOptions: ParsableArguments {
             guard key.type == .ed25519 else {
                 throw CommandFailure(exitCode: Exit.usage, message: "--vkey \(key.name) is a cosignature key; a log signs checkpoints with an Ed25519 (type 0x01) key")
             }
-            out[key.name] = try TlogPolicy(CheckpointPolicy(logKey: key))
+            out[key.name] = try TlogPolicy(logKey: key)
         } else if let trust {
             let data = try readInput(trust)
             if data.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") {

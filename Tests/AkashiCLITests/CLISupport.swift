@@ -119,7 +119,7 @@ struct Authority {
         return try SignedCheckpoint(parsing: result.stdout)
     }
 
-    var policy: CheckpointPolicy { CheckpointPolicy(logKey: vkey) }
+    var policy: TlogPolicy { try! TlogPolicy(logKey: vkey) }
 }
 
 /// Mode bits of a file (permissions only).

@@ -96,7 +96,7 @@ struct CLITests {
         // checkpoint: a signed note that verifies with `log verifier-key`.
         let checkpoint = try await a.checkpoint()
         let vkey = try VerifierKey(parsing: try await a.log("verifier-key").stdout)
-        _ = try CheckpointPolicy(logKey: vkey).verify(checkpoint)
+        _ = try TlogPolicy(logKey: vkey).verify(checkpoint)
         #expect(checkpoint.checkpoint.size == 2)
         #expect(checkpoint.checkpoint.origin == Authority.origin)
 

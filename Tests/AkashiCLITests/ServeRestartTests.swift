@@ -101,7 +101,7 @@ struct ServeRestartTests {
         try #require(checkpointText.status == 200, "GET /log/checkpoint: \(checkpointText)")
         let sizeLine = try #require(checkpointText.text.split(separator: "\n").dropFirst().first.flatMap { UInt64($0) }, "no size line: \(checkpointText.text)")
         let signed = try SignedCheckpoint(parsing: checkpointText.text)
-        _ = try CheckpointPolicy(logKey: vkey).verify(signed)
+        _ = try TlogPolicy(logKey: vkey).verify(signed)
         let size = signed.checkpoint.size
         #expect(size == sizeLine)
         #expect(size >= highest.logIndex + 1, "checkpoint size \(size) does not cover acknowledged index \(highest.logIndex)")

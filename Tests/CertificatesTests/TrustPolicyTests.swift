@@ -130,30 +130,30 @@ import TransparencyLog
 
         // Two of three: trusted, whichever two.
         for pair in [[0, 1], [0, 2], [1, 2], [0, 1, 2]] {
-            let verified = try log.checkpointVerifier().verifyCheckpoint(try f.checkpoint(cosignedBy: pair.map { f.witnesses[$0] }))
-            #expect(verified.witnesses.map { $0.name } == pair.map { f.witnesses[$0].name })
+            let verified = try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: pair.map { f.witnesses[$0] }))
+            #expect(verified.cosigners.map { $0.key.name } == pair.map { f.witnesses[$0].name })
         }
         // One or none: not.
         for signers in [[f.witnesses[1]], []] {
-            #expect(throws: NoteError.self) { try log.checkpointVerifier().verifyCheckpoint(try f.checkpoint(cosignedBy: signers)) }
+            #expect(throws: NoteError.self) { try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: signers)) }
         }
         // A listed witness's bad cosignature counts as absent: the other two still meet the quorum …
         let good = try f.checkpoint(cosignedBy: [f.witnesses[0], f.witnesses[2]])
         var bad = f.witnesses[1].cosign(checkpointText: good.note.text, timestamp: 1_790_000_000).bytes
         bad[bad.count - 1] ^= 0x01
         let corrupted = good.adding([SignedNote.Signature(name: f.witnesses[1].name, keyID: f.witnesses[1].verifierKey.keyID, bytes: bad)])
-        #expect(try log.checkpointVerifier().verifyCheckpoint(corrupted).witnesses.count == 2)
+        #expect(try log.tlogPolicy().verify(corrupted).cosigners.count == 2)
         // … and it does not count toward it.
         let short = try f.checkpoint(cosignedBy: [f.witnesses[0]]).adding([SignedNote.Signature(name: f.witnesses[1].name, keyID: f.witnesses[1].verifierKey.keyID, bytes: bad)])
-        #expect(throws: NoteError.self) { try log.checkpointVerifier().verifyCheckpoint(short) }
+        #expect(throws: NoteError.self) { try log.tlogPolicy().verify(short) }
         // A witness the policy does not list is ignored.
         let stranger = try CosignatureV1Signer(name: "stranger.example", privateKey: Ed25519.PrivateKey())
-        #expect(throws: NoteError.self) { try log.checkpointVerifier().verifyCheckpoint(try f.checkpoint(cosignedBy: [f.witnesses[0], stranger])) }
+        #expect(throws: NoteError.self) { try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: [f.witnesses[0], stranger])) }
         // A checkpoint of another log is not trusted, however well cosigned.
         let forger = try Ed25519NoteSigner(name: Self.origin, privateKey: Ed25519.PrivateKey())
         let forged = try SignedCheckpoint(signing: Checkpoint(origin: Self.origin, size: 5, rootHash: SecureRandom.bytes(32)), with: forger)
         let forgedCosigned = forged.adding(f.witnesses.map { $0.cosign(checkpointText: forged.note.text, timestamp: 1_790_000_000) })
-        #expect(throws: NoteError.self) { try log.checkpointVerifier().verifyCheckpoint(forgedCosigned) }
+        #expect(throws: NoteError.self) { try log.tlogPolicy().verify(forgedCosigned) }
 
         // The file round-trips with its policy.
         let again = try TrustFile.decode(trust.encoded())
@@ -180,13 +180,13 @@ import TransparencyLog
         let trust = try TrustFile.decode(f.trustJSON(["origin": Self.origin, "vkey": f.log.verifierKey.description, "policy": policy]))
         let log = trust.authorities[0].log
         let all = f.witnesses + extra
-        _ = try log.checkpointVerifier().verifyCheckpoint(try f.checkpoint(cosignedBy: [all[0], all[2], all[4]]))
-        _ = try log.checkpointVerifier().verifyCheckpoint(try f.checkpoint(cosignedBy: [all[0], all[1]]))
-        #expect(throws: NoteError.self) { try log.checkpointVerifier().verifyCheckpoint(try f.checkpoint(cosignedBy: [all[0], all[2]])) }
+        _ = try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: [all[0], all[2], all[4]]))
+        _ = try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: [all[0], all[1]]))
+        #expect(throws: NoteError.self) { try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: [all[0], all[2]])) }
 
         let none = try TrustFile.decode(f.trustJSON(["origin": Self.origin, "vkey": f.log.verifierKey.description,
             "policy": "log \(f.log.verifierKey)\nwitness W \(w[0])\nquorum none\n"]))
-        _ = try none.authorities[0].log.checkpointVerifier().verifyCheckpoint(try f.checkpoint())
+        _ = try none.authorities[0].log.tlogPolicy().verify(try f.checkpoint())
         #expect(try none.authorities[0].log.tlogPolicy().witnesses.map(\.key) == [w[0]])
     }
 

@@ -118,7 +118,7 @@ import TransparencyLog
             let note = try SignedCheckpoint(parsing: String(buffer: checkpoint.body))
             #expect(note.checkpoint.size == 3)
             let vkey = try VerifierKey(parsing: fixture.state.directory.logVerifierKey().description)
-            #expect(throws: Never.self) { try CheckpointPolicy(logKey: vkey).verify(note) }
+            #expect(throws: Never.self) { try TlogPolicy(logKey: vkey).verify(note) }
 
             let tile = try await client.execute(uri: "/log/tile/0/000.p/3", method: .get)
             #expect(tile.status == .ok)

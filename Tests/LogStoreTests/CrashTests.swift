@@ -134,7 +134,7 @@ struct CrashTests {
         let signer = try Ed25519NoteSigner(
             parsingPrivateKey: String(contentsOf: data.appendingPathComponent("keys/log.key"), encoding: .utf8))
         #expect(signer.verifierKey == vkey)
-        let policy = CheckpointPolicy(logKey: vkey)
+        let policy = try TlogPolicy(logKey: vkey)
 
         var acknowledged: [UInt64: [UInt8]] = [:]  // index → digest, over all rounds
         var entries: [[UInt8]] = []  // the log as last seen

@@ -24,7 +24,7 @@ struct PublishTilesTests {
     /// Checks a publication of a tree of `reference.size` entries in `directory`
     /// against the reference tree, the entries and the signed checkpoint.
     static func checkPublication(
-        _ directory: URL, reference: InMemoryMerkleTree, entries: [[UInt8]], policy: CheckpointPolicy, exactLayout: Bool
+        _ directory: URL, reference: InMemoryMerkleTree, entries: [[UInt8]], policy: TlogPolicy, exactLayout: Bool
     ) throws {
         let size = reference.size
         let coordinates = Tiles.coordinates(treeSize: size)

@@ -57,7 +57,7 @@ struct TestLog {
     let log: LogStore
     let signer: Ed25519NoteSigner
     let directory: TemporaryDirectory?
-    var policy: CheckpointPolicy { CheckpointPolicy(logKey: signer.verifierKey) }
+    var policy: TlogPolicy { try! TlogPolicy(logKey: signer.verifierKey) }
 
     init(_ storage: Storage) throws {
         signer = try makeSigner()
@@ -88,7 +88,7 @@ func appendConcurrently(_ log: LogStore, _ entries: [LogEntry]) async throws -> 
 
 /// Checks one receipt: its leaf hash, its checkpoint's signature and origin,
 /// and its inclusion proof against that checkpoint (also as a tlog-proof).
-func verifyReceipt(_ receipt: LogStore.Receipt, entry: [UInt8], policy: CheckpointPolicy, checkSignature: Bool = true) throws {
+func verifyReceipt(_ receipt: LogStore.Receipt, entry: [UInt8], policy: TlogPolicy, checkSignature: Bool = true) throws {
     #expect(receipt.leafHash == Merkle.leafHash(entry))
     let checkpoint = receipt.checkpoint.checkpoint
     #expect(receipt.index < checkpoint.size)
@@ -108,7 +108,7 @@ func verifyReceipt(_ receipt: LogStore.Receipt, entry: [UInt8], policy: Checkpoi
 /// Checks every checkpoint the log stored: sizes strictly increase from 0,
 /// signatures verify, roots equal the reference tree's, the store's own root
 /// and older-size inclusion proofs agree, and each is consistent with the latest.
-func verifyCheckpointHistory(_ log: LogStore, reference: InMemoryMerkleTree, policy: CheckpointPolicy, proofsPerCheckpoint: Int = 2) async throws {
+func verifyCheckpointHistory(_ log: LogStore, reference: InMemoryMerkleTree, policy: TlogPolicy, proofsPerCheckpoint: Int = 2) async throws {
     let checkpoints = try await log.checkpoints()
     let latest = await log.checkpoint
     #expect(checkpoints.first?.checkpoint.size == 0)
@@ -176,7 +176,7 @@ struct BigLog: Sendable {
     let reference: InMemoryMerkleTree
     /// A sample of the receipts (every 61st, and all around tile boundaries), with their entry's index.
     let receipts: [LogStore.Receipt]
-    var policy: CheckpointPolicy { CheckpointPolicy(logKey: signer.verifierKey) }
+    var policy: TlogPolicy { try! TlogPolicy(logKey: signer.verifierKey) }
 
     static func kept(_ index: UInt64) -> Bool {
         index % 61 == 0 || (250..<262).contains(index) || index >= 65_530

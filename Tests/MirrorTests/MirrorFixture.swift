@@ -60,7 +60,7 @@ final class OriginLog: @unchecked Sendable {
     }
 
     var vkey: VerifierKey { signer.verifierKey }
-    var policy: TlogPolicy { try! TlogPolicy(CheckpointPolicy(logKey: vkey)) }
+    var policy: TlogPolicy { try! TlogPolicy(logKey: vkey) }
 
     /// The entry at `index` of this history.
     func entry(_ index: Int) -> LogEntry {

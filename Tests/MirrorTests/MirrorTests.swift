@@ -48,8 +48,8 @@ struct MirrorTests {
                 #expect(Array(served.note.signatures.dropLast()) == original.note.signatures)
                 #expect(served.note.signatures.last?.name == MirrorFixture.name)
                 _ = try served.note.verify([CosignatureV1Verifier(key: f.vkey)])
-                let policy = CheckpointPolicy(logKey: origin.vkey, witnesses: [f.vkey], witnessQuorum: 1)
-                #expect(try policy.verify(served).witnesses.map(\.name) == [MirrorFixture.name])
+                let policy = try TlogPolicy(logKey: origin.vkey, witnesses: [f.vkey], quorum: 1)
+                #expect(try policy.verify(served).cosigners.map(\.key.name) == [MirrorFixture.name])
 
                 // Every tile and bundle of the tree, byte for byte.
                 for coordinate in Tiles.coordinates(treeSize: 600) {
@@ -251,9 +251,9 @@ struct MirrorTests {
         await expectMirrorError(.invalidRequest) { try MirrorDirectory(at: tmp.sub("none")) }
         let other = try Ed25519NoteSigner(name: "other.example/log", privateKey: testKey("other")).verifierKey
         await expectMirrorError(.invalidRequest) {
-            try f.directory.openState().addLog(origin: originName, url: "http://x/", policy: try TlogPolicy(CheckpointPolicy(logKey: other)))
+            try f.directory.openState().addLog(origin: originName, url: "http://x/", policy: try TlogPolicy(logKey: other))
         }
         await expectMirrorError(.invalidRequest) { try await f.mirror.sync(originHash: "00") }
-        await expectMirrorError(.invalidRequest) { try await f.mirror.addLog(url: "ftp://x/", policy: try TlogPolicy(CheckpointPolicy(logKey: other))) }
+        await expectMirrorError(.invalidRequest) { try await f.mirror.addLog(url: "ftp://x/", policy: try TlogPolicy(logKey: other)) }
     }
 }

@@ -19,7 +19,7 @@ struct MonitorTests {
             try await withStaticServer(root: other.root) { b in
                 let sourceA = TileLogClient(prefix: a.appendingPathComponent("log"), timeout: .seconds(5))
                 let sourceB = TileLogClient(prefix: b.appendingPathComponent("log"), timeout: .seconds(5))
-                let policy = CheckpointPolicy(logKey: log.vkey)
+                let policy = try TlogPolicy(logKey: log.vkey)
 
                 // B serves a copy of A at an earlier size: consistent.
                 try copyPublished(from: log, size: 80, to: other)
@@ -81,7 +81,7 @@ struct MonitorTests {
         try await log.publish()
         try await withStaticServer(root: log.root) { base in
             let source = TileLogClient(prefix: base.appendingPathComponent("log"), timeout: .seconds(5))
-            let policy = try TlogPolicy(CheckpointPolicy(logKey: log.vkey))
+            let policy = try TlogPolicy(logKey: log.vkey)
             var monitor = try LogMonitor(sources: [source], policy: policy, state: try MonitorState.load(from: stateFile))
             #expect(await monitor.poll().map(\.kind) == [.checkpoint])
             try await monitor.state.save(to: stateFile)
@@ -121,7 +121,7 @@ struct MonitorTests {
             // A state file the keys do not verify is refused.
             let stranger = try Ed25519NoteSigner(name: originName, privateKey: testKey("stranger"))
             await expectMirrorError(.storage) {
-                try LogMonitor(sources: [source], policy: CheckpointPolicy(logKey: stranger.verifierKey), state: try MonitorState.load(from: stateFile))
+                try LogMonitor(sources: [source], policy: TlogPolicy(logKey: stranger.verifierKey), state: try MonitorState.load(from: stateFile))
             }
         }
     }

@@ -36,7 +36,7 @@ struct RestoreTests {
         let f = try MirrorFixture(at: tmp.sub("mirror"))
         let hash = TileLogClient.originHash(originName)
         try await withStaticServer(root: tmp.sub("origin")) { base in
-            try await f.mirror.addLog(url: base.appendingPathComponent("log").absoluteString, policy: try TlogPolicy(CheckpointPolicy(logKey: signer.verifierKey)))
+            try await f.mirror.addLog(url: base.appendingPathComponent("log").absoluteString, policy: try TlogPolicy(logKey: signer.verifierKey))
             #expect(try await f.mirror.sync(originHash: hash)?.checkpoint == before.checkpoint.checkpoint)
         }
 
@@ -56,7 +56,7 @@ struct RestoreTests {
             // Only lines the authority can verify are kept: the log's own signature
             // (the mirror's cosignature is not in its witness policy).
             #expect(summary.checkpoint.note.signatures.map(\.name) == [signer.verifierKey.name])
-            _ = try CheckpointPolicy(logKey: signer.verifierKey).verify(summary.checkpoint)
+            _ = try TlogPolicy(logKey: signer.verifierKey).verify(summary.checkpoint)
 
             // Restoring over the restored log is refused.
             await expectMirrorError(.notEmpty) {
@@ -86,7 +86,7 @@ struct RestoreTests {
         #expect(receipt.index == 333)
         let next = receipt.checkpoint.checkpoint
         #expect(next.size == 334)
-        _ = try CheckpointPolicy(logKey: signer.verifierKey).verify(receipt.checkpoint)
+        _ = try TlogPolicy(logKey: signer.verifierKey).verify(receipt.checkpoint)
         try Merkle.verifyConsistency(
             size1: 333, size2: 334, proof: try await store.consistencyProof(from: 333, to: 334),
             root1: before.checkpoint.checkpoint.rootHash, root2: next.rootHash)

@@ -489,13 +489,12 @@ import TransparencyLog
         // A witness listed under another name with the same key would be a duplicate anyway.
     }
 
-    // MARK: The simple form (CheckpointPolicy)
+    // MARK: One log, k of n witnesses (init(logKey:witnesses:quorum:))
 
-    @Test func convertsCheckpointPolicyKOfN() throws {
+    @Test func logKeyWitnessesQuorumKOfN() throws {
         let log = Self.logSigner()
         let ws = (0..<3).map { Self.witness("w\($0).example") }
-        let simple = CheckpointPolicy(logKey: log.verifierKey, witnesses: ws.map(\.verifierKey), witnessQuorum: 2)
-        let policy = try TlogPolicy(simple)
+        let policy = try TlogPolicy(logKey: log.verifierKey, witnesses: ws.map(\.verifierKey), quorum: 2)
         #expect(policy.text == """
             log \(log.verifierKey)
             witness w0.example \(ws[0].verifierKey)
@@ -506,77 +505,63 @@ import TransparencyLog
 
             """)
         #expect(try Self.parse(policy.text) == policy)
-        // The same verdict as the simple form for every set of cosigners.
+        // Any two of the three, for every set of cosigners.
         let base = Self.checkpoint(log)
         for mask in 0..<8 {
             let signed = Self.cosigned(base, by: ws.indices.filter { mask & (1 << $0) != 0 }.map { ws[$0] })
-            let simpleOK = (try? simple.verify(signed)) != nil
             let policyOK = (try? policy.verify(signed)) != nil
-            #expect(simpleOK == policyOK, "mask \(mask)")
-            #expect(policyOK == (mask.nonzeroBitCount >= 2))
+            #expect(policyOK == (mask.nonzeroBitCount >= 2), "mask \(mask)")
         }
-        // Back to the simple form.
-        let back = try #require(policy.checkpointPolicy())
-        #expect(back.logKey == simple.logKey && back.witnesses == simple.witnesses && back.witnessQuorum == 2 && back.origin == simple.origin)
     }
 
-    @Test func convertsTheOtherSimpleShapes() throws {
+    @Test func logKeyWitnessesQuorumOtherShapes() throws {
         let log = Self.logSigner()
         let w = Self.witness("w.example")
-        let none = try TlogPolicy(CheckpointPolicy(logKey: log.verifierKey))
+        let none = try TlogPolicy(logKey: log.verifierKey)
         #expect(none.text == "log \(log.verifierKey)\nquorum none\n")
-        let unused = try TlogPolicy(CheckpointPolicy(logKey: log.verifierKey, witnesses: [w.verifierKey], witnessQuorum: 0))
+        let unused = try TlogPolicy(logKey: log.verifierKey, witnesses: [w.verifierKey], quorum: 0)
         #expect(unused.quorum == TlogPolicy.none && unused.witnesses.count == 1)
-        #expect(unused.checkpointPolicy()?.witnessQuorum == 0)
 
         // Names that collide (with 'none', 'quorum' or each other) are made unique.
         let quorumNamed = Self.witness("quorum"), noneNamed = Self.witness("none")
         let rotated = Self.witness("w.example")
-        let colliding = try TlogPolicy(CheckpointPolicy(
-            logKey: log.verifierKey, witnesses: [quorumNamed.verifierKey, noneNamed.verifierKey, w.verifierKey, rotated.verifierKey], witnessQuorum: 4))
+        let colliding = try TlogPolicy(
+            logKey: log.verifierKey, witnesses: [quorumNamed.verifierKey, noneNamed.verifierKey, w.verifierKey, rotated.verifierKey], quorum: 4)
         #expect(Set(colliding.witnesses.map(\.name)).count == 4)
         #expect(!colliding.witnesses.map(\.name).contains(TlogPolicy.none))
         #expect(colliding.quorum == "quorum-2")
         #expect(try Self.parse(colliding.text) == colliding)
         Self.expectVerifies(colliding, Self.cosigned(Self.checkpoint(log), by: [quorumNamed, noneNamed, w, rotated]))
-        #expect(colliding.checkpointPolicy() == nil, "two witnesses share a key name, which CheckpointPolicy counts once")
 
-        // Simple forms that are not valid policies.
-        func code(_ simple: CheckpointPolicy) -> Code? {
-            do { _ = try TlogPolicy(simple); return nil } catch { return error.code }
+        // Arguments that are not a valid policy.
+        func code(_ make: () throws -> TlogPolicy) -> Code? {
+            do { _ = try make(); return nil } catch { return (error as? TlogPolicyError)?.code }
         }
-        #expect(code(CheckpointPolicy(logKey: log.verifierKey, witnesses: [w.verifierKey], witnessQuorum: 2)) == .thresholdOutOfRange)
-        #expect(code(CheckpointPolicy(logKey: log.verifierKey, witnesses: [], witnessQuorum: 1)) == .emptyGroup)
-        #expect(code(CheckpointPolicy(logKey: log.verifierKey, witnesses: [w.verifierKey, w.verifierKey], witnessQuorum: 1)) == .duplicateWitness)
-        #expect(code(CheckpointPolicy(logKey: log.verifierKey, origin: "elsewhere.example/log")) == .originMismatch)
-        #expect(code(CheckpointPolicy(logKey: w.verifierKey)) == .wrongKeyType)
-
-        // Policies without the simple shape have no CheckpointPolicy.
-        let two = try Self.parse("log \(log.verifierKey)\nlog \(Self.logSigner().verifierKey)\nquorum none\n")
-        #expect(two.checkpointPolicy() == nil)
-        let single = try Self.parse("log \(log.verifierKey)\nwitness W \(w.verifierKey)\nquorum W\n")
-        #expect(single.checkpointPolicy()?.witnessQuorum == 1)
+        #expect(code { try TlogPolicy(logKey: log.verifierKey, witnesses: [w.verifierKey], quorum: 2) } == .thresholdOutOfRange)
+        #expect(code { try TlogPolicy(logKey: log.verifierKey, witnesses: [], quorum: 1) } == .emptyGroup)
+        #expect(code { try TlogPolicy(logKey: log.verifierKey, witnesses: [w.verifierKey, w.verifierKey], quorum: 1) } == .duplicateWitness)
+        #expect(code { try TlogPolicy(logKey: w.verifierKey) } == .wrongKeyType)
+        #expect(code { try TlogPolicy(logKey: log.verifierKey, witnesses: [Self.logSigner("other.example/log").verifierKey], quorum: 1) } == .wrongKeyType)
     }
 
-    @Test func eitherFormVerifiesThroughOneProtocol() throws {
+    @Test func verifiesThroughTheProtocolAndInAProof() throws {
         let log = Self.logSigner()
         let ws = (0..<2).map { Self.witness("w\($0).example") }
-        let simple = CheckpointPolicy(logKey: log.verifierKey, witnesses: ws.map(\.verifierKey), witnessQuorum: 2)
-        let verifiers: [any CheckpointVerifying] = [simple, try TlogPolicy(simple)]
+        let policy = try TlogPolicy(logKey: log.verifierKey, witnesses: ws.map(\.verifierKey), quorum: 2)
+        let verifier: any CheckpointVerifying = policy
         let signed = Self.cosigned(Self.checkpoint(log), by: ws, at: 42)
-        for verifier in verifiers {
-            let verified = try verifier.verifyCheckpoint(signed)
-            #expect(verified.witnesses.map(\.name).sorted() == ["w0.example", "w1.example"])
-            #expect(verified.witnesses.allSatisfy { $0.timestamp == 42 })
-            #expect(throws: NoteError.self) { try verifier.verifyCheckpoint(Self.cosigned(Self.checkpoint(log), by: [ws[0]])) }
-        }
+        let verified = try verifier.verify(signed)
+        #expect(verified == (try policy.verify(signed)))
+        #expect(verified.cosigners.map(\.name.description).sorted() == ["w0.example", "w1.example"])
+        #expect(verified.cosigners.allSatisfy { $0.timestamp == 42 })
+        #expect(throws: NoteError.self) { try verifier.verify(Self.cosigned(Self.checkpoint(log), by: [ws[0]])) }
 
         // A tlog-proof checked under a TlogPolicy.
         let entries: [[UInt8]] = [Array("a".utf8), Array("b".utf8)]
         let root = Merkle.nodeHash(Merkle.leafHash(entries[0]), Merkle.leafHash(entries[1]))
         let checkpoint = Self.cosigned(try SignedCheckpoint(signing: Checkpoint(origin: log.name, size: 2, rootHash: root), with: log), by: ws)
         let proof = TlogProof(index: 1, inclusionProof: [Merkle.leafHash(entries[0])], checkpoint: checkpoint)
-        try proof.verify(leafHash: Merkle.leafHash(entries[1]), policy: try TlogPolicy(simple))
-        #expect(throws: (any Error).self) { try proof.verify(leafHash: Merkle.leafHash(entries[0]), policy: try TlogPolicy(simple)) }
+        try proof.verify(leafHash: Merkle.leafHash(entries[1]), policy: policy)
+        #expect(throws: (any Error).self) { try proof.verify(leafHash: Merkle.leafHash(entries[0]), policy: policy) }
     }
 }

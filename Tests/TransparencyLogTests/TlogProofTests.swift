@@ -43,8 +43,12 @@ struct SignedLogFixture {
             checkpoint: checkpoint)
     }
 
-    func policy(quorum: Int = 0) -> CheckpointPolicy {
-        CheckpointPolicy(logKey: logSigner.verifierKey, witnesses: witnesses.map(\.verifierKey), witnessQuorum: quorum)
+    /// Trusts the log and both witnesses, needing `quorum` cosignatures;
+    /// with `absentWitness`, also lists a third witness that never cosigns.
+    func policy(quorum: Int = 0, absentWitness: Bool = false) throws -> TlogPolicy {
+        var keys = witnesses.map(\.verifierKey)
+        if absentWitness { keys.append(try CosignatureV1Signer(name: "witness3.example", privateKey: testKey("w3")).verifierKey) }
+        return try TlogPolicy(logKey: logSigner.verifierKey, witnesses: keys, quorum: quorum)
     }
 }
 
@@ -143,17 +147,17 @@ struct CheckpointTests {
 
         let verified = try log.policy(quorum: 2).verify(reparsed)
         #expect(verified.checkpoint == log.checkpoint.checkpoint)
-        #expect(verified.witnesses.map(\.name) == ["witness1.example", "witness2.example"])
-        #expect(verified.witnesses.map(\.timestamp) == log.timestamps)
-        #expect(try log.policy(quorum: 0).verify(reparsed).witnesses.count == 2)
+        #expect(verified.cosigners.map(\.name) == ["witness1.example", "witness2.example"])
+        #expect(verified.cosigners.map(\.timestamp) == log.timestamps)
+        #expect(try log.policy(quorum: 0).verify(reparsed).cosigners.count == 2)
 
-        #expect(Self.code { _ = try log.policy(quorum: 3).verify(reparsed) } == .unverified)
+        #expect(Self.code { _ = try log.policy(quorum: 3, absentWitness: true).verify(reparsed) } == .unverified)
 
         // Without one witness's line, quorum 2 fails and quorum 1 passes.
         let oneWitness = try SignedCheckpoint(
             note: SignedNote(text: reparsed.note.text, signatures: Array(reparsed.note.signatures.prefix(2))))
         #expect(Self.code { _ = try log.policy(quorum: 2).verify(oneWitness) } == .unverified)
-        #expect(try log.policy(quorum: 1).verify(oneWitness).witnesses.map(\.name) == ["witness1.example"])
+        #expect(try log.policy(quorum: 1).verify(oneWitness).cosigners.map(\.name) == ["witness1.example"])
 
         // Witnesses alone do not make a checkpoint: the log must have signed.
         let noLog = try SignedCheckpoint(note: SignedNote(text: reparsed.note.text, signatures: Array(reparsed.note.signatures.dropFirst())))
@@ -168,10 +172,10 @@ struct CheckpointTests {
         #expect(Self.code { _ = try log.policy(quorum: 2).verify(badWitness) } == .unverified)
 
         // A policy for another origin, or a log key with another name.
-        let otherOrigin = CheckpointPolicy(logKey: log.logSigner.verifierKey, origin: "log.example/other")
+        let otherOrigin = try TlogPolicy(logKey: Ed25519NoteSigner(name: "log.example/other", privateKey: testKey("log")).verifierKey)
         #expect(Self.code { _ = try otherOrigin.verify(reparsed) } == .unverified)
         let otherLog = try Ed25519NoteSigner(name: log.origin, privateKey: testKey("impostor"))
-        #expect(Self.code { _ = try CheckpointPolicy(logKey: otherLog.verifierKey).verify(reparsed) } == .unverified)
+        #expect(Self.code { _ = try TlogPolicy(logKey: otherLog.verifierKey).verify(reparsed) } == .unverified)
     }
 
     static func code(_ body: () throws -> Void) -> NoteError.Code? {
@@ -224,7 +228,7 @@ struct TlogProofTests {
         let log = try SignedLogFixture(size: 300)
         let proof = try log.proof(index: 123)
         let verified = try proof.verify(leafHash: log.leafHashes[123], policy: log.policy(quorum: 2))
-        #expect(verified.witnesses.count == 2)
+        #expect(verified.cosigners.count == 2)
 
         // Another entry's leaf, or a leaf at another index.
         #expect(Self.proofCode { try proof.verify(leafHash: log.leafHashes[124], policy: log.policy()) } == .rootMismatch)
@@ -236,7 +240,7 @@ struct TlogProofTests {
         #expect(Self.proofCode { try short.verify(leafHash: log.leafHashes[123], policy: log.policy()) } == .wrongProofLength)
 
         // Signature failures come first, as NoteErrors.
-        #expect(throws: NoteError.self) { try proof.verify(leafHash: log.leafHashes[123], policy: log.policy(quorum: 3)) }
+        #expect(throws: NoteError.self) { try proof.verify(leafHash: log.leafHashes[123], policy: log.policy(quorum: 3, absentWitness: true)) }
         let stranger = try Ed25519NoteSigner(name: log.origin, privateKey: testKey("stranger"))
         let forged = TlogProof(
             index: 123, inclusionProof: proof.inclusionProof,
@@ -419,7 +423,7 @@ struct TlogProofTests {
         let index: UInt64 = 13
         let leaf = log.leafHashes[Int(index)]
         let compact = try CompactProof.encode(try log.proof(index: index))
-        let policy = log.policy(quorum: 2)
+        let policy = try log.policy(quorum: 2)
         let logKey = log.logSigner.verifierKey
         let knownKeys = log.witnesses.map(\.verifierKey)
         try CompactProof(decoding: compact).tlogProof(leafHash: leaf, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy)

@@ -33,10 +33,10 @@ struct AddCheckpointTests {
         #expect(String(decoding: message, as: UTF8.self).hasPrefix("cosignature/v1\ntime \(WitnessFixture.time)\n\(f.log.origin)\n5\n"))
         #expect(f.witness.verifierKey.publicKey.isValidSignature(Array(signatures[0].bytes[8...]), for: message))
 
-        let policy = CheckpointPolicy(logKey: f.log.vkey, witnesses: [f.witness.verifierKey], witnessQuorum: 1)
+        let policy = try TlogPolicy(logKey: f.log.vkey, witnesses: [f.witness.verifierKey], quorum: 1)
         let verified = try policy.verify(checkpoint.adding(signatures))
-        #expect(verified.witnesses.map(\.name) == [WitnessFixture.name])
-        #expect(verified.witnesses.map(\.timestamp) == [WitnessFixture.time])
+        #expect(verified.cosigners.map(\.key.name) == [WitnessFixture.name])
+        #expect(verified.cosigners.map(\.timestamp) == [WitnessFixture.time])
         #expect(verified.checkpoint.size == 5)
 
         // The state records the size, root and the cosigned checkpoint.

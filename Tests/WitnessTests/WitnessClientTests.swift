@@ -31,8 +31,8 @@ struct WitnessClientTests {
 
             let first = try await witness.cosign(checkpoint: log.checkpoint(5), oldSize: 0, proof: [], timeout: .seconds(10))
             #expect(first.count == 1)
-            let policy = CheckpointPolicy(logKey: log.vkey, witnesses: [f.witness.verifierKey], witnessQuorum: 1)
-            #expect(try policy.verify(log.checkpoint(5).adding(first)).witnesses.count == 1)
+            let policy = try TlogPolicy(logKey: log.vkey, witnesses: [f.witness.verifierKey], quorum: 1)
+            #expect(try policy.verify(log.checkpoint(5).adding(first)).cosigners.count == 1)
 
             let second = try await witness.cosign(checkpoint: log.checkpoint(11), oldSize: 5, proof: log.proof(from: 5, to: 11))
             _ = try policy.verify(log.checkpoint(11).adding(second))
