@@ -60,3 +60,13 @@ lint:
 
 clean:
 	rm -rf .build "$(DEMO)" run-data
+
+# libFuzzer runs of every parser that reads bytes from outside (docs/fuzzing.md):
+#   make fuzz [FUZZ_SECONDS=600]   each harness for FUZZ_SECONDS;  make fuzz-smoke   each for 10 s
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-smoke
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	./scripts/fuzz.sh 10

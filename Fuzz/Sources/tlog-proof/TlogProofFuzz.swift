@@ -1,0 +1,33 @@
+// Fuzzes the c2sp.org/tlog-proof@v1 text reader, TlogProof(parsing:), and the verification
+// a caller runs next against the Iizuka test log's key (checkpoint signature, inclusion).
+//
+// Invariants (a failure is a crash):
+// - an accepted proof is its own text, and the text reads back to the same proof;
+// - at most 64 hashes, each 32 bytes.
+import TransparencyLog
+
+/// Like precondition, but the message survives -O (it names the invariant in the crash log).
+func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
+    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
+}
+
+let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+651fd45a+AXnsYylFaFinbdH5ZHXo/7e0ngGtkfKJbYBn1y2BcL8I")
+let policy = try! TlogPolicy(parsing: "log \(logKey)\nquorum none\n")
+let leaf = [UInt8](repeating: 0x5A, count: 32)
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let input = Array(UnsafeBufferPointer(start: data, count: size))
+    let text = String(decoding: input, as: UTF8.self)
+    guard let proof = try? TlogProof(parsing: text) else { return 0 }
+
+    require(proof.inclusionProof.count <= 64 && proof.inclusionProof.allSatisfy { $0.count == 32 }, "bad inclusion proof hashes")
+    if Array(text.utf8) == input {
+        require(proof.text == text, "an accepted tlog-proof is not its own text")
+    }
+    guard let again = try? TlogProof(parsing: proof.text) else { fatalError("fuzz invariant broken: a tlog-proof's text does not read back") }
+    require(again == proof, "a tlog-proof's text reads back to another proof")
+    _ = try? proof.verify(leafHash: leaf, policy: policy)
+    _ = try? Merkle.rootFromInclusionProof(leafHash: leaf, index: proof.index, treeSize: proof.checkpoint.checkpoint.size, proof: proof.inclusionProof)
+    return 0
+}
