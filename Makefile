@@ -41,6 +41,7 @@ test: build test-deps
 	./scripts/spec-conformance-test.sh
 	./scripts/interop-test.sh
 	./scripts/schemathesis-test.sh
+	./scripts/fuzz.sh 10
 
 run: build
 	./scripts/run.sh

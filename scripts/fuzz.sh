@@ -16,7 +16,6 @@
 #   FUZZ_SCRATCH=DIR     SwiftPM scratch path (default: .build-fuzz in the repository)
 #   FUZZ_TIMEOUT=S       libFuzzer -timeout per input (default 10)
 #   FUZZ_ARGS="..."      more libFuzzer flags, e.g. FUZZ_ARGS="-jobs=2 -workers=2" or "-max_len=65536"
-#   FUZZ_STRICT=1        also check the invariants of the known findings the harnesses skip
 #                        (docs/fuzzing.md, "Findings")
 #   SWIFT=swift          the Swift driver
 set -euo pipefail

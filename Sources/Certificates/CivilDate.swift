@@ -51,13 +51,23 @@ public enum CivilDate {
     /// `2026-12-04T04:07:47+09:00`: RFC 3339 in Japan time, as
     /// `ISO8601DateFormatter` with the Asia/Tokyo zone writes it — without
     /// building a formatter (and loading ICU's zone data) per certificate.
-    public static func japanISO8601(_ seconds: Int64) -> String {
-        let day = japanDay(seconds)
+    public static func japanISO8601(_ seconds: Int64) -> String { rfc3339(seconds, offset: japanOffset) }
+
+    /// `2026-12-03T19:07:47Z`: RFC 3339 in UTC, the trust file's time form —
+    /// proleptic Gregorian for every year (`ISO8601DateFormatter` switches to
+    /// the Julian calendar before 1582-10-15, so a trust file it wrote read
+    /// back as another time; found by fuzzing).
+    public static func utcISO8601(_ seconds: Int64) -> String { rfc3339(seconds, offset: 0) }
+
+    static func rfc3339(_ seconds: Int64, offset: Int64) -> String {
+        let shifted = seconds + offset
+        let day = shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
         let (y, m, d) = date(ofDay: day)
-        let t = seconds + japanOffset - day * 86_400
+        let t = shifted - day * 86_400
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let year = y >= 0 && y < 10_000 ? String(repeating: "0", count: 4 - String(y).count) + String(y) : String(y)
-        return "\(year)-\(two(m))-\(two(d))T\(two(t / 3600)):\(two(t / 60 % 60)):\(two(t % 60))+09:00"
+        let zone = offset == 0 ? "Z" : "+\(two(offset / 3600)):\(two(offset / 60 % 60))"
+        return "\(year)-\(two(m))-\(two(d))T\(two(t / 3600)):\(two(t / 60 % 60)):\(two(t % 60))\(zone)"
     }
 
     /// `2026-12-04`: the Japan-time date of `seconds`, as `YYYY-MM-DD`.

@@ -177,7 +177,11 @@ public struct TrustFile: Codable, Hashable, Sendable {
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        // Whole seconds in UTC, exactly the form decode() reads (trust-file.md §1).
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(CivilDate.utcISO8601(Int64(date.timeIntervalSince1970.rounded(.down))))
+        }
         return try encoder.encode(self)
     }
 }
