@@ -29,10 +29,13 @@ let harnesses: [(String, [String])] = [
 let package = Package(
     name: "AkashiFuzz",
     dependencies: [.package(name: "Akashi", path: "..")],
-    targets: harnesses.map { name, libraries in
+    targets: [
+        // The embedded vectors (trust file, status list, valid QR texts) shared by the harnesses.
+        .target(name: "FuzzVectors", path: "Sources/FuzzVectors"),
+    ] + harnesses.map { name, libraries in
         .executableTarget(
             name: "fuzz-\(name)",
-            dependencies: libraries.map { .product(name: $0, package: "Akashi") },
+            dependencies: libraries.map { .product(name: $0, package: "Akashi") } + (["status-list", "verify"].contains(name) ? ["FuzzVectors"] : []),
             path: "Sources/\(name)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )

@@ -401,12 +401,12 @@ def embed_data(index):
         q = q.split("#", 1)[1] if "#" in q else q
         if q not in texts:
             texts.append(q)
-    common = 'let trustJSON = ##"""\n%s\n"""##\n\nlet statusList: [UInt8] = hex([\n%s\n].joined())\n' % (
+    block = 'public let trustJSON = ##"""\n%s\n"""##\n\npublic let statusList: [UInt8] = hex([\n%s\n].joined())\n' % (
         trust, "\n".join('    "%s",' % status[i:i + 120] for i in range(0, len(status), 120)))
-    verify = common + (
+    block += (
         '\n/// The valid vectors\' verification time (vectors/index.json "at").\n'
-        "let at = Date(timeIntervalSince1970: %d)  // %s\n\n/// The valid vectors' QR texts (the part after '#').\n"
-        "let validTexts = [\n%s\n]\n" % (seconds, at, "\n".join('    "%s",' % t for t in texts)))
+        "public let at = Date(timeIntervalSince1970: %d)  // %s\n\n/// The valid vectors' QR texts (the part after '#').\n"
+        "public let validTexts = [\n%s\n]\n" % (seconds, at, "\n".join('    "%s",' % t for t in texts)))
     # The harnesses that check notes against the Iizuka test log's key name it in one line.
     vkey = json.loads(trust)["authorities"][0]["log"]["vkey"]
     for target in ("compact-proof", "signed-note", "checkpoint", "tlog-proof"):
@@ -420,17 +420,14 @@ def embed_data(index):
         assert n == 1, path
         with open(path, "w", encoding="utf-8") as f:
             f.write(source)
-    for target, block in (("status-list", common), ("verify", verify)):
-        d = os.path.join(ROOT, "Fuzz", "Sources", target)
-        (name,) = [n for n in os.listdir(d) if n.endswith(".swift")]
-        path = os.path.join(d, name)
-        with open(path, encoding="utf-8") as f:
-            source = f.read()
-        begin, end = "// BEGIN EMBEDDED DATA\n", "// END EMBEDDED DATA\n"
-        head, rest = source.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(head + begin + block + end + tail)
+    path = os.path.join(ROOT, "Fuzz", "Sources", "FuzzVectors", "FuzzVectors.swift")
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    begin, end = "// BEGIN EMBEDDED DATA\n", "// END EMBEDDED DATA\n"
+    head, rest = source.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + begin + block + end + tail)
 
 
 def b64(b: bytes) -> str:
