@@ -14,6 +14,7 @@
 // only by the rule it tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { head } from '../support/cbor-head.js';
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { CBORError, MAX_DEPTH, decode as decodeCBOR } from '../../js/core/cbor.js';
@@ -37,15 +38,6 @@ const clone = (o) => JSON.parse(JSON.stringify(o));
 
 // MARK: a deterministic CBOR encoder (byte arrays)
 
-function head(major, n) {
-  n = BigInt(n);
-  const m = major << 5;
-  if (n < 24n) return [m | Number(n)];
-  if (n < 256n) return [m | 24, Number(n)];
-  if (n < 65536n) return [m | 25, Number(n >> 8n), Number(n & 255n)];
-  if (n < 2n ** 32n) return [m | 26, ...[24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 255n))];
-  return [m | 27, ...[56n, 48n, 40n, 32n, 24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 255n))];
-}
 const E = {
   int: (v) => (BigInt(v) >= 0n ? head(0, v) : head(1, -1n - BigInt(v))),
   text: (s) => { const b = te.encode(s); return [...head(3, b.length), ...b]; },

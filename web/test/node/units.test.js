@@ -4,6 +4,7 @@
 // strict JSON reader and the tlog-policy parser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { head } from '../support/cbor-head.js';
 import { webcrypto, createHash } from 'node:crypto';
 import { decode as decodeNumeric, encode as encodeNumeric } from '../../js/core/numeric.js';
 import { decode as decodeCBOR } from '../../js/core/cbor.js';
@@ -292,15 +293,6 @@ test('trust file v2: refuses v1, duplicates, unknown members, the simple witness
 });
 
 // A minimal deterministic CBOR encoder for the status list payload tests.
-function head(major, n) {
-  n = BigInt(n);
-  const m = major << 5;
-  if (n < 24n) return [m | Number(n)];
-  if (n < 256n) return [m | 24, Number(n)];
-  if (n < 65536n) return [m | 25, Number(n >> 8n), Number(n & 255n)];
-  if (n < 2n ** 32n) return [m | 26, ...[24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 255n))];
-  return [m | 27, ...[56n, 48n, 40n, 32n, 24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 255n))];
-}
 const tstr = (s) => { const b = new TextEncoder().encode(s); return [...head(3, b.length), ...b]; };
 const bstr = (b) => [...head(2, b.length), ...b];
 function statusPayload({ issuedAt = 1795420351n, count = 1, table = [3, 2, 0], junk = false, format = 'akashi-status/v1' } = {}) {
