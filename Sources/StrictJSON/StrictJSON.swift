@@ -132,7 +132,10 @@ public enum StrictJSON {
                 let token = bytes[start..<i]
                 if rules.contains(.integersOnly), let first = token.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
                     let digits = first == UInt8(ascii: "-") ? token.dropFirst() : token
-                    guard let lead = digits.first, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), lead != 0x30 || digits.count == 1 else {
+                    // -?(0|[1-9][0-9]*), and not -0: an integer has one form.
+                    guard let lead = digits.first, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), lead != 0x30 || digits.count == 1,
+                        !(first == UInt8(ascii: "-") && lead == 0x30)
+                    else {
                         throw Problem(code: .notInteger, offset: start,
                             detail: "the number \(String(decoding: token.prefix(40), as: UTF8.self)) is not an integer written without fraction, exponent or leading zeros")
                     }

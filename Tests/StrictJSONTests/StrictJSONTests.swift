@@ -30,6 +30,19 @@ import Testing
         }
     }
 
+    @Test("integers only: one form per integer, so -0, 01, 1.0 and 1e3 are refused")
+    func integersOnly() throws {
+        for ok in ["0", "-1", "[0,10,-20]", #"{"a":9007199254740991}"#] {
+            #expect(throws: Never.self, "\(ok)") { try StrictJSON.check(Array(ok.utf8), rules: .integersOnly) }
+        }
+        for bad in ["-0", "[1,-0]", "01", "1.0", "1e3", "-01"] {
+            do {
+                try StrictJSON.check(Array(bad.utf8), rules: .integersOnly)
+                Issue.record("\(bad) was accepted")
+            } catch { #expect(error.code == .notInteger || error.code == .malformed, "\(bad): \(error)") }
+        }
+    }
+
     @Test func decodesAfterTheCheck() throws {
         struct Body: Decodable { let kind: String }
         #expect(try StrictJSON.decode(Body.self, from: Data(#"{"kind":"residence"}"#.utf8)).kind == "residence")

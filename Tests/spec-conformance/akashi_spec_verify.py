@@ -1057,13 +1057,20 @@ def _bad_float(s):
     raise ValueError("non-integer number %s" % s)
 
 
+def _json_int(s):
+    # trust-file.md §1: -?(0|[1-9][0-9]*) and not -0 (0 has one form).
+    if s == "-0":
+        raise ValueError("the number -0 (write 0)")
+    return int(s)
+
+
 def strict_json_loads(raw: bytes):
     if raw.startswith(b"\xef\xbb\xbf"):
         raise ValueError("byte order mark")
     text = raw.decode("utf-8", errors="strict")
     try:
         return json.loads(text, object_pairs_hook=_pairs_hook, parse_float=_bad_float,
-                          parse_constant=_bad_float)
+                          parse_int=_json_int, parse_constant=_bad_float)
     except _Dup as e:
         raise ValueError("duplicate member name %r" % e.args[0])
 

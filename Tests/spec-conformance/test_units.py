@@ -888,5 +888,13 @@ class CLI(unittest.TestCase):
             self.assertEqual(run("--trust", trust, "--at", "yesterday", good)[0], 64)
 
 
+
+class StrictJSONIntegers(unittest.TestCase):
+    def test_one_form_per_integer(self):
+        self.assertEqual(v.strict_json_loads(b'{"a": [0, -1, 10]}'), {"a": [0, -1, 10]})
+        for bad in (b'{"a": -0}', b'[1, -0]', b'{"a": 1.0}', b'{"a": 1e3}'):
+            with self.assertRaises(ValueError, msg=bad):
+                v.strict_json_loads(bad)
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)

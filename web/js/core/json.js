@@ -162,6 +162,7 @@ export function parseStrictJSON(input) {
       if (after !== undefined && /[0-9]/.test(after)) {
         throw fail(/^-?0$/.test(m[0]) ? 'a number with a leading zero' : 'a number too long');
       }
+      if (m[0] === '-0') throw fail('the number -0 (write 0: an integer has one form)');
       const n = BigInt(m[0]);
       if (n > MAX_SAFE || n < -MAX_SAFE) throw fail('an integer outside ±(2^53 − 1)');
       i += m[0].length;

@@ -203,7 +203,7 @@ test('text rule: refused code points, NFC, edge white space, scalar lengths', ()
 test('strict JSON: duplicates, surrogates, noncharacters, BOM, numbers', () => {
   assert.deepEqual({ ...parseStrictJSON('{"a": [1, -2, 0], "b": {"c": "\\u00e9"}}') }.a, [1, -2, 0]);
   for (const t of ['{"a":1,"a":1}', '{"x":{"a":1,"b":2,"a":3}}', '[{"k":1,"k":2}]', '{"a":"\\ud800"}', '{"a":"\\udc00x"}',
-    '{"a":"\\uffff"}', '{"a":"\ufdd0"}', '\ufeff{}', '{"a":1.0}', '{"a":1e3}', '{"a":01}', '{"a":9007199254740992}', '{"a":1,}', '{"a":1} x', "{'a':1}"]) {
+    '{"a":"\\uffff"}', '{"a":"\ufdd0"}', '\ufeff{}', '{"a":1.0}', '{"a":1e3}', '{"a":01}', '{"a":-0}', '{"a":[0,-0]}', '{"a":9007199254740992}', '{"a":1,}', '{"a":1} x', "{'a':1}"]) {
     throws(() => parseStrictJSON(t), t);
   }
   throws(() => parseStrictJSON(Uint8Array.of(0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d)));
