@@ -30,12 +30,14 @@ let package = Package(
     name: "AkashiFuzz",
     dependencies: [.package(name: "Akashi", path: "..")],
     targets: [
+        // How a broken invariant becomes a crash (require), for every harness.
+        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
         // The embedded vectors (trust file, status list, valid QR texts) shared by the harnesses.
         .target(name: "FuzzVectors", path: "Sources/FuzzVectors"),
     ] + harnesses.map { name, libraries in
         .executableTarget(
             name: "fuzz-\(name)",
-            dependencies: libraries.map { .product(name: $0, package: "Akashi") } + (["status-list", "verify"].contains(name) ? ["FuzzVectors"] : []),
+            dependencies: libraries.map { .product(name: $0, package: "Akashi") } + ["FuzzSupport"] + (["status-list", "verify"].contains(name) ? ["FuzzVectors"] : []),
             path: "Sources/\(name)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )

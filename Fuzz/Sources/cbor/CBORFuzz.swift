@@ -10,11 +10,7 @@
 // - diagnostic notation never traps.
 import CBOR
 import Foundation
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 let akashiTags: Set<UInt64> = [18, 1004, 30000, 30001]
 /// The lenient decoder at its full depth: it checked duplicate keys with a Set<CBOR>,

@@ -9,11 +9,7 @@
 //   byte-wise reader of the same text would see them); the root is 32 bytes.
 import Foundation
 import TransparencyLog
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+651fd45a+AXnsYylFaFinbdH5ZHXo/7e0ngGtkfKJbYBn1y2BcL8I")
 let policy = try! TlogPolicy(parsing: "log \(logKey)\nquorum none\n")

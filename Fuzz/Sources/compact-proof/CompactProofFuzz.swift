@@ -9,11 +9,7 @@
 // - when the log key signed it, CompactProof.encode(tlogProof(...)) reads back to the
 //   same proof with the records of unknown keys left out.
 import TransparencyLog
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 /// The Iizuka test log's key (vectors/trust/iizuka.json), so the seed proofs' signatures match.
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+651fd45a+AXnsYylFaFinbdH5ZHXo/7e0ngGtkfKJbYBn1y2BcL8I")

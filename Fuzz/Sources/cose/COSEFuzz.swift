@@ -11,11 +11,7 @@
 import CBOR
 import COSE
 import Foundation
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 /// The lenient decoder at its full depth (deep maps as keys were exponentially slow until
 /// fixed: Tests/fuzz/crashes/cose-lenient-nested-map-keys-timeout.bin).

@@ -12,11 +12,7 @@
 import CBOR
 import COSE
 import Certificates
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 let maxTime: Int64 = (1 << 53) - 1
 

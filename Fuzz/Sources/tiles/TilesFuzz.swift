@@ -8,11 +8,7 @@
 // - a parsed bundle re-bundles to the input;
 // - a request path is canonical: the path built from the parsed request is the input.
 import TransparencyLog
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

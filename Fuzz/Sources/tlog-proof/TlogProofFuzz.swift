@@ -5,11 +5,7 @@
 // - an accepted proof is its own text, and the text reads back to the same proof;
 // - at most 64 hashes, each 32 bytes.
 import TransparencyLog
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+651fd45a+AXnsYylFaFinbdH5ZHXo/7e0ngGtkfKJbYBn1y2BcL8I")
 let policy = try! TlogPolicy(parsing: "log \(logKey)\nquorum none\n")

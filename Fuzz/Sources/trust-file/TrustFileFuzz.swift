@@ -9,11 +9,7 @@
 // - an accepted file re-encodes (encoded()) to a file that decodes to an equal value.
 import Certificates
 import Foundation
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -12,11 +12,7 @@ import Certificates
 import Foundation
 import FuzzVectors
 import TransparencyLog
-
-/// Like precondition, but the message survives -O (it names the invariant in the crash log).
-func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant broken: " + message(), file: file, line: line) }
-}
+import FuzzSupport
 
 let trust: TrustFile = {
     do { return try TrustFile.decode(Data(trustJSON.utf8)) } catch { fatalError("the embedded trust file does not decode: \(error)") }
