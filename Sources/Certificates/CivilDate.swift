@@ -10,9 +10,11 @@ public enum CivilDate {
     public static let japanOffset: Int64 = 9 * 3600
 
     /// The day number, in Japan time, of `seconds` since 1970 UTC (floor division).
-    public static func japanDay(_ seconds: Int64) -> Int64 {
-        let shifted = seconds + japanOffset
-        return shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
+    public static func japanDay(_ seconds: Int64) -> Int64 { day(seconds + japanOffset) }
+
+    /// The day number of `seconds` since 1970 in a zone already applied (floor division).
+    static func day(_ shifted: Int64) -> Int64 {
+        shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
     }
 
     /// Midnight, Japan time, of a day number, as seconds since 1970 UTC.
@@ -61,9 +63,9 @@ public enum CivilDate {
 
     static func rfc3339(_ seconds: Int64, offset: Int64) -> String {
         let shifted = seconds + offset
-        let day = shifted >= 0 ? shifted / 86_400 : -((-shifted + 86_399) / 86_400)
-        let (y, m, d) = date(ofDay: day)
-        let t = shifted - day * 86_400
+        let dayNumber = Self.day(shifted)
+        let (y, m, d) = date(ofDay: dayNumber)
+        let t = shifted - dayNumber * 86_400
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let year = y >= 0 && y < 10_000 ? String(repeating: "0", count: 4 - String(y).count) + String(y) : String(y)
         let zone = offset == 0 ? "Z" : "+\(two(offset / 3600)):\(two(offset / 60 % 60))"

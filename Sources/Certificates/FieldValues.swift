@@ -65,7 +65,9 @@ public enum FieldValue: Hashable, Sendable {
         }
     }
 
-    /// The value as JSON (for `--json` output and the web verifier).
+    /// The value as JSON (for `--json` output and the web verifier): text
+    /// (also dates, decimals and enum values), an integer, or a list of text.
+    /// The same JSON as ``encode(to:)``, for `JSONSerialization` callers.
     public var jsonValue: Any {
         switch self {
         case .text(let s), .date(let s), .decimal(let s), .enumValue(let s): s
@@ -402,3 +404,16 @@ enum ASCIIPattern {
         return parts.count == 1 || digits(parts[1].utf8)
     }
 }
+
+extension FieldValue: Encodable {
+    /// The JSON of ``jsonValue``, for Codable output (`akashi-verify --json`).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let s), .date(let s), .decimal(let s), .enumValue(let s): try container.encode(s)
+        case .integer(let n): try container.encode(n)
+        case .textList(let items): try container.encode(items)
+        }
+    }
+}
+

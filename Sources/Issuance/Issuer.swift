@@ -97,11 +97,16 @@ public struct Issuer: Sendable {
     /// verifier's claims step with a valid signature.
     @_spi(ConformanceVectors)
     public func signAndLogUnchecked(payload: [UInt8], kind: String, issuedAt: Int64) async throws -> String {
+        try await signAndLog(payload: payload, kind: kind, issuedAt: issuedAt).qrText
+    }
+
+    /// Signs `payload`, logs its certificate entry and makes the QR text — nothing checked.
+    private func signAndLog(payload: [UInt8], kind: String, issuedAt: Int64) async throws -> (envelope: COSESign1, receipt: LogStore.Receipt, qrText: String) {
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt)
         let receipt = try await log.append(entry)
         let proof = try CompactProof.encode(receipt.tlogProof)
-        return CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: directory.configuration.verifierURL)
+        return (envelope, receipt, CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: directory.configuration.verifierURL))
     }
 }
 
@@ -137,11 +142,7 @@ extension Issuer {
     /// issue path or the service.
     @_spi(ConformanceVectors)
     public func issueUnchecked(_ claims: CertificateClaims, kind: CertificateKind) async throws -> IssuedCertificate {
-        let envelope = try COSESign1.sign(payload: claims.encoded(), kid: kid, privateKey: key)
-        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: claims.kind, issuedAt: claims.issuedAt)
-        let receipt = try await log.append(entry)
-        let proof = try CompactProof.encode(receipt.tlogProof)
-        let qrText = CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: directory.configuration.verifierURL)
+        let (envelope, receipt, qrText) = try await signAndLog(payload: claims.encoded(), kind: claims.kind, issuedAt: claims.issuedAt)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
     }
 }

@@ -20,12 +20,12 @@ public struct Checkpoint: Hashable, Sendable {
 
     public init(parsing text: String) throws(NoteError) {
         guard text.hasSuffix("\n") else { throw NoteError(.malformedCheckpoint, "the checkpoint text does not end with a newline") }
-        // Split on the LF byte, not on Characters: Swift takes CR LF for one
-        // Character, so a "\r\n" line would hide a line feed (found by fuzzing).
-        let lines = Array(text.utf8.dropLast()).split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard !text.utf8.contains(0x0D) else {
             throw NoteError(.malformedCheckpoint, "a checkpoint line holds a carriage return (CR, 0x0D)")
         }
+        // Split on the LF byte, not on Characters: Swift takes CR LF for one
+        // Character, so a "\r\n" line would hide a line feed (found by fuzzing).
+        let lines = Array(text.utf8.dropLast()).split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard lines.count >= 3 else {
             throw NoteError(.malformedCheckpoint, "a checkpoint has at least three lines (origin, size, root hash)")
         }

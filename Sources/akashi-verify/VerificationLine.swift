@@ -27,29 +27,6 @@ struct VerificationLine: Encodable {
         let rootHash: String
         let checkpoint: String
     }
-    /// A field value as JSON: text (also dates, decimals and enum values), an integer, or a list of text.
-    enum Value: Encodable {
-        case text(String)
-        case integer(Int64)
-        case list([String])
-
-        init(_ value: FieldValue) {
-            switch value {
-            case .text(let s), .date(let s), .decimal(let s), .enumValue(let s): self = .text(s)
-            case .integer(let n): self = .integer(n)
-            case .textList(let items): self = .list(items)
-            }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .text(let s): try container.encode(s)
-            case .integer(let n): try container.encode(n)
-            case .list(let items): try container.encode(items)
-            }
-        }
-    }
     /// What is known of the claims once they decoded (all present together).
     struct Claims {
         let kind: String
@@ -58,7 +35,7 @@ struct VerificationLine: Encodable {
         let issuedAt: String
         /// `null` in the output when the certificate does not expire.
         let expiresAt: String?
-        let fields: [String: Value]
+        let fields: [String: FieldValue]
     }
 
     let input: String

@@ -183,7 +183,7 @@ struct AkashiVerify: ParsableCommand {
             statusAsOf: report.statusAsOf.map { iso(Int64($0.timeIntervalSince1970)) },
             claims: report.claims.map { claims in
                 .init(kind: claims.kind, issuer: claims.issuer, serial: claims.serialText, issuedAt: iso(claims.issuedAt),
-                    expiresAt: claims.expiresAt.map(iso), fields: claims.fields.mapValues(VerificationLine.Value.init))
+                    expiresAt: claims.expiresAt.map(iso), fields: claims.fields)
             },
             log: log, tlogProof: tlogProof)
         let data = (try? VerificationLine.encoder.encode(line)) ?? Data()

@@ -16,7 +16,7 @@ struct FormatProfileTests {
     static let kid: [UInt8] = Array(0..<8)
     static let key = try! P256.PrivateKey()
 
-    /// A claims map as the issuer builds it, with `change` applied to its entries.
+    /// A claims map as the issuer builds it, with the given issue time, kind id and fields.
     static func claimsBytes(iat: CBOR = CBOR(1_796_238_467), kind: String = "residence", fields: [(CBOR, CBOR)] = [(.textString("name"), .textString("飯塚 花子"))]) -> [UInt8] {
         let content: CBOR = .map([(CBOR(1), .textString(kind)), (CBOR(2), CBOR(1)), (CBOR(3), .map(fields.map { (key: $0.0, value: $0.1) }))])
         let map: CBOR = .map([
