@@ -135,7 +135,7 @@ let package = Package(
             name: "akashi",
             dependencies: [
                 "Accounts", "IssuerService", "ConformanceVectors", "Witness", "Federation", "Mirror",
-                "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto",
+                "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto", "QRCode", "QRScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -33,9 +33,23 @@ public struct CertificateClaims: Hashable, Sendable {
     public var serial: [UInt8]
     public var kind: String
     public var kindVersion: Int
+    /// The signed fields (content key 3). Withholdable fields are not among
+    /// them: they are in ``withholdable`` and the disclosures.
     public var fields: [String: FieldValue]
+    /// Which withholdable fields were issued (content key 4,
+    /// docs/spec/selective-disclosure.md §1.1); nil when none.
+    public var presentMask: UInt16?
+    /// The disclosure commitment R, which is then the `cti` (the serial is
+    /// its first 10 bytes); nil for a certificate without withholdable fields.
+    public var commitment: [UInt8]?
+    /// The withholdable fields' values — not part of the signed bytes: what
+    /// the issuer issued, or what a presentation showed once verified.
+    public var withholdable: [String: FieldValue] = [:]
 
-    public init(issuer: String, issuedAt: Int64, expiresAt: Int64?, serial: [UInt8], kind: String, kindVersion: Int, fields: [String: FieldValue]) {
+    public init(
+        issuer: String, issuedAt: Int64, expiresAt: Int64?, serial: [UInt8], kind: String, kindVersion: Int, fields: [String: FieldValue],
+        presentMask: UInt16? = nil, commitment: [UInt8]? = nil
+    ) {
         self.issuer = issuer
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
@@ -43,7 +57,15 @@ public struct CertificateClaims: Hashable, Sendable {
         self.kind = kind
         self.kindVersion = kindVersion
         self.fields = fields
+        self.presentMask = presentMask
+        self.commitment = commitment
     }
+
+    /// The signed fields and the withholdable ones known here.
+    public var allFields: [String: FieldValue] { fields.merging(withholdable) { signed, _ in signed } }
+
+    /// The `cti`: the commitment when there is one, else the serial.
+    public var cti: [UInt8] { commitment ?? serial }
 
     /// The serial as printed: Crockford base32 in groups of four (`7K3M-9QX2-…`).
     public var serialText: String { Serial.text(serial) }
@@ -52,14 +74,15 @@ public struct CertificateClaims: Hashable, Sendable {
         var claims: [(key: CBOR, value: CBOR)] = [
             (CBOR(1), .textString(issuer)),
             (CBOR(6), CBOR(issuedAt)),
-            (CBOR(7), .byteString(serial)),
+            (CBOR(7), .byteString(cti)),
         ]
         if let expiresAt { claims.append((CBOR(4), CBOR(expiresAt))) }
-        let content: [(key: CBOR, value: CBOR)] = [
+        var content: [(key: CBOR, value: CBOR)] = [
             (CBOR(1), .textString(kind)),
             (CBOR(2), CBOR(kindVersion)),
             (CBOR(3), .map(fields.map { (CBOR.textString($0.key), $0.value.cbor) })),
         ]
+        if let presentMask { content.append((CBOR(4), CBOR(UInt64(presentMask)))) }
         claims.append((CBOR(Self.akashiClaim), .map(content)))
         return .map(claims)
     }
@@ -88,19 +111,30 @@ public struct CertificateClaims: Hashable, Sendable {
         guard entries.allSatisfy({ allowed.contains($0.key) }) else { throw fail("has claims this version does not know") }
         guard let iss = value[CBOR(1)]?.text else { throw fail("has no issuer (iss)") }
         guard let iat = value[CBOR(6)].flatMap(time) else { throw fail("has no issue time (iat) that is an unsigned integer ≤ 2^53 − 1") }
-        guard let cti = value[CBOR(7)]?.bytes, cti.count == Self.serialByteCount else { throw fail("has no 10-byte serial (cti)") }
+        guard let cti = value[CBOR(7)]?.bytes, cti.count == Self.serialByteCount || cti.count == Disclosures.nodeByteCount else {
+            throw fail("has no 10-byte serial or 16-byte commitment (cti)")
+        }
         var exp: Int64? = nil
         if let e = value[CBOR(4)] {
             guard let n = time(e) else { throw fail("has an expiry (exp) that is not an unsigned integer ≤ 2^53 − 1") }
             exp = n
         }
         guard let content = value[CBOR(Self.akashiClaim)], let contentEntries = content.mapEntries,
-            contentEntries.count == 3,
+            contentEntries.count == (content[CBOR(4)] == nil ? 3 : 4),
             let kind = content[CBOR(1)]?.text,
             let version = content[CBOR(2)]?.int, version >= 1, version <= Int64(Int32.max),
             let fieldMap = content[CBOR(3)]?.mapEntries
         else { throw fail("has no valid Akashi content (kind, version, fields)") }
         guard CertificateKind.isValidID(kind) else { throw fail("has a kind id that is not [a-z][a-z0-9-]{0,39}") }
+        // A present mask and a 16-byte cti go together (selective-disclosure.md §2).
+        var mask: UInt16? = nil
+        if let raw = content[CBOR(4)] {
+            guard let n = raw.uint, (1...UInt64(UInt16.max)).contains(n) else { throw fail("has a present mask (content key 4) that is not 1 to 65535") }
+            mask = UInt16(n)
+        }
+        guard (mask != nil) == (cti.count == Disclosures.nodeByteCount) else {
+            throw fail(mask == nil ? "has a 16-byte cti but no present mask" : "has a present mask but a 10-byte cti")
+        }
         var fields: [String: FieldValue] = [:]
         for (key, raw) in fieldMap {
             guard let name = key.text, let field = FieldValue(cbor: raw) else { throw fail("has a field of an unknown form") }
@@ -114,7 +148,9 @@ public struct CertificateClaims: Hashable, Sendable {
             }
             fields[name] = field
         }
-        self.init(issuer: iss, issuedAt: iat, expiresAt: exp, serial: cti, kind: kind, kindVersion: Int(version), fields: fields)
+        self.init(
+            issuer: iss, issuedAt: iat, expiresAt: exp, serial: Array(cti.prefix(Self.serialByteCount)), kind: kind, kindVersion: Int(version),
+            fields: fields, presentMask: mask, commitment: mask == nil ? nil : cti)
     }
 }
 

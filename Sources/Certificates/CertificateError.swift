@@ -13,6 +13,9 @@ public struct CertificateError: Error, Hashable, Sendable, CustomStringConvertib
         public static let malformedStatus = Code(name: "malformedStatus")
         /// The certificate's QR code would exceed the largest version the authority prints.
         public static let tooLargeToPrint = Code(name: "tooLargeToPrint")
+        /// The holder asked to withhold a field that is signed (not
+        /// withholdable) or that the certificate does not have.
+        public static let notWithholdable = Code(name: "notWithholdable")
         public var description: String { name }
     }
 

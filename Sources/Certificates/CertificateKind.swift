@@ -88,8 +88,15 @@ public struct FieldDefinition: Codable, Hashable, Sendable {
     public var maximum: Int64?
     public var maxItems: Int?
     public var help: LocalizedText?
+    /// The holder may withhold it from a presentation
+    /// (docs/spec/selective-disclosure.md §1): a birth date, 本籍 — never what
+    /// the certificate proves (a name, an address).
+    public var withholdable: Bool?
+    /// Fields with the same group are withheld or shown together (本籍 and 筆頭者).
+    public var withholdGroup: String?
 
     public var isPrinted: Bool { printed ?? true }
+    public var isWithholdable: Bool { withholdable ?? false }
     public var isOmittedByDefault: Bool { omittedByDefault ?? false }
 }
 
@@ -206,6 +213,16 @@ public struct KindRegistry: Sendable {
             if field.required && field.isOmittedByDefault {
                 throw fail("\(f) cannot be both required and omitted by default")
             }
+            if let group = field.withholdGroup {
+                guard field.isWithholdable else { throw fail("\(f): withholdGroup is allowed only with withholdable true") }
+                guard FieldDefinition.isValidID(group) else {
+                    throw fail("\(f): withholdGroup '\(SafeText.escaped(group, limit: 60))' must be [a-zA-Z][a-zA-Z0-9]{0,39}")
+                }
+            }
+        }
+        let withholdable = kind.fields.filter(\.isWithholdable).count
+        guard withholdable <= Disclosures.maxUnits else {
+            throw fail("has \(withholdable) withholdable fields; at most \(Disclosures.maxUnits) are allowed")
         }
         for forbidden in kind.forbiddenFields ?? [] {
             guard FieldDefinition.isValidID(forbidden.id) else {

@@ -9,6 +9,8 @@ import TransparencyLog
 ///     u8      2
 ///     uvarint length of the COSE_Sign1 bytes (minimal, ≥ 1, leaves ≥ 1 byte of proof)
 ///     …       the COSE_Sign1 bytes
+///     uvarint length of the disclosures (minimal, 0 when there are none, leaves ≥ 1 byte of proof)
+///     …       the disclosures (``Disclosures``, docs/spec/selective-disclosure.md)
 ///     …       the rest: a ``CompactProof``
 ///
 /// Text form: `AK2.` followed by the bytes in QR numeric mode (7 bytes → 17
@@ -20,17 +22,33 @@ public struct CertificateQR: Hashable, Sendable {
     public static let version: UInt8 = 2
 
     public let envelope: [UInt8]
+    /// The holder's part, outside the signed envelope: empty for a
+    /// certificate without withholdable fields.
+    public let disclosures: [UInt8]
     public let proof: [UInt8]
 
-    public init(envelope: [UInt8], proof: [UInt8]) {
+    public init(envelope: [UInt8], disclosures: [UInt8] = [], proof: [UInt8]) {
         self.envelope = envelope
+        self.disclosures = disclosures
         self.proof = proof
     }
 
     public var bytes: [UInt8] {
         var out: [UInt8] = [Self.version]
         CompactProof.appendUvarint(UInt64(envelope.count), to: &out)
-        return out + envelope + proof
+        out += envelope
+        CompactProof.appendUvarint(UInt64(disclosures.count), to: &out)
+        return out + disclosures + proof
+    }
+
+    /// The payload length for parts of these sizes (PrintBudget's arithmetic).
+    public static func byteCount(envelope: Int, disclosures: Int, proof: Int) -> Int {
+        func uvarintLength(_ v: Int) -> Int {
+            var bytes: [UInt8] = []
+            CompactProof.appendUvarint(UInt64(v), to: &bytes)
+            return bytes.count
+        }
+        return 1 + uvarintLength(envelope) + envelope + uvarintLength(disclosures) + disclosures + proof
     }
 
     /// The QR text; with a verifier URL, a link that opens the web verifier.
@@ -50,7 +68,14 @@ public struct CertificateQR: Hashable, Sendable {
         guard length >= 1, length < UInt64(reader.remaining) else { throw fail("is truncated (the envelope length leaves no proof)") }
         let end = start + Int(length)
         envelope = Array(bytes[start..<end])
-        proof = Array(bytes[end...])
+        var rest = ByteReader(Array(bytes[end...]))
+        let disclosureLength: UInt64
+        do { disclosureLength = try rest.uvarint() } catch { throw fail("has a malformed disclosures length (\(error.reason))") }
+        guard disclosureLength < UInt64(rest.remaining) else { throw fail("is truncated (the disclosures length leaves no proof)") }
+        let disclosureStart = bytes.count - rest.remaining
+        let disclosureEnd = disclosureStart + Int(disclosureLength)
+        disclosures = Array(bytes[disclosureStart..<disclosureEnd])
+        proof = Array(bytes[disclosureEnd...])
     }
 
     /// The bytes a verifier ignores around a QR text (scanners and copy-paste

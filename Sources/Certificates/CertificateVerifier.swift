@@ -16,8 +16,8 @@ import TransparencyLog
 /// COSE signature verified, the checkpoint only after the log's.
 ///
 /// 1. `decode` 2. `issuerKnown` 3. `signature` 4. `claims` 5. `keyValid`
-/// 6. `kindValid` 7. `validityPeriod` 8. `logEntry` 9. `inclusion`
-/// 10. `checkpoint` 11. `status`
+/// 6. `kindValid` 7. `disclosure` 8. `validityPeriod` 9. `logEntry`
+/// 10. `inclusion` 11. `checkpoint` 12. `status`
 public struct CertificateVerifier: Sendable {
     public let trust: TrustFile
 
@@ -118,9 +118,12 @@ public struct CertificateVerifier: Sendable {
         // 1. decode: the envelope's structure and protected header, the proof's structure.
         let envelope: COSESign1
         let proof: CompactProof
+        let disclosures: Disclosures?
         do {
             // Akashi's one byte form (docs/spec/certificate.md §2.1): tagged, {1: -7, 4: kid[8]}, nothing unprotected.
             envelope = try COSESign1(decodingAkashiEnvelope: qr.envelope)
+            // Unsigned, like the proof: only its structure is read here.
+            disclosures = qr.disclosures.isEmpty ? nil : try Disclosures(decoding: qr.disclosures)
             proof = try CompactProof(decoding: qr.proof)
         } catch {
             report.stop(at: .decode, "undecodable", ja: "証明書の署名データを解釈できません（\(error)）", en: "the signed certificate cannot be parsed: \(error)")
@@ -181,7 +184,8 @@ public struct CertificateVerifier: Sendable {
             if kind.version != claims.kindVersion {
                 report.fail(.kindValid, "kindVersion", ja: "証明書の様式の版（\(claims.kindVersion)）が信頼リスト（\(kind.version)）と異なります", en: "kind version \(claims.kindVersion) differs from the trusted definition (\(kind.version))")
             } else {
-                let problems = kind.check(claims.fields)
+                let problems = kind.check(claims.fields, alsoPresent: claims.presentMask.map(kind.presentWithholdable) ?? [])
+                    + kind.withholdingProblems(signed: claims.fields, mask: claims.presentMask)
                 if !problems.isEmpty {
                     report.fail(.kindValid, "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"), en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; "))
                 } else {
@@ -192,7 +196,24 @@ public struct CertificateVerifier: Sendable {
             report.fail(.kindValid, "kindNotAllowed", ja: "発行元はこの種類の証明書（\(claims.kind)）を発行できません", en: "the issuer may not issue certificates of kind '\(claims.kind)'")
         }
 
-        // 7. validity period
+        // 7. disclosure: the shown withholdable fields against the signed commitment.
+        var claimsShown = claims
+        if let kind = report.kind {
+            switch Self.checkDisclosure(disclosures, claims: claims, kind: kind) {
+            case .failure(let failure):
+                report.stop(at: .disclosure, failure.code, ja: failure.ja, en: failure.en)
+                return report
+            case .success(let (shown, withheld)):
+                claimsShown.withholdable = shown
+                report.claims = claimsShown
+                report.withheld = withheld
+                report.pass(.disclosure)
+            }
+        } else {
+            report.skip(.disclosure)
+        }
+
+        // 8. validity period
         if issuedAt > date.addingTimeInterval(Self.skew) {
             report.fail(.validityPeriod, "notYetValid", ja: "発行日時が検証日時より後です", en: "the certificate is issued after the verification time")
         } else if let exp = claims.expiresAt, Date(timeIntervalSince1970: TimeInterval(exp)) <= date {
@@ -201,13 +222,13 @@ public struct CertificateVerifier: Sendable {
             report.pass(.validityPeriod)
         }
 
-        // 8. the log entry, rebuilt from the envelope alone
+        // 9. the log entry, rebuilt from the envelope alone
         let entry = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt)
         report.entry = entry.bytes
         report.pass(.logEntry)
 
-        // 9. inclusion: the root recomputed from the proof, signed by the log key.
-        // 10. checkpoint: valid witness cosignatures meet the policy.
+        // 10. inclusion: the root recomputed from the proof, signed by the log key.
+        // 11. checkpoint: valid witness cosignatures meet the policy.
         guard let log = prepared.logs[found.authority] else {
             // TrustFile.decode validated both; unreachable for a decoded trust file.
             report.fail(.inclusion, "inclusionFailed", ja: "信頼リストの台帳の鍵を読めません", en: "the trust file's log key or policy cannot be read")
@@ -252,7 +273,7 @@ public struct CertificateVerifier: Sendable {
             report.skip(.checkpoint)
         }
 
-        // 11. status: revoked, superseded, or valid as of the snapshot
+        // 12. status: revoked, superseded, or valid as of the snapshot
         checkStatus(&report, authority: authority, index: report.proof?.index, at: date)
         return report
     }
@@ -316,7 +337,7 @@ public struct CertificateVerifier: Sendable {
 /// The outcome of verifying one certificate: every check by name, in order.
 public struct VerificationReport: Sendable {
     public enum CheckName: String, Sendable, CaseIterable, Codable {
-        case decode, issuerKnown, signature, claims, keyValid, kindValid, validityPeriod, logEntry, inclusion, checkpoint, status
+        case decode, issuerKnown, signature, claims, keyValid, kindValid, disclosure, validityPeriod, logEntry, inclusion, checkpoint, status
 
         public var label: LocalizedText {
             switch self {
@@ -326,6 +347,7 @@ public struct VerificationReport: Sendable {
             case .claims: LocalizedText(ja: "記載内容・発行元", en: "Claims and issuer")
             case .keyValid: LocalizedText(ja: "署名鍵の有効性", en: "Key valid at issue time")
             case .kindValid: LocalizedText(ja: "様式・記載事項", en: "Kind and fields")
+            case .disclosure: LocalizedText(ja: "提示された項目", en: "Shown fields")
             case .validityPeriod: LocalizedText(ja: "有効期間", en: "Validity period")
             case .logEntry: LocalizedText(ja: "台帳記録の再構成", en: "Log entry rebuilt")
             case .inclusion: LocalizedText(ja: "台帳への記録", en: "Inclusion in the log")
@@ -358,6 +380,9 @@ public struct VerificationReport: Sendable {
     /// When a status list was checked and says nothing against the certificate:
     /// the certificate is valid as of this time.
     public var statusAsOf: Date?
+    /// The fields the holder withheld (selective-disclosure.md §6), kind
+    /// order; `[]` when none; nil unless the disclosure check passed.
+    public var withheld: [String]?
 
     /// Invalid when any check failed; unconfirmed when everything else held
     /// but the status check could not be made (it carries a code: no list, a

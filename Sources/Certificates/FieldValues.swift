@@ -158,7 +158,9 @@ extension CertificateKind {
     /// Checks decoded values exactly as signed (the verifier's `kindValid`
     /// step, docs/spec/certificate.md §4, §5): field ids and enum values
     /// compared byte for byte, nothing normalized, trimmed or mapped.
-    public func check(_ values: [String: FieldValue]) -> [FieldProblem] {
+    /// `alsoPresent`: fields issued but not among `values` (withheld by the
+    /// holder), which satisfy `required`.
+    public func check(_ values: [String: FieldValue], alsoPresent: [String] = []) -> [FieldProblem] {
         var problems: [FieldProblem] = []
         for (key, value) in values.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             guard let field = field(key) else {
@@ -167,7 +169,9 @@ extension CertificateKind {
             }
             if let problem = Self.problem(value, field) { problems.append(problem) }
         }
-        for field in fields where field.required && !values.keys.contains(where: { $0.utf8.elementsEqual(field.id.utf8) }) {
+        for field in fields where field.required && !values.keys.contains(where: { $0.utf8.elementsEqual(field.id.utf8) })
+            && !alsoPresent.contains(where: { $0.utf8.elementsEqual(field.id.utf8) })
+        {
             problems.append(FieldProblem(field: field.id, code: "required", ja: "必須項目\(field.label.ja)がありません", en: "required field \(field.label.en) is missing"))
         }
         return problems

@@ -15,6 +15,8 @@ public struct StoredCertificate: Sendable {
     public let issuedBy: String?
     /// The exact COSE_Sign1 bytes that were signed and logged.
     public let envelope: [UInt8]
+    /// The full disclosures (empty for a kind without withholdable fields).
+    public let disclosures: [UInt8]
 }
 
 /// Reads the issuer's private record of certificates: lookup by serial,
@@ -113,27 +115,33 @@ public struct CertificateArchive: Sendable {
     /// definition is no longer loaded.
     public func reissued(_ stored: StoredCertificate) async throws -> IssuedCertificate {
         let envelope = try COSESign1(decodingAkashiEnvelope: stored.envelope)
-        let claims = try CertificateClaims(decoding: envelope.payload)
+        var claims = try CertificateClaims(decoding: envelope.payload)
+        if !stored.disclosures.isEmpty {
+            for unit in try Disclosures(decoding: stored.disclosures).entries.compactMap(\.unit) {
+                for (id, value) in unit.fields { claims.withholdable[id] = value }
+            }
+        }
         guard let kind = registry.kind(claims.kind) else {
             throw CertificateError(.unknownKind, "証明書の種類「\(claims.kind)」の定義が読み込まれていません / the definition of kind '\(claims.kind)' is not loaded")
         }
         let receipt = try await log.originalReceipt(index: stored.logIndex)
         let proof = try CompactProof.encode(receipt.tlogProof)
-        let qrText = CertificateQR(envelope: stored.envelope, proof: proof).text(verifierURL: verifierURL)
+        let qrText = CertificateQR(envelope: stored.envelope, disclosures: stored.disclosures, proof: proof).text(verifierURL: verifierURL)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
     }
 
-    private static let select = "SELECT serial, kind, issued_at, expires_at, log_index, issued_by, envelope FROM certificate"
+    private static let select = "SELECT serial, kind, issued_at, expires_at, log_index, issued_by, envelope, disclosures FROM certificate"
 
     private static func stored(_ row: Row) -> StoredCertificate {
         let serial: Data = row["serial"]
         let expires: Int64? = row["expires_at"]
         let index: Int64 = row["log_index"]
         let envelope: Data = row["envelope"]
+        let disclosures: Data = row["disclosures"]
         return StoredCertificate(
             serial: Serial.text(Array(serial)), kind: row["kind"],
             issuedAt: Date(timeIntervalSince1970: TimeInterval(row["issued_at"] as Int64)),
             expiresAt: expires.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-            logIndex: UInt64(index), issuedBy: row["issued_by"], envelope: Array(envelope))
+            logIndex: UInt64(index), issuedBy: row["issued_by"], envelope: Array(envelope), disclosures: Array(disclosures))
     }
 }

@@ -85,8 +85,8 @@ public struct CertificateLifecycle: Sendable {
     ) async throws -> (old: StoredCertificate, new: IssuedCertificate) {
         let stored = try await validCertificate(serial)
         let old = try await archive.reissued(stored)
-        let values = input ?? old.claims.fields.mapValues(\.inputValue)
-        let included = input == nil ? Set(old.kind.fields.filter { $0.isOmittedByDefault && old.claims.fields[$0.id] != nil }.map(\.id)) : include
+        let values = input ?? old.claims.allFields.mapValues(\.inputValue)
+        let included = input == nil ? Set(old.kind.fields.filter { $0.isOmittedByDefault && old.claims.allFields[$0.id] != nil }.map(\.id)) : include
         let new = try await issuer.issue(kind: old.kind.id, input: values, include: included, at: date, issuedBy: issuedBy)
         let at = Int64(date.timeIntervalSince1970)
         let entry = LogEntry.supersession(sha256: SHA256.hash(stored.envelope), target: stored.logIndex, successor: new.receipt.index, at: at)

@@ -79,7 +79,7 @@ public enum CertificatePage {
         var rows = ""
         var rowCount = 0
         for field in kind.fields where field.isPrinted {
-            guard let value = claims.fields[field.id] else { continue }
+            guard let value = claims.allFields[field.id] else { continue }
             rowCount += 1
             rows += "<tr><th scope=\"row\">\(escape(field.label.ja))<span class=\"en\">\(escape(field.label.en))</span></th><td>\(escape(value.display(field, .ja)))</td></tr>\n"
         }

@@ -60,20 +60,18 @@ public struct Issuer: Sendable {
         }
         let fields = try kind.validate(input, include: include, omit: omit)
         let issuedAt = Int64(date.timeIntervalSince1970)
-        let claims = CertificateClaims(
-            issuer: directory.configuration.code, issuedAt: issuedAt,
-            expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
-            serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields,
-            )
+        let (claims, disclosures) = Self.claims(
+            kind: kind, fields: fields, issuer: directory.configuration.code, issuedAt: issuedAt)
         let payload = claims.encoded()
         // Refuse before signing what could never be printed.
         try printBudget.check(
-            envelopeByteCount: COSESign1.signedByteCount(payload: payload, kid: kid), treeSize: await log.size, fields: fields, kind: kind)
+            envelopeByteCount: COSESign1.signedByteCount(payload: payload, kid: kid), disclosuresByteCount: disclosures.count,
+            treeSize: await log.size, fields: fields, kind: kind)
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
         let record = CertificateRecords.Row(
             serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,
-            issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields)
+            disclosures: disclosures, issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields)
         )
         let verifierURL = directory.configuration.verifierURL
         let serialText = claims.serialText
@@ -87,8 +85,30 @@ public struct Issuer: Sendable {
             throw WitnessPendingError(serial: serialText, reason: error.reason)
         }
         let proof = try CompactProof.encode(receipt.tlogProof)
-        let qrText = CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: verifierURL)
+        let qrText = CertificateQR(envelope: envelope.encoded, disclosures: disclosures, proof: proof).text(verifierURL: verifierURL)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
+    }
+
+    /// The claims of a new certificate and its full disclosures
+    /// (docs/spec/selective-disclosure.md §2): the withholdable fields leave
+    /// the signed map for units committed to by the `cti`, with fresh seeds;
+    /// a certificate with none of them gets a random serial and no disclosures.
+    public static func claims(
+        kind: CertificateKind, fields: [String: FieldValue], issuer: String, issuedAt: Int64
+    ) -> (claims: CertificateClaims, disclosures: [UInt8]) {
+        let withholdable = Set(kind.withholdableFields.map(\.id))
+        let held = fields.filter { withholdable.contains($0.key) }
+        var claims = CertificateClaims(
+            issuer: issuer, issuedAt: issuedAt, expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
+            serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields.filter { !withholdable.contains($0.key) })
+        guard let mask = kind.presentMask(held) else { return (claims, []) }
+        let units = kind.presentUnits(mask).map { ids in Dictionary(uniqueKeysWithValues: ids.map { ($0, held[$0]!) }) }
+        let (disclosures, commitment) = Disclosures.issue(units: units)
+        claims.presentMask = mask
+        claims.commitment = commitment
+        claims.serial = Array(commitment.prefix(CertificateClaims.serialByteCount))
+        claims.withholdable = held
+        return (claims, disclosures.encoded)
     }
 
     /// Signs and logs a payload of any bytes (claims that are not even
@@ -96,17 +116,20 @@ public struct Issuer: Sendable {
     /// returns its QR text. Only for conformance vectors that must reach the
     /// verifier's claims step with a valid signature.
     @_spi(ConformanceVectors)
-    public func signAndLogUnchecked(payload: [UInt8], kind: String, issuedAt: Int64) async throws -> String {
-        try await signAndLog(payload: payload, kind: kind, issuedAt: issuedAt).qrText
+    public func signAndLogUnchecked(payload: [UInt8], disclosures: [UInt8] = [], kind: String, issuedAt: Int64) async throws -> String {
+        try await signAndLog(payload: payload, disclosures: disclosures, kind: kind, issuedAt: issuedAt).qrText
     }
 
     /// Signs `payload`, logs its certificate entry and makes the QR text — nothing checked.
-    private func signAndLog(payload: [UInt8], kind: String, issuedAt: Int64) async throws -> (envelope: COSESign1, receipt: LogStore.Receipt, qrText: String) {
+    private func signAndLog(
+        payload: [UInt8], disclosures: [UInt8], kind: String, issuedAt: Int64
+    ) async throws -> (envelope: COSESign1, receipt: LogStore.Receipt, qrText: String) {
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt)
         let receipt = try await log.append(entry)
         let proof = try CompactProof.encode(receipt.tlogProof)
-        return (envelope, receipt, CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: directory.configuration.verifierURL))
+        let qr = CertificateQR(envelope: envelope.encoded, disclosures: disclosures, proof: proof)
+        return (envelope, receipt, qr.text(verifierURL: directory.configuration.verifierURL))
     }
 }
 
@@ -141,8 +164,9 @@ extension Issuer {
     /// correctly signed but wrong in content); never reachable from the CLI's
     /// issue path or the service.
     @_spi(ConformanceVectors)
-    public func issueUnchecked(_ claims: CertificateClaims, kind: CertificateKind) async throws -> IssuedCertificate {
-        let (envelope, receipt, qrText) = try await signAndLog(payload: claims.encoded(), kind: claims.kind, issuedAt: claims.issuedAt)
+    public func issueUnchecked(_ claims: CertificateClaims, disclosures: [UInt8] = [], kind: CertificateKind) async throws -> IssuedCertificate {
+        let (envelope, receipt, qrText) = try await signAndLog(
+            payload: claims.encoded(), disclosures: disclosures, kind: claims.kind, issuedAt: claims.issuedAt)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
     }
 }
@@ -156,6 +180,8 @@ enum CertificateRecords {
         let issuedAt: Int64
         let expiresAt: Int64?
         let envelope: [UInt8]
+        /// The full disclosures (withholdable values and seeds), for reprints. Private.
+        let disclosures: [UInt8]
         let issuedBy: String?
         let searchText: String
     }
@@ -215,14 +241,23 @@ enum CertificateRecords {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("certificate-disclosures-v1") { db in
+            // The full disclosures of a certificate with withholdable fields
+            // (empty otherwise): its values and seeds, so a reprint is the
+            // same QR. Private, like the envelope.
+            try db.execute(sql: "ALTER TABLE certificate ADD COLUMN disclosures BLOB NOT NULL DEFAULT x''")
+        }
         try migrator.migrate(writer)
     }
 
     static func insert(_ row: Row, logIndex: UInt64, db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex), row.issuedBy, row.searchText])
+            INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text, disclosures)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex), row.issuedBy, row.searchText,
+                Data(row.disclosures),
+            ])
     }
 }
 

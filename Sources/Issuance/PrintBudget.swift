@@ -45,7 +45,7 @@ public struct PrintBudget: Sendable {
 
     /// The payload length of the QR of an envelope of `envelopeByteCount`
     /// bytes proven in a tree of up to `treeSize` entries.
-    public func worstCasePayloadBytes(envelopeByteCount: Int, treeSize: UInt64) throws -> Int {
+    public func worstCasePayloadBytes(envelopeByteCount: Int, disclosuresByteCount: Int = 0, treeSize: UInt64) throws -> Int {
         let size = treeSize.addingReportingOverflow(Self.batchMargin).partialValue | 1
         let hashes = 64 - (size - 1).leadingZeroBitCount  // ⌈log₂ size⌉, the deepest leaf's path
         func uvarintLength(_ v: UInt64) -> Int {
@@ -56,12 +56,12 @@ public struct PrintBudget: Sendable {
         // docs/spec/compact-proof.md: the largest index's uvarint, the size,
         // the hashes, the log's signature record and the cosignature records.
         let proof = uvarintLength(size - 1) + uvarintLength(size) + 32 * hashes + (4 + 1 + 64) + maxCosignatures * (4 + 1 + 72)
-        return 1 + uvarintLength(UInt64(envelopeByteCount)) + envelopeByteCount + proof
+        return CertificateQR.byteCount(envelope: envelopeByteCount, disclosures: disclosuresByteCount, proof: proof)
     }
 
     /// Throws `tooLargeToPrint` naming the longest field and how much is over.
-    public func check(envelopeByteCount: Int, treeSize: UInt64, fields: [String: FieldValue], kind: CertificateKind) throws {
-        let needed = try worstCasePayloadBytes(envelopeByteCount: envelopeByteCount, treeSize: treeSize)
+    public func check(envelopeByteCount: Int, disclosuresByteCount: Int = 0, treeSize: UInt64, fields: [String: FieldValue], kind: CertificateKind) throws {
+        let needed = try worstCasePayloadBytes(envelopeByteCount: envelopeByteCount, disclosuresByteCount: disclosuresByteCount, treeSize: treeSize)
         guard needed > maxPayloadBytes else { return }
         let over = needed - maxPayloadBytes
         func weight(_ value: FieldValue) -> Int {

@@ -242,7 +242,7 @@ struct APIRoutes {
             var object: [String: Any] = [
                 "serial": stored.serial, "qr": certificate.qrText, "kind": stored.kind,
                 "issuedAt": JSON.iso(stored.issuedAt), "logIndex": stored.logIndex,
-                "fields": certificate.claims.fields.mapValues(\.jsonValue),
+                "fields": certificate.claims.allFields.mapValues(\.jsonValue),
             ]
             object["expiresAt"] = stored.expiresAt.map(JSON.iso) ?? NSNull()
             object["issuedBy"] = stored.issuedBy ?? NSNull()

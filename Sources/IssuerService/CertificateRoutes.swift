@@ -267,7 +267,7 @@ struct CertificateRoutes {
         }
         var rows: [HTML] = []
         for field in certificate.kind.fields {
-            guard let value = certificate.claims.fields[field.id] else { continue }
+            guard let value = certificate.claims.allFields[field.id] else { continue }
             rows.append("<dt>\(field.label.text(language))</dt><dd>\(value.display(field, language))</dd>")
         }
         let expires: HTML = stored.expiresAt.map { "<dt>\(lang.t("有効期限", "Valid until"))</dt><dd>\(Layout.date($0, lang))</dd>" } ?? ""

@@ -36,6 +36,8 @@ struct VerificationLine: Encodable {
         /// `null` in the output when the certificate does not expire.
         let expiresAt: String?
         let fields: [String: FieldValue]
+        /// The fields the holder withheld; nil when the disclosure check did not pass.
+        let withheld: [String]?
     }
 
     let input: String
@@ -50,7 +52,7 @@ struct VerificationLine: Encodable {
     let tlogProof: String?
 
     enum Key: String, CodingKey {
-        case input, verdict, valid, reasons, checks, envelope, statusAsOf, kind, issuer, serial, issuedAt, expiresAt, fields, log, tlogProof
+        case input, verdict, valid, reasons, checks, envelope, statusAsOf, kind, issuer, serial, issuedAt, expiresAt, fields, withheld, log, tlogProof
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -69,6 +71,7 @@ struct VerificationLine: Encodable {
             try c.encode(claims.issuedAt, forKey: .issuedAt)
             try c.encode(claims.expiresAt, forKey: .expiresAt)  // explicit null: "never expires"
             try c.encode(claims.fields, forKey: .fields)
+            try c.encodeIfPresent(claims.withheld, forKey: .withheld)
         }
         try c.encodeIfPresent(log, forKey: .log)
         try c.encodeIfPresent(tlogProof, forKey: .tlogProof)

@@ -150,12 +150,18 @@ struct AkashiVerify: ParsableCommand {
             print("  \(ja ? "発行日時" : "Issued"): \(iso(claims.issuedAt))")
             if let exp = claims.expiresAt { print("  \(ja ? "有効期限" : "Expires"): \(iso(exp))") }
             if let proof = report.proof { print("  \(ja ? "台帳" : "Log"): #\(proof.index) / \(proof.checkpoint.checkpoint.size) (\(proof.checkpoint.checkpoint.origin))") }
-            let order = (report.kind?.fields.map(\.id) ?? []) + claims.fields.keys.sorted()
+            let fields = claims.allFields
+            let withheld = report.withheld ?? []
+            let order = (report.kind?.fields.map(\.id) ?? []) + fields.keys.sorted()
             var shown = Set<String>()
             for key in order where shown.insert(key).inserted {
-                guard let value = claims.fields[key] else { continue }
                 let field = report.kind?.field(key)
                 let label = field?.label.text(language) ?? key
+                if withheld.contains(key) {
+                    print("    \(label): \(ja ? "本人の意思で非開示" : "Withheld by the holder")")
+                    continue
+                }
+                guard let value = fields[key] else { continue }
                 print("    \(label): \(field.map { value.display($0, language) } ?? "\(value.jsonValue)")")
             }
         }
@@ -183,7 +189,7 @@ struct AkashiVerify: ParsableCommand {
             statusAsOf: report.statusAsOf.map { iso(Int64($0.timeIntervalSince1970)) },
             claims: report.claims.map { claims in
                 .init(kind: claims.kind, issuer: claims.issuer, serial: claims.serialText, issuedAt: iso(claims.issuedAt),
-                    expiresAt: claims.expiresAt.map(iso), fields: claims.fields)
+                    expiresAt: claims.expiresAt.map(iso), fields: claims.allFields, withheld: report.withheld)
             },
             log: log, tlogProof: tlogProof)
         let data = (try? VerificationLine.encoder.encode(line)) ?? Data()
