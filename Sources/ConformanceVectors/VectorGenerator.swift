@@ -107,7 +107,9 @@ public struct VectorGenerator {
         // Valid: one of each kind.
         var issued: [String: IssuedCertificate] = [:]
         for kind in registry.kinds.map(\.id) {
-            let certificate = try await iizuka.issuer.issue(kind: kind, input: Self.example(certs, kind), at: now)
+            // Every field, those omitted by default included (本籍・筆頭者).
+            let every = Set(registry.kind(kind)?.fields.filter(\.isOmittedByDefault).map(\.id) ?? [])
+            let certificate = try await iizuka.issuer.issue(kind: kind, input: Self.example(certs, kind), include: every, at: now)
             issued[kind] = certificate
             add("valid-\(kind)", "有効な証明書（\(certificate.kind.label.ja)、失効情報で確認）", "a valid certificate (\(certificate.kind.label.en)), checked against the status list",
                 qr: certificate.qrText, status: "iizuka", verdict: "valid", codes: [])
@@ -158,13 +160,13 @@ public struct VectorGenerator {
             var envelope = qa.envelope
             envelope.replaceSubrange(range, with: changed)
             add("tampered-field", "署名後に氏名を書き換えた", "a name changed after signing",
-                qr: CertificateQR(envelope: envelope, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
+                qr: CertificateQR(envelope: envelope, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
         }
         // The signature's last byte flipped.
         var flipped = qa.envelope
         flipped[flipped.count - 1] ^= 0x01
         add("bad-signature", "署名の1ビットを反転", "one bit of the signature flipped",
-            qr: CertificateQR(envelope: flipped, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
+            qr: CertificateQR(envelope: flipped, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
 
         // One changed digit in the proof part of the text: the proof no longer proves.
         var digits = Array(residence.qrText)
@@ -173,12 +175,12 @@ public struct VectorGenerator {
         let digitQR = String(digits)
 
         add("proof-from-other-certificate", "別の証明書の台帳証明を付けた", "the log proof of another certificate",
-            qr: CertificateQR(envelope: qa.envelope, proof: qb.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
+            qr: CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qb.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
 
         let kagaCertificate = try await kaga.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
         let qc = try CertificateQR(text: kagaCertificate.qrText)
         add("checkpoint-from-other-log", "別の自治体の台帳のチェックポイント", "a checkpoint from another authority's log",
-            qr: CertificateQR(envelope: qa.envelope, proof: qc.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
+            qr: CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qc.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
         add("other-authority-trust", "別の自治体の信頼リストで検証", "verified with another authority's trust file",
             qr: residence.qrText, trust: "kaga", verdict: "invalid", codes: ["unknownKey"])
 
@@ -210,13 +212,13 @@ public struct VectorGenerator {
         // Correctly signed and logged, but wrong in content.
         var badFields = residence.claims
         badFields.serial = Serial.random()
-        badFields.fields["birthDate"] = .date("1990-02-30")
-        let invalid = try await iizuka.issuer.issueUnchecked(badFields, kind: residence.kind)
+        badFields.fields["residentSince"] = .date("1990-02-30")
+        let invalid = try await iizuka.issuer.issueUnchecked(badFields, disclosures: qa.disclosures, kind: residence.kind)
         add("invalid-fields", "様式に合わない記載（存在しない日付）", "fields that do not match the kind (an impossible date)", qr: invalid.qrText, verdict: "invalid", codes: ["invalidFields"])
         var newer = residence.claims
         newer.serial = Serial.random()
         newer.kindVersion = residence.kind.version + 1
-        let versioned = try await iizuka.issuer.issueUnchecked(newer, kind: residence.kind)
+        let versioned = try await iizuka.issuer.issueUnchecked(newer, disclosures: qa.disclosures, kind: residence.kind)
         add("kind-version", "様式の版が信頼リストと異なる", "a kind version the trust file does not have", qr: versioned.qrText, verdict: "invalid", codes: ["kindVersion"])
 
         // Signed and logged, but values outside the field rules (certificate.md §4, §5):
@@ -232,7 +234,7 @@ public struct VectorGenerator {
             var claims = residence.claims
             claims.serial = Serial.random()
             claims.fields[field] = value
-            let issued = try await iizuka.issuer.issueUnchecked(claims, kind: residence.kind)
+            let issued = try await iizuka.issuer.issueUnchecked(claims, disclosures: qa.disclosures, kind: residence.kind)
             add(id, ja, en, qr: issued.qrText, verdict: "invalid", codes: ["invalidFields"])
         }
         if let energy = issued["energy-origin"] {
@@ -258,8 +260,8 @@ public struct VectorGenerator {
             var newContent = content
             newContent[j] = (CBOR(3), .map(fields))
             top[i] = (top[i].key, .map(newContent))
-            // A fresh serial, so each vector is its own certificate.
-            if let s = top.firstIndex(where: { $0.key == CBOR(7) }) { top[s] = (CBOR(7), .byteString(Serial.random())) }
+            // The residence certificate's cti is its disclosure commitment;
+            // each vector differs from it in content, so is its own certificate.
             return try CBOR.map(top).encoded()
         }
         func setClaim(_ key: Int64, _ value: CBOR) -> (inout [(key: CBOR, value: CBOR)], inout [(key: CBOR, value: CBOR)]) -> Void {
@@ -271,7 +273,7 @@ public struct VectorGenerator {
         for (id, ja, en, change) in [
             ("claims-simple-value", "記載値に true（CBOR 主型7）", "a field value `true` (CBOR major type 7)", setField("name", .boolean(true))),
             ("claims-float", "記載値に浮動小数点数", "a field value that is a float", setField("name", .float(1.5))),
-            ("claims-unlisted-tag", "記載値に許されないタグ（1）", "a field value with a tag the format does not list (1)", setField("birthDate", .tagged(1, CBOR(0)))),
+            ("claims-unlisted-tag", "記載値に許されないタグ（1）", "a field value with a tag the format does not list (1)", setField("residentSince", .tagged(1, CBOR(0)))),
             ("claims-negative-iat", "発行日時が負", "a negative issue time", setClaim(6, CBOR(Int64(-1)))),
             ("claims-iat-beyond-2-53", "発行日時が 2^53 以上", "an issue time of 2^53", setClaim(6, CBOR(UInt64(1) << 53))),
         ] {
@@ -294,12 +296,12 @@ public struct VectorGenerator {
             var untagged = envelope
             untagged.removeFirst()
             add("envelope-untagged", "COSE_Sign1 のタグ（18）がない", "the envelope without its COSE_Sign1 tag (18)",
-                qr: CertificateQR(envelope: untagged, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+                qr: CertificateQR(envelope: untagged, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
             var unprotected = envelope
             if unprotected.count > 16, unprotected[16] == 0xA0 {
                 unprotected.replaceSubrange(16..<17, with: [0xA1, 0x18, 0x21, 0x61, 0x78])  // {33: "x"}
                 add("envelope-unprotected-header", "保護されないヘッダーに値がある", "an unprotected header that is not empty",
-                    qr: CertificateQR(envelope: unprotected, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+                    qr: CertificateQR(envelope: unprotected, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
             }
             // The payload's byte-string length in a longer form than the shortest (RFC 8949 §4.2.1).
             var longLength = envelope
@@ -307,7 +309,7 @@ public struct VectorGenerator {
                 // 58 nn → 59 00 nn, or 59 nn nn → 5A 00 00 nn nn: one byte longer than needed.
                 longLength.replaceSubrange(17..<18, with: longLength[17] == 0x58 ? [0x59, 0x00] : [0x5A, 0x00, 0x00])
                 add("envelope-non-minimal-length", "封筒内の長さが最短形でない", "a non-minimal byte-string length inside the envelope",
-                    qr: CertificateQR(envelope: longLength, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+                    qr: CertificateQR(envelope: longLength, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
             }
         }
 
@@ -351,6 +353,71 @@ public struct VectorGenerator {
         statusFiles["kaga"] = try CertificateLifecycle(issuer: kaga.issuer, archive: kagaArchive).signedStatusList(at: now)
         add("status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, verdict: "invalid", codes: [])
 
+        // Selective disclosure (selective-disclosure.md): the holder's reduced
+        // copies verify; each forgery of the disclosures has its own code.
+        func reduced(_ certificate: IssuedCertificate, hiding fields: [String]) throws -> CertificateQR {
+            try CertificateQR(text: certificate.qrText).withholding(fields).qr
+        }
+        let residenceFields = residence.kind.withholdableFields.map(\.id)
+        add("sd-residence-name-address", "本人が氏名・住所など以外を隠した住民票の写し", "a residence certificate reduced by its holder to name, address and the other signed fields",
+            qr: try reduced(residence, hiding: residenceFields).text(verifierURL: url), status: "iizuka", verdict: "valid", codes: [])
+        add("sd-residence-birth-date", "本人が生年月日だけを隠した住民票の写し", "a residence certificate with only the birth date withheld",
+            qr: try reduced(residence, hiding: ["birthDate"]).text(verifierURL: url), status: "iizuka", verdict: "valid", codes: [])
+        add("sd-residence-bare", "生年月日と続柄を隠した URL なしの QR 文字列", "birth date and relationship withheld, bare text",
+            qr: try reduced(residence, hiding: ["birthDate", "relationship"]).text(verifierURL: nil), status: "iizuka", verdict: "valid", codes: [])
+        for (kind, hide) in [("partnership", ["partner1BirthDate"]), ("partnership", ["partner1BirthDate", "partner2BirthDate"]), ("graduation", ["birthDate"])] {
+            guard let certificate = issued[kind] else { continue }
+            add("sd-\(kind)-\(hide.count == 1 ? hide[0] : "both-birth-dates")", "本人が生年月日を隠した\(certificate.kind.label.ja)", "\(certificate.kind.label.en) with \(hide.joined(separator: " and ")) withheld",
+                qr: try reduced(certificate, hiding: hide).text(verifierURL: url), status: "iizuka", verdict: "valid", codes: [])
+        }
+        // The disclosures as CBOR, to forge them.
+        func forgeDisclosures(_ qr: CertificateQR, _ change: (inout [CBOR]) -> Void) throws -> String {
+            guard case .array(var items) = try CBOR(decoding: qr.disclosures, options: .akashi(tags: [1004, 30000, 30001])) else {
+                throw CertificateError(.malformedPayload, "unexpected disclosures shape")
+            }
+            change(&items)
+            return CertificateQR(envelope: qr.envelope, disclosures: try CBOR.array(items).encoded(), proof: qr.proof).text(verifierURL: url)
+        }
+        func inUnit(_ field: String, _ change: @escaping (inout [(key: CBOR, value: CBOR)]) -> Void) -> (inout [CBOR]) -> Void {
+            { items in
+                for i in items.indices {
+                    guard case .map(var entries) = items[i], entries.contains(where: { $0.key == .textString(field) }) else { continue }
+                    change(&entries)
+                    items[i] = .map(entries)
+                }
+            }
+        }
+        let partial = try reduced(residence, hiding: ["domicile"])
+        add("sd-altered-value", "本人が開示した続柄を書き換えた", "a shown value (relationship) altered by the holder",
+            qr: try forgeDisclosures(partial, inUnit("relationship") { entries in
+                if let k = entries.firstIndex(where: { $0.key == .textString("relationship") }) { entries[k].value = .textString("夫") }
+            }), verdict: "invalid", codes: ["disclosureMismatch"])
+        add("sd-added-field", "様式にない項目（個人番号）を開示情報に加えた", "a field the kind does not define (myNumber) added to a unit",
+            qr: try forgeDisclosures(partial, inUnit("birthDate") { entries in
+                entries.append((.textString("myNumber"), .textString("123456789012")))
+                entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
+            }), verdict: "invalid", codes: ["disclosureUnknownField"])
+        add("sd-not-withholdable", "隠せない項目（氏名）を開示情報に入れた", "a field that may not be withheld (name) put in a unit",
+            qr: try forgeDisclosures(partial, inUnit("birthDate") { entries in
+                entries.append((.textString("name"), .textString("飯塚 花美")))
+                entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
+            }), verdict: "invalid", codes: ["notWithholdable"])
+        let other = try CertificateQR(text: afterList.qrText)
+        add("sd-disclosures-from-other-certificate", "別の証明書の開示情報を付けた", "the disclosures of another certificate of the same person",
+            qr: CertificateQR(envelope: qa.envelope, disclosures: other.disclosures, proof: qa.proof).text(verifierURL: url),
+            verdict: "invalid", codes: ["disclosureMismatch"])
+        add("sd-disclosures-missing", "開示情報を取り除いた", "the disclosures removed",
+            qr: CertificateQR(envelope: qa.envelope, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["disclosureMismatch"])
+        add("sd-unit-dropped", "項目のまとまりを1つ取り除き、節を合わせた", "one unit entry dropped, the nodes adjusted to the shorter pattern",
+            qr: try forgeDisclosures(try reduced(residence, hiding: ["domicile", "relationship"])) { items in
+                // Entries: birthDate, householder, {} , {} → drop the last withheld one: three units, nodes for (shown, shown)(withheld).
+                items.remove(at: 3)
+            }, verdict: "invalid", codes: ["disclosureMismatch"])
+        add("sd-node-length", "節のバイト数が足りない", "the node string one byte short",
+            qr: try forgeDisclosures(partial) { items in
+                if case .byteString(let nodes) = items[items.count - 1] { items[items.count - 1] = .byteString(Array(nodes.dropLast())) }
+            }, verdict: "invalid", codes: ["undecodable"])
+
         // Verdict for the changed digit as the reference verifier sees it (any
         // invalid verdict is right; implementations must agree on the code).
         let digitCodes = CertificateVerifier(trust: iizuka.trust).verify(text: digitQR, at: at).reasons.compactMap(\.code)
@@ -372,7 +439,7 @@ public struct VectorGenerator {
                 lines[corrupted] = SignedNote.Signature(name: lines[corrupted].name, keyID: lines[corrupted].keyID, bytes: bytes)
             }
             let witnessed = TlogProof(index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint.adding(lines))
-            return CertificateQR(envelope: qa.envelope, proof: try CompactProof.encode(witnessed)).text(verifierURL: url)
+            return CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: try CompactProof.encode(witnessed)).text(verifierURL: url)
         }
         func withPolicy(_ name: String, _ policy: String) throws {
             _ = try TlogPolicy(parsing: policy)
