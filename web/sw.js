@@ -2,7 +2,7 @@
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
-const VERSION = 'akashi-verifier-v2.0.2';
+const VERSION = 'akashi-verifier-v2.1.0';
 const APP_FILES = [
   './',
   'index.html',
@@ -12,11 +12,13 @@ const APP_FILES = [
   'js/core/cbor.js',
   'js/core/claims.js',
   'js/core/cose.js',
+  'js/core/disclosure.js',
   'js/core/json.js',
   'js/core/kinds.js',
   'js/core/merkle.js',
   'js/core/note.js',
   'js/core/numeric.js',
+  'js/core/payload.js',
   'js/core/policy.js',
   'js/core/proof.js',
   'js/core/status.js',

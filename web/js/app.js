@@ -7,7 +7,7 @@ import { parseAt } from './core/trust.js';
 import { displayOrder, displayValue, findField } from './core/kinds.js';
 import { TEXT } from './i18n.js';
 
-export const APP_VERSION = '2.0.2';
+export const APP_VERSION = '2.1.0';
 const STATUS_REFRESH_TIMEOUT_MS = 6000;
 const LANG_KEY = 'akashi.verifier.lang';
 const TRUST_KEY = 'akashi.verifier.trust';

@@ -12,6 +12,9 @@
 // {type:'bytes', value: Uint8Array}, {type:'text', value: string},
 // {type:'array', value: [...]}, {type:'map', value: [[key, value], ...]},
 // {type:'tag', tag: BigInt, value}.
+// With decode(bytes, {spans: true}) every item also has the non-enumerable
+// `start` and `end` offsets of its encoding (the selective-disclosure entries
+// are hashed as received: selective-disclosure.md §3).
 import { bytesEqual, compareBytes, hex, utf8Decode } from './util.js';
 
 export class CBORError extends Error {
@@ -130,10 +133,11 @@ export function abbreviated(item) {
 // MARK: Decoding
 
 class Reader {
-  constructor(bytes, allowedTags) {
+  constructor(bytes, allowedTags, spans = false) {
     this.bytes = bytes;
     this.offset = 0;
     this.allowedTags = allowedTags;
+    this.spans = spans;
   }
   get remaining() {
     return this.bytes.length - this.offset;
@@ -184,6 +188,14 @@ class Reader {
   }
   readItem(depth) {
     const start = this.offset;
+    const item = this.readItemAt(depth, start);
+    if (this.spans) {
+      Object.defineProperty(item, 'start', { value: start });
+      Object.defineProperty(item, 'end', { value: this.offset });
+    }
+    return item;
+  }
+  readItemAt(depth, start) {
     const initial = this.readByte();
     const major = initial >> 5;
     const info = initial & 0x1f;
@@ -260,9 +272,10 @@ class Reader {
  * Decodes exactly one data item of Akashi's CBOR profile filling `bytes`.
  * `allowedTags`: the tag numbers accepted anywhere in the item (numbers or
  * BigInts); every other tag is refused (`tagNotAllowed`). Default: none.
+ * `spans`: record each item's byte range (`item.start`, `item.end`).
  */
-export function decode(bytes, { allowedTags = [] } = {}) {
-  const reader = new Reader(bytes, new Set([...allowedTags].map((t) => BigInt(t))));
+export function decode(bytes, { allowedTags = [], spans = false } = {}) {
+  const reader = new Reader(bytes, new Set([...allowedTags].map((t) => BigInt(t))), spans);
   const value = reader.readItem(0);
   if (reader.offset !== bytes.length) {
     throw new CBORError('trailingBytes', `${bytes.length - reader.offset} bytes follow the data item`, reader.offset);

@@ -1,5 +1,7 @@
 // CWT claims of an Akashi certificate (certificate.md §3, §4):
-// {1 iss, 4 exp?, 6 iat, 7 cti (10-byte serial), -70000 {1 kind, 2 version, 3 fields}}.
+// {1 iss, 4 exp?, 6 iat, 7 cti, -70000 {1 kind, 2 version, 3 fields, 4 present mask?}}.
+// cti is the 10-byte serial, or with a present mask (selective-disclosure.md
+// §1.1) the 16-byte disclosure commitment R whose first 10 bytes are the serial.
 // Field values: text, 1004(date), integer, 30000(decimal), 30001(enum), [text].
 // Decoded only after the envelope's signature verified (verification.md §3).
 import { CBORError, decode as decodeCBOR, containsTag } from './cbor.js';
@@ -106,11 +108,14 @@ function intKey(item) {
 /**
  * Decodes the claims (certificate.md §1, §3): Akashi's CBOR profile (no major
  * type 7; tags 1004, 30000, 30001 only, and only on field values), exactly
- * the five claims, `iat`/`exp` unsigned and ≤ 2^53 − 1, a 10-byte `cti`, the
- * kind id grammar (it is written into the log entry's `kind` line), a kind
- * version 1 … 2^31 − 1, and field values of the six forms. Returns {issuer,
- * issuedAt, expiresAt (or null), serial, kind, kindVersion, fields}; times
- * are Numbers. Throws CertificateError('malformedPayload') for anything else.
+ * the five claims, `iat`/`exp` unsigned and ≤ 2^53 − 1, the kind id grammar
+ * (it is written into the log entry's `kind` line), a kind version
+ * 1 … 2^31 − 1, field values of the six forms, the optional present mask
+ * (content key 4, 1 … 65 535), and a `cti` of 10 bytes without it or 16 bytes
+ * with it. Returns {issuer, issuedAt, expiresAt (or null), cti, serial (the
+ * first 10 bytes of cti), kind, kindVersion, fields, presentMask (or null)};
+ * times and the mask are Numbers. Throws CertificateError('malformedPayload')
+ * for anything else.
  */
 export function decodeClaims(bytes) {
   let value;
@@ -140,17 +145,26 @@ export function decodeClaims(bytes) {
   const iat = time(claims.get(6n), 'issue time (iat)');
   const exp = claims.has(4n) ? time(claims.get(4n), 'expiry (exp)') : null;
   const cti = claims.get(7n);
-  if (!cti || cti.type !== 'bytes' || cti.value.length !== 10) throw fail('has no 10-byte serial (cti)');
   const content = claims.get(-70000n);
-  if (!content || content.type !== 'map' || content.value.length !== 3 || ![1, 2, 3].every((n, i) => isUint(mapKeys(content)[i], n))) {
-    throw fail('has no valid Akashi content (exactly kind, version, fields)');
+  // Keys 1, 2, 3 and, only when present, 4 (the present mask), in this order.
+  const contentKeys = content && content.type === 'map' ? mapKeys(content) : [];
+  if (!content || content.type !== 'map' || (content.value.length !== 3 && content.value.length !== 4) ||
+      !contentKeys.every((k, i) => isUint(k, i + 1))) {
+    throw fail('has no valid Akashi content (exactly kind, version, fields and an optional present mask)');
   }
-  const [kindItem, versionItem, fieldsItem] = content.value.map(([, v]) => v);
+  const [kindItem, versionItem, fieldsItem, maskItem = null] = content.value.map(([, v]) => v);
   if (kindItem.type !== 'text' || !KIND_ID.test(kindItem.value)) throw fail('has an invalid kind id');
   if (versionItem.type !== 'uint' || versionItem.value < 1n || versionItem.value > INT32_MAX) throw fail('has an invalid kind version');
   if (fieldsItem.type !== 'map') throw fail('has no field map');
+  if (maskItem && (maskItem.type !== 'uint' || maskItem.value < 1n || maskItem.value > 65535n)) {
+    throw fail('has an invalid present mask (content key 4: an unsigned integer 1 … 65 535)');
+  }
+  const ctiLength = maskItem ? 16 : 10;
+  if (!cti || cti.type !== 'bytes' || cti.value.length !== ctiLength) {
+    throw fail(maskItem ? 'has a present mask but no 16-byte disclosure commitment (cti)' : 'has no 10-byte serial (cti)');
+  }
   // Tags only on field values (checked by fieldValue), nowhere else.
-  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem].some((i) => i && containsTag(i))) {
+  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem, maskItem].some((i) => i && containsTag(i))) {
     throw fail('has a tag where none is allowed');
   }
   const fields = new FieldMap();
@@ -160,7 +174,10 @@ export function decodeClaims(bytes) {
     if (field === null) throw fail(`has a field (${key.value}) of a form this format does not define`);
     fields.set(key.value, field);
   }
-  return { issuer: iss.value, issuedAt: iat, expiresAt: exp, serial: cti.value, kind: kindItem.value, kindVersion: Number(versionItem.value), fields };
+  return {
+    issuer: iss.value, issuedAt: iat, expiresAt: exp, cti: cti.value, serial: cti.value.slice(0, 10),
+    kind: kindItem.value, kindVersion: Number(versionItem.value), fields, presentMask: maskItem ? Number(maskItem.value) : null,
+  };
 }
 
 // MARK: Serial numbers

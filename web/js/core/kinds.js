@@ -11,7 +11,10 @@
 //   unknownField, required (missing field), wrongType,
 //   controlCharacter, disallowedCharacter, notNFC, edgeWhiteSpace, empty,
 //   tooLong, tooMany, invalidDate, invalidInteger, outOfRange, notCanonical,
-//   invalidOption (not an option's value).
+//   invalidOption (not an option's value); and for selective disclosure
+//   (selective-disclosure.md §5 step 3) withholdableSigned (a withholdable
+//   field in the signed fields) and maskBeyondFields (a present-mask bit with
+//   no withholdable field).
 import { compareBytes, scalarCount, textRuleProblem, utf8 } from './util.js';
 
 export function findField(kind, id) {
@@ -78,7 +81,7 @@ function checkText(s, field, what = '') {
 const TYPE_OF_VALUE = { text: 'text', date: 'date', integer: 'integer', decimal: 'decimal', enumValue: 'enum', textList: 'textList' };
 
 /** The problem of one value for its field, or null. */
-function checkValue(field, value) {
+export function checkValue(field, value) {
   if (TYPE_OF_VALUE[value.type] !== field.type) {
     return problem(field, 'wrongType', '値の種類が様式と異なります', `a ${value.type} value for a ${field.type} field`);
   }
@@ -127,8 +130,65 @@ function checkValue(field, value) {
 
 const byBytes = (a, b) => compareBytes(utf8(a), utf8(b));
 
-/** The problems of decoded values for a kind (empty when all fit): unknown, wrong or missing fields. */
-export function checkFields(kind, values) {
+/** The withholdable fields of a kind, in the order of `fields`; the i-th is bit i of the present mask. */
+export function withholdableFields(kind) {
+  return kind.fields.filter((f) => f.withholdable);
+}
+
+/**
+ * The units of a kind (selective-disclosure.md §1): each withholdable field
+ * without a withholdGroup alone, the fields of one withholdGroup together,
+ * ordered by their first field. [{fields: [{field, bit}]}].
+ */
+export function unitsOf(kind) {
+  const units = [];
+  const byGroup = new Map();
+  withholdableFields(kind).forEach((field, bit) => {
+    const member = { field, bit };
+    if (field.withholdGroup) {
+      const known = byGroup.get(field.withholdGroup);
+      if (known) {
+        known.fields.push(member);
+        return;
+      }
+      const unit = { group: field.withholdGroup, fields: [member] };
+      byGroup.set(field.withholdGroup, unit);
+      units.push(unit);
+    } else {
+      units.push({ group: null, fields: [member] });
+    }
+  });
+  return units;
+}
+
+/** Whether bit i of the present mask (a Number or null) is set. */
+export function maskHas(mask, bit) {
+  return mask !== null && mask !== undefined && bit < 16 && ((mask >> bit) & 1) === 1;
+}
+
+/**
+ * The present units (selective-disclosure.md §1.1), in unit order, each with
+ * its present fields: [{fields: [{field, bit}], present: [field]}]. Bits with
+ * no withholdable field are not counted here (kindValid reports them).
+ */
+export function presentUnits(kind, mask) {
+  const out = [];
+  for (const unit of unitsOf(kind)) {
+    const present = unit.fields.filter((m) => maskHas(mask, m.bit)).map((m) => m.field);
+    if (present.length > 0) out.push({ ...unit, present });
+  }
+  return out;
+}
+
+/**
+ * The problems of decoded values for a kind (empty when all fit): unknown,
+ * wrong or missing fields. `presentMask` (content key 4, or null): a set bit
+ * beyond the kind's withholdable fields is a problem, and a required
+ * withholdable field counts as present when its bit is set
+ * (selective-disclosure.md §5 step 3). The withholdable fields' values are
+ * not here but in the disclosures (checked by the `disclosure` check).
+ */
+export function checkFields(kind, values, presentMask = null) {
   const problems = [];
   const entries = values.entries().sort((a, b) => byBytes(a[0], b[0]));
   for (const [key, value] of entries) {
@@ -137,11 +197,23 @@ export function checkFields(kind, values) {
       problems.push({ field: key, code: 'unknownField', ja: `未定義の項目「${key}」`, en: `unknown field '${key}'` });
       continue;
     }
+    if (field.withholdable) {
+      problems.push(problem(field, 'withholdableSigned', '非開示にできる項目が署名された項目の中にあります', 'a withholdable field is among the signed fields'));
+      continue;
+    }
     const p = checkValue(field, value);
     if (p) problems.push(p);
   }
+  const withholdable = withholdableFields(kind);
+  if (presentMask !== null && presentMask >> withholdable.length !== 0) {
+    const bits = [];
+    for (let bit = withholdable.length; bit < 16; bit++) if (maskHas(presentMask, bit)) bits.push(bit);
+    problems.push({ field: null, code: 'maskBeyondFields', ja: `発行された項目の印（ビット ${bits.join('、')}）に当たる非開示可能な項目が様式にありません`,
+      en: `the present mask sets bit ${bits.join(', ')}, beyond the kind's ${withholdable.length} withholdable fields` });
+  }
   for (const field of kind.fields) {
-    if (field.required && !values.has(field.id)) {
+    const bit = withholdable.indexOf(field);
+    if (field.required && !values.has(field.id) && !(bit >= 0 && maskHas(presentMask, bit))) {
       problems.push({ field: field.id, code: 'required', ja: `必須項目${field.label.ja}がありません`, en: `required field ${field.label.en} is missing` });
     }
   }

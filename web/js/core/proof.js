@@ -27,6 +27,19 @@ export function readUvarint(bytes, offset, fail) {
   }
 }
 
+/** Minimal unsigned LEB128 of a non-negative integer (Number or BigInt). */
+export function writeUvarint(n) {
+  let v = BigInt(n);
+  const out = [];
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) b |= 0x80;
+    out.push(b);
+  } while (v > 0n);
+  return Uint8Array.from(out);
+}
+
 /** The length of the RFC 9162 audit path PATH(m, D[n]) (compact-proof.md §2); BigInt arguments, Number result. */
 export function pathLength(m, n) {
   const x = m ^ (n - 1n);

@@ -128,6 +128,9 @@ const opt = (v, key, p, check, ...args) => (Object.hasOwn(v, key) ? check(v[key]
 
 const FIELD_TYPES = ['text', 'date', 'integer', 'decimal', 'enum', 'textList'];
 const FIELD_ID = /^[a-zA-Z][a-zA-Z0-9]{0,39}$/;
+const WITHHOLD_GROUP = /^[a-zA-Z][a-zA-Z0-9]{0,39}$/;
+/** selective-disclosure.md §1: the present mask has 16 bits. */
+export const MAX_WITHHOLDABLE = 16;
 const KIND_ID = /^[a-z][a-z0-9-]{0,39}$/;
 const ALLOWED_FOR = {
   maxLength: ['text', 'textList'],
@@ -140,7 +143,7 @@ const ALLOWED_FOR = {
 };
 
 function fieldDefinition(v, p) {
-  closed(v, p, ['id', 'type', 'label', 'required'], ['maxLength', 'maxItems', 'options', 'scale', 'minimum', 'maximum', 'unit', 'printed', 'omittedByDefault', 'help']);
+  closed(v, p, ['id', 'type', 'label', 'required'], ['maxLength', 'maxItems', 'options', 'scale', 'minimum', 'maximum', 'unit', 'printed', 'omittedByDefault', 'help', 'withholdable', 'withholdGroup']);
   const id = pattern(v.id, at(p, 'id'), FIELD_ID, 'a field id');
   const type = str(v.type, at(p, 'type'));
   if (!FIELD_TYPES.includes(type)) throw fail(at(p, 'type'), `unknown field type "${type}"`);
@@ -167,7 +170,10 @@ function fieldDefinition(v, p) {
     printed: opt(v, 'printed', p, bool) ?? true,
     omittedByDefault: opt(v, 'omittedByDefault', p, bool) ?? false,
     help: opt(v, 'help', p, localized),
+    withholdable: opt(v, 'withholdable', p, bool) ?? false,
+    withholdGroup: opt(v, 'withholdGroup', p, pattern, WITHHOLD_GROUP, 'a withhold group ([a-zA-Z][a-zA-Z0-9]{0,39})'),
   };
+  if (field.withholdGroup !== null && !field.withholdable) throw fail(at(p, 'withholdGroup'), 'only a withholdable field (withholdable: true) has a withholdGroup');
   if (field.options && new Set(field.options.map((o) => o.value)).size !== field.options.length) throw fail(at(p, 'options'), 'option values are not unique');
   if (field.minimum !== null && field.maximum !== null && field.minimum > field.maximum) throw fail(p, 'minimum > maximum');
   if (field.required && field.omittedByDefault) throw fail(p, 'a required field cannot be omittedByDefault');
@@ -192,6 +198,8 @@ function kindDefinition(v, p) {
   const ids = kind.fields.map((f) => f.id);
   if (new Set(ids).size !== ids.length) throw fail(at(p, 'fields'), 'field ids are not unique');
   for (const f of kind.forbiddenFields || []) if (ids.includes(f.id)) throw fail(at(p, 'forbiddenFields'), `"${f.id}" is also a field`);
+  const withholdable = kind.fields.filter((f) => f.withholdable).length;
+  if (withholdable > MAX_WITHHOLDABLE) throw fail(at(p, 'fields'), `${withholdable} withholdable fields; a kind has at most ${MAX_WITHHOLDABLE}`);
   return kind;
 }
 

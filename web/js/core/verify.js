@@ -1,28 +1,31 @@
-// The verification core of the web verifier (verification.md): the eleven
+// The verification core of the web verifier (verification.md): the twelve
 // checks, in order, with the stop rules, reason codes and verdicts of the
 // specification, the same as Swift's CertificateVerifier.
 //
 //   1 decode  2 issuerKnown  3 signature  4 claims  5 keyValid  6 kindValid
-//   7 validityPeriod  8 logEntry  9 inclusion  10 checkpoint  11 status
+//   7 disclosure  8 validityPeriod  9 logEntry  10 inclusion  11 checkpoint
+//   12 status
 //
 // verifyText(text, trust, {at, status | statusLists, maxStatusAge}) returns the
 // object akashi-verify --json prints (verdict, valid, checks, reasons,
-// envelope, issuer, kind, serial, issuedAt, expiresAt, fields, log, tlogProof,
-// statusAsOf), except that messages carry both languages ({ja, en}). The
-// decoded values behind it are in the non-enumerable `details` property.
-import { base64, bytesEqual, hex, isWellFormed, sha256, utf8, PayloadError } from './util.js';
-import { decode as decodeNumeric } from './numeric.js';
+// envelope, issuer, kind, serial, issuedAt, expiresAt, fields, withheld, log,
+// tlogProof, statusAsOf), except that messages carry both languages ({ja,
+// en}). The decoded values behind it are in the non-enumerable `details`
+// property.
+import { base64, bytesEqual, hex, sha256, utf8 } from './util.js';
 import { COSEError, decodeSign1, verifySignature } from './cose.js';
-import { CertificateError, decodeClaims, jsonValue, serialText } from './claims.js';
+import { CertificateError, FieldMap, decodeClaims, jsonValue, serialText } from './claims.js';
 import { checkFields } from './kinds.js';
 import { NoteError, checkpointText, serializeNote, verifyWithKey } from './note.js';
 import { ProofError, leafHash, rootFromInclusionProof } from './merkle.js';
-import { decodeCompactProof, readUvarint } from './proof.js';
+import { decodeCompactProof } from './proof.js';
+import { parseQRText } from './payload.js';
+import { checkDisclosure, decodeDisclosures } from './disclosure.js';
 import { findKey, parseTrust } from './trust.js';
 import { isSatisfied, validCosigners, text as tokenText } from './policy.js';
 import { REASON_TEXT, dayTokyo, verifyStatusList } from './status.js';
 
-export const CHECK_NAMES = ['decode', 'issuerKnown', 'signature', 'claims', 'keyValid', 'kindValid', 'validityPeriod', 'logEntry', 'inclusion', 'checkpoint', 'status'];
+export const CHECK_NAMES = ['decode', 'issuerKnown', 'signature', 'claims', 'keyValid', 'kindValid', 'disclosure', 'validityPeriod', 'logEntry', 'inclusion', 'checkpoint', 'status'];
 
 export const CHECK_LABELS = {
   decode: { ja: '読み取り', en: 'Decodes' },
@@ -31,6 +34,7 @@ export const CHECK_LABELS = {
   claims: { ja: '記載内容の読み取り', en: 'Claims' },
   keyValid: { ja: '署名鍵の有効性', en: 'Key valid at issue time' },
   kindValid: { ja: '様式・記載事項', en: 'Kind and fields' },
+  disclosure: { ja: '提示された項目', en: 'Shown fields' },
   validityPeriod: { ja: '有効期間', en: 'Validity period' },
   logEntry: { ja: '台帳記録の再構成', en: 'Log entry rebuilt' },
   inclusion: { ja: '台帳への記録', en: 'Inclusion in the log' },
@@ -45,72 +49,20 @@ export const UNCONFIRMED_CODES = ['statusMissing', 'statusNotApplicable', 'statu
 
 export const SKEW = 300;
 export const DEFAULT_MAX_STATUS_AGE = 7 * 86400;
-const PREFIX = [0x41, 0x4b, 0x32, 0x2e]; // "AK2."
 
-// MARK: QR text (qr-text.md §1) and payload (payload.md §2)
+// MARK: QR text (qr-text.md §1) and payload (payload.md §2): payload.js
 
-const undecodable = (what) => new CertificateError('malformedPayload', what);
-
-/**
- * The payload bytes of a QR text (a string of scalar values, or the bytes a QR
- * decoder returned, which must be well-formed UTF-8). Throws CertificateError.
- */
-export function qrTextPayload(input) {
-  let bytes;
-  if (typeof input === 'string') {
-    if (!isWellFormed(input)) throw undecodable('the QR text is not a sequence of Unicode scalar values');
-    bytes = utf8(input);
-  } else {
-    bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-    try {
-      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      throw undecodable('the QR text is not well-formed UTF-8');
-    }
-  }
-  const edge = (b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
-  let start = 0;
-  let end = bytes.length;
-  while (start < end && edge(bytes[start])) start++;
-  while (end > start && edge(bytes[end - 1])) end--;
-  const hash = bytes.subarray(start, end).indexOf(0x23);
-  if (hash >= 0) start += hash + 1;
-  if (end - start < 4 || !PREFIX.every((b, i) => bytes[start + i] === b)) {
-    throw undecodable('this is not an Akashi v2 certificate QR (no AK2. payload)');
-  }
-  const digits = bytes.subarray(start + 4, end);
-  for (const [i, b] of digits.entries()) {
-    if (b < 0x30 || b > 0x39) throw undecodable(`the QR payload has a character that is not a digit at position ${i + 1} after AK2.`);
-  }
-  try {
-    return decodeNumeric(new TextDecoder().decode(digits));
-  } catch (error) {
-    if (error instanceof PayloadError) throw undecodable(`the QR payload digits are damaged: ${error.reason}`);
-    throw error;
-  }
-}
-
-/** The payload framing (payload.md): 0x02 | uvarint L | envelope[L] | proof (≥ 1 byte). */
-export function parseQRBytes(bytes) {
-  const fail = (what) => undecodable(`the QR payload ${what}`);
-  if (bytes.length === 0 || bytes[0] !== 2) throw fail(`has an unknown version (${bytes.length ? bytes[0] : 'none'}; expected 2)`);
-  const { value: length, offset } = readUvarint(bytes, 1, fail);
-  if (length < 1n || !(length < BigInt(bytes.length - offset))) throw fail('has an envelope length that leaves no envelope or no proof');
-  const end = offset + Number(length);
-  return { envelope: bytes.slice(offset, end), proof: bytes.slice(end) };
-}
-
-/** QR text → {envelope, proof} or throws CertificateError. */
-export function parseQRText(text) {
-  return parseQRBytes(qrTextPayload(text));
-}
+export { parseQRBytes, parseQRText, qrTextPayload, splitQRText } from './payload.js';
 
 // MARK: the report
 
 class Report {
   constructor() {
     this.checks = [];
-    this.details = { envelope: null, claims: null, authority: null, kind: null, entry: null, proof: null, sign1: null, key: null };
+    // fields: the signed fields and, once `disclosure` passed, the shown withholdable ones;
+    // withheld: the ids withheld by the holder (null when `disclosure` did not pass).
+    this.details = { envelope: null, claims: null, authority: null, kind: null, entry: null, proof: null, sign1: null, key: null,
+      disclosures: null, fields: null, withheld: null };
   }
   add(name, status, code = null, message = null) {
     this.checks.push({ name, status, code, message });
@@ -153,6 +105,15 @@ export function isoTokyo(seconds) {
   return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}T${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}+09:00`;
 }
 
+/** Field ids in the order of their UTF-8 bytes. */
+function compareIds(a, b) {
+  const x = utf8(a);
+  const y = utf8(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
 function toJSONInteger(n) {
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
 }
@@ -182,8 +143,9 @@ function output(report) {
     out.issuedAt = isoTokyo(c.issuedAt);
     out.expiresAt = c.expiresAt === null ? null : isoTokyo(c.expiresAt);
     const fields = Object.create(null);
-    for (const [key, value] of c.fields.entries()) fields[key] = jsonValue(value);
+    for (const [key, value] of (d.fields || c.fields).entries()) fields[key] = jsonValue(value);
     out.fields = fields;
+    if (d.withheld) out.withheld = [...d.withheld];
   }
   if (d.checkpoint) {
     const cp = d.checkpoint;
@@ -240,9 +202,11 @@ async function verifyQR(text, trust, at, report, options) {
   let qr;
   let envelope;
   let proof;
+  let disclosures;
   try {
     qr = parseQRText(text);
     envelope = decodeSign1(qr.envelope);
+    disclosures = qr.disclosures.length > 0 ? decodeDisclosures(qr.disclosures) : null;
     proof = decodeCompactProof(qr.proof);
   } catch (error) {
     if (!(error instanceof CertificateError || error instanceof COSEError || error instanceof NoteError)) throw error;
@@ -251,6 +215,7 @@ async function verifyQR(text, trust, at, report, options) {
     return;
   }
   d.envelope = qr.envelope;
+  d.disclosures = disclosures;
   d.sign1 = envelope;
   d.proof = proof;
   report.pass('decode');
@@ -289,6 +254,7 @@ async function verifyQR(text, trust, at, report, options) {
     return;
   }
   d.claims = claims;
+  d.fields = claims.fields;
   report.pass('claims');
 
   // 5. keyValid (§3.1): the log's order decides for compromised keys.
@@ -308,7 +274,7 @@ async function verifyQR(text, trust, at, report, options) {
     report.fail('kindValid', 'kindNotAllowed', `発行元はこの種類の証明書（${claims.kind}）を発行できません`, `the issuer may not issue certificates of kind '${claims.kind}'`);
   } else {
     d.kind = kind;
-    const problems = checkFields(kind, claims.fields);
+    const problems = checkFields(kind, claims.fields, claims.presentMask);
     if (kind.version !== claims.kindVersion) {
       report.fail('kindValid', 'kindVersion', `証明書の様式の版（${claims.kindVersion}）が信頼リスト（${kind.version}）と異なります`, `kind version ${claims.kindVersion} differs from the trusted definition (${kind.version})`);
     } else if (problems.length > 0) {
@@ -318,7 +284,28 @@ async function verifyQR(text, trust, at, report, options) {
     }
   }
 
-  // 7. validityPeriod
+  // 7. disclosure (selective-disclosure.md §5 step 4): the shown withholdable
+  // fields against the signed commitment; stop when it fails. It needs the
+  // kind's units: skipped when the trust file has no kind of that id (as
+  // Swift's verifier and the vectors do); with another version of the kind,
+  // the trusted definition is used (kindValid has failed already).
+  const disclosed = d.kind ? await checkDisclosure(claims, d.kind, disclosures) : { status: 'skipped' };
+  if (disclosed.status === 'failed') {
+    report.fail('disclosure', disclosed.code, disclosed.ja, disclosed.en);
+    return;
+  }
+  if (disclosed.status === 'passed') {
+    const merged = new FieldMap();
+    const all = [...claims.fields.entries(), ...disclosed.shown.entries()].sort((a, b) => compareIds(a[0], b[0]));
+    for (const [key, value] of all) merged.set(key, value);
+    d.fields = merged;
+    d.withheld = disclosed.withheld;
+    report.pass('disclosure');
+  } else {
+    report.skip('disclosure');
+  }
+
+  // 8. validityPeriod
   if (claims.issuedAt > atSeconds + SKEW) {
     report.fail('validityPeriod', 'notYetValid', '発行日時が検証日時より後です', 'the certificate is issued after the verification time');
   } else if (claims.expiresAt !== null && claims.expiresAt <= atSeconds) {
@@ -327,14 +314,14 @@ async function verifyQR(text, trust, at, report, options) {
     report.pass('validityPeriod');
   }
 
-  // 8. logEntry, rebuilt from the envelope alone (log.md §2.1)
+  // 9. logEntry, rebuilt from the envelope alone (log.md §2.1)
   const digest = await sha256(qr.envelope);
   const entry = utf8(`akashi-entry/v1\ntype certificate\nsha256 ${hex(digest)}\nkind ${claims.kind}\nissued ${claims.issuedAt}\n`);
   d.entry = entry;
   d.leafHash = await leafHash(entry);
   report.pass('logEntry');
 
-  // 9. inclusion: root recomputed, checkpoint text rebuilt, log signature verified.
+  // 10. inclusion: root recomputed, checkpoint text rebuilt, log signature verified.
   const logKey = authority.log.logKey;
   let root = null;
   try {
@@ -355,7 +342,7 @@ async function verifyQR(text, trust, at, report, options) {
   }
   report.pass('inclusion');
 
-  // 10. checkpoint: valid cosignatures (others ignored) meet the witness policy.
+  // 11. checkpoint: valid cosignatures (others ignored) meet the witness policy.
   const policy = authority.log.policy;
   const cosigners = await validCosigners(policy, cpText, proof.records);
   const signatures = [{ name: logKey.name, keyID: logKey.keyID, bytes: logRecord.bytes }];
@@ -372,7 +359,7 @@ async function verifyQR(text, trust, at, report, options) {
     report.pass('checkpoint');
   }
 
-  // 11. status
+  // 12. status
   if (report.failed) {
     report.skip('status');
     return;

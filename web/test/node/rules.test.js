@@ -247,7 +247,31 @@ test('claims §3: exactly the five claims, the serial 10 bytes, the version 1 �
   assert.match(claimsError(claims({ version: E.int(2n ** 31n) })), /kind version/);
   assert.equal(decodeClaims(claims({ version: E.int(2n ** 31n - 1n) })).kindVersion, 2 ** 31 - 1);
   assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)]) })), /Akashi content/);
-  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(4), E.int(0)]) })), /Akashi content/);
+  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(5), E.int(1)]) })), /Akashi content/);
+  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(4), E.int(1)]) })), /Akashi content/); // 4 without 3
+});
+
+test('claims §3 with selective disclosure: content key 4 (present mask 1 … 65 535) goes with a 16-byte cti, no key 4 with a 10-byte one', () => {
+  const R = hex('00112233445566778899aabbccddeeff');
+  const withMask = (mask, cti = E.bytes(R)) => claims({ cti, content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(4), mask]) });
+  const ok = decodeClaims(withMask(E.int(5)));
+  assert.equal(ok.presentMask, 5);
+  assert.deepEqual(ok.cti, R);
+  assert.deepEqual(ok.serial, R.subarray(0, 10)); // the serial is the first 10 bytes of cti
+  assert.equal(decodeClaims(withMask(E.int(65535))).presentMask, 65535);
+  assert.equal(decodeClaims(withMask(E.int(1))).presentMask, 1);
+  assert.equal(decodeClaims(claims()).presentMask, null);
+  assert.match(claimsError(withMask(E.int(0))), /present mask/);
+  assert.match(claimsError(withMask(E.int(65536))), /present mask/);
+  assert.match(claimsError(withMask(E.int(-1))), /present mask/);
+  assert.match(claimsError(withMask(E.text('5'))), /present mask/);
+  assert.equal(decodeClaims(withMask(E.raw('1901ff'))).presentMask, 511);
+  assert.match(claimsError(withMask(E.raw('190005'))), /nonShortestArgument/); // 5 in two bytes
+  assert.match(claimsError(withMask(E.tag(30000, E.text('5')))), /present mask/);
+  assert.match(claimsError(withMask(E.int(5), E.bytes(SERIAL))), /16-byte/); // key 4 with a 10-byte cti
+  assert.match(claimsError(withMask(E.int(5), E.bytes(R.subarray(0, 15)))), /16-byte/);
+  assert.match(claimsError(withMask(E.int(5), E.bytes([...R, 0]))), /16-byte/);
+  assert.match(claimsError(claims({ cti: E.bytes(R) })), /10-byte serial/); // 16 bytes without key 4
 });
 
 test('claims §4: field value forms — an empty or nested array, a byte string, a map, an out-of-Int64 integer are undecodable', () => {
@@ -834,7 +858,7 @@ async function certificate(payload, { kindId = 'residence', iat = NOW } = {}) {
   const root = sha256([0], entry);
   const sig = await ed(log.privateKey, te.encode(`${ORIGIN}\n1\n${b64(root)}\n`));
   const proof = [0, 1, ...log.keyID, 64, ...sig];
-  const bytes = [2, ...uvarint(env.length), ...env, ...proof];
+  const bytes = [2, ...uvarint(env.length), ...env, 0, ...proof]; // D = 0: no disclosures
   return `https://iizuka.example/akashi/verify/#AK2.${encodeNumeric(Uint8Array.from(bytes))}`;
 }
 async function verified(payload, options) {
@@ -870,7 +894,7 @@ test('end to end: a signed certificate passes; each broken rule fails at its che
   const { issuer, trust } = await world();
   const env = await signEnvelope(issuer, claims());
   const untagged = env.subarray(1);
-  const qr = `AK2.${encodeNumeric(Uint8Array.from([2, ...uvarint(untagged.length), ...untagged, 0, 1, 0, 0, 0, 0, 0]))}`;
+  const qr = `AK2.${encodeNumeric(Uint8Array.from([2, ...uvarint(untagged.length), ...untagged, 0, 0, 1, 0, 0, 0, 0, 0]))}`;
   const r = await verifyText(qr, trust, { at: new Date(NOW * 1000) });
   assert.equal(r.checks[0].code, 'undecodable');
   assert.match(r.checks[0].message.en, /untagged/);

@@ -151,22 +151,36 @@ test('compact proof v2: layout, records to the end, duplicates refused', () => {
   throws(() => decodeCompactProof(hex('00' + '8080808080808080' + '10' + rec('7cf727fc', 64)))); // 2^53 > max
 });
 
-test('payload framing: version 2, minimal uvarint, both parts non-empty', () => {
-  assert.deepEqual(parseQRBytes(hex('0201aabb')), { envelope: hex('aa'), proof: hex('bb') });
-  throws(() => parseQRBytes(hex('0101aabb')));
-  throws(() => parseQRBytes(hex('028100aabb'))); // 1 written in two bytes
-  throws(() => parseQRBytes(hex('0200aabb')));
-  throws(() => parseQRBytes(hex('0202aabb'))); // no proof byte
-  throws(() => parseQRBytes(hex('02ffffffffffffffffff01aa'))); // huge
-  throws(() => parseQRBytes(hex('02ffffffffffffffffff02aa'))); // beyond 64 bits
+test('payload framing: version 2, minimal uvarints L and D, envelope and proof non-empty, disclosures between', () => {
+  const none = new Uint8Array(0);
+  assert.deepEqual(parseQRBytes(hex('0201aa00bb')), { envelope: hex('aa'), disclosures: none, proof: hex('bb') });
+  assert.deepEqual(parseQRBytes(hex('0201aa00bbcc')), { envelope: hex('aa'), disclosures: none, proof: hex('bbcc') });
+  assert.deepEqual(parseQRBytes(hex('0201aa02a0a1bb')), { envelope: hex('aa'), disclosures: hex('a0a1'), proof: hex('bb') });
+  assert.deepEqual(parseQRBytes(hex('0202aabb01ccdd')), { envelope: hex('aabb'), disclosures: hex('cc'), proof: hex('dd') });
+  throws(() => parseQRBytes(hex('0101aa00bb')));
+  throws(() => parseQRBytes(hex('028100aa00bb'))); // L = 1 written in two bytes
+  throws(() => parseQRBytes(hex('0200aa00bb'))); // L = 0
+  throws(() => parseQRBytes(hex('0202aa00'))); // no byte after the envelope for D
+  throws(() => parseQRBytes(hex('0201aa00'))); // D = 0 and no proof byte
+  throws(() => parseQRBytes(hex('0201aa'))); // nothing after the envelope
+  throws(() => parseQRBytes(hex('0201aa01cc'))); // D = 1 leaves no proof byte
+  throws(() => parseQRBytes(hex('0201aa8000bb'))); // D = 0 written in two bytes
+  throws(() => parseQRBytes(hex('0201aa8100ccbb'))); // D = 1 written in two bytes
+  throws(() => parseQRBytes(hex('0201aaffffffffffffffffff01bb'))); // D huge
+  throws(() => parseQRBytes(hex('0201aaffffffffffffffffff02bb'))); // D beyond 64 bits
+  throws(() => parseQRBytes(hex('0201aa80'))); // D truncated
+  throws(() => parseQRBytes(hex('02ffffffffffffffffff01aa'))); // L huge
+  throws(() => parseQRBytes(hex('02ffffffffffffffffff02aa'))); // L beyond 64 bits
   throws(() => parseQRBytes(hex('')));
+  // The old framing without D: the proof's first byte is read as D and what is left is too short.
+  throws(() => parseQRBytes(hex('0201aa05bb')));
 });
 
 test('QR text: exact prefix, first #, only SP/HT/LF/CR trimmed', () => {
-  const digits = encodeNumeric(hex('0201aabb'));
+  const digits = encodeNumeric(hex('0201aa00bb'));
   const ok = [`AK2.${digits}`, ` \t\r\nAK2.${digits}\r\n`, `https://x.example/v/#AK2.${digits}`, `#AK2.${digits}`, `a b ü#AK2.${digits}`];
-  for (const t of ok) assert.deepEqual(qrTextPayload(t), hex('0201aabb'), JSON.stringify(t));
-  assert.deepEqual(qrTextPayload(new TextEncoder().encode(`AK2.${digits}\n`)), hex('0201aabb'));
+  for (const t of ok) assert.deepEqual(qrTextPayload(t), hex('0201aa00bb'), JSON.stringify(t));
+  assert.deepEqual(qrTextPayload(new TextEncoder().encode(`AK2.${digits}\n`)), hex('0201aa00bb'));
   const bad = [`ak2.${digits}`, `AK1.${digits}`, `ＡＫ２．${digits}`, `\u00a0AK2.${digits}`, `AK2.${digits}\u3000`, `\u200bAK2.${digits}`,
     `\ufeffAK2.${digits}`, `AK2.${digits}\u0301`, `AK2.\u0301${digits}`, `x#AK2.${digits}#`, `x#y#AK2.${digits}`, `AK2. ${digits}`,
     `AK2.${digits.slice(0, 3)} ${digits.slice(3)}`, `AK2.${digits}\u000b`, `AK2.${digits}\u0085`, 'AK2', '', `AK2.${digits}\ud800`];
