@@ -398,3 +398,27 @@ extension CertificateQR {
             qr: CertificateQR(envelope: envelope, disclosures: reduced.encoded, proof: proof), withheld: withheldNow, withheldAlongside: alongside)
     }
 }
+
+extension CertificateClaims {
+    /// The claims of a new certificate and its full disclosures
+    /// (docs/spec/selective-disclosure.md §2): the withholdable fields leave
+    /// the signed map for units committed to by the `cti`, with fresh seeds;
+    /// a certificate with none of them gets a random serial and no disclosures.
+    public static func issuing(
+        kind: CertificateKind, fields: [String: FieldValue], issuer: String, issuedAt: Int64
+    ) -> (claims: CertificateClaims, disclosures: [UInt8]) {
+        let withholdable = Set(kind.withholdableFields.map(\.id))
+        let held = fields.filter { withholdable.contains($0.key) }
+        var claims = CertificateClaims(
+            issuer: issuer, issuedAt: issuedAt, expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
+            serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields.filter { !withholdable.contains($0.key) })
+        guard let mask = kind.presentMask(held) else { return (claims, []) }
+        let units = kind.presentUnits(mask).map { ids in Dictionary(uniqueKeysWithValues: ids.map { ($0, held[$0]!) }) }
+        let (disclosures, commitment) = Disclosures.issue(units: units)
+        claims.presentMask = mask
+        claims.commitment = commitment
+        claims.serial = Array(commitment.prefix(serialByteCount))
+        claims.withholdable = held
+        return (claims, disclosures.encoded)
+    }
+}

@@ -60,7 +60,7 @@ public struct Issuer: Sendable {
         }
         let fields = try kind.validate(input, include: include, omit: omit)
         let issuedAt = Int64(date.timeIntervalSince1970)
-        let (claims, disclosures) = Self.claims(
+        let (claims, disclosures) = CertificateClaims.issuing(
             kind: kind, fields: fields, issuer: directory.configuration.code, issuedAt: issuedAt)
         let payload = claims.encoded()
         // Refuse before signing what could never be printed.
@@ -87,28 +87,6 @@ public struct Issuer: Sendable {
         let proof = try CompactProof.encode(receipt.tlogProof)
         let qrText = CertificateQR(envelope: envelope.encoded, disclosures: disclosures, proof: proof).text(verifierURL: verifierURL)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
-    }
-
-    /// The claims of a new certificate and its full disclosures
-    /// (docs/spec/selective-disclosure.md §2): the withholdable fields leave
-    /// the signed map for units committed to by the `cti`, with fresh seeds;
-    /// a certificate with none of them gets a random serial and no disclosures.
-    public static func claims(
-        kind: CertificateKind, fields: [String: FieldValue], issuer: String, issuedAt: Int64
-    ) -> (claims: CertificateClaims, disclosures: [UInt8]) {
-        let withholdable = Set(kind.withholdableFields.map(\.id))
-        let held = fields.filter { withholdable.contains($0.key) }
-        var claims = CertificateClaims(
-            issuer: issuer, issuedAt: issuedAt, expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
-            serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields.filter { !withholdable.contains($0.key) })
-        guard let mask = kind.presentMask(held) else { return (claims, []) }
-        let units = kind.presentUnits(mask).map { ids in Dictionary(uniqueKeysWithValues: ids.map { ($0, held[$0]!) }) }
-        let (disclosures, commitment) = Disclosures.issue(units: units)
-        claims.presentMask = mask
-        claims.commitment = commitment
-        claims.serial = Array(commitment.prefix(CertificateClaims.serialByteCount))
-        claims.withholdable = held
-        return (claims, disclosures.encoded)
     }
 
     /// Signs and logs a payload of any bytes (claims that are not even

@@ -73,17 +73,14 @@ struct TestAuthority: Sendable {
     func issue(kind: CertificateKind, at date: Date = Date()) throws -> String {
         let fields = try kind.validate(Self.example(kind.id))
         let issuedAt = Int64(date.timeIntervalSince1970)
-        let claims = CertificateClaims(
-            issuer: code, issuedAt: issuedAt, expiresAt: kind.validityDays.map { issuedAt + Int64($0) * 86_400 },
-            serial: Serial.random(), kind: kind.id, kindVersion: kind.version, fields: fields,
-            )
+        let (claims, disclosures) = CertificateClaims.issuing(kind: kind, fields: fields, issuer: code, issuedAt: issuedAt)
         let envelope = try COSESign1.sign(payload: claims.encoded(), kid: IssuerKey.keyID(issuerKey.publicKey), privateKey: issuerKey)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
         var checkpoint = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: 1, rootHash: Merkle.leafHash(entry.bytes)), with: logSigner)
         let cosigners = witnesses.prefix(max(witnessQuorum, 0))
         checkpoint = checkpoint.adding(cosigners.map { $0.cosign(checkpointText: checkpoint.note.text, timestamp: UInt64(issuedAt)) })
         let proof = try CompactProof.encode(TlogProof(index: 0, inclusionProof: [], checkpoint: checkpoint))
-        return CertificateQR(envelope: envelope.encoded, proof: proof).text(verifierURL: authority.verifierURL)
+        return CertificateQR(envelope: envelope.encoded, disclosures: disclosures, proof: proof).text(verifierURL: authority.verifierURL)
     }
 }
 
