@@ -42,7 +42,7 @@ struct QRSizeBench: AsyncParsableCommand {
         let log = authority.issuer.log
         let verifier = CertificateVerifier(trust: try TrustFile.export(directory: authority.directory, registry: registry))
         print("verifier URL (i): \(demoVerifierURL)#   short URL (ii): \(shortURL)#")
-        var envelopes: [(kind: String, bytes: Int)] = []
+        var envelopes: [(kind: String, bytes: Int, disclosures: Int)] = []
         defer { reportTable(envelopes) }
         for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
             let grow = size - registry.kinds.count - Int(await log.size)
@@ -57,7 +57,7 @@ struct QRSizeBench: AsyncParsableCommand {
                 guard verifier.verify(text: certificate.qrText).isGenuine else {
                     throw BenchFailure("the \(kind.id) certificate does not verify")
                 }
-                envelopes.append((kind.id, certificate.envelope.encoded.count))
+                envelopes.append((kind.id, certificate.envelope.encoded.count, try CertificateQR(text: certificate.qrText).disclosures.count))
                 let issued = certificate.receipt.tlogProof
                 let treeSize = issued.checkpoint.checkpoint.size
                 let fullHashes = treeSize <= 1 ? 0 : 64 - (treeSize - 1).leadingZeroBitCount
@@ -68,7 +68,8 @@ struct QRSizeBench: AsyncParsableCommand {
                 var fullProof = issuedCompact
                 fullProof.insert(contentsOf: SecureRandom.bytes(extra), at: 2)
                 let full = (hashes: issued.inclusionProof.count + extra / 32, bytes: fullProof)
-                let qr = CertificateQR(envelope: certificate.envelope.encoded, proof: full.bytes)
+                let issuedQR = try CertificateQR(text: certificate.qrText)
+                let qr = CertificateQR(envelope: issuedQR.envelope, disclosures: issuedQR.disclosures, proof: full.bytes)
                 if kind.id == "residence" { residence = qr }
                 let v = try versions(qr)
                 let asIssued = try QRCode.encode(certificate.qrText, level: .medium).version
@@ -89,18 +90,18 @@ struct QRSizeBench: AsyncParsableCommand {
     /// cosignatures, computed from the real envelope length: the payload's
     /// length is exact (docs/spec/compact-proof.md), and the version depends
     /// on nothing else.
-    func reportTable(_ envelopes: [(kind: String, bytes: Int)]) {
+    func reportTable(_ envelopes: [(kind: String, bytes: Int, disclosures: Int)]) {
         func uvarint(_ v: UInt64) -> Int { var b: [UInt8] = []; CompactProof.appendUvarint(v, to: &b); return b.count }
         let sizes = tableSizes.split(separator: ",").compactMap { UInt64($0) }
         print("\n== QR version (i) at level M, worst-case proof (⌈log2 n⌉ hashes), by cosignatures 0/1/2/3; payload bytes in ()")
         print("kind\tenvelope B\t" + sizes.map { "n=\($0)" }.joined(separator: "\t"))
-        for (kind, envelope) in envelopes {
+        for (kind, envelope, disclosures) in envelopes {
             var cells: [String] = []
             for n in sizes {
                 let hashes = n <= 1 ? 0 : 64 - (n - 1).leadingZeroBitCount
                 let proof = uvarint(n - 1) + uvarint(n) + 32 * hashes + 69
                 let versions = (0...3).map { c -> String in
-                    let payload = 1 + uvarint(UInt64(envelope)) + envelope + proof + 77 * c
+                    let payload = CertificateQR.byteCount(envelope: envelope, disclosures: disclosures, proof: proof + 77 * c)
                     let text = demoVerifierURL + "#" + CertificateQR.prefix + NumericCodec.encode([UInt8](repeating: 0xFF, count: payload))
                     let v = (try? QRCode.encode(text, level: .medium).version).map(String.init) ?? ">40"
                     return c == 0 ? "\(v) (\(payload))" : v
@@ -131,7 +132,7 @@ struct QRSizeBench: AsyncParsableCommand {
         // Only the length matters for the version: pad the proof, or cut it.
         func text(extra: Int, url: String?) -> String {
             let proof = extra >= 0 ? qr.proof + [UInt8](repeating: 0xA5, count: extra) : Array(qr.proof.dropLast(-extra))
-            return CertificateQR(envelope: qr.envelope, proof: proof).text(verifierURL: url)
+            return CertificateQR(envelope: qr.envelope, disclosures: qr.disclosures, proof: proof).text(verifierURL: url)
         }
         for (label, url) in [("(i)", demoVerifierURL), ("(ii)", shortURL), ("(iii)", nil)] {
             var best = -qr.proof.count - 1
