@@ -9,6 +9,8 @@ const APP_FILES = [
   'css/app.css',
   'js/app.js',
   'js/i18n.js',
+  'js/qr.js',
+  'js/vendor/qrcode-generator/qrcode.js',
   'js/core/cbor.js',
   'js/core/claims.js',
   'js/core/cose.js',

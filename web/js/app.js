@@ -4,8 +4,10 @@
 // core/verify.js, which gives the same answers as akashi-verify.
 import { verifyText, parseTrust, verifyStatusList, CHECK_NAMES, CHECK_LABELS } from './core/verify.js';
 import { parseAt } from './core/trust.js';
-import { displayOrder, displayValue, findField } from './core/kinds.js';
+import { displayRows, displayValue, presentUnits } from './core/kinds.js';
+import { reduceDetailed } from './core/disclosure.js';
 import { TEXT } from './i18n.js';
+import { makeQR, qrSVG } from './qr.js';
 
 export const APP_VERSION = '2.1.0';
 const STATUS_REFRESH_TIMEOUT_MS = 6000;
@@ -32,6 +34,7 @@ const state = {
   sequence: 0,
   camera: null,
   detector: null,
+  present: null, // the hide flow: {source (state.last), hide: Set of field ids, result, error}
 };
 
 function t(key, ...args) {
@@ -99,6 +102,7 @@ function setLanguage(lang) {
   renderCapabilityNotes();
   renderEnvironment();
   if (state.last) renderResult();
+  if (state.present) renderPresent();
 }
 
 // MARK: environment
@@ -410,6 +414,7 @@ async function verifyInput(text, source, { focus = true } = {}) {
   if (sequence !== state.sequence) return;
   state.last = { text, source, report, at, fetchMs };
   window.akashiVerifier.lastReport = report;
+  closePresent();
   finish(started, focus, source);
 }
 
@@ -523,17 +528,223 @@ function renderCertificate(report) {
 
   const fields = $('cert-fields');
   fields.replaceChildren();
-  for (const key of displayOrder(kind, d.claims.fields)) {
-    const value = d.claims.fields.get(key);
-    const field = kind ? findField(kind, key) : null;
-    const label = field ? field.label[state.lang] : key;
-    const shown = field ? displayValue(value, field, state.lang) : displayValue(value, null, state.lang);
-    fields.append(el('div', { className: 'item' }, el('dt', { text: label }), el('dd', { text: shown })));
-  }
+  for (const row of certificateRows(d)) fields.append(row);
+  const withheldNote = $('cert-withheld-note');
+  const withheldCount = d.withheld ? d.withheld.length : 0;
+  withheldNote.hidden = withheldCount === 0;
+  withheldNote.textContent = withheldCount ? t('withheldNote', withheldCount) : '';
   const statement = $('cert-statement');
   const genuine = verdictName !== 'invalid';
   statement.hidden = !(genuine && kind && kind.statement);
   statement.textContent = genuine && kind && kind.statement ? kind.statement[state.lang] : '';
+  $('present-entry').hidden = !canPresent(report);
+}
+
+/**
+ * The field rows of a report (selective-disclosure.md §6): the kind's order;
+ * a field withheld by the holder by its label with 「本人の意思で非開示」,
+ * marked and styled apart; a field not issued has no row.
+ */
+function certificateRows(d) {
+  const withheld = d.withheld || [];
+  return displayRows(d.kind, d.fields || d.claims.fields, withheld).map((row) => {
+    const label = row.field ? row.field.label[state.lang] : row.id;
+    if (row.withheld) {
+      return el('div', { className: 'item withheld', 'data-field': row.id, 'data-withheld': 'true' },
+        el('dt', { text: label }),
+        el('dd', { text: t('withheld') }));
+    }
+    return el('div', { className: 'item', 'data-field': row.id }, el('dt', { text: label }), el('dd', { text: displayValue(row.value, row.field, state.lang) }));
+  });
+}
+
+// MARK: the holder's reduced copy (selective-disclosure.md §4): offline, on this device
+
+/** Whether a report's certificate can be shown with fields hidden: genuine, with shown withholdable fields. */
+function canPresent(report) {
+  const d = report.details;
+  if (report.verdict === 'invalid' || !d.kind || !d.disclosures || !d.withheld) return false;
+  return d.disclosures.entries.some((e) => e.shown);
+}
+
+/** The shown withholdable fields of the verified certificate, by unit: [{fields: [field], ids}]. */
+function presentableUnits(d) {
+  const units = presentUnits(d.kind, d.claims.presentMask);
+  return units
+    .map((unit, i) => ({ unit, entry: d.disclosures.entries[i] }))
+    .filter(({ entry }) => entry && entry.shown)
+    .map(({ unit }) => ({ fields: unit.present, ids: unit.present.map((f) => f.id), group: unit.group }));
+}
+
+const joinLabels = (labels) => labels.map((l) => (state.lang === 'ja' ? `「${l}」` : l)).join(state.lang === 'ja' ? '' : ', ');
+
+function openPresent() {
+  const last = state.last;
+  if (!last || !last.report || !canPresent(last.report)) return;
+  state.present = { source: last, hide: new Set(), result: null, error: null };
+  renderPresent();
+  const panel = $('present');
+  panel.hidden = false;
+  $('present-open').setAttribute('aria-expanded', 'true');
+  panel.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  const first = panel.querySelector('input[type=checkbox]');
+  if (first) first.focus({ preventScroll: true });
+}
+
+function closePresent() {
+  state.present = null;
+  $('present').hidden = true;
+  $('present-result').hidden = true;
+  $('present-open').setAttribute('aria-expanded', 'false');
+  $('print-copy').replaceChildren();
+}
+
+function renderPresent() {
+  const p = state.present;
+  if (!p) return;
+  const d = p.source.report.details;
+  const options = $('present-options');
+  options.replaceChildren();
+  const units = presentableUnits(d);
+  for (const unit of units) {
+    const box = el('div', { className: unit.ids.length > 1 ? 'choice-group' : 'choice-single', 'data-unit': unit.ids.join(' ') });
+    for (const field of unit.fields) {
+      const id = `hide-${field.id}`;
+      const input = el('input', { type: 'checkbox', id, name: 'hide', value: field.id, 'data-unit': unit.ids.join(' ') });
+      input.checked = p.hide.has(field.id);
+      input.addEventListener('change', () => {
+        // A field of a withhold group withholds its whole unit: tick them together.
+        for (const other of unit.ids) {
+          if (input.checked) p.hide.add(other);
+          else p.hide.delete(other);
+        }
+        for (const cb of box.querySelectorAll('input[type=checkbox]')) cb.checked = input.checked;
+        $('present-error').hidden = true;
+      });
+      const value = d.fields.get(field.id);
+      box.append(el('label', { className: 'choice', for: id }, input,
+        el('span', { className: 'choice-label', text: field.label[state.lang] }),
+        el('span', { className: 'choice-value', text: value ? displayValue(value, field, state.lang) : '' })));
+    }
+    if (unit.ids.length > 1) box.append(el('p', { className: 'help group-note', text: t('presentGroup', joinLabels(unit.fields.map((f) => f.label[state.lang]))) }));
+    options.append(box);
+  }
+  if (units.length === 0) options.append(el('p', { className: 'help', text: t('presentNothing') }));
+  const fixed = d.kind.fields.filter((f) => !f.withholdable && d.fields.has(f.id)).map((f) => f.label[state.lang]);
+  $('present-fixed').textContent = fixed.length ? t('presentFixed', state.lang === 'ja' ? fixed.join('、') : fixed.join(', ')) : '';
+  const error = $('present-error');
+  error.hidden = !p.error;
+  error.textContent = p.error || '';
+  renderPresentResult();
+}
+
+/** The QR text to reduce: the issuer's form, `verifierURL#AK2.…` when the authority has one (not the page's own URL with ?lang or ?at). */
+function presentationSource(last) {
+  const d = last.report.details;
+  const text = typeof last.text === 'string' ? last.text : new TextDecoder().decode(last.text);
+  const at = text.indexOf('AK2.');
+  const payload = text.slice(at).replace(/[ \t\r\n]+$/, '');
+  const hadURL = text.slice(0, at).includes('#');
+  if (hadURL && d.authority && d.authority.verifierURL) return `${d.authority.verifierURL}#${payload}`;
+  return text;
+}
+
+async function makePresentation(event) {
+  event.preventDefault();
+  const p = state.present;
+  if (!p) return;
+  if (p.hide.size === 0) {
+    p.error = t('presentNoneChosen');
+    renderPresent();
+    return;
+  }
+  const last = p.source;
+  try {
+    const source = presentationSource(last);
+    const reduced = await reduceDetailed(source, [...p.hide]);
+    const report = await verifyText(reduced.text, state.trust, { at: last.at, statusLists: state.statusLists });
+    const qr = makeQR(reduced.text);
+    p.result = { text: reduced.text, report, qr, before: source.length };
+    p.error = null;
+  } catch (error) {
+    p.result = null;
+    p.error = t('presentFailed', error.reason || error.message || String(error));
+  }
+  if (state.present !== p) return;
+  renderPresent();
+  if (p.result) {
+    $('present-result-title').focus({ preventScroll: true });
+    $('present-result').scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }
+}
+
+function renderPresentResult() {
+  const p = state.present;
+  const box = $('present-result');
+  if (!p || !p.result) {
+    box.hidden = true;
+    $('print-copy').replaceChildren();
+    return;
+  }
+  box.hidden = false;
+  const { report, qr, text } = p.result;
+  const d = report.details;
+  const labels = (d.withheld || []).map((id) => d.kind.fields.find((f) => f.id === id).label[state.lang]);
+  const verdict = $('present-verdict');
+  verdict.dataset.verdict = report.verdict;
+  verdict.dataset.withheld = (d.withheld || []).join(' ');
+  const list = state.lang === 'ja' ? labels.join('、') : labels.join(', ');
+  verdict.textContent = report.verdict === 'valid' ? t('presentVerdictValid', list)
+    : report.verdict === 'unconfirmed' ? t('presentVerdictUnconfirmed', list) : t('presentVerdictInvalid');
+  const holder = $('present-qr');
+  holder.replaceChildren(qrSVG(qr, { title: t('presentQRAlt') }));
+  holder.dataset.version = qr.version;
+  holder.dataset.text = text;
+  $('present-qr-info').textContent = t('presentQRInfo', qr.version, text.length, p.result.before);
+  const link = $('present-link');
+  link.href = `${location.origin}${location.pathname}${location.search}#${text.slice(text.indexOf('AK2.'))}`;
+  renderPrintCopy(report, qr);
+}
+
+/**
+ * The A4 copy (print CSS: only this when printing the reduced copy): exactly
+ * what a verifier is shown for the reduced QR — the kind, issuer, dates,
+ * serial, the fields in kind order with the withheld ones as
+ * 「本人の意思で非開示」, the statement — and the QR code.
+ */
+function renderPrintCopy(report, qr) {
+  const d = report.details;
+  const copy = $('print-copy');
+  copy.replaceChildren();
+  if (report.verdict === 'invalid') return;
+  const meta = el('dl', { className: 'meta' });
+  const row = (label, value) => meta.append(el('div', { className: 'item' }, el('dt', { text: label }), el('dd', { text: value })));
+  row(t('issuer'), state.lang === 'ja' ? `${d.authority.name}（${d.claims.issuer}）` : `${d.authority.name} (${d.claims.issuer})`);
+  row(t('issuedAt'), formatTime(claimTime(d.claims.issuedAt)));
+  row(t('expiresAt'), d.claims.expiresAt === null ? t('noExpiry') : formatTime(claimTime(d.claims.expiresAt)));
+  row(t('serial'), report.serial);
+  if (report.log) row(t('logPosition'), t('logValue', report.log.index, report.log.treeSize, report.log.origin));
+  const fields = el('dl', { className: 'fields' });
+  for (const r of certificateRows(d)) fields.append(r);
+  copy.append(
+    el('h1', { className: 'print-title', text: d.kind.label[state.lang] }),
+    meta,
+    fields,
+    d.kind.statement ? el('p', { className: 'statement', text: d.kind.statement[state.lang] }) : null,
+    el('div', { className: 'print-qr' }, qrSVG(qr, { title: t('presentQRAlt') })));
+}
+
+function printPresentation() {
+  if (!state.present || !state.present.result) return;
+  document.body.classList.add('print-present');
+  const done = () => {
+    document.body.classList.remove('print-present');
+    window.removeEventListener('afterprint', done);
+  };
+  window.addEventListener('afterprint', done);
+  window.print();
+  // Browsers without afterprint (or a print dialog that returns at once): undo on the next turn.
+  setTimeout(() => { if (!window.matchMedia('print').matches) done(); }, 1000);
 }
 
 function renderChecks(report) {
@@ -546,6 +757,8 @@ function renderChecks(report) {
     kindLabel: d.kind ? d.kind.label[state.lang] : report.kind,
     index: report.log ? report.log.index : '',
     asOf: d.statusAsOf ? formatDay(d.statusAsOf) : '',
+    withheldCount: d.withheld ? d.withheld.length : 0,
+    hasDisclosures: Boolean(d.disclosures),
   };
   for (const name of CHECK_NAMES) {
     const check = report.checks.find((c) => c.name === name);
@@ -787,6 +1000,13 @@ function start() {
     if (file) loadTrustFile(file);
   });
   $('trust-revert').addEventListener('click', revertTrust);
+  $('present-open').addEventListener('click', openPresent);
+  $('present-close').addEventListener('click', () => {
+    closePresent();
+    $('present-open').focus();
+  });
+  $('present-form').addEventListener('submit', makePresentation);
+  $('present-print').addEventListener('click', printPresentation);
   window.addEventListener('hashchange', () => {
     const text = fragmentText();
     if (text) verifyInput(text, 'link');

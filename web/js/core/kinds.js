@@ -258,3 +258,25 @@ export function displayOrder(kind, values) {
   for (const [key] of values.entries().sort((a, b) => byBytes(a[0], b[0]))) push(key);
   return order;
 }
+
+/**
+ * The rows a display shows (selective-disclosure.md §6): the kind's fields in
+ * its order — a value for each field in `values`, a withheld row for each id
+ * in `withheld` (the holder's choice; not the same as a field not issued,
+ * which has no row) — then any fields the kind does not define, in byte
+ * order. [{id, field (or null), value (or null), withheld}].
+ */
+export function displayRows(kind, values, withheld = []) {
+  const hidden = new Set(withheld || []);
+  const rows = [];
+  const seen = new Set();
+  for (const field of kind ? kind.fields : []) {
+    seen.add(field.id);
+    if (values.has(field.id)) rows.push({ id: field.id, field, value: values.get(field.id), withheld: false });
+    else if (hidden.has(field.id)) rows.push({ id: field.id, field, value: null, withheld: true });
+  }
+  for (const [key, value] of values.entries().sort((a, b) => byBytes(a[0], b[0]))) {
+    if (!seen.has(key)) rows.push({ id: key, field: null, value, withheld: false });
+  }
+  return rows;
+}
