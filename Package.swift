@@ -135,11 +135,13 @@ let package = Package(
             name: "akashi",
             dependencies: [
                 "Accounts", "IssuerService", "ConformanceVectors", "Witness", "Federation", "Mirror",
-                "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto", "QRCode", "QRScan",
+                "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto", "QRCode", "QRScan", "SubjectScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A resident's search of a log for their certificates (docs/spec/subject-transparency.md §5).
+        .target(name: "SubjectScan", dependencies: ["Certificates", "Mirror", "TransparencyLog", "AkashiCrypto"]),
         // Deterministic CBOR (RFC 8949 §4.2) and COSE_Sign1 (RFC 9052) for certificates.
         .target(name: "CBOR"),
         .target(name: "COSE", dependencies: ["CBOR", "AkashiCrypto"]),

@@ -45,6 +45,9 @@ public struct CertificateClaims: Hashable, Sendable {
     /// The withholdable fields' values — not part of the signed bytes: what
     /// the issuer issued, or what a presentation showed once verified.
     public var withholdable: [String: FieldValue] = [:]
+    /// The X25519 public keys of the persons it is about (content key 5,
+    /// docs/spec/subject-transparency.md §2); empty for a kind without subjects.
+    public var subjectKeys: [[UInt8]] = []
 
     public init(
         issuer: String, issuedAt: Int64, expiresAt: Int64?, serial: [UInt8], kind: String, kindVersion: Int, fields: [String: FieldValue],
@@ -83,6 +86,7 @@ public struct CertificateClaims: Hashable, Sendable {
             (CBOR(3), .map(fields.map { (CBOR.textString($0.key), $0.value.cbor) })),
         ]
         if let presentMask { content.append((CBOR(4), CBOR(UInt64(presentMask)))) }
+        if !subjectKeys.isEmpty { content.append((CBOR(5), .array(subjectKeys.map { .byteString($0) }))) }
         claims.append((CBOR(Self.akashiClaim), .map(content)))
         return .map(claims)
     }
@@ -120,7 +124,7 @@ public struct CertificateClaims: Hashable, Sendable {
             exp = n
         }
         guard let content = value[CBOR(Self.akashiClaim)], let contentEntries = content.mapEntries,
-            contentEntries.count == (content[CBOR(4)] == nil ? 3 : 4),
+            contentEntries.count == 3 + (content[CBOR(4)] == nil ? 0 : 1) + (content[CBOR(5)] == nil ? 0 : 1),
             let kind = content[CBOR(1)]?.text,
             let version = content[CBOR(2)]?.int, version >= 1, version <= Int64(Int32.max),
             let fieldMap = content[CBOR(3)]?.mapEntries
@@ -131,6 +135,13 @@ public struct CertificateClaims: Hashable, Sendable {
         if let raw = content[CBOR(4)] {
             guard let n = raw.uint, (1...UInt64(UInt16.max)).contains(n) else { throw fail("has a present mask (content key 4) that is not 1 to 65535") }
             mask = UInt16(n)
+        }
+        var subjectKeys: [[UInt8]] = []
+        if let raw = content[CBOR(5)] {
+            guard let items = raw.array, (1...SubjectLines.maxSubjects).contains(items.count),
+                items.allSatisfy({ $0.bytes?.count == SubjectLines.keyByteCount })
+            else { throw fail("has subject keys (content key 5) that are not 1 to 4 byte strings of 32 bytes") }
+            subjectKeys = items.map { $0.bytes! }
         }
         guard (mask != nil) == (cti.count == Disclosures.nodeByteCount) else {
             throw fail(mask == nil ? "has a 16-byte cti but no present mask" : "has a present mask but a 10-byte cti")
@@ -151,6 +162,7 @@ public struct CertificateClaims: Hashable, Sendable {
         self.init(
             issuer: iss, issuedAt: iat, expiresAt: exp, serial: Array(cti.prefix(Self.serialByteCount)), kind: kind, kindVersion: Int(version),
             fields: fields, presentMask: mask, commitment: mask == nil ? nil : cti)
+        self.subjectKeys = subjectKeys
     }
 }
 

@@ -37,6 +37,11 @@ public struct CertificateKind: Codable, Hashable, Sendable {
     public var forbiddenFields: [ForbiddenField]?
     /// The certifying sentence printed under the fields (この写しは、…相違ないことを証明する。).
     public var statement: LocalizedText?
+    /// How many persons the certificate is about, each of whom can find it
+    /// in the log with their secret (docs/spec/subject-transparency.md §2).
+    public var subjects: Int?
+
+    public var subjectCount: Int { subjects ?? 0 }
 
     /// The field with this id, compared byte for byte (Swift's `==` on
     /// strings is canonical equivalence: U+212A KELVIN SIGN would find `KWh`).
@@ -164,6 +169,7 @@ public struct KindRegistry: Sendable {
         try localized(kind.description, "description")
         try localized(kind.statement, "statement")
         if let days = kind.validityDays, !(1...36_500).contains(days) { throw fail("validityDays must be 1 to 36500") }
+        if let n = kind.subjects, !(0...SubjectLines.maxSubjects).contains(n) { throw fail("subjects must be 0 to \(SubjectLines.maxSubjects)") }
         guard (1...100).contains(kind.fields.count) else { throw fail("must have 1 to 100 fields") }
         var ids = Set<[UInt8]>()
         for field in kind.fields {

@@ -16,8 +16,8 @@ import TransparencyLog
 /// COSE signature verified, the checkpoint only after the log's.
 ///
 /// 1. `decode` 2. `issuerKnown` 3. `signature` 4. `claims` 5. `keyValid`
-/// 6. `kindValid` 7. `disclosure` 8. `validityPeriod` 9. `logEntry`
-/// 10. `inclusion` 11. `checkpoint` 12. `status`
+/// 6. `kindValid` 7. `disclosure` 8. `validityPeriod` 9. `subject`
+/// 10. `logEntry` 11. `inclusion` 12. `checkpoint` 13. `status`
 public struct CertificateVerifier: Sendable {
     public let trust: TrustFile
 
@@ -222,8 +222,22 @@ public struct CertificateVerifier: Sendable {
             report.pass(.validityPeriod)
         }
 
-        // 9. the log entry, rebuilt from the envelope alone
-        let entry = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt)
+        // 9. subject: bound to the key of each person it is about, so they can find it.
+        var subjectLines: [[UInt8]] = []
+        let expectedSubjects = report.kind?.subjectCount ?? claims.subjectKeys.count
+        if claims.subjectKeys.count != expectedSubjects {
+            report.fail(.subject, "subjectNotFindable",
+                ja: "この種類の証明書は本人が台帳で見つけられるよう本人の鍵に結び付ける必要がありますが、鍵が\(claims.subjectKeys.count)個です（必要: \(expectedSubjects)個）",
+                en: "a certificate of this kind must be bound to the key of each of its \(expectedSubjects) subject(s) so they can find it; it has \(claims.subjectKeys.count)")
+        } else if let lines = try? SubjectLines.lines(cti: claims.cti, serial: claims.serial, keys: claims.subjectKeys) {
+            subjectLines = lines
+            report.pass(.subject)
+        } else {
+            report.fail(.subject, "subjectNotFindable", ja: "本人の鍵が不正（位数の小さい点）で、本人はこの証明書を見つけられません", en: "a subject key is of low order: no secret finds this certificate")
+        }
+
+        // 10. the log entry, rebuilt from the envelope (and its subject lines)
+        let entry = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt, subjects: subjectLines)
         report.entry = entry.bytes
         report.pass(.logEntry)
 
@@ -269,11 +283,21 @@ public struct CertificateVerifier: Sendable {
                 report.pass(.checkpoint)
             }
         } catch {
-            report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
+            // Logged without the subject lines a person could find it by?
+            let unbound = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt)
+            if !subjectLines.isEmpty,
+                let tlogProof = try? proof.tlogProof(leafHash: Merkle.leafHash(unbound.bytes), logKey: logKey, knownKeys: log.witnesses),
+                (try? policy.logSigner(of: tlogProof.checkpoint)) == logKey
+            {
+                report.fail(.inclusion, "subjectNotFindable",
+                    ja: "台帳には本人が見つけられない形（本人の行なし）で記録されています", en: "the log holds this certificate without the subject lines its subject would find it by")
+            } else {
+                report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
+            }
             report.skip(.checkpoint)
         }
 
-        // 12. status: revoked, superseded, or valid as of the snapshot
+        // 13. status: revoked, superseded, or valid as of the snapshot
         checkStatus(&report, authority: authority, index: report.proof?.index, at: date)
         return report
     }
@@ -337,7 +361,7 @@ public struct CertificateVerifier: Sendable {
 /// The outcome of verifying one certificate: every check by name, in order.
 public struct VerificationReport: Sendable {
     public enum CheckName: String, Sendable, CaseIterable, Codable {
-        case decode, issuerKnown, signature, claims, keyValid, kindValid, disclosure, validityPeriod, logEntry, inclusion, checkpoint, status
+        case decode, issuerKnown, signature, claims, keyValid, kindValid, disclosure, validityPeriod, subject, logEntry, inclusion, checkpoint, status
 
         public var label: LocalizedText {
             switch self {
@@ -348,6 +372,7 @@ public struct VerificationReport: Sendable {
             case .keyValid: LocalizedText(ja: "署名鍵の有効性", en: "Key valid at issue time")
             case .kindValid: LocalizedText(ja: "様式・記載事項", en: "Kind and fields")
             case .disclosure: LocalizedText(ja: "提示された項目", en: "Shown fields")
+            case .subject: LocalizedText(ja: "本人による確認可能性", en: "Findable by its subject")
             case .validityPeriod: LocalizedText(ja: "有効期間", en: "Validity period")
             case .logEntry: LocalizedText(ja: "台帳記録の再構成", en: "Log entry rebuilt")
             case .inclusion: LocalizedText(ja: "台帳への記録", en: "Inclusion in the log")

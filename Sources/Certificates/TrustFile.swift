@@ -336,7 +336,7 @@ enum TrustFileShape {
     static let authority: Set<String> = ["issuer", "name", "verifierURL", "keys", "kinds", "log"]
     static let key: Set<String> = ["kty", "crv", "x", "y", "kid", "alg", "use", "notBefore", "notAfter", "status", "compromisedAt", "compromisedFromLogIndex"]
     static let log: Set<String> = ["origin", "vkey", "policy"]
-    static let kind: Set<String> = ["id", "version", "label", "description", "statement", "validityDays", "fields", "forbiddenFields"]
+    static let kind: Set<String> = ["id", "version", "label", "description", "statement", "validityDays", "fields", "forbiddenFields", "subjects"]
     static let field: Set<String> = ["id", "type", "label", "required", "maxLength", "maxItems", "options", "scale", "minimum", "maximum", "unit", "printed", "omittedByDefault", "help", "withholdable", "withholdGroup"]
     static let localized: Set<String> = ["ja", "en"]
     static let option: Set<String> = ["value", "label"]

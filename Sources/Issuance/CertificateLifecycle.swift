@@ -87,7 +87,9 @@ public struct CertificateLifecycle: Sendable {
         let old = try await archive.reissued(stored)
         let values = input ?? old.claims.allFields.mapValues(\.inputValue)
         let included = input == nil ? Set(old.kind.fields.filter { $0.isOmittedByDefault && old.claims.allFields[$0.id] != nil }.map(\.id)) : include
-        let new = try await issuer.issue(kind: old.kind.id, input: values, include: included, at: date, issuedBy: issuedBy)
+        // The same persons: the successor is bound to the same subject keys.
+        let new = try await issuer.issue(
+            kind: old.kind.id, input: values, include: included, subjectKeys: old.claims.subjectKeys, at: date, issuedBy: issuedBy)
         let at = Int64(date.timeIntervalSince1970)
         let entry = LogEntry.supersession(sha256: SHA256.hash(stored.envelope), target: stored.logIndex, successor: new.receipt.index, at: at)
         let serialBytes = Serial.parse(stored.serial)!

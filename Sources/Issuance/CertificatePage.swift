@@ -8,8 +8,30 @@ public enum CertificatePage {
     /// One certificate as a complete printable page.
     /// `stamp`: printed across the top when the certificate is no longer valid
     /// (失効・置き換え), so a reprint can never pass for a current certificate.
-    public static func html(_ certificate: IssuedCertificate, issuerName: String, qrSVG: String, toolbar: String = "", stamp: String? = nil) -> String {
-        document(title: "\(certificate.kind.label.ja) \(certificate.claims.serialText)", sheets: [sheet(certificate, issuerName: issuerName, qrSVG: qrSVG, stamp: stamp)], toolbar: toolbar)
+    /// `subjectSecretSVGs`: the QR of each fresh subject secret made at
+    /// issuance, printed on a sheet of its own — the certificate is handed to
+    /// others, the secret must not be.
+    public static func html(
+        _ certificate: IssuedCertificate, issuerName: String, qrSVG: String, toolbar: String = "", stamp: String? = nil, subjectSecretSVGs: [String] = []
+    ) -> String {
+        let secrets = subjectSecretSVGs.enumerated().map { secretSheet(certificate, number: $0.offset + 1, of: subjectSecretSVGs.count, qrSVG: $0.element) }
+        return document(
+            title: "\(certificate.kind.label.ja) \(certificate.claims.serialText)",
+            sheets: [sheet(certificate, issuerName: issuerName, qrSVG: qrSVG, stamp: stamp)] + secrets, toolbar: toolbar)
+    }
+
+    /// The slip with a resident's new subject secret (docs/spec/subject-transparency.md §6).
+    static func secretSheet(_ certificate: IssuedCertificate, number: Int, of count: Int, qrSVG: String) -> String {
+        let who = count > 1 ? "（宣誓者\(number)）" : ""
+        return """
+            <section class="sheet">
+            <h1>わたしの証明書の記録の鍵\(who)</h1>
+            <p class="sub">Your key to the record of your certificates</p>
+            <p class="statement">この鍵で、あなたの名前で発行されたすべての証明書を「わたしの証明書の記録」で確認できます。証明書と一緒に他人に渡さないでください。なくした場合は窓口で新しい鍵を登録できます。<span class="en">With this key you can find every certificate issued in your name. Keep it to yourself; never hand it over with the certificate. If you lose it, register a new key at the counter.</span></p>
+            <div class="foot"><dl><dt>対象の証明書 <span class="en">For certificate</span></dt><dd>\(certificate.claims.serialText)</dd></dl>
+            <div class="qr">\(qrSVG)<p>本人以外に見せないでください<br>Do not show to anyone</p></div></div>
+            </section>
+            """
     }
 
     /// Several certificates, one A4 sheet each (a CSV batch's print).

@@ -16,6 +16,9 @@ public struct IssuedCertificate: Sendable {
     public let envelope: COSESign1
     public let receipt: LogStore.Receipt
     public let qrText: String
+    /// Secrets made at issuance for subjects who brought no key
+    /// (docs/spec/subject-transparency.md §6): printed for the resident, never stored.
+    public var subjectSecrets: [SubjectSecret] = []
 }
 
 /// Issues certificates for one authority: validate against the kind, sign
@@ -52,23 +55,35 @@ public struct Issuer: Sendable {
     /// so the certificate, its private record and the caller's rows commit or
     /// vanish together.
     public func issue(
-        kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], at date: Date = Date(),
-        issuedBy: String? = nil, alsoInTransaction: (@Sendable (Database, _ serial: String, _ logIndex: UInt64) throws -> Void)? = nil
+        kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], subjectKeys: [[UInt8]] = [],
+        at date: Date = Date(), issuedBy: String? = nil, alsoInTransaction: (@Sendable (Database, _ serial: String, _ logIndex: UInt64) throws -> Void)? = nil
     ) async throws -> IssuedCertificate {
         guard let kind = registry.kind(kindID) else {
             throw CertificateError(.unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
         }
         let fields = try kind.validate(input, include: include, omit: omit)
         let issuedAt = Int64(date.timeIntervalSince1970)
-        let (claims, disclosures) = CertificateClaims.issuing(
+        // Each person it is about gets a key: theirs, or a fresh secret printed for them.
+        guard subjectKeys.isEmpty || subjectKeys.count == kind.subjectCount else {
+            throw CertificateError(
+                .invalidInput,
+                "\(kind.label.ja)には本人の鍵が\(kind.subjectCount)個必要です（\(subjectKeys.count)個指定） / \(kind.label.en) takes \(kind.subjectCount) subject key(s), \(subjectKeys.count) given")
+        }
+        let secrets = subjectKeys.isEmpty ? (0..<kind.subjectCount).map { _ in SubjectSecret() } : []
+        var (claims, disclosures) = CertificateClaims.issuing(
             kind: kind, fields: fields, issuer: directory.configuration.code, issuedAt: issuedAt)
+        claims.subjectKeys = subjectKeys.isEmpty ? secrets.map(\.publicKey) : subjectKeys
+        let subjectLines: [[UInt8]]
+        do { subjectLines = try SubjectLines.lines(cti: claims.cti, serial: claims.serial, keys: claims.subjectKeys) } catch {
+            throw CertificateError(.invalidInput, "本人の鍵が不正です / a subject key is invalid: \(error.reason)")
+        }
         let payload = claims.encoded()
         // Refuse before signing what could never be printed.
         try printBudget.check(
             envelopeByteCount: COSESign1.signedByteCount(payload: payload, kid: kid), disclosuresByteCount: disclosures.count,
             treeSize: await log.size, fields: fields, kind: kind)
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
-        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
+        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt, subjects: subjectLines)
         let record = CertificateRecords.Row(
             serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,
             disclosures: disclosures, issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields)
@@ -86,7 +101,9 @@ public struct Issuer: Sendable {
         }
         let proof = try CompactProof.encode(receipt.tlogProof)
         let qrText = CertificateQR(envelope: envelope.encoded, disclosures: disclosures, proof: proof).text(verifierURL: verifierURL)
-        return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
+        var issued = IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
+        issued.subjectSecrets = secrets
+        return issued
     }
 
     /// Signs and logs a payload of any bytes (claims that are not even
@@ -98,12 +115,23 @@ public struct Issuer: Sendable {
         try await signAndLog(payload: payload, disclosures: disclosures, kind: kind, issuedAt: issuedAt).qrText
     }
 
+    /// Signs and logs claims with subject keys but logs the entry *without*
+    /// its subject lines — a certificate its subject cannot find. Only for
+    /// the conformance vector that verifiers must refuse.
+    @_spi(ConformanceVectors)
+    public func issueUnboundUnchecked(_ claims: CertificateClaims, disclosures: [UInt8]) async throws -> String {
+        try await signAndLog(payload: claims.encoded(), disclosures: disclosures, kind: claims.kind, issuedAt: claims.issuedAt, bindSubjects: false).qrText
+    }
+
     /// Signs `payload`, logs its certificate entry and makes the QR text — nothing checked.
     private func signAndLog(
-        payload: [UInt8], disclosures: [UInt8], kind: String, issuedAt: Int64
+        payload: [UInt8], disclosures: [UInt8], kind: String, issuedAt: Int64, bindSubjects: Bool = true
     ) async throws -> (envelope: COSESign1, receipt: LogStore.Receipt, qrText: String) {
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
-        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt)
+        // Subject lines as the verifier will rebuild them, when the payload has subject keys.
+        let lines = bindSubjects
+            ? (try? CertificateClaims(decoding: payload)).flatMap { try? SubjectLines.lines(cti: $0.cti, serial: $0.serial, keys: $0.subjectKeys) } ?? [] : []
+        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt, subjects: lines)
         let receipt = try await log.append(entry)
         let proof = try CompactProof.encode(receipt.tlogProof)
         let qr = CertificateQR(envelope: envelope.encoded, disclosures: disclosures, proof: proof)

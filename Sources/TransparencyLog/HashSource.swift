@@ -1,3 +1,5 @@
+import AkashiCrypto
+
 /// Where the hashes of *perfect* subtrees come from: a subtree of height
 /// `level` covering leaves `[index·2^level, (index+1)·2^level)`.
 ///
@@ -114,5 +116,34 @@ public struct InMemoryMerkleTree: SubtreeHashSource, Sendable {
 
     public func rootHash(size: UInt64? = nil) -> [UInt8] {
         try! MerkleProofs.rootHash(size: size ?? self.size, source: self)
+    }
+}
+
+/// The root of a tree whose leaves arrive one by one, in O(log n) memory:
+/// the perfect subtrees on the right edge, merged as they complete (RFC 9162
+/// §2.1.1), folded right to left at the end. For checking that a download of
+/// every entry is the tree a checkpoint commits to.
+public struct StreamingTreeHasher: Sendable {
+    /// (height, hash) of each perfect subtree on the right edge, left to right.
+    private var stack: [(height: Int, hash: [UInt8])] = []
+    public private(set) var size: UInt64 = 0
+
+    public init() {}
+
+    public mutating func append(leafHash: [UInt8]) {
+        var node = (height: 0, hash: leafHash)
+        while let last = stack.last, last.height == node.height {
+            stack.removeLast()
+            node = (node.height + 1, Merkle.nodeHash(last.hash, node.hash))
+        }
+        stack.append(node)
+        size += 1
+    }
+
+    /// MTH of the leaves so far (SHA-256 of the empty string for none).
+    public var rootHash: [UInt8] {
+        guard var root = stack.last?.hash else { return SHA256.hash([UInt8]()) }
+        for node in stack.dropLast().reversed() { root = Merkle.nodeHash(node.hash, root) }
+        return root
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What Akashi writes into its log: small, canonical, and free of personal
 /// data — a digest and non-identifying metadata, never a name or an address.
 ///
@@ -36,7 +38,9 @@
 /// verifier that rebuilds an entry from a certificate gets the logged leaf.
 public enum LogEntry: Hashable, Sendable {
     case document(sha256: [UInt8], name: String?)
-    case certificate(sha256: [UInt8], kind: String, issuedAt: Int64)
+    /// `subjects`: one 50-byte subject line per person the certificate is
+    /// about (docs/spec/subject-transparency.md §3): R ‖ tag ‖ encrypted serial.
+    case certificate(sha256: [UInt8], kind: String, issuedAt: Int64, subjects: [[UInt8]] = [])
     case revocation(sha256: [UInt8], target: UInt64, reason: RevocationReason, at: Int64)
     case supersession(sha256: [UInt8], target: UInt64, successor: UInt64, at: Int64)
 
@@ -52,13 +56,22 @@ public enum LogEntry: Hashable, Sendable {
     }
 
     public static let header = "akashi-entry/v1"
+    /// A subject line's bytes: R (32) ‖ tag (8) ‖ encrypted serial (10).
+    public static let subjectLineByteCount = 50
+    /// At most this many subject lines per certificate entry.
+    public static let maxSubjects = 4
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
     /// Optional document names are short labels, not content.
     public static let maxNameBytes = 200
 
     /// The digest the entry commits to; the store indexes it for look-ups.
     public var subjectDigest: [UInt8] {
         switch self {
-        case .document(let digest, _), .certificate(let digest, _, _), .revocation(let digest, _, _, _), .supersession(let digest, _, _, _): digest
+        case .document(let digest, _), .certificate(let digest, _, _, _), .revocation(let digest, _, _, _), .supersession(let digest, _, _, _): digest
         }
     }
 
@@ -68,8 +81,9 @@ public enum LogEntry: Hashable, Sendable {
         case .document(let digest, let name):
             lines += ["type document", "sha256 \(digest.hexString)"]
             if let name { lines.append("name \(name)") }
-        case .certificate(let digest, let kind, let issuedAt):
+        case .certificate(let digest, let kind, let issuedAt, let subjects):
             lines += ["type certificate", "sha256 \(digest.hexString)", "kind \(kind)", "issued \(issuedAt)"]
+            lines += subjects.map { "subject " + Self.base64url($0) }
         case .revocation(let digest, let target, let reason, let at):
             lines += ["type revocation", "sha256 \(digest.hexString)", "target \(target)", "reason \(reason.rawValue)", "at \(at)"]
         case .supersession(let digest, let target, let successor, let at):
@@ -140,7 +154,19 @@ public enum LogEntry: Hashable, Sendable {
             let kind = try value(3, "kind")
             guard Self.isValidKindID(kind) else { throw NoteError(.malformedNote, "the entry's kind is not [a-z][a-z0-9-]{0,39}") }
             guard let issued = number(try value(4, "issued")) else { throw NoteError(.malformedNote, "the entry's issue time is not a number in 0…2^53−1") }
-            self = .certificate(sha256: digest, kind: kind, issuedAt: Int64(issued))
+            guard lines.count <= 5 + Self.maxSubjects else { throw NoteError(.malformedNote, "a certificate entry has at most \(Self.maxSubjects) subject lines") }
+            var subjects: [[UInt8]] = []
+            for i in 5..<lines.count {
+                let text = try value(i, "subject")
+                // base64url without padding, 67 characters for 50 bytes; the re-encoding check below makes it canonical.
+                guard text.utf8.count == 67, text.utf8.allSatisfy({ b in
+                    (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
+                }), let data = Data(base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="),
+                    data.count == Self.subjectLineByteCount
+                else { throw NoteError(.malformedNote, "line \(i + 1): a subject line is 'subject ' and 67 base64url characters (50 bytes)") }
+                subjects.append([UInt8](data))
+            }
+            self = .certificate(sha256: digest, kind: kind, issuedAt: Int64(issued), subjects: subjects)
         case "revocation":
             guard let target = number(try value(3, "target")) else { throw NoteError(.malformedNote, "the entry's target is not a log index in 0…2^53−1") }
             guard let reason = RevocationReason(rawValue: try value(4, "reason")) else {

@@ -13,7 +13,7 @@ struct Akashi: AsyncParsableCommand {
             readable by others; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Issue.self, Present.self, Trust.self, LogCommand.self, Serve.self, UserCommand.self, TokenCommand.self, AuditCommand.self, Vectors.self, Site.self, Revoke.self, Reissue.self, Status.self, Key.self, FederationCommand.self, WitnessCommand.self, MirrorCommand.self, MonitorCommand.self]
+        subcommands: [Init.self, Issue.self, Present.self, SubjectCommand.self, Trust.self, LogCommand.self, Serve.self, UserCommand.self, TokenCommand.self, AuditCommand.self, Vectors.self, Site.self, Revoke.self, Reissue.self, Status.self, Key.self, FederationCommand.self, WitnessCommand.self, MirrorCommand.self, MonitorCommand.self]
     )
 }
 

@@ -46,6 +46,14 @@ struct Issue: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Fields omitted by default to include (e.g. domicile).", valueName: "FIELD"))
     var include: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "A subject's registered reference (akashi subject register), once per person the kind is about, in order. Without it (or --subject-key) a fresh secret is made and written as <serial>.subject-<n>.txt and onto the page.",
+        valueName: "REF"))
+    var subject: [String] = []
+
+    @Option(help: ArgumentHelp("A subject's key text (AKP1.…) instead of a registered reference.", valueName: "AKP1"))
+    var subjectKey: [String] = []
+
     func run() async throws {
         try await reportingErrors {
             let registry = try kinds.registry()
@@ -67,7 +75,27 @@ struct Issue: AsyncParsableCommand {
                 }
             }
             let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
-            let issuer = try await Issuer(directory: directory, registry: registry, log: openWitnessedLog(directory))
+            let log = try await openWitnessedLog(directory)
+            let issuer = try Issuer(directory: directory, registry: registry, log: log)
+            var subjectKeys: [[UInt8]] = []
+            if !subject.isEmpty {
+                let subjects = try SubjectRegistry(log: log)
+                for reference in subject {
+                    guard let key = try subjects.key(reference: reference) else {
+                        throw CommandFailure(exitCode: Exit.noInput, message: "no subject key is registered for '\(reference)' (akashi subject register) / 住民「\(reference)」の鍵は登録されていません")
+                    }
+                    subjectKeys.append(key)
+                }
+            }
+            for text in subjectKey {
+                do { subjectKeys.append(try SubjectSecret.publicKey(text: text)) } catch let error as CertificateError {
+                    throw CommandFailure(exitCode: Exit.usage, message: "--subject-key: \(error.reason)")
+                }
+            }
+            if !subjectKeys.isEmpty && rows.count > 1 {
+                throw CommandFailure(exitCode: Exit.usage, message: "--subject and --subject-key bind one certificate; a CSV batch gets fresh secrets per row")
+            }
+            let keys = subjectKeys
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             let start = Date()
@@ -88,7 +116,7 @@ struct Issue: AsyncParsableCommand {
                     next += 1
                     group.addTask {
                         do {
-                            return (i, .success(try await issuer.issue(kind: kindID, input: values, include: includeSet, omit: omitSet)))
+                            return (i, .success(try await issuer.issue(kind: kindID, input: values, include: includeSet, omit: omitSet, subjectKeys: keys)))
                         } catch { return (i, .failure(error)) }
                     }
                 }
@@ -132,7 +160,14 @@ struct Issue: AsyncParsableCommand {
         try Data(qr.pngData(scale: 4, quietZone: 4)).write(to: dir.appendingPathComponent("\(serial).png"))
         try Data(svg.utf8).write(to: dir.appendingPathComponent("\(serial).svg"))
         try Data((certificate.qrText + "\n").utf8).write(to: dir.appendingPathComponent("\(serial).txt"))
-        let page = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg)
+        // A fresh subject secret: for the resident only (0600), and on the page as its own QR.
+        var secretSVGs: [String] = []
+        for (n, secret) in certificate.subjectSecrets.enumerated() {
+            let file = dir.appendingPathComponent("\(serial).subject-\(n + 1).txt")
+            FileManager.default.createFile(atPath: file.path, contents: Data((secret.secretText + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            secretSVGs.append(try QRCode.encode(secret.secretText, level: .medium).svg(quietZone: 4))
+        }
+        let page = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg, subjectSecretSVGs: secretSVGs)
         try Data(page.utf8).write(to: dir.appendingPathComponent("\(serial).html"))
     }
 }

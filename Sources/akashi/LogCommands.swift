@@ -285,7 +285,7 @@ struct LogVerify: AsyncParsableCommand {
                 switch entry {
                 case .document(let digest, let name):
                     print("document sha256 \(digest.hexString)" + (name.map { " (\($0))" } ?? ""))
-                case .certificate(let digest, let kind, let issued):
+                case .certificate(let digest, let kind, let issued, _):
                     print("certificate \(kind) issued \(issued), envelope sha256 \(digest.hexString)")
                 case .revocation(let digest, let target, let reason, let at):
                     print("revocation of entry \(target) (envelope sha256 \(digest.hexString)), reason \(reason.rawValue), at \(at)")

@@ -122,7 +122,7 @@ struct ServeRestartTests {
         #expect(InMemoryMerkleTree(leafHashes: entries.map { Merkle.leafHash($0) }).rootHash() == signed.checkpoint.rootHash,
                 "the entries do not hash to the checkpoint's root")
         for (index, entry) in entries.enumerated() {
-            guard case .certificate(_, let kind, _) = try LogEntry(parsing: entry), kind == Self.kind else {
+            guard case .certificate(_, let kind, _, _) = try LogEntry(parsing: entry), kind == Self.kind else {
                 Issue.record("entry \(index) is not an \(Self.kind) certificate")
                 break
             }

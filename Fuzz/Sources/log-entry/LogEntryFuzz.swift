@@ -20,7 +20,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch entry {
     case .document(_, let name):
         if let name { require((try? LogEntry.validateName(name)) != nil, "an accepted document name is invalid") }
-    case .certificate(_, let kind, let issuedAt):
+    case .certificate(_, let kind, let issuedAt, _):
         require(LogEntry.isValidKindID(kind) && (0...max).contains(issuedAt), "bad certificate entry")
     case .revocation(_, let target, _, let at):
         require(target <= LogEntry.maxNumber && (0...max).contains(at), "bad revocation entry")
