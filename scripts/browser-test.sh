@@ -5,17 +5,26 @@
 # PDF, QR) → search → phone width → English (Tests/browser/test_clerk_flow.py).
 # Afterwards the QR the browser printed must verify offline with akashi-verify
 # against the served trust.json, and must be exactly the text the JSON API
-# returns for that serial.
+# returns for that serial. Then the holder's flow on the web verifier at /verify/
+# (web/test/browser/test_present.py, 375 px): a 住民票の写し issued with every
+# field, reduced on the page — offline — to name and address (and the fields that
+# cannot be withheld); the new QR read back from the screenshot by zbarimg and
+# verified by akashi-verify (valid, the withheld fields named), its A4 copy and
+# the reduced copy's verdict on the page (OUTDIR/present/).
 #
 #   scripts/browser-test.sh [OUTDIR]        (default .build/browser-artifacts)
+#   SCREENSHOTS_DIR=docs/screenshots scripts/browser-test.sh
+#                                           (also copies present-qr-375.png and
+#                                           present-verdict-375.png there)
 #
 # Needs: the debug binaries (built here if missing: swift build --product akashi,
 # --product akashi-verify), python3 with selenium 4 (pip install selenium, or
 # Debian 12: apt-get install -y python3-selenium),
 # chromium and chromedriver (Debian: apt-get install -y chromium chromium-driver),
-# libzbar0 (already there with libzbar-dev) and a Japanese font, fonts-noto-cjk
+# libzbar0 (already there with libzbar-dev), zbarimg (apt-get install -y zbar-tools) and a Japanese font, fonts-noto-cjk
 # (without one the test fails: Japanese would print as boxes). Override with AKASHI_BIN (folder of the
-# binaries), CHROMIUM, CHROMEDRIVER; HEADED=1 shows the browser.
+# binaries), CERTS_DIR (the kinds to serve, default certs), CHROMIUM, CHROMEDRIVER;
+# HEADED=1 shows the browser.
 # Exit 0 when everything passes; 1 when a check fails; 69 when a tool is missing.
 set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in Tests/browser
@@ -26,6 +35,7 @@ out="${1:-.build/browser-artifacts}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 bin="${AKASHI_BIN:-$repo/.build/debug}"
+certs="${CERTS_DIR:-certs}"
 started=$SECONDS
 
 say() { printf '%s\n' "browser-test: $*"; }
@@ -42,6 +52,7 @@ fi
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || true)}"
 [ -n "$CHROMEDRIVER" ] || die 69 "no chromedriver (apt-get install -y chromium-driver)"
 export CHROMIUM CHROMEDRIVER
+command -v zbarimg >/dev/null || die 69 "zbarimg is missing: the reduced QR is read back with it (apt-get install -y zbar-tools)"
 if command -v fc-list >/dev/null && ! fc-list :lang=ja 2>/dev/null | grep -q .; then
   die 69 "no Japanese font: Japanese would render as boxes (apt-get install -y fonts-noto-cjk)"
 fi
@@ -93,7 +104,7 @@ for attempt in 1 2 3; do
   printf '%s\n' "$clerk_password" | "$bin/akashi" user add --data "$data" --login clerk --role clerk --name '窓口 花子' >>"$tmp/init.log"
 
   : >"$tmp/server.log"
-  "$bin/akashi" serve --data "$data" --port "$want" --certs certs >>"$tmp/server.log" 2>&1 &
+  "$bin/akashi" serve --data "$data" --port "$want" --certs "$certs" >>"$tmp/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do # up to 30 s: a debug build starts slowly
     line="$(grep -m1 '^akashi serve: listening on ' "$tmp/server.log" || true)"
@@ -138,5 +149,12 @@ AKASHI_TEST_TOKEN="$token" python3 Tests/browser/api_qr_check.py --base "$base" 
   --png "$out/print-qr.png" --verify "$bin/akashi-verify" --trust "$out/trust.json" --status "$out/status.cose" ||
   die 1 "FAIL: the printed QR does not match the API"
 
+say "running web/test/browser/test_present.py (the holder's reduced copy, 375 px)"
+present_args=(--base "$base" --out "$out/present" --verify "$bin/akashi-verify")
+[ -n "${SCREENSHOTS_DIR:-}" ] && present_args+=(--screenshots "$SCREENSHOTS_DIR")
+if ! AKASHI_TEST_TOKEN="$token" python3 web/test/browser/test_present.py "${present_args[@]}"; then
+  die 1 "FAIL: the holder's flow failed (present-failure.png, result.json in $out/present)"
+fi
+
 say "PASS in $((SECONDS - started)) s (browser part ${browser_seconds} s); artifacts in $out:"
-(cd "$out" && ls -1 *.png print.pdf trust.json | sed 's/^/  /')
+(cd "$out" && ls -1 *.png print.pdf trust.json present/*.png present/*.pdf | sed 's/^/  /')

@@ -632,6 +632,12 @@ function renderPresent() {
   if (units.length === 0) options.append(el('p', { className: 'help', text: t('presentNothing') }));
   const fixed = d.kind.fields.filter((f) => !f.withholdable && d.fields.has(f.id)).map((f) => f.label[state.lang]);
   $('present-fixed').textContent = fixed.length ? t('presentFixed', state.lang === 'ja' ? fixed.join('、') : fixed.join(', ')) : '';
+  renderPresentStatus();
+}
+
+/** The error and the result, without rebuilding the checkboxes (focus and choices stay). */
+function renderPresentStatus() {
+  const p = state.present;
   const error = $('present-error');
   error.hidden = !p.error;
   error.textContent = p.error || '';
@@ -655,7 +661,7 @@ async function makePresentation(event) {
   if (!p) return;
   if (p.hide.size === 0) {
     p.error = t('presentNoneChosen');
-    renderPresent();
+    renderPresentStatus();
     return;
   }
   const last = p.source;
@@ -671,7 +677,7 @@ async function makePresentation(event) {
     p.error = t('presentFailed', error.reason || error.message || String(error));
   }
   if (state.present !== p) return;
-  renderPresent();
+  renderPresentStatus();
   if (p.result) {
     $('present-result-title').focus({ preventScroll: true });
     $('present-result').scrollIntoView({ block: 'start', behavior: 'smooth' });
