@@ -188,6 +188,13 @@ let package = Package(
             name: "MirrorTests",
             dependencies: ["Mirror", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
+        .testTarget(
+            name: "SubjectScanTests",
+            dependencies: [
+                "SubjectScan", "Issuance", "Certificates", "Authority", "Mirror", "LogStore", "TransparencyLog", "AkashiCrypto",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Certificates", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "ConformanceVectorsTests", dependencies: ["ConformanceVectors", "Certificates", "QRScan"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]),

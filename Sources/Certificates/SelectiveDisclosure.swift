@@ -300,20 +300,25 @@ extension CertificateVerifier {
         guard disclosures.entries.count == units.count else {
             return mismatch("項目のまとまりの数が違います", "\(disclosures.entries.count) unit entries for \(units.count) present units")
         }
-        for (entry, unitIDs) in zip(disclosures.entries, units) {
-            guard let unit = entry.unit else { continue }
-            for (id, _) in unit.fields {
-                guard let field = kind.field(id) else {
-                    let shown = SafeText.escaped(id, limit: 40)
-                    return .failure(DisclosureFailure(
-                        code: "disclosureUnknownField", ja: "様式にない項目「\(shown)」が加えられています", en: "a field the kind does not define was added: '\(shown)'"))
-                }
-                guard field.isWithholdable else {
-                    return .failure(DisclosureFailure(
-                        code: "notWithholdable", ja: "隠すことのできない項目（\(field.label.ja)）が開示情報に含まれています",
-                        en: "\(field.label.en), which may not be withheld, is in the withholdable part"))
-                }
+        // Step 3, each rule over all entries before the next: an added field
+        // is named as such even when the same entry also breaks another rule.
+        let shownUnits = zip(disclosures.entries, units).compactMap { entry, ids in entry.unit.map { ($0, ids) } }
+        for (unit, _) in shownUnits {
+            for (id, _) in unit.fields where kind.field(id) == nil {
+                let shown = SafeText.escaped(id, limit: 40)
+                return .failure(DisclosureFailure(
+                    code: "disclosureUnknownField", ja: "様式にない項目「\(shown)」が加えられています", en: "a field the kind does not define was added: '\(shown)'"))
             }
+        }
+        for (unit, _) in shownUnits {
+            for (id, _) in unit.fields {
+                guard let field = kind.field(id), !field.isWithholdable else { continue }
+                return .failure(DisclosureFailure(
+                    code: "notWithholdable", ja: "隠すことのできない項目（\(field.label.ja)）が開示情報に含まれています",
+                    en: "\(field.label.en), which may not be withheld, is in the withholdable part"))
+            }
+        }
+        for (unit, unitIDs) in shownUnits {
             let ids = unit.fields.map { Array($0.id.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
             guard ids == unitIDs.map({ Array($0.utf8) }).sorted(by: { $0.lexicographicallyPrecedes($1) }) else {
                 return mismatch("項目のまとまりが発行時と違います", "a unit's fields differ from those issued")
@@ -358,8 +363,8 @@ public struct ReducedPresentation: Sendable {
 extension CertificateQR {
     /// Withholds the units holding `fields` — no key, no trust file, no
     /// network: the QR text alone says which fields are withholdable (those
-    /// in the disclosures). A field that is signed, or that the certificate
-    /// does not have, is refused by name; one already withheld is accepted.
+    /// in the disclosures). A field that is signed, or that this copy does not
+    /// show (not in the certificate, or already withheld), is refused by name.
     public func withholding(_ fields: [String]) throws(CertificateError) -> ReducedPresentation {
         guard !disclosures.isEmpty else {
             throw CertificateError(
@@ -389,8 +394,9 @@ extension CertificateQR {
                     .notWithholdable,
                     "項目「\(name)」は証明の内容そのもの（署名された項目）なので隠せません / field '\(name)' is signed and may not be withheld")
             }
-            if current.entries.contains(.withheld) { continue }
-            throw CertificateError(.notWithholdable, "この証明書に項目「\(name)」はありません / this certificate has no field '\(name)'")
+            throw CertificateError(
+                .notWithholdable,
+                "この証明書に表示中の項目「\(name)」はありません（すでに非開示か、ない項目です） / this copy shows no field '\(name)' (already withheld, or not in the certificate)")
         }
         let reduced = current.withholding(hide)
         let withheldNow = zip(current.entries, reduced.entries).flatMap { old, new in new == .withheld ? (old.unit?.fields.map(\.id) ?? []) : [] }

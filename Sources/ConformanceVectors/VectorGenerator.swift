@@ -402,6 +402,13 @@ public struct VectorGenerator {
                 entries.append((.textString("name"), .textString("飯塚 花美")))
                 entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
             }), verdict: "invalid", codes: ["notWithholdable"])
+        add("sd-added-and-not-withholdable", "様式にない項目と隠せない項目を同じまとまりに加えた（様式にない項目が先に報告される）",
+            "an undefined field and a non-withholdable field added to one unit (the undefined one is reported: rules are checked in order over all entries)",
+            qr: try forgeDisclosures(partial, inUnit("birthDate") { entries in
+                entries.append((.textString("name"), .textString("飯塚 花美")))
+                entries.append((.textString("zzz"), .textString("x")))
+                entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
+            }), verdict: "invalid", codes: ["disclosureUnknownField"])
         let other = try CertificateQR(text: afterList.qrText)
         add("sd-disclosures-from-other-certificate", "別の証明書の開示情報を付けた", "the disclosures of another certificate of the same person",
             qr: CertificateQR(envelope: qa.envelope, disclosures: other.disclosures, proof: qa.proof).text(verifierURL: url),
@@ -418,6 +425,19 @@ public struct VectorGenerator {
                 if case .byteString(let nodes) = items[items.count - 1] { items[items.count - 1] = .byteString(Array(nodes.dropLast())) }
             }, verdict: "invalid", codes: ["undecodable"])
 
+        // Subject transparency (subject-transparency.md): a certificate about a
+        // person must be findable by them.
+        do {
+            var unbound = residence.claims
+            unbound.subjectKeys = []
+            let issued = try await iizuka.issuer.issueUnchecked(unbound, disclosures: qa.disclosures, kind: residence.kind)
+            add("subject-key-missing", "本人の鍵に結び付けられていない住民票の写し", "a residence certificate bound to no subject key",
+                qr: issued.qrText, verdict: "invalid", codes: ["subjectNotFindable"])
+            let hidden = try await iizuka.issuer.issueUnboundUnchecked(residence.claims, disclosures: qa.disclosures)
+            add("subject-logged-without-line", "本人が見つけられない形（本人の行なし）で台帳に記録", "logged without the subject line its subject would find it by",
+                qr: hidden, verdict: "invalid", codes: ["subjectNotFindable"])
+        }
+
         // Verdict for the changed digit as the reference verifier sees it (any
         // invalid verdict is right; implementations must agree on the code).
         let digitCodes = CertificateVerifier(trust: iizuka.trust).verify(text: digitQR, at: at).reasons.compactMap(\.code)
@@ -430,7 +450,9 @@ public struct VectorGenerator {
         let witnessKeys = try (1...5).map { try Self.witness("w\($0).witness.example") }
         let cosignedAt = UInt64(now.timeIntervalSince1970)
         func cosigned(_ signers: [CosignatureV1Signer], corrupting corrupted: Int? = nil) throws -> String {
-            let leaf = Merkle.leafHash(LogEntry.certificate(sha256: SHA256.hash(qa.envelope), kind: residence.claims.kind, issuedAt: residence.claims.issuedAt).bytes)
+            let subjectLines = try SubjectLines.lines(cti: residence.claims.cti, serial: residence.claims.serial, keys: residence.claims.subjectKeys)
+            let leaf = Merkle.leafHash(LogEntry.certificate(
+                sha256: SHA256.hash(qa.envelope), kind: residence.claims.kind, issuedAt: residence.claims.issuedAt, subjects: subjectLines).bytes)
             let proof = try CompactProof(decoding: qa.proof).tlogProof(leafHash: leaf, logKey: logKey)
             var lines = signers.map { $0.cosign(checkpointText: proof.checkpoint.note.text, timestamp: cosignedAt) }
             if let corrupted {

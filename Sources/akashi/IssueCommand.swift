@@ -47,7 +47,7 @@ struct Issue: AsyncParsableCommand {
     var include: [String] = []
 
     @Option(help: ArgumentHelp(
-        "A subject's registered reference (akashi subject register), once per person the kind is about, in order. Without it (or --subject-key) a fresh secret is made and written as <serial>.subject-<n>.txt and onto the page.",
+        "A subject's registered reference (akashi subject register), once per person the kind is about, in order. Without it (or --subject-key) a fresh secret is made and written as <serial>.subject-<n>.key (0600) and onto the page.",
         valueName: "REF"))
     var subject: [String] = []
 
@@ -163,7 +163,7 @@ struct Issue: AsyncParsableCommand {
         // A fresh subject secret: for the resident only (0600), and on the page as its own QR.
         var secretSVGs: [String] = []
         for (n, secret) in certificate.subjectSecrets.enumerated() {
-            let file = dir.appendingPathComponent("\(serial).subject-\(n + 1).txt")
+            let file = dir.appendingPathComponent("\(serial).subject-\(n + 1).key")
             FileManager.default.createFile(atPath: file.path, contents: Data((secret.secretText + "\n").utf8), attributes: [.posixPermissions: 0o600])
             secretSVGs.append(try QRCode.encode(secret.secretText, level: .medium).svg(quietZone: 4))
         }

@@ -120,7 +120,9 @@ import TransparencyLog
         let entry = try await authority.issuer.log.entry(at: issued.receipt.index)
         let text = String(decoding: entry, as: UTF8.self)
         #expect(!text.contains("飯塚 花子") && !text.contains("1990-04-01"))
-        #expect(try LogEntry(parsing: entry) == .certificate(sha256: SHA256.hash(issued.envelope.encoded), kind: "residence", issuedAt: issued.claims.issuedAt))
+        let lines = try SubjectLines.lines(cti: issued.claims.cti, serial: issued.claims.serial, keys: issued.claims.subjectKeys)
+        #expect(lines.count == 1, "one subject line: the resident")
+        #expect(try LogEntry(parsing: entry) == .certificate(sha256: SHA256.hash(issued.envelope.encoded), kind: "residence", issuedAt: issued.claims.issuedAt, subjects: lines))
     }
 
     @Test func randomFieldValuesRoundTrip() async throws {

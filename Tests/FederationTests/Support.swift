@@ -73,9 +73,11 @@ struct TestAuthority: Sendable {
     func issue(kind: CertificateKind, at date: Date = Date()) throws -> String {
         let fields = try kind.validate(Self.example(kind.id))
         let issuedAt = Int64(date.timeIntervalSince1970)
-        let (claims, disclosures) = CertificateClaims.issuing(kind: kind, fields: fields, issuer: code, issuedAt: issuedAt)
+        var (claims, disclosures) = CertificateClaims.issuing(kind: kind, fields: fields, issuer: code, issuedAt: issuedAt)
+        claims.subjectKeys = (0..<kind.subjectCount).map { _ in SubjectSecret().publicKey }
+        let lines = try SubjectLines.lines(cti: claims.cti, serial: claims.serial, keys: claims.subjectKeys)
         let envelope = try COSESign1.sign(payload: claims.encoded(), kid: IssuerKey.keyID(issuerKey.publicKey), privateKey: issuerKey)
-        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt)
+        let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt, subjects: lines)
         var checkpoint = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: 1, rootHash: Merkle.leafHash(entry.bytes)), with: logSigner)
         let cosigners = witnesses.prefix(max(witnessQuorum, 0))
         checkpoint = checkpoint.adding(cosigners.map { $0.cosign(checkpointText: checkpoint.note.text, timestamp: UInt64(issuedAt)) })
