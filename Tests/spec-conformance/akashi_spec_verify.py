@@ -184,17 +184,25 @@ def make_qr_text(payload: bytes, url: str | None = None) -> str:
 
 
 def parse_payload(payload: bytes):
+    """payload.md §2 -> (envelope, disclosures, proof); disclosures is b"" when D = 0."""
     if len(payload) < 1 or payload[0] != 0x02:
         raise Undecodable("payload version is not 0x02")
-    L, pos = read_uvarint(payload, 1)
+    L, pos = read_uvarint(payload, 1)  # steps 2-3: a single 0x00 is minimal but L >= 1
     remaining = len(payload) - pos
     if L < 1 or L >= remaining:
         raise Undecodable("envelope length out of range")
-    return payload[pos:pos + L], payload[pos + L:]
+    env = payload[pos:pos + L]
+    pos += L
+    D, pos = read_uvarint(payload, pos)  # step 5: D = 0 (the single byte 0x00) allowed
+    remaining = len(payload) - pos
+    if D >= remaining:  # Python ints: no overflow
+        raise Undecodable("disclosures length leaves no proof")
+    return env, payload[pos:pos + D], payload[pos + D:]
 
 
-def make_payload(envelope: bytes, proof: bytes) -> bytes:
-    return b"\x02" + encode_uvarint(len(envelope)) + envelope + proof
+def make_payload(envelope: bytes, proof: bytes, disclosures: bytes = b"") -> bytes:
+    return (b"\x02" + encode_uvarint(len(envelope)) + envelope
+            + encode_uvarint(len(disclosures)) + disclosures + proof)
 
 
 # ---------------------------------------------------------------------------
@@ -503,11 +511,17 @@ def decode_claims(payload: bytes) -> Claims:
     c.exp = m.get(4)
     c.iat = m[6]
     c.cti = m[7]
-    if type(c.cti) is not bytes or len(c.cti) != 10:
-        raise Undecodable("cti is not 10 bytes")
     a = m[-70000]
-    if type(a) is not dict or set(a.keys()) != {1, 2, 3} or any(type(k) is not int for k in a):
-        raise Undecodable("Akashi content keys are not exactly 1..3")
+    if type(a) is not dict or set(a.keys()) not in ({1, 2, 3}, {1, 2, 3, 4}) or any(type(k) is not int for k in a):
+        raise Undecodable("Akashi content keys are not exactly 1..3 (and optionally 4)")
+    # certificate.md §3: cti is 10 random bytes, or with a present mask (key 4)
+    # the 16-byte commitment R (selective-disclosure.md §2); mask 1 ... 65 535.
+    c.mask = a.get(4)
+    if c.mask is not None and (type(c.mask) is not int or not 1 <= c.mask <= 65535):
+        raise Undecodable("present mask out of 1..65535")
+    want = 10 if c.mask is None else 16
+    if type(c.cti) is not bytes or len(c.cti) != want:
+        raise Undecodable("cti is not %d bytes" % want)
     c.kind = a[1]
     if type(c.kind) is not str or not KIND_ID_RE.match(c.kind):
         raise Undecodable("kind id grammar")
@@ -527,7 +541,8 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def serial_text(cti: bytes) -> str:
-    n = int.from_bytes(cti, "big")
+    """certificate.md §3.1: the serial is the first 10 bytes of cti."""
+    n = int.from_bytes(cti[:10], "big")
     chars = "".join(CROCKFORD[(n >> (75 - 5 * i)) & 31] for i in range(16))
     return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
 
@@ -665,19 +680,30 @@ def check_field(fdef: dict, vtype: str, v) -> str | None:
     return "unknown type"
 
 
-def check_fields(kind: dict, fields: dict) -> list:
+def check_fields(kind: dict, fields: dict, mask=None) -> list:
+    """kindValid (verification.md §3 check 6, selective-disclosure.md §5 step 3):
+    the signed fields against the kind; `mask` the present mask (key 4) or None."""
     problems = []
     defs = {f["id"]: f for f in kind["fields"]}
+    wids = withholdable_ids(kind)
     for fid, (vtype, v) in fields.items():
         fdef = defs.get(fid)
         if fdef is None:
             problems.append("%s: not a field of the kind" % fid)
             continue
+        if fdef.get("withholdable") is True:
+            problems.append("%s: a withholdable field in the signed fields" % fid)
+            continue
         r = check_field(fdef, vtype, v)
         if r:
             problems.append("%s: %s" % (fid, r))
+    m = mask or 0
+    if m >> len(wids):
+        problems.append("present mask 0x%x has a bit at or above the kind's %d withholdable fields"
+                        % (m, len(wids)))
+    issued_w = {fid for i, fid in enumerate(wids) if m >> i & 1}
     for fid, fdef in defs.items():
-        if fdef["required"] and fid not in fields:
+        if fdef["required"] and fid not in fields and fid not in issued_w:
             problems.append("%s: required field missing" % fid)
     return problems
 
@@ -686,6 +712,286 @@ def field_json(vtype, v):
     if vtype in ("date", "decimal", "enum"):
         return v.value
     return v
+
+
+# ---------------------------------------------------------------------------
+# Selective disclosure (selective-disclosure.md)
+# ---------------------------------------------------------------------------
+
+MAX_WITHHOLDABLE = 16
+
+
+def withholdable_ids(kind: dict) -> list:
+    """§1: the kind's fields with `withholdable` true, in the order of `fields`;
+    bit i of the present mask is the i-th of them."""
+    return [f["id"] for f in kind["fields"] if f.get("withholdable") is True]
+
+
+def kind_units(kind: dict) -> list:
+    """§1: the units, each a list of bit indexes (ascending), ordered by the
+    position of their first field: a field without `withholdGroup` is a unit by
+    itself, fields with the same group form one unit."""
+    units = []
+    by_group = {}
+    for i, f in enumerate(f for f in kind["fields"] if f.get("withholdable") is True):
+        g = f.get("withholdGroup")
+        if g is None:
+            units.append([i])
+        elif g in by_group:
+            by_group[g].append(i)
+        else:
+            by_group[g] = [i]
+            units.append(by_group[g])
+    return units
+
+
+def present_units(kind: dict, mask: int) -> list:
+    """§1.1: the present units u_0 ... u_{m-1}, each the list of its present
+    fields' ids (kind order).  Bits at or above the kind's withholdable count
+    name no field (kindValid reports them) and are ignored here."""
+    wids = withholdable_ids(kind)
+    out = []
+    for u in kind_units(kind):
+        ids = [wids[i] for i in u if mask >> i & 1]
+        if ids:
+            out.append(ids)
+    return out
+
+
+def h16(b: bytes) -> bytes:
+    return hashlib.sha256(b).digest()[:16]
+
+
+def sd_salt(seed: bytes, t: int) -> bytes:
+    return h16(b"\x73" + seed + bytes([t]))
+
+
+def sd_leaf(salt: bytes, unit: bytes) -> bytes:
+    return h16(b"\x6c" + salt + unit)
+
+
+def sd_pair(*leaves: bytes) -> bytes:
+    return h16(b"\x70" + b"".join(leaves))
+
+
+def sd_root(commitments) -> bytes:
+    return h16(b"\x72" + b"".join(commitments))
+
+
+def sd_pairs(m: int) -> list:
+    """§2: pair j is (u_2j, u_2j+1); when m is odd the last pair has one unit."""
+    return [list(range(j, min(j + 2, m))) for j in range(0, m, 2)]
+
+
+def sd_node_count(shown: list) -> int:
+    """§3: k = p + the number of pairs with exactly one unit withheld."""
+    return sum(1 if len({shown[i] for i in pr}) == 1 else 2 for pr in sd_pairs(len(shown)))
+
+
+class Disclosures:
+    """The decoded disclosures (§3): `entries` a list of (bytes U as received,
+    dict id -> (type, value)) for a shown entry, (b"\xa0", None) for a withheld
+    one; `nodes` the node byte string."""
+
+    def __init__(self, entries, nodes):
+        self.entries = entries
+        self.nodes = nodes
+
+    @property
+    def shown(self):
+        return [e[1] is not None for e in self.entries]
+
+
+def decode_disclosures(raw: bytes):
+    """§5 step 1 (in decode): None for D = 0, else the Disclosures; any
+    violation of §3 or certificate.md §1, §4 (CBOR forms) is Undecodable."""
+    if not raw:
+        return None
+    item = cbor_decode(raw, FIELD_TAGS)  # strict profile; tags only on field values (below)
+    if type(item) is not list or not 2 <= len(item) <= 1 + MAX_WITHHOLDABLE:
+        raise Undecodable("disclosures are not an array of 2..17 items")
+    # the exact bytes of each entry (deterministic: they are its only encoding)
+    dec = _CBORDecoder(bytes(raw), FIELD_TAGS)
+    dec._head()
+    spans = []
+    for _ in item:
+        st = dec.pos
+        dec.item(1)
+        spans.append(bytes(raw[st:dec.pos]))
+    entries = []
+    for e, u in zip(item[:-1], spans[:-1]):
+        if type(e) is not dict:
+            raise Undecodable("a unit entry is not a map")
+        if not e:
+            entries.append((u, None))
+            continue
+        vals = {}
+        for k, x in e.items():
+            if type(k) is not str:
+                raise Undecodable("a unit entry key is not a text string")
+            vals[k] = (field_value_type(x), x)  # no id twice: the CBOR decoder refuses duplicates
+        entries.append((u, vals))
+    nodes = item[-1]
+    if type(nodes) is not bytes:
+        raise Undecodable("nodes is not a byte string")
+    d = Disclosures(entries, nodes)
+    if len(nodes) != 16 * sd_node_count(d.shown):
+        raise Undecodable("nodes are %d bytes, the shown/withheld pattern needs %d"
+                          % (len(nodes), 16 * sd_node_count(d.shown)))
+    return d
+
+
+def sd_materials(d: Disclosures):
+    """§3/§4 step 1-2: per pair, its commitment C, its leaves (None where
+    unknown), its salts (None where unknown) and its seed (or None)."""
+    nodes = [d.nodes[i:i + 16] for i in range(0, len(d.nodes), 16)]
+    pos = 0
+    out = []
+    for pr in sd_pairs(len(d.entries)):
+        units = [d.entries[i][0] for i in pr]
+        shown = [d.entries[i][1] is not None for i in pr]
+        seed = None
+        if all(shown):
+            seed = nodes[pos]
+            pos += 1
+            salts = [sd_salt(seed, t) for t in range(len(pr))]
+            leaves = [sd_leaf(s, u) for s, u in zip(salts, units)]
+            c = sd_pair(*leaves)
+        elif not any(shown):
+            c = nodes[pos]
+            pos += 1
+            salts = [None] * len(pr)
+            leaves = [None] * len(pr)
+        elif shown[0]:
+            s0, l1 = nodes[pos], nodes[pos + 1]
+            pos += 2
+            salts, leaves = [s0, None], [sd_leaf(s0, units[0]), l1]
+            c = sd_pair(*leaves)
+        else:
+            l0, s1 = nodes[pos], nodes[pos + 1]
+            pos += 2
+            salts, leaves = [None, s1], [l0, sd_leaf(s1, units[1])]
+            c = sd_pair(*leaves)
+        out.append({"pair": pr, "C": c, "leaves": leaves, "salts": salts, "seed": seed})
+    assert pos == len(nodes)  # decode_disclosures checked the length
+    return out
+
+
+def sd_commitment(d: Disclosures) -> bytes:
+    """§5 step 4: R recomputed from the entries and the nodes."""
+    return sd_root(m["C"] for m in sd_materials(d))
+
+
+def check_disclosure(kind, mask, d: Disclosures, cti: bytes):
+    """The `disclosure` check (§5 step 4) for a known kind.
+    Returns (code or None, detail, shown fields dict, withheld ids)."""
+    if mask is None and d is None:
+        return None, None, {}, []
+    if mask is None or d is None:
+        return "disclosureMismatch", "present mask %s but D %s" % (
+            "absent" if mask is None else "set", "= 0" if d is None else "> 0"), None, None
+    units = present_units(kind, mask)
+    if len(d.entries) != len(units):
+        return "disclosureMismatch", "%d unit entries, the mask gives %d present units" % (
+            len(d.entries), len(units)), None, None
+    defs = {f["id"]: f for f in kind["fields"]}
+    shown = [(i, e[1]) for i, e in enumerate(d.entries) if e[1] is not None]
+    for i, vals in shown:
+        for k in vals:
+            if k not in defs:
+                return "disclosureUnknownField", "entry %d: %r is not a field of the kind" % (i, k), None, None
+    for i, vals in shown:
+        for k in vals:
+            if defs[k].get("withholdable") is not True:
+                return "notWithholdable", "entry %d: %r is not withholdable" % (i, k), None, None
+    for i, vals in shown:
+        if sorted(vals) != sorted(units[i]):
+            return "disclosureMismatch", "entry %d holds %s, unit %d's present fields are %s" % (
+                i, sorted(vals), i, units[i]), None, None
+    r = sd_commitment(d)
+    if r != cti:
+        return "disclosureMismatch", "recomputed R %s differs from cti %s" % (r.hex(), cti.hex()), None, None
+    problems = []
+    for i, vals in shown:
+        for k, (vtype, x) in vals.items():
+            p = check_field(defs[k], vtype, x)
+            if p:
+                problems.append("%s: %s" % (k, p))
+    if problems:
+        return "invalidFields", "; ".join(problems), None, None
+    shown_fields = {}
+    withheld = set()
+    for i, (u, vals) in enumerate(d.entries):
+        if vals is None:
+            withheld.update(units[i])
+        else:
+            shown_fields.update(vals)
+    order = [f["id"] for f in kind["fields"]]
+    return None, None, shown_fields, [fid for fid in order if fid in withheld]
+
+
+def encode_disclosures(entries_bytes: list, nodes: bytes) -> bytes:
+    return _cbor_head(4, len(entries_bytes) + 1) + b"".join(entries_bytes) + cbor_encode(bytes(nodes))
+
+
+def reduce(qr_text, hide_field_ids) -> str:
+    """§4: the holder's reduction.  Withholds the units of the shown entries
+    that hold any of `hide_field_ids` (a field withholds its whole unit) and
+    returns the new QR text (the URL part, if any, kept).  Needs nothing but
+    the text: no key, no trust file.  Raises ValueError for an id that is in the
+    signed fields (not withholdable) or in no shown entry (already withheld,
+    not issued, or not a field: the text cannot tell which); Undecodable if the
+    presentation does not decode (§5 step 1)."""
+    raw = qr_text.encode("utf-8") if isinstance(qr_text, str) else bytes(qr_text)
+    payload = parse_qr_text(raw)
+    env_bytes, disc_bytes, proof_bytes = parse_payload(payload)
+    decode_envelope(env_bytes)
+    decode_compact_proof(proof_bytes)
+    d = decode_disclosures(disc_bytes)
+    hide = list(hide_field_ids)
+    signed = {}
+    try:  # the claims, unverified, only to name a signed field in the refusal
+        signed = decode_claims(decode_envelope(env_bytes).payload).fields
+    except Undecodable:
+        pass
+    new_shown = d.shown if d is not None else []
+    new_shown = list(new_shown)
+    for fid in hide:
+        if fid in signed:
+            raise ValueError("%s is a signed field: it is not withholdable" % fid)
+        hit = [i for i, (u, vals) in enumerate(d.entries if d else []) if vals is not None and fid in vals]
+        if not hit:
+            raise ValueError("%s is in no shown unit of this presentation" % fid)
+        for i in hit:
+            new_shown[i] = False
+    if d is None:
+        return _qr_like(raw, payload)
+    nodes = b""
+    for mat in sd_materials(d):
+        pr = mat["pair"]
+        want = [new_shown[i] for i in pr]
+        if all(want):
+            nodes += mat["seed"]          # all shown now, so all were shown: the seed is known
+        elif not any(want):
+            nodes += mat["C"]
+        else:
+            shown_i = 0 if want[0] else 1
+            salt = mat["salts"][shown_i]  # known: a unit shown now was shown before
+            assert salt is not None
+            other = mat["leaves"][1 - shown_i]
+            nodes += (salt + other) if shown_i == 0 else (other + salt)
+    entries = [u if new_shown[i] else b"\xa0" for i, (u, _) in enumerate(d.entries)]
+    new_payload = make_payload(env_bytes, proof_bytes, encode_disclosures(entries, nodes))
+    return _qr_like(raw, new_payload)
+
+
+def _qr_like(raw: bytes, payload: bytes) -> str:
+    """A QR text for `payload` with the URL part (before '#') of `raw` kept."""
+    ws = b" \t\n\r"
+    t = raw.strip(ws)
+    h = t.find(b"#")
+    url = t[:h].decode("utf-8") if h >= 0 else None
+    return make_qr_text(payload, url)
 
 
 # ---------------------------------------------------------------------------
@@ -1194,7 +1500,7 @@ def validate_kind(k, where):
         w = "%s.fields[%d]" % (where, i)
         _obj(f, w, ("id", "type", "label", "required"),
              ("maxLength", "maxItems", "options", "scale", "minimum", "maximum", "unit",
-              "printed", "omittedByDefault", "help"))
+              "printed", "omittedByDefault", "help", "withholdable", "withholdGroup"))
         _text(f["id"], w + ".id", grammar=FIELD_ID_RE)
         if f["id"] in ids:
             raise TrustFileError(w + ": duplicate field id")
@@ -1243,6 +1549,15 @@ def validate_kind(k, where):
                 _bool(f[m], w + "." + m)
         if f.get("omittedByDefault") is True and f["required"] is True:
             raise TrustFileError(w + ": omittedByDefault with required")
+        # selective-disclosure.md §1, trust-file.md §2.4
+        if "withholdable" in f:
+            _bool(f["withholdable"], w + ".withholdable")
+        if "withholdGroup" in f:
+            if f.get("withholdable") is not True:
+                raise TrustFileError(w + ".withholdGroup only with withholdable true")
+            _text(f["withholdGroup"], w + ".withholdGroup", grammar=FIELD_ID_RE)
+    if len(withholdable_ids(k)) > MAX_WITHHOLDABLE:
+        raise TrustFileError(where + ": more than %d withholdable fields" % MAX_WITHHOLDABLE)
     if "forbiddenFields" in k:
         ff = k["forbiddenFields"]
         if type(ff) is not list:
@@ -1552,8 +1867,8 @@ def verify_status_list(raw: bytes, trust: Trust) -> StatusList:
 # ---------------------------------------------------------------------------
 
 CHECKS = ["decode", "issuerKnown", "signature", "claims", "keyValid", "kindValid",
-          "validityPeriod", "logEntry", "inclusion", "checkpoint", "status"]
-STOP_CHECKS = {"decode", "issuerKnown", "signature", "claims"}
+          "disclosure", "validityPeriod", "logEntry", "inclusion", "checkpoint", "status"]
+STOP_CHECKS = {"decode", "issuerKnown", "signature", "claims", "disclosure"}
 MESSAGES = {
     "undecodable": "not an Akashi v2 QR text, payload, envelope, proof or claims set",
     "unknownKey": "no key in the trust file has this kid",
@@ -1570,6 +1885,9 @@ MESSAGES = {
     "checkpointUntrusted": "the valid cosignatures do not meet the witness policy",
     "revoked": "revoked",
     "superseded": "superseded",
+    "disclosureMismatch": "the shown withholdable fields do not reproduce the signed commitment",
+    "disclosureUnknownField": "a shown entry holds a field the kind does not define",
+    "notWithholdable": "a field the kind says may not be withheld is in the withholdable part",
     "statusMissing": "revocation status unknown: no status list",
     "statusNotApplicable": "only status lists of other authorities were supplied",
     "statusUnknown": "the status list predates the certificate",
@@ -1642,8 +1960,9 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
     # 1 decode
     try:
         payload = parse_qr_text(qr_text)
-        env_bytes, proof_bytes = parse_payload(payload)
+        env_bytes, disc_bytes, proof_bytes = parse_payload(payload)
         env = decode_envelope(env_bytes)
+        disc = decode_disclosures(disc_bytes)  # selective-disclosure.md §5 step 1
         proof = decode_compact_proof(proof_bytes)
     except Undecodable as e:
         rep.set("decode", "failed", "undecodable", str(e))
@@ -1695,13 +2014,27 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
         rep.set("kindValid", "failed", "kindVersion")
         failed = True
     else:
-        problems = check_fields(kind, c.fields)
+        problems = check_fields(kind, c.fields, c.mask)
         if problems:
             rep.set("kindValid", "failed", "invalidFields", "; ".join(problems))
             failed = True
         else:
             rep.set("kindValid", "passed")
-    # 7 validityPeriod
+    # 7 disclosure (selective-disclosure.md §5 step 4) — stop.  The kind is the
+    # one kindValid found by id ("that kind"), also when its version differs
+    # (kindVersion).  With no kind of that id (kindNotAllowed) the check is
+    # skipped without a code; `withheld` is then absent (SPEC-GAPS 29).
+    if kind is None:
+        rep.set("disclosure", "skipped", None, "the authority has no kind %r" % c.kind)
+    else:
+        code, detail, shown, withheld = check_disclosure(kind, c.mask, disc, c.cti)
+        if code:
+            rep.set("disclosure", "failed", code, detail)
+            return stop()
+        rep.set("disclosure", "passed")
+        rep.out["fields"].update({k: field_json(t, x) for k, (t, x) in shown.items()})
+        rep.out["withheld"] = withheld
+    # 8 validityPeriod
     if c.iat > at + SKEW:
         rep.set("validityPeriod", "failed", "notYetValid")
         failed = True
@@ -1710,11 +2043,11 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
         failed = True
     else:
         rep.set("validityPeriod", "passed")
-    # 8 logEntry
+    # 9 logEntry
     entry = certificate_entry(env.raw, c.kind, c.iat)
     leaf = leaf_hash(entry)
     rep.set("logEntry", "passed")
-    # 9 inclusion
+    # 10 inclusion
     root = root_from_inclusion(leaf, proof.index, proof.tree_size, proof.hashes)
     text = checkpoint_text(A.origin, proof.tree_size, root)
     recs = dict(proof.records)
@@ -1725,7 +2058,7 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
         failed = True
     else:
         rep.set("inclusion", "passed")
-        # 10 checkpoint
+        # 11 checkpoint
         cosigned = {}
         for kid, sig in proof.records:
             w = A.witness_by_kid.get(kid)
@@ -1752,7 +2085,7 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
         }
         rep.out["tlogProof"] = ("c2sp.org/tlog-proof@v1\nextra %s\nindex %d\n%s\n%s" % (
             b64(entry), proof.index, "".join(b64(h) + "\n" for h in proof.hashes), note))
-    # 11 status (§3.2)
+    # 12 status (§3.2)
     if failed:
         rep.set("status", "skipped")
         return rep
