@@ -16,7 +16,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "akashi-bench",
         abstract: "Benchmarks for the Akashi log and certificates.",
-        subcommands: [Append.self, LogScale.self, IssueBench.self, VerifyBench.self, QRSizeBench.self, DisclosureSizeBench.self, StatusScale.self])
+        subcommands: [Append.self, LogScale.self, IssueBench.self, VerifyBench.self, QRSizeBench.self, DisclosureSizeBench.self, SubjectLogBench.self, StatusScale.self])
 }
 
 func now() -> Double {
@@ -27,7 +27,10 @@ func now() -> Double {
 
 /// Appends `count` random document entries with `concurrency` callers at once.
 /// Returns the seconds it took and the receipts' sizes.
-func appendLoad(log: LogStore, count: Int, concurrency: Int, acks: Bool) async throws -> Double {
+func appendLoad(
+    log: LogStore, count: Int, concurrency: Int, acks: Bool,
+    entry makeEntry: @escaping @Sendable () -> LogEntry = { LogEntry.document(sha256: SecureRandom.bytes(32), name: nil) }
+) async throws -> Double {
     let start = now()
     try await withThrowingTaskGroup(of: Void.self) { group in
         let perTask = (count + concurrency - 1) / concurrency
@@ -36,7 +39,7 @@ func appendLoad(log: LogStore, count: Int, concurrency: Int, acks: Bool) async t
             guard n > 0 else { continue }
             group.addTask {
                 for _ in 0..<n {
-                    let entry = LogEntry.document(sha256: SecureRandom.bytes(32), name: nil)
+                    let entry = makeEntry()
                     let receipt = try await log.append(entry)
                     if acks {
                         // One write per acknowledged entry, so a kill -9 leaves

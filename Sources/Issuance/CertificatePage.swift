@@ -1,5 +1,6 @@
 import Certificates
 import Foundation
+import QRCode
 
 /// The printable A4 certificate page: Japanese first, the fields with their
 /// kind's labels, issuer, dates, serial and the QR code as inline SVG. Print
@@ -18,6 +19,11 @@ public enum CertificatePage {
         return document(
             title: "\(certificate.kind.label.ja) \(certificate.claims.serialText)",
             sheets: [sheet(certificate, issuerName: issuerName, qrSVG: qrSVG, stamp: stamp)] + secrets, toolbar: toolbar)
+    }
+
+    /// The QR of each fresh subject secret of `certificate`, for ``html(_:issuerName:qrSVG:toolbar:stamp:subjectSecretSVGs:)``.
+    public static func subjectSecretSVGs(_ certificate: IssuedCertificate) throws -> [String] {
+        try certificate.subjectSecrets.map { try QRCode.encode($0.secretText, level: .medium).svg(quietZone: 4) }
     }
 
     /// The slip with a resident's new subject secret (docs/spec/subject-transparency.md §6).

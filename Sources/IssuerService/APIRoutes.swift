@@ -60,6 +60,9 @@ struct IssuedResponse: Encodable {
     let issuedAt: String
     let expiresAt: String?
     let logIndex: UInt64
+    /// Fresh subject secrets (AKS1.…) when the request gave no subject keys:
+    /// returned this once, never stored — the caller hands them to the resident.
+    let subjectSecrets: [String]
 
     init(_ issued: IssuedCertificate) {
         serial = issued.claims.serialText
@@ -68,9 +71,10 @@ struct IssuedResponse: Encodable {
         issuedAt = JSON.iso(Date(timeIntervalSince1970: TimeInterval(issued.claims.issuedAt)))
         expiresAt = issued.claims.expiresAt.map { JSON.iso(Date(timeIntervalSince1970: TimeInterval($0))) }
         logIndex = issued.receipt.index
+        subjectSecrets = issued.subjectSecrets.map(\.secretText)
     }
 
-    enum CodingKeys: String, CodingKey { case serial, qr, kind, issuedAt, expiresAt, logIndex }
+    enum CodingKeys: String, CodingKey { case serial, qr, kind, issuedAt, expiresAt, logIndex, subjectSecrets }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(serial, forKey: .serial)
@@ -79,6 +83,7 @@ struct IssuedResponse: Encodable {
         try c.encode(issuedAt, forKey: .issuedAt)
         try c.encode(expiresAt, forKey: .expiresAt)  // null, not absent: the key is part of the contract
         try c.encode(logIndex, forKey: .logIndex)
+        if !subjectSecrets.isEmpty { try c.encode(subjectSecrets, forKey: .subjectSecrets) }
     }
 }
 
@@ -93,6 +98,8 @@ struct APIRoutes {
         let fields: [String: InputValue]
         let omit: [String]?
         let include: [String]?
+        /// The subjects' key texts (AKP1.…), one per person the kind is about; absent: fresh secrets, returned once.
+        let subjectKeys: [String]?
     }
 
     func register(on router: Router<AppContext>) {
@@ -182,7 +189,7 @@ struct APIRoutes {
         let body = try await request.collectBody(upTo: 256 * 1024)
         let input: IssueRequest
         do {
-            input = try StrictJSON.decode(IssueRequest.self, from: Data(buffer: body), allowedKeys: ["kind", "fields", "omit", "include"])
+            input = try StrictJSON.decode(IssueRequest.self, from: Data(buffer: body), allowedKeys: ["kind", "fields", "omit", "include", "subjectKeys"])
         } catch {
             return APIError.response(.badRequest, code: "malformedRequest",
                 ja: "本文は {\"kind\": 種類, \"fields\": {…}, \"omit\": […]} 形式の JSON である必要があります（\(Self.describe(error))）",
@@ -196,9 +203,16 @@ struct APIRoutes {
                 problems: [FieldProblem(field: "kind", code: "unknownKind", ja: "種類: \(kinds)", en: "kinds: \(kinds)")])
         }
         let actor = identity.actor, role = identity.role.rawValue, address = context.address
+        var subjectKeys: [[UInt8]] = []
+        for (i, text) in (input.subjectKeys ?? []).enumerated() {
+            do { subjectKeys.append(try SubjectSecret.publicKey(text: text)) } catch {
+                return APIError.response(.unprocessableContent, code: "invalidSubjectKey", ja: "本人の鍵 \(i + 1) が不正です（\(error.reason)）", en: "subject key \(i + 1) is invalid: \(error.reason)",
+                    problems: [FieldProblem(field: "subjectKeys", code: "invalidSubjectKey", ja: error.reason, en: error.reason)])
+            }
+        }
         do {
             let issued = try await state.issuer.issue(
-                kind: input.kind, input: input.fields, include: Set(input.include ?? []), omit: Set(input.omit ?? []),
+                kind: input.kind, input: input.fields, include: Set(input.include ?? []), omit: Set(input.omit ?? []), subjectKeys: subjectKeys,
                 issuedBy: actor
             ) { db, serial, index in
                 try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "api kind=\(input.kind) log=\(index)", address: address)

@@ -22,7 +22,10 @@ enum CertificatePrint {
 
     static func response(_ certificate: IssuedCertificate, issuerName: String, toolbar: Bool, back: String? = nil, stamp: String? = nil) throws -> Response {
         let svg = try QRCode.encode(certificate.qrText).svg()
-        let html = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg, toolbar: toolbar ? self.toolbar(back: back) : "", stamp: stamp)
+        // Fresh subject secrets (only right after issuing: never stored) get their own sheets.
+        let html = CertificatePage.html(
+            certificate, issuerName: issuerName, qrSVG: svg, toolbar: toolbar ? self.toolbar(back: back) : "", stamp: stamp,
+            subjectSecretSVGs: try CertificatePage.subjectSecretSVGs(certificate))
         return htmlResponse(html)
     }
 

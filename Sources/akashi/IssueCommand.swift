@@ -161,13 +161,11 @@ struct Issue: AsyncParsableCommand {
         try Data(svg.utf8).write(to: dir.appendingPathComponent("\(serial).svg"))
         try Data((certificate.qrText + "\n").utf8).write(to: dir.appendingPathComponent("\(serial).txt"))
         // A fresh subject secret: for the resident only (0600), and on the page as its own QR.
-        var secretSVGs: [String] = []
         for (n, secret) in certificate.subjectSecrets.enumerated() {
             let file = dir.appendingPathComponent("\(serial).subject-\(n + 1).key")
             FileManager.default.createFile(atPath: file.path, contents: Data((secret.secretText + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            secretSVGs.append(try QRCode.encode(secret.secretText, level: .medium).svg(quietZone: 4))
         }
-        let page = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg, subjectSecretSVGs: secretSVGs)
+        let page = CertificatePage.html(certificate, issuerName: issuerName, qrSVG: svg, subjectSecretSVGs: try CertificatePage.subjectSecretSVGs(certificate))
         try Data(page.utf8).write(to: dir.appendingPathComponent("\(serial).html"))
     }
 }
