@@ -2,7 +2,7 @@
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
-const VERSION = 'akashi-verifier-v2.1.0';
+const VERSION = 'akashi-verifier-v2.2.0';
 const APP_FILES = [
   './',
   'index.html',
@@ -15,6 +15,7 @@ const APP_FILES = [
   'js/core/claims.js',
   'js/core/cose.js',
   'js/core/disclosure.js',
+  'js/core/entry.js',
   'js/core/json.js',
   'js/core/kinds.js',
   'js/core/merkle.js',
@@ -23,7 +24,10 @@ const APP_FILES = [
   'js/core/payload.js',
   'js/core/policy.js',
   'js/core/proof.js',
+  'js/core/scan.js',
+  'js/core/sha256.js',
   'js/core/status.js',
+  'js/core/subject.js',
   'js/core/trust.js',
   'js/core/util.js',
   'js/core/verify.js',

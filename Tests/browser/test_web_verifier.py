@@ -116,8 +116,12 @@ CHECKS_OF_CODE = {
     "badSignature": {"signature"},
     "kindNotAllowed": {"kindValid"},
     "kindVersion": {"kindValid"},
-    "invalidFields": {"kindValid"},
+    "invalidFields": {"kindValid", "disclosure"},  # a shown withholdable value that breaks its definition: at disclosure
+    "disclosureMismatch": {"disclosure"},
+    "disclosureUnknownField": {"disclosure"},
+    "notWithholdable": {"disclosure"},
     "notYetValid": {"validityPeriod"},
+    "subjectNotFindable": {"subject", "inclusion"},  # not bound to the subjects' keys, or logged without their lines
     "expired": {"validityPeriod"},
     "inclusionFailed": {"inclusion"},
     "checkpointUntrusted": {"checkpoint", "inclusion"},

@@ -9,7 +9,7 @@ import { reduceDetailed } from './core/disclosure.js';
 import { TEXT } from './i18n.js';
 import { makeQR, qrSVG } from './qr.js';
 
-export const APP_VERSION = '2.1.0';
+export const APP_VERSION = '2.2.0';
 const STATUS_REFRESH_TIMEOUT_MS = 6000;
 const LANG_KEY = 'akashi.verifier.lang';
 const TRUST_KEY = 'akashi.verifier.trust';
@@ -118,6 +118,12 @@ async function checkEnvironment() {
       await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'Ed25519' }, false, ['verify']);
     } catch (error) {
       if (error && error.name === 'NotSupportedError') problems.push('noEd25519');
+    }
+    // Subject lines (subject-transparency.md §3) are rebuilt with X25519.
+    try {
+      await crypto.subtle.importKey('raw', Uint8Array.of(9, ...new Uint8Array(31)), { name: 'X25519' }, false, []);
+    } catch (error) {
+      if (error && error.name === 'NotSupportedError') problems.push('noX25519');
     }
   }
   state.environment = problems;
@@ -368,6 +374,7 @@ async function verifyInput(text, source, { focus = true } = {}) {
   await state.trustReady;
   if (sequence !== state.sequence) return;
   const at = state.at || new Date();
+  // Without X25519 only certificates with subject keys cannot be verified: verifyText says so (noX25519).
   const broken = state.environment.find((key) => key === 'noCrypto' || key === 'noEd25519');
   if (broken) {
     state.last = { text, source, error: broken, at };
@@ -407,7 +414,8 @@ async function verifyInput(text, source, { focus = true } = {}) {
     }
   } catch (error) {
     if (sequence !== state.sequence) return;
-    state.last = { text, source, error: error.code === 'noEd25519' ? 'noEd25519' : error.code === 'noWebCrypto' ? 'noCrypto' : 'internal', detail: String(error && error.message), at };
+    const known = { noEd25519: 'noEd25519', noWebCrypto: 'noCrypto', noX25519: 'noX25519' };
+    state.last = { text, source, error: known[error.code] || 'internal', detail: String(error && error.message), at };
     finish(started, focus, source);
     return;
   }

@@ -81,6 +81,7 @@ export const TEXT = {
     atInvalid: (raw) => `検証日時の指定「${raw}」を日時として読めないため、現在時刻で検証します。`,
     noCrypto: 'このブラウザでは暗号機能（WebCrypto）が使えないため検証できません。https:// で始まるアドレスで開いてください。',
     noEd25519: 'このブラウザは台帳の署名方式（Ed25519）に対応していないため検証できません。最新の Chrome、Edge、Safari、Firefox をお使いください。',
+    noX25519: 'このブラウザは本人確認用の鍵の方式（X25519）に対応していないため検証できません。最新の Chrome、Edge、Safari、Firefox をお使いください。',
     noTrust: '信頼リストがないため検証できません。信頼リスト（trust.json）を読み込んでください。',
 
     cameraUnsupported: 'このブラウザはカメラでのQRコード読み取りに対応していません。QRコードスキャナーを使うか、QRコードの内容を上の欄に貼り付けてください。',
@@ -208,6 +209,7 @@ export const TEXT = {
     atInvalid: (raw) => `The verification time "${raw}" is not a date; verifying as of now.`,
     noCrypto: 'This browser offers no cryptography (WebCrypto) here, so nothing can be verified. Open the page with an https:// address.',
     noEd25519: 'This browser cannot check the log\'s signatures (Ed25519). Use a current Chrome, Edge, Safari or Firefox.',
+    noX25519: 'This browser cannot compute the subjects\' key lines (X25519). Use a current Chrome, Edge, Safari or Firefox.',
     noTrust: 'No trust file, so nothing can be verified. Load a trust file (trust.json).',
 
     cameraUnsupported: 'This browser cannot read QR codes with the camera. Use a QR scanner, or paste the QR content into the field above.',

@@ -1,5 +1,5 @@
 // CWT claims of an Akashi certificate (certificate.md §3, §4):
-// {1 iss, 4 exp?, 6 iat, 7 cti, -70000 {1 kind, 2 version, 3 fields, 4 present mask?}}.
+// {1 iss, 4 exp?, 6 iat, 7 cti, -70000 {1 kind, 2 version, 3 fields, 4 present mask?, 5 subject keys?}}.
 // cti is the 10-byte serial, or with a present mask (selective-disclosure.md
 // §1.1) the 16-byte disclosure commitment R whose first 10 bytes are the serial.
 // Field values: text, 1004(date), integer, 30000(decimal), 30001(enum), [text].
@@ -111,9 +111,11 @@ function intKey(item) {
  * the five claims, `iat`/`exp` unsigned and ≤ 2^53 − 1, the kind id grammar
  * (it is written into the log entry's `kind` line), a kind version
  * 1 … 2^31 − 1, field values of the six forms, the optional present mask
- * (content key 4, 1 … 65 535), and a `cti` of 10 bytes without it or 16 bytes
- * with it. Returns {issuer, issuedAt, expiresAt (or null), cti, serial (the
- * first 10 bytes of cti), kind, kindVersion, fields, presentMask (or null)};
+ * (content key 4, 1 … 65 535), the optional subject keys (content key 5,
+ * 1 … 4 byte strings of 32 bytes), and a `cti` of 10 bytes without a mask or
+ * 16 bytes with it. Returns {issuer, issuedAt, expiresAt (or null), cti, serial
+ * (the first 10 bytes of cti), kind, kindVersion, fields, presentMask (or
+ * null), subjectKeys ([] when absent)};
  * times and the mask are Numbers. Throws CertificateError('malformedPayload')
  * for anything else.
  */
@@ -146,13 +148,26 @@ export function decodeClaims(bytes) {
   const exp = claims.has(4n) ? time(claims.get(4n), 'expiry (exp)') : null;
   const cti = claims.get(7n);
   const content = claims.get(-70000n);
-  // Keys 1, 2, 3 and, only when present, 4 (the present mask), in this order.
+  // Keys 1, 2, 3 and, only when present, 4 (the present mask) and 5 (the
+  // subject keys), in this order (the decoder refuses unsorted keys).
   const contentKeys = content && content.type === 'map' ? mapKeys(content) : [];
-  if (!content || content.type !== 'map' || (content.value.length !== 3 && content.value.length !== 4) ||
-      !contentKeys.every((k, i) => isUint(k, i + 1))) {
-    throw fail('has no valid Akashi content (exactly kind, version, fields and an optional present mask)');
+  const wanted = [1, 2, 3, 4, 5];
+  if (!content || content.type !== 'map' || content.value.length < 3 || content.value.length > 5 ||
+      !contentKeys.every((k) => wanted.some((n) => isUint(k, n))) || ![1, 2, 3].every((n, i) => isUint(contentKeys[i], n))) {
+    throw fail('has no valid Akashi content (exactly kind, version, fields, an optional present mask and optional subject keys)');
   }
-  const [kindItem, versionItem, fieldsItem, maskItem = null] = content.value.map(([, v]) => v);
+  const contentItem = (n) => {
+    const entry = content.value.find(([k]) => isUint(k, n));
+    return entry ? entry[1] : null;
+  };
+  const [kindItem, versionItem, fieldsItem] = content.value.slice(0, 3).map(([, v]) => v);
+  const maskItem = contentItem(4);
+  const subjectsItem = contentItem(5);
+  // Content key 5 (subject-transparency.md §2): 1 … 4 byte strings of exactly 32 bytes.
+  if (subjectsItem && (subjectsItem.type !== 'array' || subjectsItem.value.length < 1 || subjectsItem.value.length > 4 ||
+      !subjectsItem.value.every((k) => k.type === 'bytes' && k.value.length === 32))) {
+    throw fail('has subject keys (content key 5) that are not 1 to 4 byte strings of 32 bytes');
+  }
   if (kindItem.type !== 'text' || !KIND_ID.test(kindItem.value)) throw fail('has an invalid kind id');
   if (versionItem.type !== 'uint' || versionItem.value < 1n || versionItem.value > INT32_MAX) throw fail('has an invalid kind version');
   if (fieldsItem.type !== 'map') throw fail('has no field map');
@@ -164,7 +179,7 @@ export function decodeClaims(bytes) {
     throw fail(maskItem ? 'has a present mask but no 16-byte disclosure commitment (cti)' : 'has no 10-byte serial (cti)');
   }
   // Tags only on field values (checked by fieldValue), nowhere else.
-  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem, maskItem].some((i) => i && containsTag(i))) {
+  if ([iss, claims.get(6n), claims.get(4n), cti, kindItem, versionItem, maskItem, subjectsItem].some((i) => i && containsTag(i))) {
     throw fail('has a tag where none is allowed');
   }
   const fields = new FieldMap();
@@ -177,6 +192,7 @@ export function decodeClaims(bytes) {
   return {
     issuer: iss.value, issuedAt: iat, expiresAt: exp, cti: cti.value, serial: cti.value.slice(0, 10),
     kind: kindItem.value, kindVersion: Number(versionItem.value), fields, presentMask: maskItem ? Number(maskItem.value) : null,
+    subjectKeys: subjectsItem ? subjectsItem.value.map((k) => k.value) : [],
   };
 }
 

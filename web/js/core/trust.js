@@ -131,6 +131,8 @@ const FIELD_ID = /^[a-zA-Z][a-zA-Z0-9]{0,39}$/;
 const WITHHOLD_GROUP = /^[a-zA-Z][a-zA-Z0-9]{0,39}$/;
 /** selective-disclosure.md §1: the present mask has 16 bits. */
 export const MAX_WITHHOLDABLE = 16;
+/** subject-transparency.md §2: a certificate is about at most 4 persons. */
+export const MAX_SUBJECTS = 4;
 const KIND_ID = /^[a-z][a-z0-9-]{0,39}$/;
 const ALLOWED_FOR = {
   maxLength: ['text', 'textList'],
@@ -181,7 +183,7 @@ function fieldDefinition(v, p) {
 }
 
 function kindDefinition(v, p) {
-  closed(v, p, ['id', 'version', 'label', 'fields'], ['description', 'statement', 'validityDays', 'forbiddenFields']);
+  closed(v, p, ['id', 'version', 'label', 'fields'], ['description', 'statement', 'validityDays', 'forbiddenFields', 'subjects']);
   const kind = {
     id: pattern(v.id, at(p, 'id'), KIND_ID, 'a kind id'),
     version: int(v.version, at(p, 'version'), 1, 2147483647),
@@ -189,6 +191,8 @@ function kindDefinition(v, p) {
     description: opt(v, 'description', p, localized),
     statement: opt(v, 'statement', p, localized),
     validityDays: opt(v, 'validityDays', p, int, 1, 36500),
+    // How many persons the certificate is about (subject-transparency.md §2): 0 … 4, default 0.
+    subjects: opt(v, 'subjects', p, int, 0, MAX_SUBJECTS) ?? 0,
     fields: list(v.fields, at(p, 'fields'), 1, 100, fieldDefinition),
     forbiddenFields: opt(v, 'forbiddenFields', p, (f, q) => list(f, q, 0, Infinity, (x, r) => {
       closed(x, r, ['id', 'label', 'reason']);

@@ -1,10 +1,10 @@
-// The verification core of the web verifier (verification.md): the twelve
+// The verification core of the web verifier (verification.md): the thirteen
 // checks, in order, with the stop rules, reason codes and verdicts of the
 // specification, the same as Swift's CertificateVerifier.
 //
 //   1 decode  2 issuerKnown  3 signature  4 claims  5 keyValid  6 kindValid
-//   7 disclosure  8 validityPeriod  9 logEntry  10 inclusion  11 checkpoint
-//   12 status
+//   7 disclosure  8 validityPeriod  9 subject  10 logEntry  11 inclusion
+//   12 checkpoint  13 status
 //
 // verifyText(text, trust, {at, status | statusLists, maxStatusAge}) returns the
 // object akashi-verify --json prints (verdict, valid, checks, reasons,
@@ -13,6 +13,8 @@
 // en}). The decoded values behind it are in the non-enumerable `details`
 // property.
 import { base64, bytesEqual, hex, sha256, utf8 } from './util.js';
+import { certificateEntry } from './entry.js';
+import { subjectLines } from './subject.js';
 import { COSEError, decodeSign1, verifySignature } from './cose.js';
 import { CertificateError, FieldMap, decodeClaims, jsonValue, serialText } from './claims.js';
 import { checkFields } from './kinds.js';
@@ -25,7 +27,7 @@ import { findKey, parseTrust } from './trust.js';
 import { isSatisfied, validCosigners, text as tokenText } from './policy.js';
 import { REASON_TEXT, dayTokyo, verifyStatusList } from './status.js';
 
-export const CHECK_NAMES = ['decode', 'issuerKnown', 'signature', 'claims', 'keyValid', 'kindValid', 'disclosure', 'validityPeriod', 'logEntry', 'inclusion', 'checkpoint', 'status'];
+export const CHECK_NAMES = ['decode', 'issuerKnown', 'signature', 'claims', 'keyValid', 'kindValid', 'disclosure', 'validityPeriod', 'subject', 'logEntry', 'inclusion', 'checkpoint', 'status'];
 
 export const CHECK_LABELS = {
   decode: { ja: '読み取り', en: 'Decodes' },
@@ -36,6 +38,7 @@ export const CHECK_LABELS = {
   kindValid: { ja: '様式・記載事項', en: 'Kind and fields' },
   disclosure: { ja: '提示された項目', en: 'Shown fields' },
   validityPeriod: { ja: '有効期間', en: 'Validity period' },
+  subject: { ja: '本人による確認可能性', en: 'Findable by its subject' },
   logEntry: { ja: '台帳記録の再構成', en: 'Log entry rebuilt' },
   inclusion: { ja: '台帳への記録', en: 'Inclusion in the log' },
   checkpoint: { ja: '台帳の立会人署名', en: 'Witness policy' },
@@ -314,35 +317,67 @@ async function verifyQR(text, trust, at, report, options) {
     report.pass('validityPeriod');
   }
 
-  // 9. logEntry, rebuilt from the envelope alone (log.md §2.1)
+  // 9. subject (subject-transparency.md §4): bound to the key of each person
+  // it is about, so they can find it. Without a trusted kind, the claims'
+  // own count is expected (as Swift's verifier: kindValid has failed then).
+  let lines = [];
+  const expectedSubjects = d.kind ? d.kind.subjects : claims.subjectKeys.length;
+  if (claims.subjectKeys.length !== expectedSubjects) {
+    report.fail('subject', 'subjectNotFindable',
+      `この種類の証明書は本人が台帳で見つけられるよう本人の鍵に結び付ける必要がありますが、鍵が${claims.subjectKeys.length}個です（必要: ${expectedSubjects}個）`,
+      `a certificate of this kind must be bound to the key of each of its ${expectedSubjects} subject(s) so they can find it; it has ${claims.subjectKeys.length}`);
+  } else {
+    const built = await subjectLines(claims.cti, claims.serial, claims.subjectKeys);
+    if (built) {
+      lines = built;
+      report.pass('subject');
+    } else {
+      report.fail('subject', 'subjectNotFindable', '本人の鍵が不正（位数の小さい点）で、本人はこの証明書を見つけられません', 'a subject key is of low order: no secret finds this certificate');
+    }
+  }
+  d.subjectLines = lines;
+
+  // 10. logEntry, rebuilt from the envelope and the subject lines (log.md §2.1)
   const digest = await sha256(qr.envelope);
-  const entry = utf8(`akashi-entry/v1\ntype certificate\nsha256 ${hex(digest)}\nkind ${claims.kind}\nissued ${claims.issuedAt}\n`);
+  const entry = certificateEntry(digest, claims.kind, claims.issuedAt, lines);
   d.entry = entry;
   d.leafHash = await leafHash(entry);
   report.pass('logEntry');
 
-  // 10. inclusion: root recomputed, checkpoint text rebuilt, log signature verified.
+  // 11. inclusion: root recomputed, checkpoint text rebuilt, log signature verified.
   const logKey = authority.log.logKey;
-  let root = null;
-  try {
-    root = await rootFromInclusionProof(d.leafHash, proof.index, proof.treeSize, proof.hashes);
-  } catch (error) {
-    if (isEnvironmentError(error) || !(error instanceof ProofError)) throw error;
-  }
-  const cpText = root && checkpointText(logKey.name, proof.treeSize, root);
   const logRecord = proof.records.find((r) => r.keyID === logKey.keyID);
-  const logSigned = root && logRecord && logRecord.bytes.length === 64 && (await verifyWithKey(logKey, cpText, logRecord.bytes));
-  if (!logSigned) {
-    report.fail('inclusion', 'inclusionFailed',
-      logRecord ? '台帳（透明性ログ）の署名がこの証明書の記録と一致しません' : '台帳（透明性ログ）の署名がありません',
-      logRecord ? "the log's signature does not verify over the checkpoint rebuilt from this certificate" : 'the proof carries no signature by the log key');
+  const logSignedFor = async (leaf) => {
+    let root = null;
+    try {
+      root = await rootFromInclusionProof(leaf, proof.index, proof.treeSize, proof.hashes);
+    } catch (error) {
+      if (isEnvironmentError(error) || !(error instanceof ProofError)) throw error;
+    }
+    const text = root && checkpointText(logKey.name, proof.treeSize, root);
+    const signed = root && logRecord && logRecord.bytes.length === 64 && (await verifyWithKey(logKey, text, logRecord.bytes));
+    return signed ? { root, text } : null;
+  };
+  const included = await logSignedFor(d.leafHash);
+  if (!included) {
+    // Logged without the subject lines a person could find it by?
+    const unbound = lines.length > 0 && (await logSignedFor(await leafHash(certificateEntry(digest, claims.kind, claims.issuedAt))));
+    if (unbound) {
+      report.fail('inclusion', 'subjectNotFindable', '台帳には本人が見つけられない形（本人の行なし）で記録されています',
+        'the log holds this certificate without the subject lines its subject would find it by');
+    } else {
+      report.fail('inclusion', 'inclusionFailed',
+        logRecord ? '台帳（透明性ログ）の署名がこの証明書の記録と一致しません' : '台帳（透明性ログ）の署名がありません',
+        logRecord ? "the log's signature does not verify over the checkpoint rebuilt from this certificate" : 'the proof carries no signature by the log key');
+    }
     report.skip('checkpoint');
     report.skip('status');
     return;
   }
+  const { root, text: cpText } = included;
   report.pass('inclusion');
 
-  // 11. checkpoint: valid cosignatures (others ignored) meet the witness policy.
+  // 12. checkpoint: valid cosignatures (others ignored) meet the witness policy.
   const policy = authority.log.policy;
   const cosigners = await validCosigners(policy, cpText, proof.records);
   const signatures = [{ name: logKey.name, keyID: logKey.keyID, bytes: logRecord.bytes }];
@@ -359,7 +394,7 @@ async function verifyQR(text, trust, at, report, options) {
     report.pass('checkpoint');
   }
 
-  // 12. status
+  // 13. status
   if (report.failed) {
     report.skip('status');
     return;

@@ -155,7 +155,7 @@ test('nodes: k = one per pair plus one per pair with exactly one unit withheld',
 
 // MARK: full presentations
 
-test('full presentation: a residence certificate with every field is valid; 12 checks; fields all shown; withheld []', async () => {
+test('full presentation: a residence certificate with every field is valid; 13 checks; fields all shown; withheld []', async () => {
   const w = await world();
   const cert = await issue(w, 'residence', RESIDENCE);
   assert.equal(cert.commitment.mask, 0b11111);
@@ -164,8 +164,9 @@ test('full presentation: a residence certificate with every field is valid; 12 c
   const r = await verify(cert.qr);
   assert.equal(r.verdict, 'valid', JSON.stringify(r.reasons));
   assert.deepEqual(r.checks.map((c) => c.name), CHECK_NAMES);
-  assert.equal(CHECK_NAMES.length, 12);
+  assert.equal(CHECK_NAMES.length, 13);
   assert.equal(CHECK_NAMES[6], 'disclosure');
+  assert.equal(CHECK_NAMES[8], 'subject');
   assert.deepEqual(checksOf(r), allPassed);
   assert.deepEqual(Object.keys(r.fields).sort(), [...RESIDENCE_IDS].sort());
   assert.equal(r.fields.birthDate, '1990-04-01');

@@ -236,7 +236,7 @@ test('claims §3: the kind id is [a-z][a-z0-9-]{0,39}, checked when decoding', (
   }
 });
 
-test('claims §3: exactly the five claims, the serial 10 bytes, the version 1 … 2^31 − 1, the content exactly {1, 2, 3}', () => {
+test('claims §3: exactly the five claims, the serial 10 bytes, the version 1 … 2^31 − 1, the content {1, 2, 3} and optional 4, 5', () => {
   assert.match(claimsError(claims({ extra: [[E.int(2), E.text('sub')]] })), /claim this format does not define/);
   assert.match(claimsError(claims({ extra: [[E.int(5), E.int(NOW)]] })), /claim this format does not define/);
   assert.match(claimsError(claims({ extra: [[E.text('x'), E.int(1)]] })), /claim this format does not define/);
@@ -247,7 +247,9 @@ test('claims §3: exactly the five claims, the serial 10 bytes, the version 1 �
   assert.match(claimsError(claims({ version: E.int(2n ** 31n) })), /kind version/);
   assert.equal(decodeClaims(claims({ version: E.int(2n ** 31n - 1n) })).kindVersion, 2 ** 31 - 1);
   assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)]) })), /Akashi content/);
-  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(5), E.int(1)]) })), /Akashi content/);
+  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(5), E.int(1)]) })), /subject keys/);
+  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(6), E.int(1)]) })), /Akashi content/);
+  assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(3), E.map()], [E.int(0), E.int(1)]) })), /Akashi content/);
   assert.match(claimsError(claims({ content: E.map([E.int(1), E.text('residence')], [E.int(2), E.int(1)], [E.int(4), E.int(1)]) })), /Akashi content/); // 4 without 3
 });
 

@@ -3,9 +3,11 @@
 // Ed25519), a trust file with the repository's kinds (certs/*.json), signed
 // certificates logged in a tree of one, and — for kinds with withholdable
 // fields — the present mask, the commitment R as cti and the full
-// presentation's disclosures (selective-disclosure.md §1–§3), every
-// intermediate value returned so tests can rebuild or break any part.
-import { createHash, randomBytes } from 'node:crypto';
+// presentation's disclosures (selective-disclosure.md §1–§3); for kinds with
+// subjects, the subject keys (content key 5) and the entry's subject lines
+// (subject-transparency.md §3, X25519 by node:crypto), every intermediate
+// value returned so tests can rebuild or break any part.
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,15 +180,49 @@ export function commit(kind, values, seeds = null) {
 /** The full presentation's disclosures: [U₀, …, U_{m−1}, seeds]. */
 export const fullDisclosures = (c) => bytesOf([...head(4, c.units.length + 1), ...c.units.flatMap((u) => [...u.bytes]), ...E.bytes(Buffer.concat(c.seeds.map(Buffer.from)))]);
 
+// MARK: subject transparency, the issuer's side (subject-transparency.md §1, §3)
+
+const PKCS8_X25519 = fromHex('302e020100300506032b656e04220420');
+const SPKI_X25519 = fromHex('302a300506032b656e032100');
+export const BASE_POINT = bytesOf([9, ...new Array(31).fill(0)]);
+
+/** X25519(scalar, u) by node:crypto (OpenSSL); throws when there is no shared secret (low order). */
+export function x25519(scalar, u) {
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, Buffer.from(scalar)]), format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey({ key: Buffer.concat([SPKI_X25519, Buffer.from(u)]), format: 'der', type: 'spki' });
+  return new Uint8Array(diffieHellman({ privateKey, publicKey }));
+}
+
+/** A resident: {secret, publicKey} (§1). */
+export function resident() {
+  const secret = new Uint8Array(randomBytes(32));
+  return { secret, publicKey: x25519(secret, BASE_POINT) };
+}
+
+/** The 50-byte subject lines for these keys (§3): R ‖ tag ‖ serial ⊕ k[8:18]. */
+export function subjectLinesOf(cti, serial, keys) {
+  return keys.map((V, i) => {
+    const r = sha256([0x65], cti, [i]);
+    const R = x25519(r, BASE_POINT);
+    const k = sha256([0x6b], x25519(r, V), R);
+    return bytesOf([...R, ...k.subarray(0, 8), ...serial.map((b, j) => b ^ k[8 + j])]);
+  });
+}
+
 /** The claims map (certificate.md §3) of a certificate; `content` replaces the Akashi content map. */
-export function claimsBytes({ kind, iat = NOW, exp, cti, signed, mask, content, fields }) {
-  const akashi = content || E.map([E.int(1), E.text(kind.id)], [E.int(2), E.int(kind.version)], [E.int(3), fields || E.map(...signed)], [E.int(4), mask ? E.int(mask) : null]);
+export function claimsBytes({ kind, iat = NOW, exp, cti, signed, mask, content, fields, subjectKeys = [] }) {
+  const akashi = content || E.map([E.int(1), E.text(kind.id)], [E.int(2), E.int(kind.version)], [E.int(3), fields || E.map(...signed)], [E.int(4), mask ? E.int(mask) : null],
+    [E.int(5), subjectKeys.length ? E.array(...subjectKeys.map((k) => E.bytes(k))) : null]);
   return bytesOf(E.map([E.int(1), E.text('402052')], [E.int(4), exp === undefined ? null : E.int(exp)], [E.int(6), E.int(iat)], [E.int(7), E.bytes(cti)], [E.int(-70000), akashi]));
 }
 
-/** The compact proof of an envelope logged alone in a tree of one, signed by the log. */
-export async function proofFor(world, env, kindId, iat = NOW) {
-  const entry = te.encode(`akashi-entry/v1\ntype certificate\nsha256 ${toHex(sha256(env))}\nkind ${kindId}\nissued ${iat}\n`);
+/** The certificate entry (log.md §2.1) with these subject lines. */
+export const entryOf = (env, kindId, iat = NOW, lines = []) =>
+  te.encode(`akashi-entry/v1\ntype certificate\nsha256 ${toHex(sha256(env))}\nkind ${kindId}\nissued ${iat}\n` + lines.map((l) => `subject ${b64u(l)}\n`).join(''));
+
+/** The compact proof of an envelope logged alone in a tree of one (with these subject lines), signed by the log. */
+export async function proofFor(world, env, kindId, iat = NOW, lines = []) {
+  const entry = entryOf(env, kindId, iat, lines);
   const root = sha256([0], entry);
   const sig = await ed(world.log.privateKey, te.encode(`${ORIGIN}\n1\n${b64(root)}\n`));
   return bytesOf([0, 1, ...world.log.keyID, 64, ...sig]);
@@ -201,18 +237,30 @@ export function payloadBytes(env, disclosures, proof) {
  * A signed, logged certificate of `kindId` with `values`: {qr (with the
  * verifier URL), envelope, disclosures, proof, commitment, claims}.
  * options: seeds, iat, disclosures (bytes to use instead of the full
- * presentation's), claims (change the claims: (defaults) => overrides).
+ * presentation's), claims (change the claims: (defaults) => overrides),
+ * residents (one {secret, publicKey} per subject of the kind; fresh ones by
+ * default), lines (the subject lines to log: (lines) => lines; default the
+ * right ones).
  */
 export async function issue(world, kindId, values, options = {}) {
   const kind = world.kinds.find((k) => k.id === kindId);
   const c = commit(kind, values, options.seeds);
   const serial = new Uint8Array(randomBytes(10));
-  const defaults = { kind, iat: options.iat ?? NOW, cti: c.R || serial, signed: c.signed, mask: c.mask };
-  const claims = claimsBytes({ ...defaults, ...(options.claims ? options.claims(defaults, c) : {}) });
+  const residents = options.residents || Array.from({ length: kind.subjects || 0 }, resident);
+  const defaults = { kind, iat: options.iat ?? NOW, cti: c.R || serial, signed: c.signed, mask: c.mask, subjectKeys: residents.map((r) => r.publicKey) };
+  const merged = { ...defaults, ...(options.claims ? options.claims(defaults, c) : {}) };
+  const claims = claimsBytes(merged);
   const env = await signEnvelope(world.issuer, claims);
   const disclosures = options.disclosures ? options.disclosures(c) : c.R ? fullDisclosures(c) : new Uint8Array(0);
-  const proof = await proofFor(world, env, kindId, defaults.iat);
-  return { qr: qrText(payloadBytes(env, disclosures, proof)), envelope: env, disclosures, proof, commitment: c, claims };
+  let right = [];
+  try {
+    right = subjectLinesOf(merged.cti, merged.cti.subarray(0, 10), merged.subjectKeys);
+  } catch {
+    // a low-order key: there are no right lines (the verifier must say subjectNotFindable)
+  }
+  const lines = options.lines ? options.lines(right) : right;
+  const proof = await proofFor(world, env, kindId, defaults.iat, lines);
+  return { qr: qrText(payloadBytes(env, disclosures, proof)), envelope: env, disclosures, proof, commitment: c, claims, residents, lines };
 }
 
 /** The QR text for payload bytes: verifier URL, '#', AK2., the numeric codec (qr-text.md §2.1). */
