@@ -38,9 +38,12 @@ public struct AuthorityConfiguration: Codable, Hashable, Sendable {
     /// nil: ``AuthorityConfiguration/defaultMaxQRVersion``.
     public var maxQRVersion: Int?
 
-    /// 27-M: 125 × 125 modules, about 4 cm square at 0.33 mm per module — what
-    /// phone cameras and counter scanners read reliably from A4 paper.
-    public static let defaultMaxQRVersion = 27
+    /// 30-M: 137 × 137 modules, 0.44 mm per module in the 60 mm square the
+    /// A4 page prints — what phone cameras and counter scanners read
+    /// reliably from paper. (27 until subject keys, docs/spec/subject-transparency.md,
+    /// added 36 bytes per person: at 27 a graduation certificate no longer fit
+    /// the worst-case proof of a 10^5-entry log.)
+    public static let defaultMaxQRVersion = 30
 
     /// How many witness cosignatures a published checkpoint carries at most
     /// (the quorum for k of n; every witness for a hand-written policy).
