@@ -11,7 +11,7 @@ Library + CLI:
         [--at TIME] [--max-status-age DAYS] --json INPUT...
 
 Only the standard library and the `cryptography` package (ECDSA P-256,
-Ed25519) are used.
+Ed25519, X25519) are used.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from fractions import Fraction
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 # ---------------------------------------------------------------------------
@@ -512,8 +513,17 @@ def decode_claims(payload: bytes) -> Claims:
     c.iat = m[6]
     c.cti = m[7]
     a = m[-70000]
-    if type(a) is not dict or set(a.keys()) not in ({1, 2, 3}, {1, 2, 3, 4}) or any(type(k) is not int for k in a):
-        raise Undecodable("Akashi content keys are not exactly 1..3 (and optionally 4)")
+    if type(a) is not dict or any(type(k) is not int for k in a) or not {1, 2, 3} <= set(a) <= {1, 2, 3, 4, 5}:
+        raise Undecodable("Akashi content keys are not exactly 1..3 (and optionally 4, 5)")
+    # certificate.md §3 / subject-transparency.md §2: key 5, the subject keys,
+    # an array of 1 ... 4 byte strings of exactly 32 bytes.  [] when absent.
+    c.subject_keys = []
+    if 5 in a:
+        sk = a[5]
+        if type(sk) is not list or not 1 <= len(sk) <= MAX_SUBJECTS or any(
+                type(x) is not bytes or len(x) != 32 for x in sk):
+            raise Undecodable("subject keys (content key 5) are not 1..4 byte strings of 32 bytes")
+        c.subject_keys = list(sk)
     # certificate.md §3: cti is 10 random bytes, or with a present mask (key 4)
     # the 16-byte commitment R (selective-disclosure.md §2); mask 1 ... 65 535.
     c.mask = a.get(4)
@@ -995,13 +1005,242 @@ def _qr_like(raw: bytes, payload: bytes) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Subject transparency (subject-transparency.md)
+# ---------------------------------------------------------------------------
+
+MAX_SUBJECTS = 4
+ZERO32 = bytes(32)
+
+
+def x25519(k: bytes, u: bytes) -> bytes:
+    """RFC 7748 §5 X25519(k, u): the scalar clamped, the u-coordinate's top bit
+    masked (both by the library).  An all-zero result (a low-order u, §6.1) is
+    returned as 32 zero bytes — the library refuses to output it, but the
+    function's value is defined, and callers test for it."""
+    priv = X25519PrivateKey.from_private_bytes(k)
+    try:
+        return priv.exchange(X25519PublicKey.from_public_bytes(u))
+    except ValueError:
+        return ZERO32
+
+
+def x25519_base(k: bytes) -> bytes:
+    """X25519(k, 9): the public key of the scalar k."""
+    return X25519PrivateKey.from_private_bytes(k).public_key().public_bytes_raw()
+
+
+def sha256(b: bytes) -> bytes:
+    return hashlib.sha256(b).digest()
+
+
+def subject_r(cti: bytes, i: int) -> bytes:
+    """§3: r_i = H(0x65 ‖ c ‖ byte(i)), c the whole cti (10 or 16 bytes)."""
+    return sha256(b"\x65" + cti + bytes([i]))
+
+
+def subject_k(S: bytes, R: bytes) -> bytes:
+    """§3: k = H(0x6B ‖ S ‖ R)."""
+    return sha256(b"\x6b" + S + R)
+
+
+def xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+class SubjectLine:
+    """The derivation of §3 for subject i, every intermediate value kept."""
+
+    def __init__(self, cti: bytes, i: int, V: bytes):
+        self.i, self.V = i, V
+        self.r = subject_r(cti, i)
+        self.R = x25519_base(self.r)
+        self.S = x25519(self.r, V)
+        self.k = subject_k(self.S, self.R)
+        self.tag = self.k[0:8]
+        self.enc = xor(cti[:10], self.k[8:18])
+        self.data = self.R + self.tag + self.enc          # 50 bytes
+        self.line = b"subject " + b64url(self.data).encode("ascii") + b"\n"   # 8 + 67 + 1 bytes
+
+    @property
+    def low_order(self) -> bool:
+        return self.S == ZERO32
+
+
+def subject_lines(cti: bytes, keys) -> list:
+    """One SubjectLine per subject key of the claims (content key 5), in order."""
+    return [SubjectLine(cti, i, V) for i, V in enumerate(keys)]
+
+
+def check_subject(kind, keys, lines):
+    """The `subject` check (§4).  `kind` None when kindValid found no kind of
+    the id (then nothing is required).  Returns (code or None, detail)."""
+    n = kind.get("subjects", 0) if kind is not None else 0
+    if n >= 1 and len(keys) != n:
+        return "subjectNotFindable", "the kind has %d subject(s), the claims %d subject key(s)" % (n, len(keys))
+    for ln in lines:
+        if ln.low_order:
+            return "subjectNotFindable", "subject key %d is of low order: S is 32 zero bytes" % ln.i
+    return None, None
+
+
+def _numeric_text(prefix: str, data: bytes) -> str:
+    return prefix + numeric_encode(data)
+
+
+def _parse_numeric_text(prefix: str, text) -> bytes:
+    if isinstance(text, bytes):
+        text = text.decode("ascii")
+    text = text.strip(" \t\r\n")
+    if not text.startswith(prefix) or len(text) != len(prefix) + 78:
+        raise ValueError("not %s followed by 78 digits" % prefix)
+    b = numeric_decode(text[len(prefix):])
+    assert len(b) == 32
+    return b
+
+
+def secret_text(v: bytes) -> str:
+    """§1: the secret text AKS1. ‖ the 32 bytes in the numeric codec (78 digits)."""
+    return _numeric_text("AKS1.", v)
+
+
+def key_text(V: bytes) -> str:
+    """§1: the key text AKP1. ‖ digits."""
+    return _numeric_text("AKP1.", V)
+
+
+def parse_secret_text(t) -> bytes:
+    return _parse_numeric_text("AKS1.", t)
+
+
+def parse_key_text(t) -> bytes:
+    return _parse_numeric_text("AKP1.", t)
+
+
+def subject_public_key(v: bytes) -> bytes:
+    """§1: V = X25519(v, 9)."""
+    return x25519_base(v)
+
+
+# ---------------------------------------------------------------------------
 # Log entries, Merkle tree (log.md §2, §3; compact-proof.md §2, §4)
 # ---------------------------------------------------------------------------
 
 
-def certificate_entry(envelope: bytes, kind_id: str, iat: int) -> bytes:
-    return ("akashi-entry/v1\ntype certificate\nsha256 %s\nkind %s\nissued %d\n"
+def certificate_entry(envelope: bytes, kind_id: str, iat: int, lines=()) -> bytes:
+    """log.md §2.1: lines 1-5, then one subject line per subject key (`lines`:
+    SubjectLine objects or their bytes)."""
+    head = ("akashi-entry/v1\ntype certificate\nsha256 %s\nkind %s\nissued %d\n"
             % (hashlib.sha256(envelope).hexdigest(), kind_id, iat)).encode("utf-8")
+    return head + b"".join(ln.line if isinstance(ln, SubjectLine) else ln for ln in lines)
+
+
+HEX64_RE = re.compile(rb"^[0-9a-f]{64}\Z")
+DEC_RE = re.compile(rb"^(0|[1-9][0-9]*)\Z")
+KIND_ID_BYTES_RE = re.compile(rb"^[a-z][a-z0-9-]{0,39}\Z")
+REASONS = ("error", "moved", "ended", "other")
+
+
+class Entry:
+    """A parsed log entry (log.md §2): `type`, `sha256` (bytes), and per type
+    `kind`, `issued`, `subjects` (list of 50-byte values); `name`; `target`,
+    `reason`, `at`; `target`, `successor`, `at`."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _dec(b: bytes, what: str) -> int:
+    if not DEC_RE.match(b):
+        raise ValueError("%s is not canonical decimal" % what)
+    n = int(b)
+    if n > JS_SAFE_MAX:
+        raise ValueError("%s beyond 2^53 - 1" % what)
+    return n
+
+
+def encode_entry(e: Entry) -> bytes:
+    out = b"akashi-entry/v1\ntype " + e.type.encode() + b"\nsha256 " + e.sha256.hex().encode() + b"\n"
+    if e.type == "certificate":
+        out += b"kind %s\nissued %d\n" % (e.kind.encode(), e.issued)
+        out += b"".join(b"subject " + b64url(x).encode() + b"\n" for x in e.subjects)
+    elif e.type == "document":
+        if e.name is not None:
+            out += b"name " + e.name + b"\n"
+    elif e.type == "revocation":
+        out += b"target %d\nreason %s\nat %d\n" % (e.target, e.reason.encode(), e.at)
+    elif e.type == "supersession":
+        out += b"target %d\nsuccessor %d\nat %d\n" % (e.target, e.successor, e.at)
+    return out
+
+
+def parse_entry(raw: bytes) -> Entry:
+    """log.md §2: the grammar, then re-encode and refuse unless identical.
+    Raises ValueError."""
+    raw = bytes(raw)
+    if len(raw) > 65535:
+        raise ValueError("entry longer than 65 535 bytes")
+    if not raw.endswith(b"\n"):
+        raise ValueError("entry does not end in LF")
+    lines = raw[:-1].split(b"\n")
+    if lines[0] != b"akashi-entry/v1" or len(lines) < 3:
+        raise ValueError("not an akashi-entry/v1 header")
+
+    def kv(line, key):
+        if not line.startswith(key + b" "):
+            raise ValueError("expected a %r line" % key.decode())
+        return line[len(key) + 1:]
+    typ = kv(lines[1], b"type")
+    h = kv(lines[2], b"sha256")
+    if not HEX64_RE.match(h):
+        raise ValueError("sha256 is not 64 lowercase hex digits")
+    rest = lines[3:]
+    e = Entry(type=typ.decode("ascii", "replace"), sha256=bytes.fromhex(h.decode()))
+    if typ == b"certificate":
+        if len(rest) < 2 or len(rest) > 6:
+            raise ValueError("certificate entry: kind, issued and at most 4 subject lines")
+        kid = kv(rest[0], b"kind")
+        if not KIND_ID_BYTES_RE.match(kid):
+            raise ValueError("kind id grammar")
+        e.kind = kid.decode()
+        e.issued = _dec(kv(rest[1], b"issued"), "issued")
+        e.subjects = []
+        for ln in rest[2:]:
+            b = kv(ln, b"subject")
+            if len(b) != 67:
+                raise ValueError("subject line is not 67 base64url characters")
+            e.subjects.append(b64url_decode_canonical(b.decode("ascii")))
+    elif typ == b"document":
+        e.name = None
+        if len(rest) > 1:
+            raise ValueError("document entry: at most a name line")
+        if rest:
+            nm = kv(rest[0], b"name")
+            if not 1 <= len(nm) <= 200:
+                raise ValueError("name is not 1-200 bytes")
+            t = nm.decode("utf-8")
+            if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029" for ch in t):
+                raise ValueError("name has a refused code point")
+            e.name = nm
+    elif typ == b"revocation":
+        if len(rest) != 3:
+            raise ValueError("revocation entry: target, reason, at")
+        e.target = _dec(kv(rest[0], b"target"), "target")
+        r = kv(rest[1], b"reason").decode("ascii", "replace")
+        if r not in REASONS:
+            raise ValueError("unknown revocation reason")
+        e.reason = r
+        e.at = _dec(kv(rest[2], b"at"), "at")
+    elif typ == b"supersession":
+        if len(rest) != 3:
+            raise ValueError("supersession entry: target, successor, at")
+        e.target = _dec(kv(rest[0], b"target"), "target")
+        e.successor = _dec(kv(rest[1], b"successor"), "successor")
+        e.at = _dec(kv(rest[2], b"at"), "at")
+    else:
+        raise ValueError("unknown entry type")
+    if encode_entry(e) != raw:
+        raise ValueError("entry is not in its canonical encoding")
+    return e
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -1483,7 +1722,9 @@ FIELD_MEMBERS = {
 
 def validate_kind(k, where):
     _obj(k, where, ("id", "version", "label", "fields"),
-         ("description", "statement", "validityDays", "forbiddenFields"))
+         ("description", "statement", "validityDays", "forbiddenFields", "subjects"))
+    if "subjects" in k:  # trust-file.md §2.4, subject-transparency.md §2
+        _int(k["subjects"], where + ".subjects", 0, MAX_SUBJECTS)
     _text(k["id"], where + ".id", grammar=KIND_ID_RE)
     _int(k["version"], where + ".version", 1, 2 ** 31 - 1)
     _localized(k["label"], where + ".label")
@@ -1739,6 +1980,12 @@ def parse_checkpoint_text(text: bytes):
 
 def verify_checkpoint_note(note: str, A: Authority):
     """status-list.md §4 step 6. Returns (origin, size, root); raises ValueError."""
+    return checkpoint_note_cosigned(note, A)[:3]
+
+
+def checkpoint_note_cosigned(note: str, A: Authority):
+    """verify_checkpoint_note, also returning the names (policy names, bytes) of
+    the witnesses whose cosignature verified: (origin, size, root, names)."""
     text, sigs = parse_signed_note(note)
     origin, size, root = parse_checkpoint_text(text)
     if origin != A.origin:
@@ -1762,7 +2009,7 @@ def verify_checkpoint_note(note: str, A: Authority):
         raise ValueError("no valid log signature")
     if not A.policy.satisfied(cosigned):
         raise ValueError("cosignatures do not meet the witness policy")
-    return origin, size, root
+    return origin, size, root, cosigned
 
 
 class StatusList:
@@ -1863,11 +2110,132 @@ def verify_status_list(raw: bytes, trust: Trust) -> StatusList:
 
 
 # ---------------------------------------------------------------------------
+# The resident's scan (subject-transparency.md §5)
+# ---------------------------------------------------------------------------
+
+
+class ScanError(Exception):
+    """The scan is not complete (`akashi subject scan` exit 1): the checkpoint
+    does not verify, or the entries do not give its root.  Nothing is listed."""
+
+
+def parse_entry_bundle(data: bytes) -> list:
+    """log.md §7: an entry bundle, each entry preceded by its big-endian u16 length."""
+    out, pos = [], 0
+    while pos < len(data):
+        if pos + 2 > len(data):
+            raise ValueError("entry bundle: truncated length")
+        n = int.from_bytes(data[pos:pos + 2], "big")
+        pos += 2
+        if pos + n > len(data):
+            raise ValueError("entry bundle: truncated entry")
+        out.append(bytes(data[pos:pos + n]))
+        pos += n
+    return out
+
+
+def merkle_root(leaves: list) -> bytes:
+    """RFC 9162 §2.1.1 MTH over a list of leaf hashes (iterative)."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+
+    def rec(lo, hi):
+        if hi - lo == 1:
+            return leaves[lo]
+        k = _largest_pow2_below(hi - lo)
+        return node_hash(rec(lo, lo + k), rec(lo + k, hi))
+    return rec(0, len(leaves))
+
+
+def scan(secret, entries, checkpoint, trust: Trust) -> dict:
+    """subject-transparency.md §5 over the entries [0, n) already fetched.
+
+    `secret`: the 32-byte v or its secret text `AKS1.…`; `entries`: the bytes
+    of every entry of the log, in order; `checkpoint`: the signed checkpoint
+    note (str); `trust`: a loaded trust file (the log key and the witness policy
+    of the authority whose origin the checkpoint names).  Returns the output of
+    §5 without `bytesDownloaded` (nothing is downloaded here); raises ScanError.
+
+    A subject line whose R gives S = 32 zero bytes (R of low order) is never
+    the resident's: its tag is computable by anyone, so every resident would
+    "find" it (SPEC-GAPS 44)."""
+    if isinstance(secret, str) or (isinstance(secret, bytes) and secret.startswith(b"AKS1.")):
+        secret = parse_secret_text(secret)
+    secret = bytes(secret)
+    if len(secret) != 32:
+        raise ValueError("a subject secret is 32 bytes")
+    # 1. the checkpoint: log signature and witness policy
+    if isinstance(checkpoint, bytes):
+        checkpoint = checkpoint.decode("utf-8")
+    try:
+        text, _ = parse_signed_note(checkpoint)
+        origin = parse_checkpoint_text(text)[0]
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ScanError("checkpoint: %s" % e)
+    A = next((a for a in trust.authorities if a.origin == origin), None)
+    if A is None:
+        raise ScanError("checkpoint of %r, a log not in the trust file" % origin)
+    try:
+        _, n, root, cosigned = checkpoint_note_cosigned(checkpoint, A)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ScanError("checkpoint: %s" % e)
+    # 2. every entry of [0, n), parsed; the recomputed root must be the checkpoint's
+    entries = [bytes(e) for e in entries]
+    if len(entries) != n:
+        raise ScanError("%d entries for a tree of size %d" % (len(entries), n))
+    parsed = []
+    for i, e in enumerate(entries):
+        try:
+            parsed.append(parse_entry(e))
+        except (ValueError, UnicodeDecodeError) as ex:
+            raise ScanError("entry %d: %s" % (i, ex))
+    got = merkle_root([leaf_hash(e) for e in entries])
+    if got != root:
+        raise ScanError("the entries give root %s, the checkpoint has %s" % (got.hex(), root.hex()))
+    # 3. every subject line of every certificate entry
+    found = []
+    tested = 0
+    for idx, e in enumerate(parsed):
+        if e.type != "certificate":
+            continue
+        for role, data in enumerate(e.subjects):
+            tested += 1
+            R, tag, enc = data[0:32], data[32:40], data[40:50]
+            S = x25519(secret, R)
+            if S == ZERO32:
+                continue  # refused: R of low order
+            k = subject_k(S, R)
+            if k[0:8] == tag:
+                found.append({"index": idx, "kind": e.kind, "issuedAt": jst_time(e.issued),
+                              "serial": serial_text(xor(enc, k[8:18])), "role": role, "state": "valid"})
+    # 4. the lifecycle entries naming a found index (the first one in log order)
+    by_index = {}
+    for c in found:
+        by_index.setdefault(c["index"], []).append(c)
+    done = set()
+    for e in parsed:
+        if e.type in ("revocation", "supersession") and e.target in by_index and e.target not in done:
+            done.add(e.target)
+            for c in by_index[e.target]:
+                if e.type == "revocation":
+                    c["state"], c["reason"] = "revoked", e.reason
+                else:
+                    c["state"], c["successorIndex"] = "superseded", e.successor
+    names = [nm.decode("utf-8", "replace") for nm in A.policy.witnesses if nm in cosigned]
+    return {
+        "checkpoint": {"origin": origin, "size": n, "rootHash": root.hex(), "cosigners": names},
+        "certificates": found,
+        "entriesScanned": n,
+        "subjectLinesTested": tested,
+    }
+
+
+# ---------------------------------------------------------------------------
 # Verification (verification.md)
 # ---------------------------------------------------------------------------
 
 CHECKS = ["decode", "issuerKnown", "signature", "claims", "keyValid", "kindValid",
-          "disclosure", "validityPeriod", "logEntry", "inclusion", "checkpoint", "status"]
+          "disclosure", "validityPeriod", "subject", "logEntry", "inclusion", "checkpoint", "status"]
 STOP_CHECKS = {"decode", "issuerKnown", "signature", "claims", "disclosure"}
 MESSAGES = {
     "undecodable": "not an Akashi v2 QR text, payload, envelope, proof or claims set",
@@ -1888,6 +2256,8 @@ MESSAGES = {
     "disclosureMismatch": "the shown withholdable fields do not reproduce the signed commitment",
     "disclosureUnknownField": "a shown entry holds a field the kind does not define",
     "notWithholdable": "a field the kind says may not be withheld is in the withholdable part",
+    "subjectNotFindable": "the certificate is about a person but is not bound to their key, "
+                          "or the log holds it without the subject lines they would find it by",
     "statusMissing": "revocation status unknown: no status list",
     "statusNotApplicable": "only status lists of other authorities were supplied",
     "statusUnknown": "the status list predates the certificate",
@@ -2043,22 +2413,40 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
         failed = True
     else:
         rep.set("validityPeriod", "passed")
-    # 9 logEntry
-    entry = certificate_entry(env.raw, c.kind, c.iat)
+    # 9 subject (subject-transparency.md §4).  The kind is the one of that id,
+    # as for `disclosure` (also with kindVersion); with no kind of the id
+    # nothing is required and the check passes (SPEC-GAPS 41).
+    lines = subject_lines(c.cti, c.subject_keys)
+    code, detail = check_subject(kind, c.subject_keys, lines)
+    rep.set("subject", "failed" if code else "passed", code, detail)
+    failed |= bool(code)
+    # 10 logEntry: the entry with one subject line per subject key (log.md §2.1)
+    entry = certificate_entry(env.raw, c.kind, c.iat, lines)
     leaf = leaf_hash(entry)
     rep.set("logEntry", "passed")
-    # 10 inclusion
-    root = root_from_inclusion(leaf, proof.index, proof.tree_size, proof.hashes)
-    text = checkpoint_text(A.origin, proof.tree_size, root)
+    # 11 inclusion
     recs = dict(proof.records)
     log_sig = recs.get(A.log_vkey.key_id)
-    if log_sig is None or len(log_sig) != 64 or not ed25519_verify(A.log_vkey.pub, log_sig, text):
-        rep.set("inclusion", "failed", "inclusionFailed")
+
+    def included(lf):
+        rt = root_from_inclusion(lf, proof.index, proof.tree_size, proof.hashes)
+        tx = checkpoint_text(A.origin, proof.tree_size, rt)
+        ok = log_sig is not None and len(log_sig) == 64 and ed25519_verify(A.log_vkey.pub, log_sig, tx)
+        return ok, rt, tx
+    ok, root, text = included(leaf)
+    if not ok:
+        # §4: when the same entry without its subject lines is the one in the log,
+        # the town logged it so that its subject cannot find it.
+        code = "inclusionFailed"
+        if lines and included(leaf_hash(certificate_entry(env.raw, c.kind, c.iat)))[0]:
+            code = "subjectNotFindable"
+            rep.details["inclusion"] = "the entry without its %d subject line(s) is in the log" % len(lines)
+        rep.set("inclusion", "failed", code)
         rep.set("checkpoint", "skipped")
         failed = True
     else:
         rep.set("inclusion", "passed")
-        # 11 checkpoint
+        # 12 checkpoint
         cosigned = {}
         for kid, sig in proof.records:
             w = A.witness_by_kid.get(kid)
@@ -2085,7 +2473,7 @@ def verify(qr_text, trust: Trust, status_lists=(), at=None, max_status_age=DEFAU
         }
         rep.out["tlogProof"] = ("c2sp.org/tlog-proof@v1\nextra %s\nindex %d\n%s\n%s" % (
             b64(entry), proof.index, "".join(b64(h) + "\n" for h in proof.hashes), note))
-    # 12 status (§3.2)
+    # 13 status (§3.2)
     if failed:
         rep.set("status", "skipped")
         return rep

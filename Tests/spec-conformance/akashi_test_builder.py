@@ -4,6 +4,9 @@ Builds, from docs/spec alone: an ES256 issuer key, an Ed25519 log key,
 optional cosignature/v1 witnesses, claims, the COSE_Sign1 envelope, a log of
 several entries, the compact proof with checkpoint signatures, the QR text,
 a trust file and status lists.  Used by test_units.py for round trips.
+Subject transparency (subject-transparency.md): residents' X25519 keys, subject
+keys in the claims (content key 5), subject lines in certificate entries,
+revocation and supersession entries for the resident's scan.
 """
 
 import hashlib
@@ -13,6 +16,7 @@ import time
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 import akashi_spec_verify as v
@@ -76,7 +80,7 @@ def envelope(key: IssuerKey, claims_bytes: bytes, tagged=True, kid=None):
 
 
 def residence_claims(iss="402052", iat=T0, exp=None, kind="residence", version=1,
-                     fields=None, cti=None):
+                     fields=None, cti=None, subject_keys=None):
     if fields is None:
         fields = {
             "name": "飯塚 花子", "kana": "いいづか はなこ", "birthDate": v.Tag(1004, "1990-04-01"),
@@ -85,6 +89,8 @@ def residence_claims(iss="402052", iat=T0, exp=None, kind="residence", version=1
         }
     m = {1: iss, 6: iat, 7: cti or os.urandom(10),
          -70000: {1: kind, 2: version, 3: fields}}
+    if subject_keys is not None:
+        m[-70000][5] = list(subject_keys)
     if exp is not None:
         m[4] = exp
     return m
@@ -138,6 +144,7 @@ class Authority:
         self.witnesses = [NoteKey(n, 4) for n in witnesses]
         self.policy_tail = policy_tail  # e.g. "group g 2 W0 W1 W2\nquorum g\n"
         self.entries = []
+        self.envelopes = {}      # log index -> envelope (for lifecycle entries)
         self.key_extra = {}
         self.kinds = [RESIDENCE_KIND]
 
@@ -158,7 +165,12 @@ class Authority:
             self.entries.append(("akashi-entry/v1\ntype document\nsha256 %s\n"
                                  % hashlib.sha256(os.urandom(8)).hexdigest()).encode())
 
-    def issue(self, claims=None, raw_claims=None, tagged=True, kid=None):
+    def issue(self, claims=None, raw_claims=None, tagged=True, kid=None, subject_lines=None,
+              allow_low_order=False):
+        """Sign and log.  The entry gets one subject line per subject key of the
+        claims (content key 5) unless `subject_lines` says otherwise: False logs
+        none, a list logs exactly those lines (bytes).  A low-order subject key
+        is refused (subject-transparency.md §3) unless `allow_low_order`."""
         claims_bytes = raw_claims if raw_claims is not None else v.cbor_encode(claims or residence_claims(self.issuer))
         env = envelope(self.key, claims_bytes, tagged=tagged, kid=kid)
         c = None
@@ -168,19 +180,38 @@ class Authority:
             except v.Undecodable:
                 c = None  # claims the verifier must refuse: no real entry needed
         if c is not None and isinstance(c.get(-70000), dict) and 1 in c[-70000] and 6 in c:
-            entry = v.certificate_entry(env, c[-70000][1], c[6])
+            if subject_lines is None:
+                keys = c[-70000].get(5) or []
+                if type(keys) is not list or any(type(x) is not bytes or len(x) != 32 for x in keys):
+                    keys = []  # claims the verifier must refuse: no lines
+                subject_lines = [st_line(c[7], i, V, allow_low_order)[0] for i, V in enumerate(keys)]
+            entry = st_entry(env, c[-70000][1], c[6], subject_lines or [])
         else:
             entry = b"dummy"
         self.entries.append(entry)
+        self.envelopes[len(self.entries) - 1] = env
         return env, len(self.entries) - 1
 
-    def issue_sd(self, values=None, kind=None, **kw):
+    def revoke(self, index, reason="moved", at=None):
+        """log.md §2.3: a revocation entry naming the certificate at `index`."""
+        self.entries.append(("akashi-entry/v1\ntype revocation\nsha256 %s\ntarget %d\nreason %s\nat %d\n" % (
+            hashlib.sha256(self.envelopes[index]).hexdigest(), index, reason, T0 + 60 if at is None else at)).encode())
+        return len(self.entries) - 1
+
+    def supersede(self, index, successor, at=None):
+        """log.md §2.4: a supersession entry (after the successor's entry)."""
+        self.entries.append(("akashi-entry/v1\ntype supersession\nsha256 %s\ntarget %d\nsuccessor %d\nat %d\n" % (
+            hashlib.sha256(self.envelopes[index]).hexdigest(), index, successor,
+            T0 + 60 if at is None else at)).encode())
+        return len(self.entries) - 1
+
+    def issue_sd(self, values=None, kind=None, subject_lines=None, allow_low_order=False, **kw):
         """Issue a certificate whose kind has withholdable fields; the QR of
         SDCert.text() is the full presentation (seeds as nodes)."""
         kind = kind or RESIDENCE_SD_KIND
         kw.setdefault("iss", self.issuer)
         c, units, ub, seeds, mask, R = sd_claims(kind, RESIDENCE_VALUES if values is None else values, **kw)
-        env, index = self.issue(c)
+        env, index = self.issue(c, subject_lines=subject_lines, allow_low_order=allow_low_order)
         return SDCert(self, env, index, c, units, ub, seeds, mask, R)
 
     def checkpoint(self, size=None):
@@ -289,7 +320,7 @@ class SDCert:
 
 
 def sd_claims(kind, values, iss="402052", iat=T0, exp=None, seeds=None, mask=None, cti=None,
-              kind_id=None, version=None, signed_extra=None):
+              kind_id=None, version=None, signed_extra=None, subject_keys=None):
     """Claims for `values` under `kind` (withholdable ones moved to units) ->
     (claims map, units, units' bytes, seeds, mask, R).  `mask` / `cti`
     override what is signed (for tests that break the rules)."""
@@ -303,6 +334,8 @@ def sd_claims(kind, values, iss="402052", iat=T0, exp=None, seeds=None, mask=Non
     m = real_mask if mask is None else (mask or None)
     if m is not None:
         content[4] = m
+    if subject_keys is not None:
+        content[5] = list(subject_keys)
     if cti is None:
         cti = R if m is not None and R is not None else os.urandom(10 if m is None else 16)
     c = {1: iss, 6: iat, 7: cti, -70000: content}
@@ -318,3 +351,64 @@ def trust_file(*authorities, mutate=None):
     if mutate:
         mutate(d)
     return json.dumps(d, ensure_ascii=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Subject transparency, issuer side (subject-transparency.md §1-§3), written
+# out step by step apart from the verifier's code.
+# ---------------------------------------------------------------------------
+
+
+def with_subjects(kind, n):
+    """The kind with `subjects` n (trust-file.md §2.4)."""
+    import copy
+    k = copy.deepcopy(kind)
+    k["subjects"] = n
+    return k
+
+
+class Resident:
+    """A resident's subject secret v (32 bytes from the CSPRNG) and key V = X25519(v, 9)."""
+
+    def __init__(self, secret=None):
+        self.priv = X25519PrivateKey.from_private_bytes(secret) if secret else X25519PrivateKey.generate()
+        self.secret = self.priv.private_bytes_raw()
+        self.V = self.priv.public_key().public_bytes_raw()
+
+
+# The u-coordinates of the points of small order on Curve25519 and their
+# non-canonical forms (RFC 7748 §6.1: X25519 with any of them gives zero).
+LOW_ORDER_POINTS = [bytes.fromhex(h) for h in (
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+)]
+
+
+def st_line(cti, i, V, allow_low_order=False):
+    """§3 for subject i: (the subject line's bytes, r, R, S, k).  Refuses a
+    low-order V (S all zeros) unless `allow_low_order` (then S = 32 zero bytes)."""
+    r = hashlib.sha256(b"\x65" + bytes(cti) + bytes([i])).digest()
+    eph = X25519PrivateKey.from_private_bytes(r)
+    R = eph.public_key().public_bytes_raw()
+    try:
+        S = eph.exchange(X25519PublicKey.from_public_bytes(bytes(V)))
+    except ValueError:
+        if not allow_low_order:
+            raise ValueError("subject key %d is of low order: refusing to issue" % i)
+        S = bytes(32)
+    k = hashlib.sha256(b"\x6b" + S + R).digest()
+    enc = bytes(a ^ b for a, b in zip(bytes(cti)[:10], k[8:18]))
+    import base64
+    b = base64.urlsafe_b64encode(R + k[:8] + enc).rstrip(b"=")
+    return b"subject " + b + b"\n", r, R, S, k
+
+
+def st_entry(env, kind_id, iat, lines):
+    """log.md §2.1 with the subject lines (bytes) after the `issued` line."""
+    return ("akashi-entry/v1\ntype certificate\nsha256 %s\nkind %s\nissued %d\n" % (
+        hashlib.sha256(env).hexdigest(), kind_id, iat)).encode("utf-8") + b"".join(lines)

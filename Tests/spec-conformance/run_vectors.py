@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the independent (spec-only) verifier on the published Akashi vectors.
 
-    python3 run_vectors.py [--trust-compat] [--sd-only] [VECTORS_DIR]   (default: ../../vectors relative to this file)
+    python3 run_vectors.py [--trust-compat] [VECTORS_DIR]   (default: ../../vectors relative to this file)
 
 For each vector of VECTORS_DIR/index.json: load its trust file, verify its
 status list (if any) against it, verify the QR text at the vector's time, and
@@ -20,37 +20,6 @@ import akashi_spec_verify as v  # noqa: E402
 
 
 COMPAT = False
-SD_ONLY = False
-SD_CHECKS = ["decode", "issuerKnown", "signature", "claims", "keyValid", "kindValid", "disclosure"]
-
-
-def sd_only_trust(raw):
-    """--sd-only: drop the kinds' `subjects` member (subject-transparency.md,
-    not implemented by this verifier).  NOT conforming; diagnostic only."""
-    doc = v.strict_json_loads(raw)
-    for a in doc.get("authorities", []):
-        for k in a.get("kinds", []):
-            k.pop("subjects", None)
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-
-
-def _sd_only_patch():
-    """--sd-only: read the claims with the content's key 5 (subject keys,
-    subject-transparency.md) removed after the strict decode; only checks 1-7
-    (decode ... disclosure) are compared, since the log entry of a certificate
-    with subjects has subject lines this verifier does not build."""
-    orig = v.decode_claims
-
-    def decode_claims(payload):
-        m = v.cbor_decode(payload, v.FIELD_TAGS)
-        if type(m) is dict and type(m.get(-70000)) is dict and 5 in m[-70000]:
-            keys = m[-70000].pop(5)
-            if type(keys) is not list or not 1 <= len(keys) <= 4 or any(
-                    type(x) is not bytes or len(x) != 32 for x in keys):
-                raise v.Undecodable("subject keys (content key 5) malformed")
-            payload = v.cbor_encode(m)
-        return orig(payload)
-    v.decode_claims = decode_claims
 
 
 def trust_compat(raw):
@@ -78,8 +47,6 @@ def run_one(vec, base):
     try:
         with open(os.path.join(base, vec["trust"]), "rb") as f:
             raw = f.read()
-        if SD_ONLY:
-            raw = sd_only_trust(raw)
         trust = v.load_trust(trust_compat(raw) if COMPAT else raw)
     except v.TrustFileError as e:
         return False, "trust file refused", ["trust file %s refused: %s" % (vec["trust"], e)]
@@ -125,22 +92,6 @@ def run_one(vec, base):
             problems.append("<id>.txt gives %s %s, index.json qr gives %s %s" % (
                 rep2.verdict, rep2.codes, rep.verdict, rep.codes))
     got_checks = {n: s for n, (s, _) in rep.checks.items()}
-    if SD_ONLY:
-        ec = exp.get("checks") or {}
-        if isinstance(ec, list):
-            ec = {c["name"]: c["status"] for c in ec}
-        for n in SD_CHECKS:
-            if ec.get(n) != got_checks.get(n):
-                problems.append("check %s: %s, expected %s" % (n, got_checks.get(n), ec.get(n)))
-        got = [rep.checks[n][1] for n in SD_CHECKS if rep.checks[n][1]]
-        want = [c for c in exp.get("codes", []) if c in set(v.MESSAGES) - {
-            "notYetValid", "expired", "inclusionFailed", "checkpointUntrusted", "revoked", "superseded",
-            "statusMissing", "statusNotApplicable", "statusUnknown", "statusStale"}]
-        if got != want:
-            problems.append("codes of checks 1-7 %s, expected %s" % (got, want))
-        if problems and rep.details:
-            problems.append("details: %s" % rep.details)
-        return not problems, "checks 1-7: %s" % (",".join(got) or "-"), problems
     if "verdict" in exp and exp["verdict"] != rep.verdict:
         problems.append("verdict %s, expected %s" % (rep.verdict, exp["verdict"]))
     if "valid" in exp and exp["valid"] != (rep.verdict == "valid"):
@@ -165,13 +116,6 @@ def main(argv):
         COMPAT = True
         argv = [a for a in argv if a != "--trust-compat"]
         print("NOTE: --trust-compat: v1-labelled trust files are relabelled as v2 (diagnostic, not conforming)")
-    if "--sd-only" in argv:
-        global SD_ONLY
-        SD_ONLY = True
-        argv = [a for a in argv if a != "--sd-only"]
-        _sd_only_patch()
-        print("NOTE: --sd-only: kinds' `subjects` and the claims' key 5 (subject-transparency.md) removed, "
-              "only checks 1-7 (decode ... disclosure) compared (diagnostic, not conforming)")
     base = argv[1] if len(argv) > 1 else os.path.join(HERE, "..", "..", "vectors")
     base = os.path.abspath(base)
     with open(os.path.join(base, "index.json"), "rb") as f:
@@ -194,8 +138,7 @@ def main(argv):
     print("%d/%d agree" % (len(vectors) - fails, len(vectors)))
     if trust_refusals and not COMPAT:
         print("%d vector(s) failed only because their trust file was refused; "
-              "try --trust-compat (SPEC-GAPS.md A1-A3) or, for trust files with kinds' `subjects`, "
-              "--sd-only (SPEC-GAPS.md 40) for a diagnostic run" % trust_refusals)
+              "try --trust-compat (SPEC-GAPS.md A1-A3) for a diagnostic run" % trust_refusals)
     return 0 if fails == 0 and vectors else 1
 
 
