@@ -19,3 +19,21 @@ public enum X25519 {
         return try OpenSSLX25519.publicKey(scalar: scalar)
     }
 }
+
+extension X25519 {
+    /// A secret held for many derivations (a resident's scan: one per subject line).
+    public struct Secret: Sendable {
+        private let key: OpenSSLX25519.Secret
+
+        public init(_ scalar: [UInt8]) throws(CryptoError) {
+            guard scalar.count == X25519.byteCount else { throw CryptoError(.invalidKey, "an X25519 secret is 32 bytes, got \(scalar.count)") }
+            key = try OpenSSLX25519.Secret(scalar: scalar)
+        }
+
+        /// X25519(secret, u); throws for a wrong length or a low-order `u`.
+        public func sharedSecret(with u: [UInt8]) throws(CryptoError) -> [UInt8] {
+            guard u.count == X25519.byteCount else { throw CryptoError(.invalidKey, "an X25519 public key is 32 bytes, got \(u.count)") }
+            return try key.sharedSecret(with: u)
+        }
+    }
+}

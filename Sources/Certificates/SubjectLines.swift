@@ -32,9 +32,15 @@ public enum SubjectLines {
     /// What a subject line says to the holder of `secret`: nil when it is not
     /// theirs; the serial when it is (subject-transparency.md §5 step 3).
     public static func open(_ line: [UInt8], secret: [UInt8]) -> [UInt8]? {
+        guard let key = try? X25519.Secret(secret) else { return nil }
+        return open(line, key: key)
+    }
+
+    /// The same with the secret prepared once (a scan tests every line with it).
+    public static func open(_ line: [UInt8], key: X25519.Secret) -> [UInt8]? {
         guard line.count == LogEntry.subjectLineByteCount else { return nil }
         let ephemeral = Array(line[0..<32])
-        guard let shared = try? X25519.sharedSecret(scalar: secret, publicKey: ephemeral) else { return nil }
+        guard let shared = try? key.sharedSecret(with: ephemeral) else { return nil }
         let k = SHA256.hash([0x6B] + shared + ephemeral)
         guard k[0..<tagByteCount].elementsEqual(line[32..<(32 + tagByteCount)]) else { return nil }
         return zip(line[(32 + tagByteCount)...], k[tagByteCount...]).map { $0 ^ $1 }

@@ -44,6 +44,7 @@ public struct SubjectScan: Sendable {
     public let client: TileLogClient
     public let policy: TlogPolicy?
     public let secret: [UInt8]
+    let key: X25519.Secret?
     /// Entry bundles fetched and tested at once.
     public var concurrency = 8
 
@@ -51,6 +52,7 @@ public struct SubjectScan: Sendable {
         self.client = client
         self.policy = policy
         self.secret = secret
+        self.key = try? X25519.Secret(secret)
     }
 
     /// What one entry bundle contributes: its leaf hashes in order, the
@@ -137,7 +139,7 @@ public struct SubjectScan: Sendable {
             case .certificate(_, let kind, let issuedAt, let subjects):
                 for (role, line) in subjects.enumerated() {
                     outcome.lines += 1
-                    if let serial = SubjectLines.open(line, secret: secret) {
+                    if let key, let serial = SubjectLines.open(line, key: key) {
                         outcome.found.append(Found(index: index, kind: kind, issuedAt: issuedAt, serial: Serial.text(serial), role: role))
                     }
                 }
