@@ -73,11 +73,11 @@ struct VerifyBench: AsyncParsableCommand {
             let qr = try CertificateQR(text: text)
             let envelope = try COSESign1(decoding: qr.envelope)
             let claims = try CertificateClaims(decoding: envelope.payload)
-            let leaf = Merkle.leafHash(LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt).bytes)
+            let leaf = Merkle.leafHash(try LogEntry.certificate(envelope: qr.envelope, claims: claims).bytes)
             let proof = try CompactProof(decoding: qr.proof).tlogProof(leafHash: leaf, logKey: logKey)
             let lines = [witnesses[0], witnesses[2]].map { $0.cosign(checkpointText: proof.checkpoint.note.text, timestamp: cosignedAt) }
             let witnessed = TlogProof(index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint.adding(lines))
-            return CertificateQR(envelope: qr.envelope, proof: try CompactProof.encode(witnessed)).text(verifierURL: demoVerifierURL)
+            return CertificateQR(envelope: qr.envelope, disclosures: qr.disclosures, proof: try CompactProof.encode(witnessed)).text(verifierURL: demoVerifierURL)
         }
 
         let lifecycle = try CertificateLifecycle(
@@ -199,7 +199,7 @@ struct SignatureFloor {
             guard let key = authority.keys.first(where: { $0.kidBytes == envelope.kid }) else { throw BenchFailure("no key for an envelope") }
             envelopes.append((envelope, try key.publicKey()))
             let claims = try CertificateClaims(decoding: envelope.payload)
-            let leaf = Merkle.leafHash(LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt).bytes)
+            let leaf = Merkle.leafHash(try LogEntry.certificate(envelope: qr.envelope, claims: claims).bytes)
             let note = try CompactProof(decoding: qr.proof).tlogProof(leafHash: leaf, logKey: logKey, knownKeys: witnessKeys).checkpoint.note
             let message = Array(note.text.utf8)
             guard seen.insert(message).inserted else { continue }

@@ -30,6 +30,9 @@ extension X25519 {
             key = try OpenSSLX25519.Secret(scalar: scalar)
         }
 
+        /// X25519(secret, 9), computed once when the secret was prepared.
+        public func publicKey() throws(CryptoError) -> [UInt8] { try key.publicKey() }
+
         /// X25519(secret, u); throws for a wrong length or a low-order `u`.
         public func sharedSecret(with u: [UInt8]) throws(CryptoError) -> [UInt8] {
             guard u.count == X25519.byteCount else { throw CryptoError(.invalidKey, "an X25519 public key is 32 bytes, got \(u.count)") }

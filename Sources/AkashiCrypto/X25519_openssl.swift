@@ -57,6 +57,16 @@ extension OpenSSLX25519 {
 
         deinit { EVP_PKEY_free(pkey) }
 
+        /// The public key libcrypto computed when the key was made.
+        func publicKey() throws(CryptoError) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: 32)
+            var length = 32
+            guard EVP_PKEY_get_raw_public_key(pkey, &out, &length) == 1, length == 32 else {
+                throw CryptoError(.libraryFailure, "cannot read the X25519 public key \(openSSLErrorText())")
+            }
+            return out
+        }
+
         func sharedSecret(with u: [UInt8]) throws(CryptoError) -> [UInt8] {
             guard let peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nil, u, u.count) else {
                 throw CryptoError(.invalidKey, "libcrypto rejected the X25519 public key \(openSSLErrorText())")

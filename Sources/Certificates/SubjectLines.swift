@@ -20,9 +20,10 @@ public enum SubjectLines {
     /// nothing unfindable is signed or logged.
     public static func lines(cti: [UInt8], serial: [UInt8], keys: [[UInt8]]) throws(CryptoError) -> [[UInt8]] {
         try keys.enumerated().map { (i, key) throws(CryptoError) in
-            let r = SHA256.hash([0x65] + cti + [UInt8(i)])
-            let ephemeral = try X25519.publicKey(scalar: r)
-            let shared = try X25519.sharedSecret(scalar: r, publicKey: key)
+            // One key object: R comes with it, S is one more multiplication.
+            let r = try X25519.Secret(SHA256.hash([0x65] + cti + [UInt8(i)]))
+            let ephemeral = try r.publicKey()
+            let shared = try r.sharedSecret(with: key)
             let k = SHA256.hash([0x6B] + shared + ephemeral)
             let encrypted = zip(serial, k[tagByteCount..<(tagByteCount + serial.count)]).map { $0 ^ $1 }
             return ephemeral + Array(k[0..<tagByteCount]) + encrypted
@@ -101,5 +102,16 @@ extension String {
         while let c = s.first, set.contains(c) { s.removeFirst() }
         while let c = s.last, set.contains(c) { s.removeLast() }
         return s
+    }
+}
+
+extension LogEntry {
+    /// A certificate's log entry, rebuilt from its envelope and claims as a
+    /// verifier does (docs/spec/log.md §2.1): the digest, kind, issue time and
+    /// one subject line per subject key. Throws for a low-order subject key.
+    public static func certificate(envelope: [UInt8], claims: CertificateClaims) throws(CryptoError) -> LogEntry {
+        .certificate(
+            sha256: SHA256.hash(envelope), kind: claims.kind, issuedAt: claims.issuedAt,
+            subjects: try SubjectLines.lines(cti: claims.cti, serial: claims.serial, keys: claims.subjectKeys))
     }
 }

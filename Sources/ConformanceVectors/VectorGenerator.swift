@@ -450,9 +450,7 @@ public struct VectorGenerator {
         let witnessKeys = try (1...5).map { try Self.witness("w\($0).witness.example") }
         let cosignedAt = UInt64(now.timeIntervalSince1970)
         func cosigned(_ signers: [CosignatureV1Signer], corrupting corrupted: Int? = nil) throws -> String {
-            let subjectLines = try SubjectLines.lines(cti: residence.claims.cti, serial: residence.claims.serial, keys: residence.claims.subjectKeys)
-            let leaf = Merkle.leafHash(LogEntry.certificate(
-                sha256: SHA256.hash(qa.envelope), kind: residence.claims.kind, issuedAt: residence.claims.issuedAt, subjects: subjectLines).bytes)
+            let leaf = Merkle.leafHash(try LogEntry.certificate(envelope: qa.envelope, claims: residence.claims).bytes)
             let proof = try CompactProof(decoding: qa.proof).tlogProof(leafHash: leaf, logKey: logKey)
             var lines = signers.map { $0.cosign(checkpointText: proof.checkpoint.note.text, timestamp: cosignedAt) }
             if let corrupted {

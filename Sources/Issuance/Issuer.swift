@@ -131,6 +131,7 @@ public struct Issuer: Sendable {
         // Subject lines as the verifier will rebuild them, when the payload has subject keys.
         let lines = bindSubjects
             ? (try? CertificateClaims(decoding: payload)).flatMap { try? SubjectLines.lines(cti: $0.cti, serial: $0.serial, keys: $0.subjectKeys) } ?? [] : []
+        // (Not LogEntry.certificate(envelope:claims:): the payload may be undecodable or name another kind on purpose.)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt, subjects: lines)
         let receipt = try await log.append(entry)
         let proof = try CompactProof.encode(receipt.tlogProof)
