@@ -293,10 +293,12 @@ struct CertificateRoutes {
     @Sendable func print(_ request: Request, context: AppContext) async throws -> Response {
         let session: Session
         switch Authorization.session(context, may: .print) { case .success(let s): session = s; case .failure(let d): return d.response }
-        guard let (stored, certificate) = try await load(context) else {
+        guard let (stored, loaded) = try await load(context) else {
             return Layout.errorPage(context, status: .notFound, ja: "その証明書番号の証明書はありません。", en: "No certificate has that serial.")
         }
         let fresh = FormData.query(request)["issued"] == "1"
+        var certificate = loaded
+        if fresh { certificate.subjectSecrets = state.freshSecrets.take(serial: stored.serial, login: session.user.login) }
         try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
         let stamp = Self.statusText(try state.lifecycle.state(serial: stored.serial), .ja).map { "この証明書は無効です — \($0)" }
         return try CertificatePrint.response(

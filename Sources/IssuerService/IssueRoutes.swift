@@ -68,12 +68,9 @@ struct IssueRoutes {
         } catch let error as CertificateError where error.code == .invalidInput || error.code == .tooLargeToPrint {
             return Layout.response(renderForm(kind, context, session, values: form, problems: error.problems), status: .unprocessableContent)
         }
-        // A resident who brought no key gets a fresh secret, shown once, now:
-        // the authority keeps only its public key (subject-transparency.md §6).
-        if !issued.subjectSecrets.isEmpty {
-            try state.audit.record(actor: actor, role: role, action: "print", target: issued.claims.serialText, detail: "with new subject secret", address: address)
-            return try CertificatePrint.response(issued, issuerName: state.authorityName, toolbar: true, back: "/issue/\(kind.id)")
-        }
+        // A resident who brought no key gets a fresh secret, shown once on the
+        // first print; the authority keeps only its public key (subject-transparency.md §6).
+        state.freshSecrets.put(serial: issued.claims.serialText, issued.subjectSecrets, login: actor)
         return Layout.redirect("/certificates/\(issued.claims.serialText)/print?issued=1")
     }
 

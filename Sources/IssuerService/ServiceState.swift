@@ -31,6 +31,8 @@ public struct ServiceState: Sendable {
     public let batches: BatchJobs
     /// The witnesses' state for the dashboard (see ``WitnessReporting``).
     public let witnessing = WitnessReporting()
+    /// Fresh subject secrets waiting for their certificate's first print.
+    public let freshSecrets = FreshSubjectSecrets()
     public let logger: Logger
 
     /// Opens the authority's directory and store (taking the log writer's lock).

@@ -147,6 +147,10 @@ import Testing
             #expect(page.contains("<svg"))
             #expect(page.contains("飯塚市"))
             #expect(print.headers[.contentSecurityPolicy]?.contains("'sha256-") == true)
+            // The resident brought no subject key: a fresh secret, on its own sheet, this once.
+            #expect(page.contains("わたしの証明書の記録の鍵"))
+            let again = try await browser.get(client, location)
+            #expect(!String(buffer: again.body).contains("わたしの証明書の記録の鍵"), "the secret is shown once and kept nowhere")
 
             let bySerial = try await browser.get(client, "/certificates?serial=\(serial.lowercased())")
             #expect(String(buffer: bySerial.body).contains("/certificates/\(serial)"))
