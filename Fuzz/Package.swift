@@ -14,6 +14,7 @@ let harnesses: [(String, [String])] = [
     ("cbor", ["CBOR"]),
     ("cose", ["COSE", "CBOR"]),
     ("cwt-claims", ["Certificates", "COSE", "CBOR"]),
+    ("disclosures", ["Certificates"]),
     ("compact-proof", ["TransparencyLog"]),
     ("signed-note", ["TransparencyLog"]),
     ("checkpoint", ["TransparencyLog"]),

@@ -22,7 +22,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ALL=(qr-text cbor cose cwt-claims compact-proof signed-note checkpoint tlog-policy tlog-proof tiles log-entry trust-file status-list verify)
+ALL=(qr-text cbor cose cwt-claims disclosures compact-proof signed-note checkpoint tlog-policy tlog-proof tiles log-entry trust-file status-list verify)
 
 SECS=${1:-60}
 if [ $# -gt 0 ]; then shift; fi

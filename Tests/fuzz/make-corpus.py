@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpus, Tests/fuzz/corpus/<target>/, their dictionaries,
 Tests/fuzz/dict/<target>.dict, and the trust file, status list and valid QR texts that the
-status-list and verify harnesses embed (Fuzz/Sources/{status-list,verify}/, between their
-EMBEDDED DATA markers) and the log key that four others name (`let logKey = ...`), from the conformance
-vectors (vectors/) and fixtures (Tests/spec-conformance/fixtures/, Tests/Fixtures/).
+status-list and verify harnesses embed (Fuzz/Sources/FuzzVectors/FuzzVectors.swift, between
+its EMBEDDED DATA markers) and the log key that four others name (`let logKey = ...`), from the
+conformance vectors (vectors/) and fixtures (Tests/spec-conformance/fixtures/, Tests/Fixtures/).
+Payloads are split as payload.md §1 says: version, envelope, disclosures (D bytes, D = 0 when
+unused), proof; the `disclosures` seeds are the disclosures of every vector that has them.
+Certificate log entries are rebuilt with their subject lines (X25519 below, RFC 7748).
 
 Standard library only, and self-contained (it reads the formats itself, just enough to cut
 real inputs out of real files). Run it again after the vectors are regenerated:
@@ -35,7 +38,7 @@ def read(*path, mode="rb"):
         return f.read()
 
 
-# --- QR text → payload → envelope / proof (docs/spec/qr-text.md, payload.md) -------------
+# --- QR text → payload → envelope / disclosures / proof (docs/spec/qr-text.md, payload.md) -
 
 WIDTH = {1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15}
 K_FOR_WIDTH = {w: k for k, w in WIDTH.items()}
@@ -86,8 +89,17 @@ def qr_payload(text: bytes):
 
 
 def split_payload(payload: bytes):
+    """version 2 | uvarint L | envelope | uvarint D | disclosures | proof (payload.md §1)
+    → (envelope, disclosures, proof); the disclosures are b"" when D = 0."""
     n, pos = uvarint(payload, 1)
-    return payload[pos:pos + n], payload[pos + n:]
+    env = payload[pos:pos + n]
+    if len(env) != n:
+        raise IndexError("the envelope runs past the payload")
+    d, pos = uvarint(payload, pos + n)
+    disclosures = payload[pos:pos + d]
+    if len(disclosures) != d:
+        raise IndexError("the disclosures run past the payload")
+    return env, disclosures, payload[pos + d:]
 
 
 # --- CBOR, just enough to read claims and status lists ------------------------------------
@@ -176,6 +188,57 @@ def compact_proof(b: bytes):
     return index, size, hashes, sigs
 
 
+# --- subject lines (docs/spec/subject-transparency.md §3), for the certificate entries -----
+
+P25519 = 2 ** 255 - 19
+
+
+def x25519(k: bytes, u: bytes) -> bytes:
+    """RFC 7748 §5 (the Montgomery ladder), for the subject lines of a log entry."""
+    k = bytearray(k)
+    k[0] &= 248
+    k[31] &= 127
+    k[31] |= 64
+    n = int.from_bytes(k, "little")
+    x1 = int.from_bytes(u, "little") & ((1 << 255) - 1)
+    x2, z2, x3, z3, swap = 1, 0, x1, 1, 0
+    for t in reversed(range(255)):
+        bit = (n >> t) & 1
+        swap ^= bit
+        if swap:
+            x2, x3, z2, z3 = x3, x2, z3, z2
+        swap = bit
+        a, b = (x2 + z2) % P25519, (x2 - z2) % P25519
+        aa, bb = a * a % P25519, b * b % P25519
+        e = (aa - bb) % P25519
+        c, d = (x3 + z3) % P25519, (x3 - z3) % P25519
+        da, cb = d * a % P25519, c * b % P25519
+        x3, z3 = (da + cb) ** 2 % P25519, x1 * (da - cb) ** 2 % P25519
+        x2, z2 = aa * bb % P25519, e * (aa + 121665 * e) % P25519
+    if swap:
+        x2, z2 = x3, z3
+    return (x2 * pow(z2, P25519 - 2, P25519) % P25519).to_bytes(32, "little")
+
+
+def subject_lines(cti: bytes, keys: list) -> str:
+    out = ""
+    for i, v in enumerate(keys):
+        r = hashlib.sha256(b"\x65" + cti + bytes([i])).digest()
+        big_r = x25519(r, (9).to_bytes(32, "little"))
+        k = hashlib.sha256(b"\x6b" + x25519(r, v) + big_r).digest()
+        enc = bytes(a ^ b for a, b in zip(cti[:10], k[8:18]))
+        out += "subject " + base64.urlsafe_b64encode(big_r + k[:8] + enc).decode().rstrip("=") + "\n"
+    return out
+
+
+def certificate_entry(env: bytes, claims_bytes: bytes) -> bytes:
+    """The log entry of a certificate (docs/spec/log.md §2.1), subject lines included."""
+    claims = cbor(claims_bytes)
+    content = claims[-70000]
+    return ("akashi-entry/v1\ntype certificate\nsha256 %s\nkind %s\nissued %d\n"
+            % (hashlib.sha256(env).hexdigest(), content[1], claims[6]) + subject_lines(claims[7], content.get(5, []))).encode()
+
+
 # --- writing ------------------------------------------------------------------------------
 
 corpus = {}
@@ -203,21 +266,39 @@ def main():
         "valid-residence", "valid-graduation", "valid-partnership", "valid-energy-origin", "valid-bare-text",
         "qr-surrounding-whitespace", "qr-v1-prefix", "qr-combining-after-prefix", "payload-non-minimal-length",
         "truncated", "undecodable-url", "witness-quorum-met", "witness-group-policy", "tampered-field",
-        "invalid-fields", "kind-version",
+        "invalid-fields", "kind-version", "sd-residence-bare", "sd-residence-name-address",
+        "sd-partnership-both-birth-dates", "sd-node-length", "sd-disclosures-missing",
     ]
     for vid in qr_ids:
         add("qr-text", vid, read("vectors", vid + ".txt"))
     for vid in ["valid-residence", "valid-bare-text", "witness-group-policy", "qr-surrounding-whitespace",
-                "tampered-digit", "unknown-key", "bad-signature", "status-revoked"]:
+                "tampered-digit", "unknown-key", "bad-signature", "status-revoked",
+                "sd-residence-birth-date", "sd-partnership-partner1BirthDate", "sd-graduation-birthDate",
+                "sd-altered-value", "sd-added-field", "sd-not-withholdable", "sd-unit-dropped"]:
         add("verify", vid, read("vectors", vid + ".txt"))
 
     # Envelopes, claims and proofs out of every decodable QR text.
+    leaves = {}
     for vid in sorted(vectors):
         payload = qr_payload(read("vectors", vid + ".txt"))
         if payload is None or payload[0] != 2:
             continue
         try:
-            env, proof = split_payload(payload)
+            env, disclosures, proof = split_payload(payload)
+        except IndexError:
+            continue
+        # The disclosures of every vector that has them (selective-disclosure.md §3), the
+        # sd-* forgeries included (an added field, a short node string, …), cut out before
+        # the envelope is read: a broken envelope does not make them less interesting.
+        if disclosures:
+            add("disclosures", vid, disclosures)
+            if vid in ("valid-residence", "sd-residence-bare", "valid-partnership", "valid-graduation"):
+                add("cbor", vid + "-disclosures", disclosures)
+        if vid in ("valid-residence", "valid-energy-origin", "sd-residence-name-address", "sd-graduation-birthDate",
+                   "sd-node-length", "sd-disclosures-missing"):
+            # The disclosures harness also reads its input as a whole payload.
+            add("disclosures", vid + "-payload", payload)
+        try:
             claims = envelope_payload(env)
             cbor(claims)
         except (IndexError, ValueError, TypeError, UnicodeDecodeError):
@@ -232,6 +313,33 @@ def main():
             add("compact-proof", vid, proof)
         if vid in ("valid-residence", "witness-quorum-met", "witness-group-policy", "valid-graduation"):
             add_tlog_proof(vid, env, claims, proof, trust_files[vectors[vid]["trust"][6:-5]])
+        if vid.startswith("valid-"):
+            leaves[vid] = (hashlib.sha256(b"\x00" + certificate_entry(env, claims)).digest(), compact_proof(proof))
+            add("log-entry", "certificate-" + vid[6:], certificate_entry(env, claims))
+    # The entries rebuilt here are the log's: the valid vectors are leaves 0 … 3 of one log,
+    # so each one's inclusion path holds the others' hashes.
+    (e, _), (g, pg), (p, pp), (r, pr) = (leaves["valid-" + k] for k in ("energy-origin", "graduation", "partnership", "residence"))
+    assert [x[:3] for x in (pg, pp, pr)] == [(1, 2, [e]), (2, 3, [node(e, g)]), (3, 4, [p, node(e, g)])], \
+        "the certificate entries rebuilt from the vectors are not the log's (log.md §2.1, subject-transparency.md §3)"
+
+    # Disclosures of shapes the vectors lack (§3): 16 units (all shown; 7 split pairs and a
+    # shown one, 15 nodes), units of 17 bytes (where a withheld unit's node and the node
+    # string's head make a reduction one byte longer, docs/fuzzing.md Findings 4), a unit of
+    # two fields, a withheld pair.
+    def unit(fid, value):
+        return b"\xa1" + cbor_head(3, len(fid)) + fid.encode() + cbor_head(3, len(value)) + value.encode()
+
+    def disclosures_of(units, k):
+        return cbor_head(4, len(units) + 1) + b"".join(units) + cbor_head(2, 16 * k) + bytes(range(16 * k))
+    letters = [chr(ord("a") + i) for i in range(16)]
+    add("disclosures", "synthetic-16-units", disclosures_of([unit(c, "x") for c in letters], 8))
+    split = []
+    for c in letters[:14:2]:
+        split += [unit(c, "x" * 13), b"\xa0"]
+    add("disclosures", "synthetic-16-units-15-nodes", disclosures_of(split + [unit("o", "x" * 13), unit("p", "y" * 13)], 15))
+    add("disclosures", "synthetic-17-byte-units", disclosures_of([unit("a", "x" * 13), unit("b", "y" * 13)], 1))
+    two = b"\xa2" + unit("a", "1")[1:] + unit("b", "2")[1:]
+    add("disclosures", "synthetic-group-and-withheld-pair", disclosures_of([two, unit("c", "3"), b"\xa0", b"\xa0", unit("e", "5")], 3))
 
     # Status lists: the signed files, and their payloads.
     for name in sorted(os.listdir(os.path.join(VECTORS, "status"))):
@@ -338,12 +446,24 @@ def main():
     dicts["tlog-policy"] = [b"log ", b"witness ", b"group ", b"quorum ", b"any", b"all", b"none", b"#", b"\t", b"\n",
                             b"18446744073709551616", b"https://"] + sorted(vkeys)
     dicts["log-entry"] = [b"akashi-entry/v1\n", b"type ", b"certificate", b"document", b"revocation", b"supersession",
-                          b"sha256 ", b"kind ", b"issued ", b"target ", b"reason ", b"successor ", b"at ", b"name ", b"moved",
+                          b"sha256 ", b"kind ", b"issued ", b"subject ", b"target ", b"reason ", b"successor ", b"at ", b"name ", b"moved",
                           b"error", b"ended", b"other", b"9007199254740991", b"9007199254740992", "\u0085".encode(), "\u2028".encode()]
     dicts["tiles"] = [b"tile/", b"entries/", b"x", b".p/", b"/", b"000", b"255", b"256", b"18446744073709551615"]
     dicts["qr-text"] = [b"AK2.", b"AK1.", b"#", b"https://iizuka.example/akashi/verify/#", b"\xe2\x80\x8b", b"\xc2\xa0",
                         b"72057594037927935", b"72057594037927936", b"255", b"256"]
     dicts["verify"] = dicts["qr-text"]
+    # The disclosures: entry heads, the withheld entry A0, node strings of 1 … 3 nodes, the
+    # field forms' tags and the shipped kinds' withholdable field ids.
+    field_ids = set()
+    for t in trust_files.values():
+        for a in t["authorities"]:
+            for k in a["kinds"]:
+                for fd in k["fields"]:
+                    if fd.get("withholdable"):
+                        field_ids.add(fd["id"].encode())
+    dicts["disclosures"] = [b"\xa0", b"\xa1", b"\xa2", b"\x82", b"\x85", b"\x91", b"\x50", b"\x58\x20", b"\x58\x30",
+                            b"\x59\x01\x00", b"\xd9\x03\xec", b"\xd9\x75\x30", b"\xd9\x75\x31", b"1990-04-01",
+                            b"\x02", b"\x00", b"\x81\x01"] + sorted(field_ids)
     json_tokens = set()
 
     def walk(v):
@@ -436,11 +556,7 @@ def b64(b: bytes) -> str:
 
 def add_tlog_proof(vid, env, claims_bytes, proof, trust):
     """The c2sp.org/tlog-proof@v1 text of a vector's compact proof (docs/spec/compact-proof.md §4)."""
-    claims = cbor(claims_bytes)
-    kind, iat = claims[-70000][1], claims[6]
-    entry = ("akashi-entry/v1\ntype certificate\nsha256 %s\nkind %s\nissued %d\n"
-             % (hashlib.sha256(env).hexdigest(), kind, iat)).encode()
-    leaf = hashlib.sha256(b"\x00" + entry).digest()
+    leaf = hashlib.sha256(b"\x00" + certificate_entry(env, claims_bytes)).digest()
     index, size, hashes, sigs = compact_proof(proof)
     log = trust["authorities"][0]["log"]
     names = {}

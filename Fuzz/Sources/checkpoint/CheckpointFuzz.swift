@@ -11,7 +11,7 @@ import Foundation
 import TransparencyLog
 import FuzzSupport
 
-let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+651fd45a+AXnsYylFaFinbdH5ZHXo/7e0ngGtkfKJbYBn1y2BcL8I")
+let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf")
 let policy = try! TlogPolicy(parsing: "log \(logKey)\nquorum none\n")
 
 func check(_ checkpoint: Checkpoint, text: String?) {

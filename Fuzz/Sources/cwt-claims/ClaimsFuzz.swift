@@ -8,6 +8,9 @@
 //   e.g. "K" and U+212A), which the reader deliberately collapses to one;
 // - the decoded values keep the reader's own bounds (iat/exp ≤ 2^53 − 1, 10-byte serial,
 //   a kind id of [a-z][a-z0-9-]{0,39}, version 1…2^31 − 1);
+// - selective disclosure (selective-disclosure.md §1.1, §5 step 2): a present mask (content
+//   key 4, 1 … 65 535) iff a 16-byte cti, which is then the commitment and begins with the
+//   serial; without one the cti is the 10-byte serial;
 // - CWTClaims: decode → encode → decode is the identity.
 import CBOR
 import COSE
@@ -26,6 +29,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(claims.serial.count == 10, "the serial is not 10 bytes")
         require(claims.kindVersion >= 1 && claims.kindVersion <= Int(Int32.max), "the kind version is out of range")
         require(CertificateKind.isValidID(claims.kind), "the kind id is not of the kind grammar")
+        if let mask = claims.presentMask {
+            require(mask >= 1, "a present mask of 0")
+            require(claims.commitment?.count == 16, "a present mask without a 16-byte commitment")
+            require(claims.cti == claims.commitment && Array(claims.cti.prefix(10)) == claims.serial, "the cti is not the commitment beginning with the serial")
+        } else {
+            require(claims.commitment == nil, "a commitment without a present mask")
+            require(claims.cti == claims.serial, "without a present mask the cti is not the serial")
+        }
+        // The cti as read: 10 bytes without content key 4, 16 with it.
+        if let raw = try? CBOR(decoding: input, options: .akashi(tags: [1004, 30000, 30001])), let cti = raw[CBOR(7)]?.bytes {
+            require(cti == claims.cti, "the cti read is not the claims' cti")
+            require(cti.count == (raw[CBOR(-70000)]?[CBOR(4)] == nil ? 10 : 16), "a \(cti.count)-byte cti that does not match content key 4")
+        }
         let encoded = claims.encoded()
         guard let again = try? CertificateClaims(decoding: encoded) else { fatalError("fuzz invariant broken: re-encoded claims do not read back") }
         require(again == claims, "re-encoded claims read back to other claims")

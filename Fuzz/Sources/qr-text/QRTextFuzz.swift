@@ -1,12 +1,14 @@
 // Fuzzes the QR text reader, CertificateQR(utf8:) (docs/spec/qr-text.md, payload.md),
 // and what a verifier reads right after it: the envelope (COSESign1, Akashi's byte form),
-// the compact proof and, when the envelope is well-formed, the claims (before any
-// signature check, as a careless caller would).
+// the disclosures (Disclosures, selective-disclosure.md §3; the disclosures harness checks
+// them in depth), the compact proof and, when the envelope is well-formed, the claims
+// (before any signature check, as a careless caller would).
 //
 // Invariants (a failure is a crash):
 // - an accepted text is canonical: after trimming SP/HT/LF/CR and dropping everything up
 //   to the first '#', it is exactly `AK2.` + NumericCodec.encode(payload bytes), and the
-//   payload is exactly version 2, a minimal uvarint length, the envelope, the proof;
+//   payload is exactly version 2, a minimal uvarint L, the envelope, a minimal uvarint D,
+//   the D bytes of disclosures (none when D = 0), the proof (payload.md §1);
 // - the canonical text and the binary form read back to the same value.
 import COSE
 import Certificates
@@ -29,11 +31,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let canonical = Array(qr.text(verifierURL: nil).utf8)
     require(Array(payloadText) == canonical, "an accepted QR text is not the canonical encoding of what it decodes to")
 
-    // The binary form is canonical: version, minimal length, envelope, proof.
+    // The binary form is canonical: version, minimal L, envelope, minimal D, disclosures, proof.
     var expected: [UInt8] = [CertificateQR.version]
     CompactProof.appendUvarint(UInt64(qr.envelope.count), to: &expected)
-    expected += qr.envelope + qr.proof
-    require(qr.bytes == expected, "CertificateQR.bytes is not version + uvarint + envelope + proof")
+    expected += qr.envelope
+    CompactProof.appendUvarint(UInt64(qr.disclosures.count), to: &expected)
+    expected += qr.disclosures + qr.proof
+    require(qr.bytes == expected, "CertificateQR.bytes is not version + uvarint + envelope + uvarint + disclosures + proof")
     require(!qr.envelope.isEmpty && !qr.proof.isEmpty, "an accepted payload has an empty envelope or proof")
 
     // Both forms read back to the same value.
@@ -48,6 +52,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let envelope = try? COSESign1(decodingAkashiEnvelope: qr.envelope) {
         require(envelope.encoded == qr.envelope, "COSESign1.encoded is not the bytes read")
         _ = try? CertificateClaims(decoding: envelope.payload)
+    }
+    if !qr.disclosures.isEmpty, let disclosures = try? Disclosures(decoding: qr.disclosures) {
+        require(disclosures.encoded == qr.disclosures, "accepted disclosures do not re-encode to the bytes read")
+        require(disclosures.commitment.count == 16, "the disclosures' commitment is not 16 bytes")
     }
     _ = try? CompactProof(decoding: qr.proof)
     return 0
