@@ -10,12 +10,20 @@
 # field, reduced on the page — offline — to name and address (and the fields that
 # cannot be withheld); the new QR read back from the screenshot by zbarimg and
 # verified by akashi-verify (valid, the withheld fields named), its A4 copy and
-# the reduced copy's verdict on the page (OUTDIR/present/).
+# the reduced copy's verdict on the page (OUTDIR/present/). Last, the resident's page
+# 「わたしの証明書の記録」 (web/test/browser/test_record.py, 375 px): a log built with the
+# CLI (a witness, residents from `akashi subject keygen`, `akashi issue --subject-key`,
+# revoke, reissue, 300 other residents' certificates, `akashi log tiles`) served by
+# python3 -m http.server; each resident's scan on the page lists exactly what
+# `akashi subject scan` finds, also from a mirror-style static copy and from a real
+# `akashi mirror`; a tampered copy lists nothing; offline through the service worker
+# (OUTDIR/record/).
 #
 #   scripts/browser-test.sh [OUTDIR]        (default .build/browser-artifacts)
 #   SCREENSHOTS_DIR=docs/screenshots scripts/browser-test.sh
-#                                           (also copies present-qr-375.png and
-#                                           present-verdict-375.png there)
+#                                           (also copies present-qr-375.png,
+#                                           present-verdict-375.png and
+#                                           record-375.png there)
 #
 # Needs: the debug binaries (built here if missing: swift build --product akashi,
 # --product akashi-verify), python3 with selenium 4 (pip install selenium, or
@@ -156,5 +164,12 @@ if ! AKASHI_TEST_TOKEN="$token" python3 web/test/browser/test_present.py "${pres
   die 1 "FAIL: the holder's flow failed (present-failure.png, result.json in $out/present)"
 fi
 
+say "running web/test/browser/test_record.py (the resident's record page, 375 px)"
+record_args=(--out "$out/record" --akashi "$bin/akashi")
+[ -n "${SCREENSHOTS_DIR:-}" ] && record_args+=(--screenshots "$SCREENSHOTS_DIR")
+if ! python3 web/test/browser/test_record.py "${record_args[@]}"; then
+  die 1 "FAIL: the record page failed (record-failure.png, result.json in $out/record)"
+fi
+
 say "PASS in $((SECONDS - started)) s (browser part ${browser_seconds} s); artifacts in $out:"
-(cd "$out" && ls -1 *.png print.pdf trust.json present/*.png present/*.pdf | sed 's/^/  /')
+(cd "$out" && ls -1 *.png print.pdf trust.json present/*.png present/*.pdf record/*.png | sed 's/^/  /')

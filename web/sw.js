@@ -1,4 +1,6 @@
-// Service worker of the Akashi web verifier: the page works offline once opened.
+// Service worker of the Akashi web verifier and the resident's record page
+// (record.html): both work offline once opened (the record page's scan still
+// needs the log's tiles, which go straight to the network, never cached here).
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
@@ -6,10 +8,15 @@ const VERSION = 'akashi-verifier-v2.2.0';
 const APP_FILES = [
   './',
   'index.html',
+  'record.html',
   'css/app.css',
+  'css/record.css',
   'js/app.js',
   'js/i18n.js',
   'js/qr.js',
+  'js/record.js',
+  'js/record-i18n.js',
+  'js/x25519-worker.js',
   'js/vendor/qrcode-generator/qrcode.js',
   'js/core/cbor.js',
   'js/core/claims.js',

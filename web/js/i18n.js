@@ -82,6 +82,9 @@ export const TEXT = {
     noCrypto: 'このブラウザでは暗号機能（WebCrypto）が使えないため検証できません。https:// で始まるアドレスで開いてください。',
     noEd25519: 'このブラウザは台帳の署名方式（Ed25519）に対応していないため検証できません。最新の Chrome、Edge、Safari、Firefox をお使いください。',
     noX25519: 'このブラウザは本人確認用の鍵の方式（X25519）に対応していないため検証できません。最新の Chrome、Edge、Safari、Firefox をお使いください。',
+    recordHeading: '住民の方へ',
+    recordLink: 'わたしの証明書の記録',
+    recordHelp: 'あなたの名前で発行された証明書を、公開の台帳からすべて探します（証明書と一緒に渡された鍵を使います）。',
     noTrust: '信頼リストがないため検証できません。信頼リスト（trust.json）を読み込んでください。',
 
     cameraUnsupported: 'このブラウザはカメラでのQRコード読み取りに対応していません。QRコードスキャナーを使うか、QRコードの内容を上の欄に貼り付けてください。',
@@ -210,6 +213,9 @@ export const TEXT = {
     noCrypto: 'This browser offers no cryptography (WebCrypto) here, so nothing can be verified. Open the page with an https:// address.',
     noEd25519: 'This browser cannot check the log\'s signatures (Ed25519). Use a current Chrome, Edge, Safari or Firefox.',
     noX25519: 'This browser cannot compute the subjects\' key lines (X25519). Use a current Chrome, Edge, Safari or Firefox.',
+    recordHeading: 'For residents',
+    recordLink: 'My certificate record',
+    recordHelp: 'Finds every certificate issued in your name in the public log (with the key handed to you with a certificate).',
     noTrust: 'No trust file, so nothing can be verified. Load a trust file (trust.json).',
 
     cameraUnsupported: 'This browser cannot read QR codes with the camera. Use a QR scanner, or paste the QR content into the field above.',

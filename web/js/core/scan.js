@@ -109,25 +109,38 @@ export function makeGetter(fetchImpl = globalThis.fetch.bind(globalThis), { sign
 
 /**
  * The tlog-tiles prefix for `url`, which may be the log's own prefix or a
- * mirror's (Swift TileLogClient.resolve): a URL whose last path element is
- * already one of the origins' hashes is used as is; otherwise
- * `<url>/<origin hash>/checkpoint` is tried for each origin and the first that
- * answers 200 is the mirror's copy; otherwise `<url>` itself.
+ * mirror's monitoring prefix (c2sp.org/tlog-mirror), and its checkpoint's
+ * bytes: a URL whose last path element is one of the origins' hashes is used
+ * as is; otherwise `<url>/checkpoint` is fetched and, when it answers 200,
+ * `<url>` is the log; otherwise `<url>/<origin hash>/checkpoint` is tried for
+ * each origin, and the first that answers 200 is a mirror's copy. (Swift's
+ * TileLogClient.resolve tries the mirror path first; the same prefix results
+ * wherever a URL is a log or a mirror but not both, and the log's own
+ * checkpoint, which is needed anyway, is the one request in the common case.)
+ * Resolves to {prefix, mirrored, checkpoint (bytes)}; rejects with
+ * ScanError('source') with the plain URL's answer.
  */
 export async function resolveSource(url, origins, get) {
   const plain = withSlash(url);
   const hashes = origins.map(originHash);
-  if (hashes.some((h) => plain.endsWith('/' + h + '/'))) return { prefix: plain, mirrored: true };
-  for (const h of hashes) {
-    try {
-      const answer = await get(plain + h + '/checkpoint', MAX_CHECKPOINT_BYTES, { fresh: true });
-      if (answer.status === 200) return { prefix: plain + h + '/', mirrored: true };
-    } catch (error) {
-      if (error.code === 'aborted') throw error;
-      // not a mirror (or not reachable that way): the plain prefix
+  const mirrored = hashes.some((h) => plain.endsWith('/' + h + '/'));
+  let first;
+  try {
+    first = await getOK(get, plain + 'checkpoint', MAX_CHECKPOINT_BYTES, { fresh: true });
+  } catch (error) {
+    if (error.code === 'aborted' || mirrored) throw error;
+    for (const h of hashes) {
+      let answer = null;
+      try {
+        answer = await get(plain + h + '/checkpoint', MAX_CHECKPOINT_BYTES, { fresh: true });
+      } catch (probe) {
+        if (probe.code === 'aborted') throw probe;
+      }
+      if (answer && answer.status === 200) return { prefix: plain + h + '/', mirrored: true, checkpoint: answer.bytes };
     }
+    throw error;
   }
-  return { prefix: plain, mirrored: false };
+  return { prefix: plain, mirrored, checkpoint: first };
 }
 
 async function getOK(get, url, limit, options) {
@@ -168,8 +181,12 @@ async function fetchBundle(get, prefix, b, width) {
  *
  * options: fetch (a fetch() to use), signal (an AbortSignal), concurrency
  * (bundles fetched at once, default 8), batch (subject lines handed to
- * WebCrypto at once, default 1024), onProgress({entries, size, bytes,
- * lines, seconds}) called after each bundle, now() (ms clock).
+ * WebCrypto at once, default 1024), x25519Batch(points) → Promise of one
+ * shared secret (or null) per 32-byte point, computed with the secret (e.g.
+ * by a pool of workers, x25519-worker.js; default: here, Promise.all),
+ * onProgress({entries, size, bytes, lines, seconds}) called after each
+ * bundle, now() (ms clock). While one batch is being tested the next bundles
+ * are parsed and hashed (at most two batches outstanding).
  *
  * Resolves to {checkpoint: {origin, size, rootHash (hex), cosigners (names),
  * text}, authority, prefix, mirrored, certificates: [{index, kind, issuedAt,
@@ -188,11 +205,11 @@ export async function scanLog({ source, trust, secret }, options = {}) {
     if (signal && signal.aborted) throw new ScanError('aborted', 'the scan was stopped', { ja: 'スキャンを中止しました' });
   };
   const secretKey = await importScalar(secret);
+  const x25519Batch = options.x25519Batch || ((points) => Promise.all(points.map((u) => x25519(secretKey, u))));
 
   // 1. the checkpoint, verified with the trust file.
   const origins = trust.authorities.map((a) => a.log.origin);
-  const { prefix, mirrored } = await resolveSource(source, origins, get);
-  const checkpointBytes = await getOK(get, prefix + 'checkpoint', MAX_CHECKPOINT_BYTES, { fresh: true });
+  const { prefix, mirrored, checkpoint: checkpointBytes } = await resolveSource(source, origins, get);
   const noteText = utf8Decode(checkpointBytes);
   let checkpoint;
   try {
@@ -226,29 +243,34 @@ export async function scanLog({ source, trust, secret }, options = {}) {
   let lifecycle = [];
   let frontier = 0; // every line of an entry below this index has been tested
   let pendingLines = []; // [{index, role, kind, issuedAt, line}]
-  let pendingFrontier = 0;
   let linesTested = 0;
   let entriesDone = 0;
 
-  const flushLines = async () => {
-    if (pendingLines.length === 0) {
-      frontier = pendingFrontier;
-      return;
-    }
+  // Hands the pending lines to X25519 now; their results are taken in order.
+  let chain = Promise.resolve();
+  const outstanding = [];
+  const flushLines = () => {
     const batch = pendingLines;
+    const upTo = entriesDone;
     pendingLines = [];
-    const shared = await Promise.all(batch.map((p) => x25519(secretKey, p.line.subarray(0, 32))));
-    for (let i = 0; i < batch.length; i++) {
-      if (!shared[i]) continue;
-      const serial = openWithShared(batch[i].line, shared[i]);
-      if (!serial) continue;
-      const p = batch[i];
-      found.push({ index: p.index, kind: p.kind, issuedAt: p.issuedAt, serial: serialText(serial), role: p.role, state: 'valid' });
-      foundIndexes.add(p.index);
-    }
-    linesTested += batch.length;
-    frontier = pendingFrontier;
-    lifecycle = lifecycle.filter((l) => foundIndexes.has(l.target) || l.target >= frontier);
+    const computing = batch.length > 0 ? x25519Batch(batch.map((p) => p.line.subarray(0, 32))) : Promise.resolve([]);
+    computing.catch(() => {}); // awaited in the chain
+    chain = chain.then(async () => {
+      const shared = await computing;
+      for (let i = 0; i < batch.length; i++) {
+        if (!shared[i]) continue;
+        const serial = openWithShared(batch[i].line, shared[i]);
+        if (!serial) continue;
+        const p = batch[i];
+        found.push({ index: p.index, kind: p.kind, issuedAt: p.issuedAt, serial: serialText(serial), role: p.role, state: 'valid' });
+        foundIndexes.add(p.index);
+      }
+      linesTested += batch.length;
+      frontier = upTo;
+      lifecycle = lifecycle.filter((l) => foundIndexes.has(l.target) || l.target >= frontier);
+    });
+    chain.catch(() => {}); // handled where it is awaited (or the scan failed already)
+    outstanding.push(chain);
   };
 
   const bundles = Math.ceil(size / BUNDLE_WIDTH);
@@ -286,13 +308,16 @@ export async function scanLog({ source, trust, secret }, options = {}) {
       }
     }
     entriesDone += entries.length;
-    pendingFrontier = entriesDone;
-    if (pendingLines.length >= batchSize || b === bundles - 1) await flushLines();
+    if (pendingLines.length >= batchSize) {
+      flushLines();
+      while (outstanding.length > 2) await outstanding.shift();
+    }
     if (options.onProgress) {
-      options.onProgress({ entries: entriesDone, size, bytes: get.bytes, lines: linesTested + pendingLines.length, seconds: (now() - started) / 1000 });
+      options.onProgress({ entries: entriesDone, size, bytes: get.bytes, lines: linesTested, seconds: (now() - started) / 1000 });
     }
   }
-  await flushLines();
+  flushLines();
+  await chain;
   stopIfAborted();
 
   const root = hasher.rootHash;

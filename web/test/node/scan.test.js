@@ -216,10 +216,10 @@ test('secret and key texts (§1): AKS1./AKP1. and 78 digits of 32 bytes, white s
     assert.throws(() => parseSecretText(bad), /subject secret/, bad);
   }
   assert.throws(() => parseKeyText(s), /subject key/);
-  // The Swift CLI's secret files (akashi subject keygen).
+  // The Swift CLI's secret files and the key texts it printed (akashi subject keygen).
   for (const who of ['a', 'b']) {
-    const text = readFileSync(join(FIXTURE, `${who}.key`), 'utf8');
-    assert.equal(parseSecretText(text).length, 32);
+    const secret = parseSecretText(readFileSync(join(FIXTURE, `${who}.key`), 'utf8'));
+    assert.equal(keyText(await publicKeyOf(secret)), readFileSync(join(FIXTURE, `${who}.pub`), 'utf8').trim());
   }
 });
 
@@ -336,11 +336,10 @@ test('scan of the Swift CLI\'s log: exactly what `akashi subject scan --json` fi
     assert.deepEqual(result.checkpoint.cosigners, swift.checkpoint.cosigners);
     assert.equal(result.entriesScanned, swift.entriesScanned);
     assert.equal(result.subjectLinesTested, swift.subjectLinesTested);
-    assert.equal(result.bytesDownloaded, swift.bytesDownloaded); // the 404 of the mirror probe has no body
+    assert.equal(result.bytesDownloaded, swift.bytesDownloaded); // the checkpoint and the bundle, as Swift counts them
     assert.equal(result.mirrored, false);
-    // Only GETs of the checkpoint and the bundles (and the mirror probe).
-    const hash = originHash(trust.authorities[0].log.origin);
-    assert.deepEqual(requests, [`https://iizuka.example/akashi/log/${hash}/checkpoint`, 'https://iizuka.example/akashi/log/checkpoint', 'https://iizuka.example/akashi/log/tile/entries/000.p/10']);
+    // Only GETs of the checkpoint and the bundles.
+    assert.deepEqual(requests, ['https://iizuka.example/akashi/log/checkpoint', 'https://iizuka.example/akashi/log/tile/entries/000.p/10']);
   }
   const issued = JSON.parse(readFileSync(join(FIXTURE, 'issued.json'), 'utf8'));
   const a = await scanLog({ source: 'https://iizuka.example/akashi/log', trust, secret: secretOf('a') }, { fetch: folderFetch([['https://iizuka.example/akashi/log/', join(FIXTURE, 'log')]]) });
@@ -357,13 +356,19 @@ test('scan from a mirror-style copy (<mirror>/<hex sha256(origin)>/): the same r
   const trust = await fixtureTrust();
   const hash = originHash(trust.authorities[0].log.origin);
   assert.equal(hash, createHash('sha256').update('iizuka.example/akashi/log').digest('hex'));
-  const fetch = folderFetch([[`https://mirror.example/m/${hash}/`, join(FIXTURE, 'log')]]);
+  const requests = [];
+  const fetch = folderFetch([[`https://mirror.example/m/${hash}/`, join(FIXTURE, 'log')]], requests);
   for (const source of ['https://mirror.example/m/', 'https://mirror.example/m', `https://mirror.example/m/${hash}/`, `https://mirror.example/m/${hash}`]) {
+    requests.length = 0;
     const result = await scanLog({ source, trust, secret: secretOf('b') }, { fetch });
     assert.deepEqual(result.certificates, swiftScan('b').certificates, source);
     assert.equal(result.mirrored, true);
     assert.equal(result.prefix, `https://mirror.example/m/${hash}/`);
+    const probed = !source.includes(hash);
+    assert.deepEqual(requests, [...(probed ? ['https://mirror.example/m/checkpoint'] : []), `https://mirror.example/m/${hash}/checkpoint`, `https://mirror.example/m/${hash}/tile/entries/000.p/10`], source);
   }
+  // Neither a log nor a mirror of a trusted origin: the plain URL's answer.
+  await assert.rejects(scanLog({ source: 'https://mirror.example/other/', trust, secret: secretOf('b') }, { fetch }), (e) => e.code === 'source' && /other\/checkpoint answered 404/.test(e.reason));
 });
 
 test('the fixture\'s QR codes verify with the web core (their entries carry the subject lines the scan found)', async () => {

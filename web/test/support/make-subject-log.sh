@@ -16,7 +16,12 @@
 #
 #   web/test/support/make-subject-log.sh OUT     (OUT must not exist)
 #
-# OUT/log/ (checkpoint, tile/…), OUT/trust.json, OUT/a.key, OUT/b.key,
+# OTHERS=N first issues N residence certificates for other residents (one CSV,
+# a fresh secret each, as for residents who never registered a key), so the
+# log spans several entry bundles (256 entries each) and the last is partial.
+#
+# OUT/log/ (checkpoint, tile/…), OUT/trust.json, OUT/a.key, OUT/b.key (the
+# secrets), OUT/a.pub, OUT/b.pub (their key texts, AKP1.…),
 # OUT/scan-a.json, OUT/scan-b.json (the Swift scan's output), OUT/issued.json
 # ({"a": [serials], "b": [serials], "none": [serials]}), OUT/qr/*.txt.
 # AKASHI_BIN: folder of the akashi binary (default .build/debug).
@@ -59,6 +64,22 @@ done
 
 a="$("$akashi" subject keygen --out "$out/a.key")"
 b="$("$akashi" subject keygen --out "$out/b.key")"
+printf '%s\n' "$a" >"$out/a.pub"
+printf '%s\n' "$b" >"$out/b.pub"
+
+others="${OTHERS:-0}"
+if [ "$others" -gt 0 ]; then
+  python3 - "$others" "$work/others.csv" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w", encoding="utf-8") as f:
+    f.write("name,kana,birthDate,sex,address,residentSince,householder,relationship\n")
+    for i in range(n):
+        f.write(f"飯塚 住民{i},いいづか じゅうみん,1980-01-{1 + i % 28:02d},female,福岡県飯塚市新立岩{1 + i % 9}番{1 + i % 7}号,2018-10-01,飯塚 住民{i},世帯主\n")
+PY
+  mkdir -p "$work/others"
+  "$akashi" issue --data "$data" --kind residence --input "$work/others.csv" --out "$work/others" >/dev/null
+fi
 
 serial_of() { # the serial of the one new .txt in a folder
   basename "$(ls -t "$1"/*.txt | head -1)" .txt
