@@ -53,7 +53,7 @@ struct VerifierSiteMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let root: URL
 
-    static let topFiles: Set<String> = ["index.html", "sw.js", "manifest.webmanifest"]
+    static let topFiles: Set<String> = ["index.html", "record.html", "sw.js", "manifest.webmanifest"]
     static let folders: Set<String> = ["css", "js", "icons", "kinds"]
     static let extensions: Set<String> = ["html", "js", "css", "png", "svg", "json", "webmanifest"]
     /// Served by routes, not from the folder.

@@ -261,7 +261,10 @@ def main() -> int:
             w, h = full_page_png(driver, out / "print.png")
             run.note(f"print.png {w}×{h}")
 
-        with run.step("print to PDF (Page.printToPDF): exactly one A4 page → print.pdf"):
+        with run.step("print to PDF (Page.printToPDF): one A4 page per sheet (the certificate, and the new subject secret's own sheet) → print.pdf"):
+            sheets = len(driver.find_elements(By.CSS_SELECTOR, "section.sheet"))
+            # No subject key was given at the counter: the first print carries the resident's fresh secret on a sheet of its own.
+            check("わたしの証明書の記録の鍵" in driver.page_source, "the first print has no sheet with the resident's new subject secret")
             pdf = driver.execute_cdp_cmd(
                 "Page.printToPDF",
                 {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False},
@@ -275,7 +278,7 @@ def main() -> int:
                 info = subprocess.run(["pdfinfo", str(out / "print.pdf")], capture_output=True, text=True).stdout
                 m = re.search(r"^Pages:\s+(\d+)", info, re.M)
                 check(m and int(m.group(1)) == pages, f"pdfinfo says {m and m.group(1)} pages, the PDF's page objects say {pages}")
-            check(pages == 1, f"the print is {pages} pages, expected exactly 1")
+            check(pages == sheets == 2, f"the print is {pages} pages for {sheets} sheets, expected 2 (the certificate on one page, the secret on another)")
             boxes = pdf_media_boxes(data)
             check(boxes and all(abs(b[0] - 595.3) < 2 and abs(b[1] - 841.9) < 2 for b in boxes), f"page size is not A4 (595×842 pt): {boxes}")
             run.note(f"print.pdf: {pages} page, {boxes[0][0]}×{boxes[0][1]} pt, {len(data)} bytes")
