@@ -1,4 +1,5 @@
 import AkashiCrypto
+import Foundation
 import QRPayload
 import TransparencyLog
 
@@ -85,7 +86,7 @@ public struct SubjectSecret: Sendable {
     }
 
     static func read(_ text: String, prefix: String, what: String) throws(CertificateError) -> [UInt8] {
-        let trimmed = text.trimmingCharacters(in: [" ", "\t", "\r", "\n"])
+        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n"))
         guard trimmed.hasPrefix(prefix) else { throw CertificateError(.invalidInput, "a \(what) starts with \(prefix)") }
         let digits = trimmed.dropFirst(prefix.count)
         guard let bytes = try? NumericCodec.decode(digits), bytes.count == SubjectLines.keyByteCount else {
@@ -95,15 +96,6 @@ public struct SubjectSecret: Sendable {
     }
 }
 
-extension String {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> Substring {
-        let set = set.union(["\r\n"])
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
-        return s
-    }
-}
 
 extension LogEntry {
     /// A certificate's log entry, rebuilt from its envelope and claims as a

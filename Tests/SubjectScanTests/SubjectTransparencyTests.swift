@@ -148,14 +148,17 @@ import TransparencyLog
         // Hide the resident's first certificate: replace entry 0 in the bundle with another entry of the same length.
         let bundleURL = site.appendingPathComponent("log/tile/entries/000.p/3")
         var bytes = [UInt8](try Data(contentsOf: bundleURL))
-        bytes[40] ^= 0x01  // inside entry 0's sha256 hex: still parses, other leaf
+        // Bundle offset 42 = the 2-byte length, then entry 0's first sha256 hex digit (after
+        // "akashi-entry/v1\ntype certificate\nsha256 "): another digit still parses, as another leaf.
+        bytes[42] = bytes[42] == 0x30 ? 0x31 : 0x30
         try Data(bytes).write(to: bundleURL)
         let policy = try town.trust.authorities[0].log.tlogPolicy()
-        await #expect(throws: SubjectScan.ScanError.self) {
+        let error = await #expect(throws: SubjectScan.ScanError.self) {
             try await Self.serving(site) { base in
                 try await SubjectScan(client: TileLogClient(prefix: base.appendingPathComponent("log/")), policy: policy, secret: resident.secret).run()
             }
         }
+        #expect(error?.code == .rootMismatch, "the entry still parses; only the root can tell")
     }
 
     /// Property 1 as a measurement: given two subject lines, decide whether
