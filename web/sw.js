@@ -4,7 +4,7 @@
 // App files: cache first (a new VERSION installs a fresh cache and drops the old one).
 // trust.json and status.cose: network first, so updates are picked up when
 // online, with the cached copies as the fallback offline.
-const VERSION = 'akashi-verifier-v2.2.0';
+const VERSION = 'akashi-verifier-v2.2.1';
 const APP_FILES = [
   './',
   'index.html',
@@ -12,6 +12,7 @@ const APP_FILES = [
   'css/app.css',
   'css/record.css',
   'js/app.js',
+  'js/camera.js',
   'js/i18n.js',
   'js/qr.js',
   'js/record.js',

@@ -8,8 +8,9 @@ import { displayRows, displayValue, presentUnits } from './core/kinds.js';
 import { reduceDetailed } from './core/disclosure.js';
 import { TEXT } from './i18n.js';
 import { makeQR, qrSVG } from './qr.js';
+import { cameraCapability, closeCamera, openCamera, pickCode, qrSupport } from './camera.js';
 
-export const APP_VERSION = '2.2.0';
+export const APP_VERSION = '2.2.1';
 const STATUS_REFRESH_TIMEOUT_MS = 6000;
 const LANG_KEY = 'akashi.verifier.lang';
 const TRUST_KEY = 'akashi.verifier.trust';
@@ -836,30 +837,12 @@ function onSubmit(event) {
   verifyInput(text, 'text');
 }
 
-async function qrSupport() {
-  if (!('BarcodeDetector' in window)) return false;
-  try {
-    const formats = await window.BarcodeDetector.getSupportedFormats();
-    return formats.includes('qr_code');
-  } catch {
-    return false;
-  }
-}
-
-function pickCode(codes) {
-  const values = codes.map((c) => c.rawValue).filter((v) => typeof v === 'string');
-  return values.find((v) => v.includes('AK2.')) ?? values[0] ?? null;
-}
-
 state.capabilities = { camera: null, image: null };
 
 async function detectCapabilities() {
   const qr = await qrSupport();
   state.capabilities.image = qr ? 'ok' : 'imageUnsupported';
-  if (!qr) state.capabilities.camera = 'cameraUnsupported';
-  else if (!window.isSecureContext) state.capabilities.camera = 'cameraInsecure';
-  else if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) state.capabilities.camera = 'cameraUnsupported';
-  else state.capabilities.camera = 'ok';
+  state.capabilities.camera = cameraCapability(qr);
   if (qr) state.detector = new window.BarcodeDetector({ formats: ['qr_code'] });
   renderCapabilityNotes();
 }
@@ -897,55 +880,35 @@ function renderCapabilityNotes() {
   }
 }
 
+/** The verifier reads a certificate QR: the code holding `AK2.`, if several. */
+const pickCertificate = (codes) => pickCode(codes, (v) => v.includes('AK2.'));
+
 async function startCamera() {
   if (state.capabilities.camera !== 'ok' || state.camera) return;
   const note = $('camera-note');
   delete note.dataset.message;
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
-  } catch {
+  const video = $('camera-video');
+  const session = await openCamera(video, state.detector, pickCertificate, (text) => {
+    stopCamera();
+    verifyInput(text, 'camera');
+  });
+  if (!session) {
     note.dataset.message = 'cameraDenied';
     renderCapabilityNotes();
     return;
   }
-  const video = $('camera-video');
-  video.srcObject = stream;
-  state.camera = { stream, timer: null };
+  state.camera = session;
   $('camera-box').hidden = false;
   $('camera-status').textContent = t('cameraLooking');
   renderCapabilityNotes();
-  try {
-    await video.play();
-  } catch {
-    // autoplay of a muted inline video is allowed; keep scanning anyway
-  }
   $('camera-stop').focus({ preventScroll: true });
   $('camera-box').scrollIntoView({ block: 'center', behavior: 'smooth' });
-  const scan = async () => {
-    if (!state.camera) return;
-    try {
-      if (video.readyState >= 2) {
-        const text = pickCode(await state.detector.detect(video));
-        if (text) {
-          stopCamera();
-          verifyInput(text, 'camera');
-          return;
-        }
-      }
-    } catch {
-      // a frame that cannot be read: try the next one
-    }
-    state.camera.timer = setTimeout(scan, 150);
-  };
-  scan();
+  session.start();
 }
 
 function stopCamera() {
   if (!state.camera) return;
-  clearTimeout(state.camera.timer);
-  for (const track of state.camera.stream.getTracks()) track.stop();
-  $('camera-video').srcObject = null;
+  closeCamera(state.camera, $('camera-video'));
   $('camera-box').hidden = true;
   state.camera = null;
 }
@@ -964,7 +927,7 @@ async function onImage(event) {
   let text = null;
   try {
     const bitmap = await createImageBitmap(file);
-    text = pickCode(await state.detector.detect(bitmap));
+    text = pickCertificate(await state.detector.detect(bitmap));
     bitmap.close();
   } catch {
     text = null;

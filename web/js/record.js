@@ -11,8 +11,9 @@ import { parseTrust } from './core/trust.js';
 import { ScanError, scanLog } from './core/scan.js';
 import { SubjectError, keyText, parseKeyText, parseSecretText, publicKeyOf } from './core/subject.js';
 import { RECORD_TEXT } from './record-i18n.js';
+import { cameraCapability, closeCamera, openCamera, pickCode, qrSupport } from './camera.js';
 
-export const APP_VERSION = '2.2.0';
+export const APP_VERSION = '2.2.1';
 const LANG_KEY = 'akashi.verifier.lang'; // shared with the verifier page
 const TRUST_URL = 'trust.json';
 
@@ -191,27 +192,13 @@ function toggleSecretVisible() {
 }
 
 // QR codes: the platform's BarcodeDetector (as on the verifier page).
-async function qrSupport() {
-  if (!('BarcodeDetector' in window)) return false;
-  try {
-    return (await window.BarcodeDetector.getSupportedFormats()).includes('qr_code');
-  } catch {
-    return false;
-  }
-}
-
-function pickSecret(codes) {
-  const values = codes.map((c) => c.rawValue).filter((v) => typeof v === 'string');
-  return values.find((v) => v.trim().startsWith('AKS1.')) ?? values[0] ?? null;
-}
+/** The resident's page reads a secret QR: the code holding `AKS1.`, if several. */
+const pickSecret = (codes) => pickCode(codes, (v) => v.trim().startsWith('AKS1.'));
 
 async function detectCapabilities() {
   const qr = await qrSupport();
   state.capabilities.image = qr ? 'ok' : 'fileNoQR';
-  if (!qr) state.capabilities.camera = 'cameraUnsupported';
-  else if (!window.isSecureContext) state.capabilities.camera = 'cameraInsecure';
-  else if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) state.capabilities.camera = 'cameraUnsupported';
-  else state.capabilities.camera = 'ok';
+  state.capabilities.camera = cameraCapability(qr);
   if (qr) state.detector = new window.BarcodeDetector({ formats: ['qr_code'] });
   renderCapabilityNotes();
 }
@@ -234,51 +221,32 @@ async function startCamera() {
   if (state.capabilities.camera !== 'ok' || state.camera) return;
   const note = $('camera-note');
   delete note.dataset.message;
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
-  } catch {
+  const video = $('camera-video');
+  const accept = (codes) => {
+    const text = pickSecret(codes);
+    return text && text.trim().startsWith('AKS1.') ? text : null;
+  };
+  const session = await openCamera(video, state.detector, accept, async (text) => {
+    stopCamera();
+    await setSecretText(text);
+    $('secret-status').focus?.();
+  });
+  if (!session) {
     note.dataset.message = 'cameraDenied';
     renderCapabilityNotes();
     return;
   }
-  const video = $('camera-video');
-  video.srcObject = stream;
-  state.camera = { stream, timer: null };
+  state.camera = session;
   $('camera-box').hidden = false;
   $('camera-status').textContent = t('cameraLooking');
   renderCapabilityNotes();
-  try {
-    await video.play();
-  } catch {
-    // muted inline video: keep scanning anyway
-  }
   $('camera-stop').focus({ preventScroll: true });
-  const look = async () => {
-    if (!state.camera) return;
-    try {
-      if (video.readyState >= 2) {
-        const text = pickSecret(await state.detector.detect(video));
-        if (text && text.trim().startsWith('AKS1.')) {
-          stopCamera();
-          await setSecretText(text);
-          $('secret-status').focus?.();
-          return;
-        }
-      }
-    } catch {
-      // the next frame
-    }
-    state.camera.timer = setTimeout(look, 150);
-  };
-  look();
+  session.start();
 }
 
 function stopCamera() {
   if (!state.camera) return;
-  clearTimeout(state.camera.timer);
-  for (const track of state.camera.stream.getTracks()) track.stop();
-  $('camera-video').srcObject = null;
+  closeCamera(state.camera, $('camera-video'));
   $('camera-box').hidden = true;
   state.camera = null;
 }
