@@ -142,6 +142,17 @@ let package = Package(
         ),
         // A resident's search of a log for their certificates (docs/spec/subject-transparency.md §5).
         .target(name: "SubjectScan", dependencies: ["Certificates", "Mirror", "TransparencyLog", "AkashiCrypto"]),
+        // The persistence boundary of an authority: typed transactional operations
+        // on its log, records, staff and audit chain; SQLite (GRDB) or PostgreSQL (postgres-nio).
+        .target(
+            name: "Store",
+            dependencies: [
+                "AkashiCrypto", "SafeText",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Deterministic CBOR (RFC 8949 §4.2) and COSE_Sign1 (RFC 9052) for certificates.
         .target(name: "CBOR"),
         .target(name: "COSE", dependencies: ["CBOR", "AkashiCrypto"]),
@@ -174,6 +185,7 @@ let package = Package(
         .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "AkashiCrypto"]),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(
             name: "CertificatesTests",
