@@ -7,7 +7,8 @@ SWIFT ?= swift
 DEBS := libssl-dev libsqlite3-dev pkg-config libqrencode-dev libzbar-dev libpng-dev libjpeg-dev zlib1g-dev curl
 # The browser test: headless Chromium and its driver, Japanese fonts, poppler for PDF page counts;
 # python3-cryptography for the independent C2SP witness interop check.
-TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n python3-cryptography
+# postgresql: the server the store's conformance suite runs against (scripts/with-postgres.sh).
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n python3-cryptography postgresql
 DEMO ?= demo-out
 
 .PHONY: deps test-deps build test demo run bench load clean lint
@@ -34,7 +35,7 @@ build: deps
 	$(SWIFT) build
 
 test: build test-deps
-	$(SWIFT) test
+	./scripts/with-postgres.sh $(SWIFT) test
 	./scripts/browser-test.sh
 	./scripts/web-test.sh
 	./scripts/node-test.sh
