@@ -72,3 +72,9 @@ fuzz: deps
 
 fuzz-smoke: deps
 	./scripts/fuzz.sh 10
+
+# The offline verifier as one self-contained executable to hand out (docs/VERIFIER.md):
+#   make verifier   dist/akashi-verify: release, Swift runtime, Foundation and the C libraries static
+.PHONY: verifier
+verifier: deps
+	./scripts/build-verifier.sh
