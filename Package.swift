@@ -195,7 +195,10 @@ let package = Package(
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(
             name: "WitnessTests",
-            dependencies: ["Witness", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "Witness", "LogStore", "TransparencyLog", "AkashiCrypto",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "MirrorTests",

@@ -28,7 +28,7 @@ public enum WitnessApplication {
                 let cosignatures = try await witness.addCheckpoint(body: body)
                 return plain(.ok, cosignatures)
             } catch {
-                if error.code == .storage {
+                if error.code == .storage || error.code == .locked {
                     context.logger.error("add-checkpoint failed", metadata: ["error": "\(error.reason)"])
                 }
                 return response(for: error)

@@ -1,3 +1,5 @@
+import GRDB
+
 /// Why a witness refused a checkpoint, with the HTTP status c2sp.org/tlog-witness prescribes.
 public struct WitnessError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
@@ -13,6 +15,9 @@ public struct WitnessError: Error, Sendable, CustomStringConvertible {
         case inconsistent
         /// 500: the witness's own state could not be read or written (nothing was cosigned).
         case storage
+        /// 500: the witness's state is held by another process (SQLite still
+        /// busy after its timeout); nothing was cosigned, try again later.
+        case locked
     }
 
     public let code: Code
@@ -33,9 +38,17 @@ public struct WitnessError: Error, Sendable, CustomStringConvertible {
         case .badRequest: 400
         case .conflict: 409
         case .inconsistent: 422
-        case .storage: 500
+        case .storage, .locked: 500
         }
     }
 
     public var description: String { reason }
+
+    /// An error of the witness's own state as ``Code/storage``, or
+    /// ``Code/locked`` when SQLite gave up waiting for another process.
+    static func storage(_ error: any Error, _ what: String) -> WitnessError {
+        if let error = error as? WitnessError { return error }
+        let busy = (error as? DatabaseError).map { $0.resultCode == .SQLITE_BUSY || $0.resultCode == .SQLITE_LOCKED } ?? false
+        return WitnessError(busy ? .locked : .storage, "\(what): \(error)")
+    }
 }

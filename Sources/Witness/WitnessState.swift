@@ -67,7 +67,7 @@ public final class WitnessState: Sendable {
             database = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(database)
         } catch {
-            throw WitnessError(.storage, "cannot open the witness state \(path): \(error)")
+            throw .storage(error, "cannot open the witness state \(path)")
         }
     }
 
@@ -243,7 +243,7 @@ public final class WitnessState: Sendable {
         do {
             outcome = try await database.write { db in try Self.advance(db, origin: origin, expectedSize: expectedSize, decide) }
         } catch {
-            throw WitnessError(.storage, "the witness state \(path) failed: \(error)")
+            throw .storage(error, "the witness state \(path) failed")
         }
         return try outcome.get()
     }
@@ -297,8 +297,8 @@ public final class WitnessState: Sendable {
     }
 
     private func run<T>(_ body: () throws -> T) throws(WitnessError) -> T {
-        do { return try body() } catch let error as WitnessError { throw error } catch {
-            throw WitnessError(.storage, "the witness state \(path) failed: \(error)")
+        do { return try body() } catch {
+            throw .storage(error, "the witness state \(path) failed")
         }
     }
 }

@@ -12,11 +12,7 @@ import Witness
 /// receipt (or QR code) is given out.
 func openWitnessedLog(_ directory: AuthorityDirectory, timeout: Duration = witnessTimeout()) async throws -> LogStore {
     let log = try directory.openLog()
-    if let policy = try directory.witnessPolicy() {
-        let cosigner = WitnessCosigner(policy: policy, timeout: timeout)
-        await cosigner.seed(from: log.checkpoint)
-        await log.setCosigner(cosigner)
-    }
+    if let policy = try directory.witnessPolicy() { await WitnessCosigner.attach(to: log, policy: policy, timeout: timeout) }
     return log
 }
 
@@ -140,7 +136,7 @@ struct LogWitnessList: AsyncParsableCommand {
             for witness in policy.witnesses {
                 print("\(witness.name)\t\(witness.url?.description ?? "-")\t\(witness.key)")
             }
-            print("quorum: \(policy.quorum)" + (policy.groups.first { $0.name == policy.quorum }.map { " (\($0.required) of \($0.members.count))" } ?? ""))
+            print("quorum: \(policy.quorum)" + (policy.quorumGroup.map { " (\($0.required) of \($0.members))" } ?? ""))
         }
     }
 }

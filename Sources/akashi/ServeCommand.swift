@@ -46,27 +46,13 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let state = try ServiceState(configuration: configuration, logger: logger)
             if let policy = try state.directory.witnessPolicy() {
-                let cosigner = WitnessCosigner(policy: policy, timeout: witnessTimeout(), logger: logger)
-                await cosigner.seed(from: state.log.checkpoint)
-                await state.log.setCosigner(cosigner)
-                let group = policy.groups.first { $0.name == policy.quorum }
-                let quorum = group.map { "\($0.required)/\($0.members.count)" } ?? policy.quorum.description
+                let cosigner = await WitnessCosigner.attach(to: state.log, policy: policy, timeout: witnessTimeout(), logger: logger)
                 // Entries recorded while the witnesses were down are published
                 // as soon as they are back, not only at the next issuance.
-                Task { [log = state.log, logger] in
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(15))
-                        do {
-                            if try await log.publishPending() { logger.info("published a checkpoint that waited for cosignatures") }
-                        } catch {
-                            logger.debug("still waiting for witnesses", metadata: ["error": "\(error)"])
-                        }
-                    }
-                }
+                Task { [log = state.log, logger] in await WitnessCosigner.publishWaiting(log, every: .seconds(15), logger: logger) }
+                let quorum = policy.quorumGroup.map { "\($0.required)/\($0.members)" } ?? policy.quorum.description
                 await state.witnessing.attach(quorum: quorum) {
-                    await cosigner.status().map {
-                        WitnessHealth(name: $0.name, size: $0.size, lastError: $0.lastError)
-                    }
+                    await cosigner.status().map { WitnessHealth(name: $0.name, size: $0.size, lastError: $0.lastError) }
                 }
                 logger.info("checkpoints are cosigned before publishing", metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])
             }

@@ -40,9 +40,16 @@ private func reportingWitnessErrors(_ body: () async throws -> Void) async throw
             case .io: throw CommandFailure(exitCode: Exit.software, message: e.reason)
             }
         } catch let e as WitnessError {
-            let busy = e.reason.contains("database is locked") || e.reason.contains("SQLITE_BUSY")
-            throw CommandFailure(exitCode: e.code == .storage ? (busy ? Exit.busy : Exit.software) : Exit.dataError, message: e.reason)
+            throw CommandFailure(exitCode: witnessExitCode(e), message: e.reason)
         }
+    }
+}
+
+func witnessExitCode(_ e: WitnessError) -> Int32 {
+    switch e.code {
+    case .locked: Exit.busy
+    case .storage: Exit.software
+    default: Exit.dataError
     }
 }
 
