@@ -192,6 +192,7 @@ let package = Package(
             name: "CertificatesTests",
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
+        .testTarget(name: "IssuanceTests", dependencies: ["Issuance", "Authority", "Certificates", "LogStore"]),
         .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(
             name: "WitnessTests",

@@ -17,7 +17,7 @@ public actor BatchJobs {
     public struct Limits: Sendable {
         /// Data rows one upload may hold.
         public var maxRows = 20_000
-        /// Batches issuing at the same time (each runs 64 rows at once).
+        /// Batches issuing at the same time (each runs `Issuer.batchConcurrency` rows at once).
         public var maxRunning = 4
         /// Batches kept for their progress and print views.
         public var maxKept = 200
@@ -120,30 +120,23 @@ public actor BatchJobs {
         jobs[id]?.finishedAt = now
     }
 
-    /// Issues every row, 64 at a time so they share log batches; a bad row is
-    /// recorded with its line number and the others go on.
+    /// Issues every row, ``Issuer/batchConcurrency`` at a time so they share
+    /// log batches; a bad row is recorded with its line number and the others go on.
     func run(_ id: String, rows: [(line: Int, values: [String: InputValue])], kind: String, issuer: Issuer, actor: String, role: String, address: String?) async {
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func submit() {
-                guard next < rows.count else { return }
-                let row = rows[next]
-                next += 1
-                group.addTask {
-                    do {
-                        let certificate = try await issuer.issue(kind: kind, input: row.values, issuedBy: actor) { db, serial, index in
-                            try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "batch=\(id) line=\(row.line) kind=\(kind) log=\(index)", address: address)
-                        }
-                        await self.issued(id, serial: certificate.claims.serialText)
-                    } catch let error as CertificateError {
-                        await self.failed(id, RowFailure(line: row.line, problems: error.problems, message: error.problems.isEmpty ? error.reason : nil))
-                    } catch {
-                        await self.failed(id, RowFailure(line: row.line, problems: [], message: "\(error)"))
-                    }
-                }
+        let requests = rows.map { row in
+            IssueRequest(kind: kind, input: row.values, issuedBy: actor) { db, serial, index in
+                try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "batch=\(id) line=\(row.line) kind=\(kind) log=\(index)", address: address)
             }
-            for _ in 0..<min(64, rows.count) { submit() }
-            while await group.next() != nil { submit() }
+        }
+        await issuer.issue(requests) { i, result in
+            switch result {
+            case .success(let certificate):
+                issued(id, serial: certificate.claims.serialText)
+            case .failure(let error as CertificateError):
+                failed(id, RowFailure(line: rows[i].line, problems: error.problems, message: error.problems.isEmpty ? error.reason : nil))
+            case .failure(let error):
+                failed(id, RowFailure(line: rows[i].line, problems: [], message: "\(error)"))
+            }
         }
         finish(id)
     }

@@ -104,44 +104,23 @@ struct Issue: AsyncParsableCommand {
             var issued = 0
             let batch = rows.count > 1
             // Rows are issued concurrently so they share log batches (group commit).
-            let kindID = kind
-            let includeSet = Set(include)
-            let omitSet = Set(omit)
-            try await withThrowingTaskGroup(of: (Int, Result<IssuedCertificate, any Error>).self) { group in
-                var next = 0
-                func submit() {
-                    guard next < rows.count else { return }
-                    let i = next
-                    let values = rows[i].values
-                    next += 1
-                    group.addTask {
-                        do {
-                            return (i, .success(try await issuer.issue(kind: kindID, input: values, include: includeSet, omit: omitSet, subjectKeys: keys)))
-                        } catch { return (i, .failure(error)) }
+            let requests = rows.map {
+                IssueRequest(kind: kind, input: $0.values, include: Set(include), omit: Set(omit), subjectKeys: keys)
+            }
+            try await issuer.issue(requests) { i, result in
+                switch result {
+                case .success(let certificate):
+                    try Self.write(certificate, to: outURL, issuerName: directory.configuration.name)
+                    issued += 1
+                    print("\(certificate.claims.serialText)\t\(certificate.kind.id)\tlog #\(certificate.receipt.index)\t\(rows[i].label)")
+                    if batch && issued % 100 == 0 {
+                        printError("\(issued + failures)/\(rows.count) …")
                     }
-                }
-                for _ in 0..<min(64, rows.count) { submit() }
-                for try await (i, result) in group {
-                    submit()
-                    switch result {
-                    case .success(let certificate):
-                        try Self.write(certificate, to: outURL, issuerName: directory.configuration.name)
-                        issued += 1
-                        print("\(certificate.claims.serialText)\t\(certificate.kind.id)\tlog #\(certificate.receipt.index)\t\(rows[i].label)")
-                        if batch && issued % 100 == 0 {
-                            printError("\(issued + failures)/\(rows.count) …")
-                        }
-                    case .failure(let error):
-                        failures += 1
-                        failureCodes.append(describe(error).0)
-                        let message: String
-                        if let e = error as? CertificateError, !e.problems.isEmpty {
-                            message = e.problems.map { "\($0.field): \($0.ja) / \($0.en)" }.joined(separator: "; ")
-                        } else {
-                            message = describe(error).1
-                        }
-                        printError("\(rows[i].label): \(message)")
-                    }
+                case .failure(let error):
+                    failures += 1
+                    let (code, message) = describe(error)
+                    failureCodes.append(code)
+                    printError("\(rows[i].label): \(message)")
                 }
             }
             let seconds = Date().timeIntervalSince(start)
