@@ -126,7 +126,7 @@ let package = Package(
             ]
         ),
         // Federated trust lists: authorities signed together by a federation key (a prefecture).
-        .target(name: "Federation", dependencies: ["Certificates", "TransparencyLog", "AkashiCrypto"]),
+        .target(name: "Federation", dependencies: ["Certificates", "TransparencyLog", "AkashiCrypto", "HTTPFetch"]),
         // The published conformance vectors (valid certificates and every forgery class).
         .target(
             name: "ConformanceVectors",
@@ -203,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MirrorTests",
-            dependencies: ["Mirror", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["Mirror", "Witness", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "SubjectScanTests",

@@ -23,6 +23,10 @@ public struct FederationError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let invalid = Code(name: "invalid")
         /// The same issuer with different keys, log or name in two sources.
         public static let conflict = Code(name: "conflict")
+        /// A published trust file could not be fetched: no answer, a timeout, too large.
+        public static let unreachable = Code(name: "unreachable")
+        /// The server answered, but with no trust file (an HTTP status other than 200).
+        public static let notPublished = Code(name: "notPublished")
 
         public var description: String { name }
     }

@@ -30,6 +30,9 @@ public enum LogRestorer {
         public let source: String
         /// What each source showed: its size, or why it was not used.
         public let sources: [(source: String, size: UInt64?, problem: String?)]
+        /// Witnesses that could not say whether they have cosigned more
+        /// (``restoreCheckingWitnesses(path:logKey:witnessPolicy:from:timeout:fetcher:now:)``).
+        public internal(set) var unconfirmedWitnesses: [(witness: String, problem: String)] = []
     }
 
     /// Restores the log signed by `logKey` into the database at `path`

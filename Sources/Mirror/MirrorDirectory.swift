@@ -128,7 +128,7 @@ public final class MirrorState: Sendable {
             database = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(database)
         } catch {
-            throw MirrorError(.storage, "cannot open the mirror state \(path): \(error)")
+            throw .storage(error, "cannot open the mirror state \(path)")
         }
     }
 
@@ -172,7 +172,7 @@ public final class MirrorState: Sendable {
                 return !known
             }
         } catch {
-            throw MirrorError(.storage, "cannot record log \(origin): \(error)")
+            throw .storage(error, "cannot record log \(origin)")
         }
     }
 
@@ -188,7 +188,7 @@ public final class MirrorState: Sendable {
                 }
             }
         } catch {
-            throw MirrorError(.storage, "cannot read the mirror state \(path): \(error)")
+            throw .storage(error, "cannot read the mirror state \(path)")
         }
     }
 
@@ -201,7 +201,7 @@ public final class MirrorState: Sendable {
                     arguments: [error, Int64(clamping: time), origin])
             }
         } catch {
-            throw MirrorError(.storage, "cannot record the sync of \(origin): \(error)")
+            throw .storage(error, "cannot record the sync of \(origin)")
         }
     }
 }

@@ -1,3 +1,6 @@
+import GRDB
+import LogStore
+
 /// Why a mirror, a follower, a restore or a monitor refused or failed a step.
 ///
 /// ``code`` is stable for tests, JSON and exit codes; ``reason`` says which
@@ -42,6 +45,14 @@ public struct MirrorError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidRequest = Code(name: "invalidRequest")
         /// `akashi log restore` found a log that is not empty.
         public static let notEmpty = Code(name: "notEmpty")
+        /// Another process holds a file this step must write (the writer lock
+        /// of a copy, or SQLite still busy after its timeout): try again later.
+        public static let locked = Code(name: "locked")
+        /// The trusted keys list no log with the origin the source serves.
+        public static let unlistedOrigin = Code(name: "unlistedOrigin")
+        /// A restored copy is shorter than a tree a witness of the log has
+        /// cosigned: continuing from it would sign a fork.
+        public static let staleCopy = Code(name: "staleCopy")
 
         public var description: String { name }
     }
@@ -73,9 +84,18 @@ public struct MirrorError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { reason }
 
-    /// Wraps any error from storage as ``Code/storage``; a `MirrorError` passes through.
+    /// Wraps any error from storage as ``Code/storage``, or ``Code/locked``
+    /// when another process holds the file; a `MirrorError` passes through.
     static func storage(_ error: any Error, _ what: String) -> MirrorError {
         if let error = error as? MirrorError { return error }
-        return MirrorError(.storage, "\(what): \(error)")
+        return MirrorError(isLocked(error) ? .locked : .storage, "\(what): \(error)")
+    }
+
+    /// Whether `error` says another process holds the file: the log store's
+    /// writer lock, or SQLite giving up after its busy timeout.
+    static func isLocked(_ error: any Error) -> Bool {
+        if let error = error as? LogStoreError { return error.code == .locked }
+        if let error = error as? DatabaseError { return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED }
+        return false
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Authority
-import Certificates
+import Federation
 import Foundation
 import Witness
 import LogStore
@@ -39,15 +39,7 @@ struct LogTrustOptions: ParsableArguments {
             }
             out[key.name] = try TlogPolicy(logKey: key)
         } else if let trust {
-            let data = try readInput(trust)
-            if data.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") {
-                for authority in try TrustFile.decode(data).authorities {
-                    out[authority.log.origin] = try authority.log.tlogPolicy()
-                }
-            } else {
-                let policy = try TlogPolicy(parsing: Array(data))
-                for log in policy.logs { out[log.key.name] = policy }
-            }
+            out = try TrustedLogs.policies(parsing: readInput(trust))
         }
         if let origin {
             guard let policy = out[origin] else {
@@ -84,10 +76,12 @@ func mirrorExitCode(_ e: MirrorError) -> Int32 {
     switch e.code {
     case .transport, .httpStatus, .responseTooLarge: MirrorExit.unavailable
     case .unverifiedCheckpoint, .bundleMismatch, .rootMismatch, .tileMismatch, .inconsistent, .wrongOrigin: Exit.verificationFailed
-    case .malformedCheckpoint, .malformedTile, .malformedBundle: Exit.dataError
+    case .malformedCheckpoint, .malformedTile, .malformedBundle, .unlistedOrigin: Exit.dataError
+    case .staleCopy: Exit.verificationFailed
     case .notEmpty: Exit.cannotCreate
     case .invalidRequest: Exit.usage
-    default: e.reason.contains("is locked") || e.reason.contains("database is locked") ? Exit.busy : Exit.software
+    case .locked: Exit.busy
+    default: Exit.software
     }
 }
 
@@ -146,19 +140,6 @@ func openMirror(_ url: URL, logger: Logger = Logger(label: "akashi.mirror"), tim
     return try Mirror(directory: directory, signer: signer, timeout: timeout, logger: logger)
 }
 
-/// Follows the log at `from` (adds or updates it): the origin is the one
-/// trusted log, or read from the checkpoint when the trust lists several.
-func addMirroredLog(_ mirror: Mirror, from: String, trust: LogTrustOptions) async throws -> MirroredLogRecord {
-    let policies = try trust.policies()
-    if policies.count == 1, let (origin, policy) = policies.first {
-        return try await mirror.addLog(url: from, policy: policy, origin: origin)
-    }
-    let client = try TileLogClient(prefix: from)
-    let signed = try await LogFollower(client: client, policy: OriginPolicies(policies)).verifiedCheckpoint()
-    let origin = signed.checkpoint.origin
-    return try await mirror.addLog(url: from, policy: policies[origin]!, origin: origin)
-}
-
 struct MirrorServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -202,35 +183,19 @@ struct MirrorServe: AsyncParsableCommand {
         return (host.isEmpty ? "localhost" : host) + "/akashi-mirror"
     }
 
-    /// Where an authority publishes its trust file: beside its `log/` prefix
-    /// (`http://host/log/` → `http://host/trust.json`).
-    static func trustURL(_ prefix: String) -> URL {
-        var base = prefix
-        while base.hasSuffix("/") { base.removeLast() }
-        if base.hasSuffix("/log") { base.removeLast(4) }
-        return URL(string: base + "/trust.json")!
-    }
-
-    /// Follows the log at `prefix` with the policy from its authority's published trust file.
-    static func followPublishedTrust(_ mirror: Mirror, prefix: String) async throws -> MirroredLogRecord {
-        let url = trustURL(prefix)
-        let response: HTTPFetcher.Response
-        do { response = try await HTTPFetcher.shared.get(url, limit: 4 << 20, timeout: .seconds(30)) } catch {
-            throw CommandFailure(exitCode: Exit.unavailable,
-                message: "\(prefix) is not followed yet and its authority's trust file \(url) cannot be fetched (\(error)): give --vkey VKEY or --trust FILE the first time")
+    /// Follows the log at `prefix` with the keys its authority publishes beside it.
+    static func followOnFirstUse(_ mirror: Mirror, prefix: String) async throws -> (MirroredLogRecord, URL) {
+        let published: PublishedTrust
+        do throws(FederationError) { published = try await PublishedTrust.fetch(besideLog: prefix) } catch {
+            let exit = error.code == .unreachable ? Exit.unavailable : error.code == .notPublished ? Exit.usage : Exit.dataError
+            throw CommandFailure(exitCode: exit, message: "\(prefix) is not followed yet and \(error.reason): give --vkey VKEY or --trust FILE the first time")
         }
-        guard response.status == 200 else {
-            throw CommandFailure(exitCode: Exit.usage,
-                message: "\(prefix) is not followed yet and \(url) answered \(response.status): give --vkey VKEY or --trust FILE the first time")
+        do throws(MirrorError) {
+            return (try await mirror.followOnFirstUse(url: prefix, policies: published.policies), published.url)
+        } catch {
+            guard error.code == .unlistedOrigin else { throw error }
+            throw CommandFailure(exitCode: Exit.dataError, message: "\(published.url): \(error.reason); give --vkey VKEY or --trust FILE")
         }
-        let trust = try TrustFile.decode(Data(response.body))
-        let client = try TileLogClient(prefix: prefix)
-        let served = try await client.checkpoint()
-        guard let authority = trust.authorities.first(where: { $0.log.origin == served.checkpoint.origin }) else {
-            throw CommandFailure(exitCode: Exit.dataError,
-                message: "\(url) lists no log '\(served.checkpoint.origin)' (the log at \(prefix)); give --vkey VKEY or --trust FILE")
-        }
-        return try await mirror.addLog(url: prefix, policy: try authority.log.tlogPolicy(), origin: authority.log.origin)
     }
 
     func run() async throws {
@@ -248,17 +213,18 @@ struct MirrorServe: AsyncParsableCommand {
             let mirror = try openMirror(options.url, logger: logger, timeout: seconds(timeout))
             for url in from {
                 if trust.given {
-                    let record = try await addMirroredLog(mirror, from: url, trust: trust)
+                    let record = try await mirror.follow(url: url, policies: trust.policies())
                     printError("following \(record.origin) at \(record.url)")
                 } else {
                     let prefix = try TileLogClient(prefix: url).source
                     if await !mirror.logs.contains(where: { $0.url == prefix }) {
                         // `akashi mirror --from URL --data DIR` as is: pin the key the
                         // authority publishes beside its log, and say so loudly.
-                        let record = try await Self.followPublishedTrust(mirror, prefix: prefix)
-                        printError("""
-                            following \(record.origin) at \(record.url) with the keys its authority publishes at \(Self.trustURL(prefix))                             (trusted on first use, pinned from now on). Check the log key out of band, e.g. against the prefecture's                             federated list, or give --vkey/--trust: \(record.policy.split(separator: "\n").first ?? "")
-                            """)
+                        let (record, trustURL) = try await Self.followOnFirstUse(mirror, prefix: prefix)
+                        printError(
+                            "following \(record.origin) at \(record.url) with the keys its authority publishes at \(trustURL) "
+                                + "(trusted on first use, pinned from now on). Check the log key out of band, e.g. against the prefecture's "
+                                + "federated list, or give --vkey/--trust: \(record.policy.split(separator: "\n").first ?? "")")
                     }
                 }
             }
@@ -343,7 +309,7 @@ struct MirrorAddLog: AsyncParsableCommand {
     func run() async throws {
         try await reportingMirrorErrors {
             let mirror = try openMirror(options.url)
-            let record = try await addMirroredLog(mirror, from: from, trust: trust)
+            let record = try await mirror.follow(url: from, policies: trust.policies())
             print("following \(record.origin) at \(record.url); served under /\(record.originHash)/")
         }
     }
@@ -433,18 +399,15 @@ struct MonitorCommand: AsyncParsableCommand {
     /// publishes beside its log (trusted on first use, said on stderr).
     func publishedPolicies() async throws -> [String: TlogPolicy] {
         let prefix = try TileLogClient(prefix: from[0]).source
-        let url = MirrorServe.trustURL(prefix)
-        let response: HTTPFetcher.Response
-        do { response = try await HTTPFetcher.shared.get(url, limit: 4 << 20, timeout: seconds(timeout)) } catch {
-            throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and the trust file \(url) cannot be fetched (\(error)); give --vkey VKEY or --trust FILE")
+        let published: PublishedTrust
+        do throws(FederationError) { published = try await PublishedTrust.fetch(besideLog: prefix, timeout: seconds(timeout)) } catch {
+            guard error.code == .unreachable || error.code == .notPublished else {
+                throw CommandFailure(exitCode: Exit.dataError, message: error.reason)
+            }
+            throw CommandFailure(exitCode: MirrorExit.sourceFailed, message: "no --vkey/--trust, and \(error.reason); give --vkey VKEY or --trust FILE")
         }
-        guard response.status == 200 else {
-            throw CommandFailure(exitCode: 2, message: "no --vkey/--trust, and \(url) answered \(response.status); give --vkey VKEY or --trust FILE")
-        }
-        var out: [String: TlogPolicy] = [:]
-        for authority in try TrustFile.decode(Data(response.body)).authorities { out[authority.log.origin] = try authority.log.tlogPolicy() }
-        printError("using the log keys published at \(url) (trusted on first use: pass --trust FILE to pin them): \(out.keys.sorted().joined(separator: ", "))")
-        return out
+        printError("using the log keys published at \(published.url) (trusted on first use: pass --trust FILE to pin them): \(published.policies.keys.sorted().joined(separator: ", "))")
+        return published.policies
     }
 
     func run() async throws {
@@ -519,33 +482,11 @@ struct LogRestore: AsyncParsableCommand {
             let key = try directory.logVerifierKey()
             let urls = try from.map { try TileLogClient(prefix: $0).prefix }
             let witnessPolicy = try directory.witnessPolicy()
-            let summary = try await LogRestorer.restore(
+            // Also asks the witnesses: a stale mirror's copy is refused and moved aside.
+            let summary = try await LogRestorer.restoreCheckingWitnesses(
                 path: directory.databaseURL.path, logKey: key, witnessPolicy: witnessPolicy, from: urls, timeout: seconds(timeout))
-            // A stale mirror's copy is genuine but short: if a witness has
-            // cosigned more, continuing from here would sign a fork. Ask them.
-            if let witnessPolicy {
-                let restoredSize = summary.checkpoint.checkpoint.size
-                for witness in witnessPolicy.witnesses {
-                    guard let url = witness.url.flatMap({ URL(string: $0.description) }),
-                        let client = try? WitnessClient(url: url, key: witness.key)
-                    else { continue }
-                    do {
-                        _ = try await client.cosign(checkpoint: summary.checkpoint, oldSize: restoredSize, proof: [], timeout: seconds(timeout))
-                    } catch WitnessClientError.conflict(let latest) where latest > restoredSize {
-                        let aside = directory.databaseURL.path + ".stale-restore-\(Int(Date().timeIntervalSince1970))"
-                        try? FileManager.default.moveItem(atPath: directory.databaseURL.path, toPath: aside)
-                        for suffix in ["-wal", "-shm"] {
-                            try? FileManager.default.moveItem(atPath: directory.databaseURL.path + suffix, toPath: aside + suffix)
-                        }
-                        throw CommandFailure(exitCode: Exit.verificationFailed, message: """
-                            witness \(witness.name) has cosigned this log up to size \(latest), but the mirrors have only \(restoredSize):                             continuing would sign a fork. Restore from a mirror that has size \(latest) (the short copy was moved to \(aside)).
-                            """)
-                    } catch WitnessClientError.conflict {
-                        continue  // the witness is behind this size: it catches up with the next checkpoint
-                    } catch {
-                        printError("witness \(witness.name) could not confirm the restored size: \(error)")
-                    }
-                }
+            for (witness, problem) in summary.unconfirmedWitnesses {
+                printError("witness \(witness) could not confirm the restored size: \(problem)")
             }
             for source in summary.sources where source.problem != nil {
                 printError("not used: \(source.source): \(source.problem!)")
