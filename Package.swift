@@ -193,7 +193,8 @@ let package = Package(
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance", "Authority", "Certificates", "LogStore"]),
-        .testTarget(name: "AkashiCLITests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
+        // Drives the built binary end to end; the CLI's own logic (exit codes) in process through `@testable import akashi`.
+        .testTarget(name: "AkashiCLITests", dependencies: ["akashi", "Authority", "Mirror", "Witness", "LogStore", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(
             name: "WitnessTests",
             dependencies: [
