@@ -23,12 +23,18 @@ public enum IssuerApplication {
         }
         APIRoutes(state: state).register(on: router)
         SessionRoutes(state: state).register(on: router)
-        // The witness-policy page again inside the session, so it keeps the navigation.
-        let ui = router.group().add(middleware: SessionMiddleware(accounts: state.accounts)).add(middleware: WitnessPolicyMiddleware())
-        CertificateRoutes(state: state).register(on: ui)
-        IssueRoutes(state: state).register(on: ui)
-        BatchRoutes(state: state).register(on: ui)
-        AdminRoutes(state: state).register(on: ui)
+        // The clerk pages: a session first, then each controller's groups
+        // check the role (``RouterGroup/allowing(_:)``). The witness-policy
+        // page again inside the session, so it keeps the navigation.
+        let staff = router.group()
+            .add(middleware: SessionMiddleware(accounts: state.accounts))
+            .add(middleware: WitnessPolicyMiddleware())
+            .add(middleware: RefusalMiddleware())
+            .group(context: StaffContext.self)
+        CertificateRoutes(state: state).register(on: staff)
+        IssueRoutes(state: state).register(on: staff)
+        BatchRoutes(state: state).register(on: staff)
+        AdminRoutes(state: state).register(on: staff)
         routeMethods.load(router.routes)
         return router
     }

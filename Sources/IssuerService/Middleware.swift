@@ -48,7 +48,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
     static func badText(_ error: RequestTextError, _ request: Request, _ context: AppContext) -> Response {
         if request.uri.path.hasPrefix("/api/") {
-            return APIError.response(.badRequest, code: "invalidText", ja: error.ja, en: error.en)
+            return APIError(.badRequest, code: "invalidText", ja: error.ja, en: error.en).response
         }
         return Layout.errorPage(context, status: .badRequest, ja: error.ja, en: error.en)
     }
@@ -57,7 +57,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         let ja = "サーバー内部でエラーが起きました。記録は残っています。もう一度お試しいただき、続く場合はシステム管理者に連絡してください。"
         let en = "Something went wrong inside the server; it has been logged. Try again, and tell the system administrator if it persists."
         if request.uri.path.hasPrefix("/api/") {
-            return APIError.response(.internalServerError, code: "internal", ja: ja, en: en)
+            return APIError(.internalServerError, code: "internal", ja: ja, en: en).response
         }
         return Layout.errorPage(context, status: .internalServerError, ja: ja, en: en)
     }
@@ -108,23 +108,11 @@ struct WitnessPolicyMiddleware: RouterMiddleware {
                 error.reason, nil)
         }
         context.logger.error("witness policy not met", metadata: ["detail": "\(detail)"])
-        let headers: HTTPFields = [.retryAfter: "30"]
         if request.uri.path.hasPrefix("/api/") {
-            var object: [String: Any] = ["error": "witnessPolicy", "message": "\(ja) / \(en)", "messageJa": ja, "messageEn": en, "detail": detail]
-            if let serial { object["serial"] = serial }
-            return JSON.response(object, status: .serviceUnavailable, headers: headers)
+            return APIError(.serviceUnavailable, code: "witnessPolicy", ja: ja, en: en, detail: detail, serial: serial, headers: [.retryAfter: "30"]).response
         }
-        let lang = context.language
-        let serialLine: HTML = serial.map { "<p class=\"serial\">\(lang.t("証明書番号", "Certificate serial")): <strong>\($0)</strong></p>" } ?? ""
-        let body: HTML = """
-            <div class="errors" role="alert"><p>\(lang.t(ja, en))</p></div>
-            \(serialLine)
-            <details><summary>\(lang.t("技術的な詳細（システム管理者向け）", "Technical details (for the system administrator)"))</summary><pre>\(detail)</pre></details>
-            <p><a href="/">\(lang.t("ホームへ戻る", "Back to home"))</a></p>
-            """
-        var response = Layout.response(
-            Layout.page(lang.t("立会人の署名が足りません", "Not enough witness cosignatures"), context, section: .issue, body: body),
-            status: .serviceUnavailable)
+        let page = ErrorPages.witnessPolicy(ja: ja, en: en, detail: detail, serial: serial, context.language, context.identity?.session)
+        var response = Layout.response(page, status: .serviceUnavailable)
         response.headers[.retryAfter] = "30"
         return response
     }
@@ -177,11 +165,11 @@ struct APITokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            return APIError.response(.unauthorized, code: "unauthorized", ja: "Authorization: Bearer トークンが必要です", en: "an Authorization: Bearer token is required", extraHeaders: [.wwwAuthenticate: "Bearer"])
+            return APIError(.unauthorized, code: "unauthorized", ja: "Authorization: Bearer トークンが必要です", en: "an Authorization: Bearer token is required", headers: [.wwwAuthenticate: "Bearer"]).response
         }
         let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let token = try await cache.token(secret: secret, accounts: accounts) else {
-            return APIError.response(.unauthorized, code: "unauthorized", ja: "トークンが無効か、失効しています", en: "the token is invalid or revoked", extraHeaders: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+            return APIError(.unauthorized, code: "unauthorized", ja: "トークンが無効か、失効しています", en: "the token is invalid or revoked", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]).response
         }
         var context = context
         context.identity = .token(token)
@@ -249,7 +237,7 @@ struct RequestMethodMiddleware: RouterMiddleware {
 
     static func notAllowed(_ request: Request, _ context: AppContext, _ allowed: Set<HTTPRequest.Method>) -> Response {
         var response = request.uri.path.hasPrefix("/api/")
-            ? APIError.response(.methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません", en: "the method \(request.method.rawValue) is not allowed")
+            ? APIError(.methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません", en: "the method \(request.method.rawValue) is not allowed").response
             : Layout.errorPage(context, status: .methodNotAllowed, ja: "このメソッドは使えません。", en: "Method not allowed.")
         response.headers[.allow] = RouteMethods.allowHeader(allowed)
         return response

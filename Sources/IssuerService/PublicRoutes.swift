@@ -12,7 +12,7 @@ struct PublicRoutes {
     let state: ServiceState
 
     func register(on router: Router<AppContext>) {
-        router.get("healthz") { _, _ in JSON.response(["status": "ok"]) }
+        router.get("healthz") { _, _ in Health() }
         router.get("log/checkpoint", use: checkpoint)
         router.get("log/tile/**", use: tile)
         router.get("trust.json", use: trust)

@@ -23,26 +23,9 @@ struct SessionRoutes {
     }
 
     func render(_ context: AppContext, next: String, login: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let lang = context.language
         let cookieValue = AccountStore.randomToken()
-        let token = Self.formToken(cookieValue, key: state.loginFormKey)
-        let errorHTML: HTML = error.map { "<div class=\"errors\" role=\"alert\" id=\"login-error\"><p>\($0)</p></div>" } ?? ""
-        let body: HTML = """
-            <div class="card">
-            \(errorHTML)
-            <form method="post" action="/login" novalidate>
-            <input type="hidden" name="_csrf" value="\(token)">
-            <input type="hidden" name="next" value="\(next)">
-            <label for="login">\(lang.t("ログイン名", "Login name"))</label>
-            <input type="text" id="login" name="login" value="\(login)" autocomplete="username" autocapitalize="none" required autofocus\(error != nil ? HTML(" aria-invalid=\"true\" aria-describedby=\"login-error\"") : "")>
-            <label for="password">\(lang.t("パスワード", "Password"))</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
-            <div><button type="submit">\(lang.t("ログイン", "Log in"))</button></div>
-            </form>
-            </div>
-            <p class="hint">\(lang.t("窓口端末を離れるときは必ずログアウトしてください。", "Always log out when you leave the counter PC."))</p>
-            """
-        var response = Layout.response(Layout.page(lang.t("ログイン", "Log in"), context, section: .login, body: body), status: status)
+        let page = LoginPage.html(formToken: Self.formToken(cookieValue, key: state.loginFormKey), next: next, login: login, error: error, context.language)
+        var response = Layout.response(page, status: status)
         response.setCookie(cookie(Self.preCookie, cookieValue, maxAge: 3600))
         return response
     }
@@ -59,7 +42,8 @@ struct SessionRoutes {
         guard let pre = request.cookies[Self.preCookie]?.value, let sent = form["_csrf"],
             AccountStore.constantTimeEquals(Self.formToken(pre, key: state.loginFormKey), sent)
         else {
-            return render(context, next: next, login: SafeText.escaped(typed, limit: 64), error: lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again."), status: .forbidden)
+            let error = lang.t("フォームの有効期限が切れました。もう一度ログインしてください。", "The form expired. Please log in again.")
+            return render(context, next: next, login: SafeText.escaped(typed, limit: 64), error: error, status: .forbidden)
         }
         // A name no account can have (the account rule: a–z, 0–9, . _ -) is
         // refused here, before the database, the throttle's keys or the audit
@@ -67,13 +51,17 @@ struct SessionRoutes {
         guard (try? AccountStore.validateLogin(typed)) != nil else {
             await state.throttle.failedMalformed(address: context.address)
             try state.audit.record(actor: "-", role: nil, action: "login.failed", detail: "malformed login \"\(SafeText.escaped(typed, limit: 80))\"", address: context.address)
-            return render(context, next: next, login: "", error: lang.t("ログイン名に使えない文字が含まれています（半角英小文字・数字・「.」「_」「-」）。", "The login name has characters no login can have (a–z, 0–9, '.', '_', '-')."), status: .badRequest)
+            let error = lang.t(
+                "ログイン名に使えない文字が含まれています（半角英小文字・数字・「.」「_」「-」）。",
+                "The login name has characters no login can have (a–z, 0–9, '.', '_', '-').")
+            return render(context, next: next, login: "", error: error, status: .badRequest)
         }
         let login = typed
         if let wait = await state.throttle.retryAfter(login: login, address: context.address) {
             _ = try? state.audit.record(actor: login, role: nil, action: "login.throttled", address: context.address)
             let minutes = Int((wait / 60).rounded(.up))
-            var response = render(context, next: next, login: login, error: lang.t("ログインの失敗が続いたため、\(minutes)分間ログインできません。", "Too many failed logins. Try again in \(minutes) minute(s)."), status: .tooManyRequests)
+            let error = lang.t("ログインの失敗が続いたため、\(minutes)分間ログインできません。", "Too many failed logins. Try again in \(minutes) minute(s).")
+            var response = render(context, next: next, login: login, error: error, status: .tooManyRequests)
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
             return response
         }
@@ -88,7 +76,8 @@ struct SessionRoutes {
         guard let user = authenticated else {
             await state.throttle.failed(login: login, address: context.address)
             try state.audit.record(actor: login, role: nil, action: "login.failed", address: context.address)
-            return render(context, next: next, login: login, error: lang.t("ログイン名またはパスワードが違います。", "Wrong login name or password."), status: .unauthorized)
+            let error = lang.t("ログイン名またはパスワードが違います。", "Wrong login name or password.")
+            return render(context, next: next, login: login, error: error, status: .unauthorized)
         }
         await state.throttle.succeeded(login: login, address: context.address)
         let (token, _) = try state.accounts.createSession(for: user, address: context.address)

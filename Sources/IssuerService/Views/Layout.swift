@@ -7,11 +7,12 @@ import Hummingbird
 enum Layout {
     enum Section: String { case dashboard, issue, batch, search, audit, users, tokens, login }
 
-    static func page(_ title: String, _ context: AppContext, section: Section, body: HTML) -> HTML {
-        let lang = context.language
+    /// The page for `session` (nil: not logged in, no menu) in `lang`.
+    /// `refresh`: the browser reloads it every second (a batch in progress).
+    static func page(_ title: String, _ lang: UILanguage, _ session: Session?, section: Section, refresh: Bool = false, body: HTML) -> HTML {
         var nav: [HTML] = []
         var who: HTML = ""
-        if let session = context.identity?.session {
+        if let session {
             let role = session.user.role
             func link(_ s: Section, _ href: String, _ ja: String, _ en: String) -> HTML {
                 "<a href=\"\(href)\"\(s == section ? HTML(" aria-current=\"page\"") : "")>\(lang.t(ja, en))</a>"
@@ -26,15 +27,16 @@ enum Layout {
             let roleLabel = lang == .ja ? role.label.ja : role.label.en
             who = """
                 <span class="who">\(session.user.displayName)\(lang.t("（", " ("))\(roleLabel)\(lang.t("）", ")"))</span>
-                <form method="post" action="/logout"><input type="hidden" name="_csrf" value="\(session.csrfToken)"><button class="link" type="submit">\(lang.t("ログアウト", "Log out"))</button></form>
+                <form method="post" action="/logout">\(csrfField(session))<button class="link" type="submit">\(lang.t("ログアウト", "Log out"))</button></form>
                 """
         }
         let switchLabel = lang == .ja ? "English" : "日本語"
+        let refreshing: HTML = refresh ? "\n<meta http-equiv=\"refresh\" content=\"1\">" : ""
         return """
             <!doctype html>
             <html lang="\(lang.rawValue)">
             <head>
-            <meta charset="utf-8">
+            <meta charset="utf-8">\(refreshing)
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(title) — Akashi 証</title>
             <link rel="stylesheet" href="/assets/app.css">
@@ -81,9 +83,32 @@ enum Layout {
     }
 
     /// An error page for a person (the API answers in JSON instead).
-    static func errorPage(_ context: AppContext, status: HTTPResponse.Status, ja: String, en: String) -> Response {
-        let lang = context.language
+    static func errorPage(_ lang: UILanguage, _ session: Session?, status: HTTPResponse.Status, ja: String, en: String) -> Response {
         let body: HTML = "<div class=\"errors\" role=\"alert\"><p>\(lang.t(ja, en))</p></div><p><a href=\"/\">\(lang.t("ホームへ戻る", "Back to home"))</a></p>"
-        return response(page(lang.t("エラー", "Error") + " \(status.code)", context, section: .dashboard, body: body), status: status)
+        return response(page(lang.t("エラー", "Error") + " \(status.code)", lang, session, section: .dashboard, body: body), status: status)
+    }
+
+    /// The error page, with the menu once the middleware established a session.
+    static func errorPage(_ context: AppContext, status: HTTPResponse.Status, ja: String, en: String) -> Response {
+        errorPage(context.language, context.identity?.session, status: status, ja: ja, en: en)
+    }
+
+    static func errorPage(_ context: StaffContext, status: HTTPResponse.Status, ja: String, en: String) -> Response {
+        errorPage(context.language, context.session, status: status, ja: ja, en: en)
+    }
+
+    /// The header cells of a list, one `<th scope="col">` per title.
+    static func columns(_ titles: String...) -> HTML {
+        HTML.join(titles.map { "<th scope=\"col\">\($0)</th>" })
+    }
+
+    /// The header cell of a column of links or buttons, named for screen readers only.
+    static func actionsColumn(_ lang: UILanguage) -> HTML {
+        "<th scope=\"col\"><span class=\"skip\">\(lang.t("操作", "Actions"))</span></th>"
+    }
+
+    /// The hidden field every form of a logged-in page carries.
+    static func csrfField(_ session: Session) -> HTML {
+        "<input type=\"hidden\" name=\"_csrf\" value=\"\(session.csrfToken)\">"
     }
 }
