@@ -167,8 +167,10 @@ let package = Package(
         .target(name: "Deflate", dependencies: ["CZlib"]),
         // Dense text encodings of binary payloads for QR codes (numeric, base45, base64url).
         .target(name: "QRPayload"),
-        .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),
-        .target(name: "QRScan", dependencies: ["CZBar", "CPNG", "CJPEG"]),
+        // The one libpng wrapper: the QR writer and the reader share it. Only `*_png.swift` imports CPNG.
+        .target(name: "PNGImage", dependencies: ["CPNG"]),
+        .target(name: "QRCode", dependencies: ["CQREncode", "PNGImage"]),
+        .target(name: "QRScan", dependencies: ["CZBar", "PNGImage", "CJPEG"]),
         // Benchmarks and the load generator the crash test drives (not a product).
         .executableTarget(
             name: "akashi-bench",
@@ -185,6 +187,7 @@ let package = Package(
         .testTarget(name: "CBORTests", dependencies: ["CBOR"]),
         .testTarget(name: "COSETests", dependencies: ["COSE", "CBOR", "AkashiCrypto"]),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),
+        .testTarget(name: "DeflateTests", dependencies: ["Deflate"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AkashiCrypto"]),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),

@@ -1,51 +1,52 @@
-import CZlib
-
 /// zlib (RFC 1950) compression through the system zlib — the format a
 /// browser's `DecompressionStream("deflate")` reads, so the web verifier can
-/// open what the issuer compresses.
+/// open what the issuer compresses. zlib itself is touched only in
+/// `Deflate_zlib.swift`; nothing here has a C type.
 public enum Deflate {
-    public struct Error: Swift.Error, CustomStringConvertible {
+    /// Why compressed data could not be opened. Tests compare ``code``;
+    /// people read ``description``.
+    public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
+        /// The kind of failure; extensible.
+        public struct Code: Hashable, Sendable, CustomStringConvertible {
+            public let rawValue: String
+            public init(_ rawValue: String) { self.rawValue = rawValue }
+            public var description: String { rawValue }
+
+            /// More output than the caller's limit.
+            public static let tooLarge = Code("too-large")
+            /// Not a complete zlib stream (damaged, truncated, or with bytes after its end).
+            public static let damaged = Code("damaged")
+            /// zlib could not start (out of memory).
+            public static let libraryFailure = Code("library-failure")
+        }
+
+        public let code: Code
+        /// A sentence for humans: what failed and why.
         public let description: String
+
+        public init(_ code: Code, _ description: String) {
+            self.code = code
+            self.description = description
+        }
     }
 
     public static func compress(_ bytes: [UInt8], level: Int32 = 9) -> [UInt8] {
-        var capacity = compressBound(uLong(bytes.count))
-        var out = [UInt8](repeating: 0, count: Int(capacity))
-        let status = out.withUnsafeMutableBufferPointer { o in
-            bytes.withUnsafeBufferPointer { i in compress2(o.baseAddress, &capacity, i.baseAddress, uLong(i.count), level) }
-        }
-        precondition(status == Z_OK, "zlib compress2 failed with \(status) (out of memory)")
-        return Array(out.prefix(Int(capacity)))
+        Zlib.compress(bytes, level: level)
     }
 
     /// Decompresses, refusing output larger than `limit` bytes (a small input
     /// must not be able to make the verifier allocate gigabytes).
     public static func decompress(_ bytes: [UInt8], limit: Int) throws(Error) -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw Error(description: "zlib could not start")
+        guard let stream = ZlibInflateStream() else {
+            throw Error(.libraryFailure, "zlib could not start")
         }
-        defer { inflateEnd(&stream) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var input = bytes
-        var status: Int32 = Z_OK
-        input.withUnsafeMutableBufferPointer { i in
-            stream.next_in = i.baseAddress
-            stream.avail_in = uInt(i.count)
-            repeat {
-                chunk.withUnsafeMutableBufferPointer { c in
-                    stream.next_out = c.baseAddress
-                    stream.avail_out = uInt(c.count)
-                    status = inflate(&stream, Z_NO_FLUSH)
-                    out.append(contentsOf: c.prefix(c.count - Int(stream.avail_out)))
-                }
-            } while status == Z_OK && out.count <= limit
+        switch stream.inflate(bytes, limit: limit) {
+        case .complete(let out):
+            return out
+        case .tooLarge:
+            throw Error(.tooLarge, "the compressed data expands beyond \(limit) bytes")
+        case .damaged(let status):
+            throw Error(.damaged, "the compressed data is damaged or truncated (zlib status \(status))")
         }
-        guard out.count <= limit else { throw Error(description: "the compressed data expands beyond \(limit) bytes") }
-        guard status == Z_STREAM_END, stream.avail_in == 0 else {
-            throw Error(description: "the compressed data is damaged or truncated (zlib status \(status))")
-        }
-        return out
     }
 }

@@ -1,3 +1,5 @@
+internal import PNGImage
+
 extension QRCode {
     /// Largest PNG side we render, in pixels. A QR code wider than this is a
     /// mistake (a version-40 code at 100 px per module is 18,500 px), and
@@ -39,8 +41,12 @@ extension QRCode {
             }
         }
         let lineRows = (0..<side).map { $0 / scale }
-        return try PNGWriter.writeGray(
-            width: side, height: side, bitDepth: 1, rowBytes: rowBytes, rows: rows, rowForLine: lineRows)
+        do throws(PNGError) {
+            return try PNGEncoder.gray(
+                width: side, height: side, bitDepth: 1, rowBytes: rowBytes, rows: rows, rowForLine: lineRows)
+        } catch {
+            throw QRCodeError(.libraryFailure, error.reason)
+        }
     }
 
     /// An SVG of the symbol: a white background and one `<path>` of dark

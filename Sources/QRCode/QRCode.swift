@@ -3,7 +3,7 @@
 /// Why a plain value: symbols are made once (off the signing path — the mask
 /// search costs milliseconds, see docs/MEASURED.md) and then rendered as PNG
 /// or SVG any number of times, from any thread. No C types escape; libqrencode
-/// lives in `Encoder_qrencode.swift`, libpng in `PNGWriter_png.swift`.
+/// lives in `Encoder_qrencode.swift`, libpng behind the `PNGImage` module.
 public struct QRCode: Sendable, Hashable {
     /// How much of the symbol may be damaged and still read. Higher levels
     /// need larger versions for the same data. M is our default: it survives
