@@ -10,16 +10,19 @@ import TransparencyLog
 ///    `newer.size` is built from the tiles, together with the hash of
 ///    `[0, older.size)` when that is a power of two (where the RFC's verifier
 ///    would start from the *trusted* old root instead).
-/// 2. The proof is folded (RFC 9162 §2.1.4.2) into the two roots it implies.
-///    If the newer root implied is not `newer.rootHash`, the tiles do not
-///    belong to the source's own checkpoint: ``MirrorError/Code/tileMismatch``,
-///    a broken or lying source, not evidence against the log.
+/// 2. The proof is folded into the two roots it implies by the log's own
+///    verifier, `Merkle.rootsFromConsistencyProof` (RFC 9162 §2.1.4.2 without
+///    its final comparisons). If the newer root implied is not
+///    `newer.rootHash`, the tiles do not belong to the source's own
+///    checkpoint: ``MirrorError/Code/tileMismatch``, a broken or lying
+///    source, not evidence against the log.
 /// 3. If it is, every hash on the path is authentic (a second preimage
 ///    otherwise), so the older root implied *is* the root of the first
 ///    `older.size` entries of the newer tree. It differs from `older.rootHash`
 ///    exactly when the log signed two inconsistent checkpoints.
 ///
-/// A consistent pair is finally re-checked with `Merkle.verifyConsistency`.
+/// Both roots matching is exactly what `Merkle.verifyConsistency` accepts
+/// (it is the same fold followed by these two comparisons).
 public enum TreeConsistency {
     public enum Verdict: Hashable, Sendable {
         case consistent
@@ -45,7 +48,7 @@ public enum TreeConsistency {
         // Which tiles the proof needs depends on the sizes only: find them
         // with placeholder tiles, then fetch just those.
         let recorder = TileRecorder(treeSize: newSize)
-        _ = try? path(from: olderSize, to: newSize, source: recorder.source)
+        _ = try? proof(from: olderSize, to: newSize, source: recorder.source)
         var tiles: [TileKey: ExpandedTile] = [:]
         for key in recorder.keys.sorted() {
             let width = Tiles.width(level: key.level, index: key.index, treeSize: newSize)
@@ -57,71 +60,38 @@ public enum TreeConsistency {
             }
             return tile
         }
-        let proofPath: [[UInt8]]
+        let built: (proof: [[UInt8]], olderSubtree: [UInt8]?)
         do {
-            proofPath = try path(from: olderSize, to: newSize, source: source)
+            built = try proof(from: olderSize, to: newSize, source: source)
         } catch {
             throw MirrorError(.tileMismatch, "the tiles of \(client.source) for tree size \(newSize) cannot give a consistency proof from \(olderSize): \(error)", url: client.source)
         }
-        guard let (impliedOld, impliedNew) = impliedRoots(size1: olderSize, size2: newSize, path: proofPath) else {
-            throw MirrorError(.tileMismatch, "the consistency proof \(olderSize)→\(newSize) from \(client.source) has the wrong length", url: client.source)
+        let implied: (root1: [UInt8], root2: [UInt8])
+        do throws(ProofError) {
+            // The tiles' own hash of [0, olderSize) where the proof leaves it
+            // out, never the trusted `olderRoot`: that is what is on trial.
+            // (For other sizes the fold does not read it.)
+            implied = try Merkle.rootsFromConsistencyProof(
+                size1: olderSize, size2: newSize, proof: built.proof, root1: built.olderSubtree ?? olderRoot)
+        } catch {
+            throw MirrorError(.tileMismatch, "the consistency proof \(olderSize)→\(newSize) from the tiles of \(client.source) does not fold: \(error.reason)", url: client.source)
         }
-        guard impliedNew == newer.rootHash else {
+        guard implied.root2 == newer.rootHash else {
             throw MirrorError(.tileMismatch,
-                "the tiles of \(client.source) hash to root \(impliedNew.base64String), not to its checkpoint's \(newer.rootHash.base64String) (size \(newSize))",
+                "the tiles of \(client.source) hash to root \(implied.root2.base64String), not to its checkpoint's \(newer.rootHash.base64String) (size \(newSize))",
                 url: client.source)
         }
-        guard impliedOld == olderRoot else { return .inconsistent(impliedRoot: impliedOld) }
-        let proof = isPowerOfTwo(olderSize) ? Array(proofPath.dropFirst()) : proofPath
-        do {
-            try Merkle.verifyConsistency(size1: olderSize, size2: newSize, proof: proof, root1: olderRoot, root2: newer.rootHash)
-        } catch {
-            return .inconsistent(impliedRoot: impliedOld)
-        }
+        guard implied.root1 == olderRoot else { return .inconsistent(impliedRoot: implied.root1) }
         return .consistent
     }
 
-    static func isPowerOfTwo(_ n: UInt64) -> Bool { n & (n - 1) == 0 }
-
-    /// The RFC 9162 consistency proof, preceded by MTH(D[0:size1]) when
-    /// size1 is a power of two: the path the verification folds.
-    static func path(from size1: UInt64, to size2: UInt64, source: some SubtreeHashSource) throws -> [[UInt8]] {
+    /// The RFC 9162 consistency proof from `size1` to `size2`, and
+    /// MTH(D[0:size1]) when `size1` is a power of two: the hash the proof
+    /// leaves out, which the fold starts from.
+    static func proof(from size1: UInt64, to size2: UInt64, source: some SubtreeHashSource) throws -> (proof: [[UInt8]], olderSubtree: [UInt8]?) {
         let proof = try MerkleProofs.consistencyProof(from: size1, to: size2, source: source)
-        guard isPowerOfTwo(size1) else { return proof }
-        return [try MerkleProofs.subtreeHash(lo: 0, hi: size1, source: source)] + proof
-    }
-
-    /// RFC 9162 §2.1.4.2 without the final comparisons: the old and new roots
-    /// the path implies; nil when its length is wrong for the sizes.
-    static func impliedRoots(size1: UInt64, size2: UInt64, path: [[UInt8]]) -> ([UInt8], [UInt8])? {
-        guard size1 > 0, size1 < size2, let first = path.first else { return nil }
-        var fn = size1 - 1
-        var sn = size2 - 1
-        while fn & 1 == 1 {
-            fn >>= 1
-            sn >>= 1
-        }
-        var fr = first
-        var sr = first
-        for c in path.dropFirst() {
-            guard sn != 0 else { return nil }
-            if fn & 1 == 1 || fn == sn {
-                fr = Merkle.nodeHash(c, fr)
-                sr = Merkle.nodeHash(c, sr)
-                if fn & 1 == 0 {
-                    repeat {
-                        fn >>= 1
-                        sn >>= 1
-                    } while fn & 1 == 0 && fn != 0
-                }
-            } else {
-                sr = Merkle.nodeHash(sr, c)
-            }
-            fn >>= 1
-            sn >>= 1
-        }
-        guard sn == 0 else { return nil }
-        return (fr, sr)
+        guard size1 & (size1 - 1) == 0 else { return (proof, nil) }
+        return (proof, try MerkleProofs.subtreeHash(lo: 0, hi: size1, source: source))
     }
 }
 

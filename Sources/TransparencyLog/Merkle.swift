@@ -94,6 +94,38 @@ public enum Merkle {
     public static func verifyConsistency(
         size1: UInt64, size2: UInt64, proof: [[UInt8]], root1: [UInt8], root2: [UInt8]
     ) throws(ProofError) {
+        let implied = try rootsFromConsistencyProof(size1: size1, size2: size2, proof: proof, root1: root1)
+        if size1 == size2 {
+            guard root1 == root2 else { throw ProofError(.rootMismatch, "two trees of the same size have different roots") }
+            return
+        }
+        guard implied.root1 == root1 else { throw ProofError(.rootMismatch, "the consistency proof does not lead to the older root") }
+        guard implied.root2 == root2 else { throw ProofError(.rootMismatch, "the consistency proof does not lead to the newer root") }
+    }
+
+    /// The roots of the older and the newer tree that a consistency proof
+    /// implies: RFC 9162 §2.1.4.2 up to, not including, its two final
+    /// comparisons. The one fold of the project; ``verifyConsistency`` is it
+    /// followed by those comparisons.
+    ///
+    /// When `size1` is a power of two, the older tree is a complete subtree of
+    /// the newer and the proof leaves its hash out, because the verifier holds
+    /// it: the fold starts from `root1`, which comes back as the older root.
+    /// For any other `size1` the proof alone determines both roots and `root1`
+    /// is not read; for `size1 == size2` the proof is empty and both roots are
+    /// `root1`.
+    ///
+    /// Why a step of its own: a mirror building the proof from an untrusted
+    /// source's tiles must tell "these tiles are not the source's own
+    /// checkpoint" (the newer root differs) from "the log signed two
+    /// inconsistent trees" (the newer root matches, the older does not), and
+    /// needs the older root the log committed to as evidence.
+    ///
+    /// - Throws: `.sizesOutOfOrder`, `.emptyTree` (`size1 == 0`),
+    ///   `.malformedHash`, `.wrongProofLength`; never `.rootMismatch`.
+    public static func rootsFromConsistencyProof(
+        size1: UInt64, size2: UInt64, proof: [[UInt8]], root1: [UInt8]
+    ) throws(ProofError) -> (root1: [UInt8], root2: [UInt8]) {
         guard size1 <= size2 else {
             throw ProofError(.sizesOutOfOrder, "the older tree (\(size1)) is larger than the newer (\(size2))")
         }
@@ -104,8 +136,7 @@ public enum Merkle {
             guard proof.isEmpty else {
                 throw ProofError(.wrongProofLength, "trees of equal size need an empty consistency proof")
             }
-            guard root1 == root2 else { throw ProofError(.rootMismatch, "two trees of the same size have different roots") }
-            return
+            return (root1, root1)
         }
         guard !proof.isEmpty else { throw ProofError(.wrongProofLength, "the consistency proof is empty") }
         for node in proof where node.count != hashSize {
@@ -141,7 +172,6 @@ public enum Merkle {
             sn >>= 1
         }
         guard sn == 0 else { throw ProofError(.wrongProofLength, "the consistency proof is too short") }
-        guard fr == root1 else { throw ProofError(.rootMismatch, "the consistency proof does not lead to the older root") }
-        guard sr == root2 else { throw ProofError(.rootMismatch, "the consistency proof does not lead to the newer root") }
+        return (fr, sr)
     }
 }
