@@ -17,10 +17,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // NIOCore (ByteBuffer in IssuerService and the service tests) and HTTPTypes (the tests'
+        // requests) are imported directly, so they are declared, not taken through Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
@@ -61,14 +64,13 @@ let package = Package(
             dependencies: [
                 "Certificates", "Authority", "LogStore", "TransparencyLog", "QRCode", "QRPayload", "COSE", "CBOR", "AkashiCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The offline verifier: the verification core and a QR image reader, nothing else.
         .executableTarget(
             name: "akashi-verify",
             dependencies: [
-                "Certificates", "QRScan",
+                "Certificates", "TransparencyLog", "QRScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,9 +98,8 @@ let package = Package(
             dependencies: [
                 "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText", "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -176,7 +177,7 @@ let package = Package(
             name: "akashi-bench",
             dependencies: [
                 "Authority", "LogStore", "TransparencyLog", "AkashiCrypto",
-                "Issuance", "Certificates", "QRCode", "QRScan", "QRPayload", "CBOR", "COSE",
+                "Issuance", "Certificates", "QRCode", "QRScan", "QRPayload", "COSE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/akashi-bench"
@@ -190,10 +191,13 @@ let package = Package(
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AkashiCrypto"]),
-        .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto"]),
+        .testTarget(
+            name: "LogStoreTests",
+            dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "CertificatesTests",
-            dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "QRPayload", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
+            dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "SafeText", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance", "Authority", "Certificates", "LogStore"]),
         // Drives the built binary end to end; the CLI's own logic (exit codes) in process through `@testable import akashi`.
@@ -202,28 +206,37 @@ let package = Package(
             name: "WitnessTests",
             dependencies: [
                 "Witness", "LogStore", "TransparencyLog", "AkashiCrypto",
-                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(
             name: "MirrorTests",
-            dependencies: ["Mirror", "Witness", "LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "Mirror", "Witness", "LogStore", "TransparencyLog", "AkashiCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "SubjectScanTests",
             dependencies: [
                 "SubjectScan", "Issuance", "Certificates", "Authority", "Mirror", "LogStore", "TransparencyLog", "AkashiCrypto",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Certificates", "TransparencyLog", "AkashiCrypto"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Certificates", "COSE", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "ConformanceVectorsTests", dependencies: ["ConformanceVectors", "Certificates", "QRScan"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRScan", "AkashiCrypto",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "IssuerService", "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRScan",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

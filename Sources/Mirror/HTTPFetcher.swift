@@ -1,5 +1,5 @@
-@_exported import HTTPFetch
 import Foundation
+import HTTPFetch
 
 extension HTTPFetcher {
     /// GETs `url` for the mirror: the fetch errors as ``MirrorError``

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPFetch
 import LogStore
 import Logging
 import TransparencyLog

@@ -1,5 +1,6 @@
 import AkashiCrypto
 import Foundation
+import HTTPFetch
 import TransparencyLog
 
 /// Reads a tiled transparency log over HTTP, c2sp.org/tlog-tiles: the
