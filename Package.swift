@@ -182,6 +182,8 @@ let package = Package(
             ],
             path: "Benchmarks/akashi-bench"
         ),
+        // The child process Tests/StoreTests' crash tests kill -9 (it commits log batches and says so).
+        .executableTarget(name: "store-crash-child", dependencies: ["Store"], path: "Tests/StoreCrashChild"),
         .testTarget(name: "AkashiCryptoTests", dependencies: ["AkashiCrypto"]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
