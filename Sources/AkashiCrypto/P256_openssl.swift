@@ -113,13 +113,17 @@ enum OpenSSLP256 {
             return try Self.rawSignature(fromDER: Array(der[0..<length]))
         }
 
+        /// ES256: ECDSA over the message's SHA-256. The digest is taken here
+        /// and checked with `EVP_PKEY_verify` — the same check as
+        /// `EVP_DigestVerify` with SHA-256, without setting up a digest
+        /// context inside libcrypto per call.
         func verify(rawSignature: [UInt8], message: UnsafeRawBufferPointer) -> Bool {
             guard let der = Self.derSignature(fromRaw: rawSignature) else { return false }
-            guard let ctx = EVP_MD_CTX_new() else { return false }
-            defer { EVP_MD_CTX_free(ctx); ERR_clear_error() }
-            guard EVP_DigestVerifyInit(ctx, nil, OpenSSLDigest.md, nil, pkey) == 1 else { return false }
-            let m = message.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            return EVP_DigestVerify(ctx, der, der.count, m, message.count) == 1
+            let digest = OpenSSLDigest.sha256(message)
+            guard let ctx = EVP_PKEY_CTX_new(pkey, nil) else { return false }
+            defer { EVP_PKEY_CTX_free(ctx); ERR_clear_error() }
+            guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
+            return EVP_PKEY_verify(ctx, der, der.count, digest, digest.count) == 1
         }
 
         static func rawSignature(fromDER der: [UInt8]) throws(CryptoError) -> [UInt8] {
@@ -137,26 +141,28 @@ enum OpenSSLP256 {
             return out
         }
 
+        /// The DER `ECDSA-Sig-Value` (SEQUENCE of two INTEGERs, RFC 3279
+        /// §2.2.3) of a 64-byte `r || s`: each half as the minimal encoding of
+        /// a non-negative integer (leading zero bytes dropped, one 0x00 put
+        /// back before a high bit, 0 as one 0x00) — what `i2d_ECDSA_SIG`
+        /// writes for the same numbers. Whether r and s lie in [1, n − 1] is
+        /// libcrypto's check.
         static func derSignature(fromRaw raw: [UInt8]) -> [UInt8]? {
-            guard raw.count == 64, let sig = ECDSA_SIG_new() else { return nil }
-            defer { ECDSA_SIG_free(sig) }
-            guard let r = BN_bin2bn(raw, 32, nil) else { return nil }
-            guard let s = raw.withUnsafeBufferPointer({ BN_bin2bn($0.baseAddress! + 32, 32, nil) }) else {
-                BN_free(r)
-                return nil
+            guard raw.count == 64 else { return nil }
+            func integer(_ half: ArraySlice<UInt8>, into der: inout [UInt8]) {
+                var digits = half.drop { $0 == 0 }
+                if digits.isEmpty { digits = [0][...] }
+                let pad = digits.first! >= 0x80
+                der.append(0x02)
+                der.append(UInt8(digits.count + (pad ? 1 : 0)))
+                if pad { der.append(0x00) }
+                der.append(contentsOf: digits)
             }
-            guard ECDSA_SIG_set0(sig, r, s) == 1 else {
-                BN_free(r); BN_free(s)
-                return nil
-            }
-            let length = i2d_ECDSA_SIG(sig, nil)
-            guard length > 0 else { return nil }
-            var der = [UInt8](repeating: 0, count: Int(length))
-            let written = der.withUnsafeMutableBufferPointer { b -> Int32 in
-                var p: UnsafeMutablePointer<UInt8>? = b.baseAddress
-                return i2d_ECDSA_SIG(sig, &p)
-            }
-            return written == length ? der : nil
+            var body: [UInt8] = []
+            body.reserveCapacity(70)
+            integer(raw[0..<32], into: &body)
+            integer(raw[32..<64], into: &body)
+            return [0x30, UInt8(body.count)] + body  // at most 2 × 35 = 70 bytes: short-form lengths
         }
     }
 }

@@ -109,7 +109,7 @@ public struct CertificateQR: Hashable, Sendable {
             throw CertificateError(.malformedPayload, "the QR payload has a character that is not a digit")
         }
         let bytes: [UInt8]
-        do { bytes = try NumericCodec.decode(Substring(decoding: digits, as: UTF8.self)) } catch {
+        do { bytes = try NumericCodec.decode(digits: digits) } catch {
             throw CertificateError(.malformedPayload, "the QR payload digits are damaged: \(error.reason)")
         }
         try self.init(bytes: bytes)

@@ -43,9 +43,12 @@ public struct CertificateVerifier: Sendable {
         }
         var keys: [[UInt8]: Key] = [:]
         var logs: [Log?] = []
+        /// Each authority's kinds' withholding rules, in the trust file's order.
+        var withholding: [[WithholdingRules]] = []
         let checkpoints = CheckpointOutcomes()
 
         init(_ trust: TrustFile) {
+            withholding = trust.authorities.map { $0.kinds.map(WithholdingRules.init) }
             for (i, authority) in trust.authorities.enumerated() {
                 for key in authority.keys {
                     if let kid = key.kidBytes, let publicKey = try? key.publicKey() { keys[kid] = Key(authority: i, key: key, publicKey: publicKey) }
@@ -61,9 +64,11 @@ public struct CertificateVerifier: Sendable {
     let prepared: Prepared
 
     /// What the log signature and witness policy said of each checkpoint
-    /// already seen, keyed by the checkpoint note's exact bytes and the
-    /// authority — the outcome is a pure function of the two. Bounded: it
-    /// starts again after ``limit`` distinct checkpoints.
+    /// already seen, keyed by the checkpoint note — its text's exact bytes
+    /// and each signature's name, key ID and bytes, which is what its
+    /// serialization writes — and the authority: the outcome is a pure
+    /// function of the two. Bounded: it starts again after ``limit``
+    /// distinct checkpoints.
     final class CheckpointOutcomes: Sendable {
         enum Outcome: Sendable {
             case notLogSigned(String)
@@ -71,14 +76,26 @@ public struct CertificateVerifier: Sendable {
             case witnessed
         }
         struct Key: Hashable, Sendable {
+            struct Signature: Hashable, Sendable {
+                let name: [UInt8]
+                let keyID: UInt32
+                let bytes: [UInt8]
+            }
             let authority: Int
-            let note: [UInt8]
+            let text: [UInt8]
+            let signatures: [Signature]
+
+            init(authority: Int, note: SignedNote) {
+                self.authority = authority
+                self.text = Array(note.text.utf8)
+                self.signatures = note.signatures.map { Signature(name: Array($0.name.utf8), keyID: $0.keyID, bytes: $0.bytes) }
+            }
         }
         static let limit = 4096
         private let state = Mutex<[Key: Outcome]>([:])
 
         func outcome(of signed: SignedCheckpoint, authority: Int, compute: (SignedCheckpoint) -> Outcome) -> Outcome {
-            let key = Key(authority: authority, note: Array(signed.note.serialized.utf8))
+            let key = Key(authority: authority, note: signed.note)
             if let known = state.withLock({ $0[key] }) { return known }
             let outcome = compute(signed)
             state.withLock { table in
@@ -179,13 +196,16 @@ public struct CertificateVerifier: Sendable {
         }
 
         // 6. kind known, allowed and fields valid
-        if let kind = authority.kinds.first(where: { Array($0.id.utf8) == Array(claims.kind.utf8) }) {
+        var withholding: WithholdingRules? = nil
+        if let kindIndex = authority.kinds.firstIndex(where: { $0.id.utf8.elementsEqual(claims.kind.utf8) }) {
+            let kind = authority.kinds[kindIndex], rules = prepared.withholding[found.authority][kindIndex]
             report.kind = kind
+            withholding = rules
             if kind.version != claims.kindVersion {
                 report.fail(.kindValid, "kindVersion", ja: "証明書の様式の版（\(claims.kindVersion)）が信頼リスト（\(kind.version)）と異なります", en: "kind version \(claims.kindVersion) differs from the trusted definition (\(kind.version))")
             } else {
-                let problems = kind.check(claims.fields, alsoPresent: claims.presentMask.map(kind.presentWithholdable) ?? [])
-                    + kind.withholdingProblems(signed: claims.fields, mask: claims.presentMask)
+                let problems = kind.check(claims.fields, alsoPresent: claims.presentMask.map(rules.presentWithholdable) ?? [])
+                    + kind.withholdingProblems(signed: claims.fields, mask: claims.presentMask, rules: rules)
                 if !problems.isEmpty {
                     report.fail(.kindValid, "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"), en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; "))
                 } else {
@@ -198,8 +218,8 @@ public struct CertificateVerifier: Sendable {
 
         // 7. disclosure: the shown withholdable fields against the signed commitment.
         var claimsShown = claims
-        if let kind = report.kind {
-            switch Self.checkDisclosure(disclosures, claims: claims, kind: kind) {
+        if let kind = report.kind, let withholding {
+            switch Self.checkDisclosure(disclosures, claims: claims, kind: kind, rules: withholding) {
             case .failure(let failure):
                 report.stop(at: .disclosure, failure.code, ja: failure.ja, en: failure.en)
                 return report
@@ -237,8 +257,11 @@ public struct CertificateVerifier: Sendable {
         }
 
         // 10. the log entry, rebuilt from the envelope (and its subject lines)
-        let entry = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt, subjects: subjectLines)
-        report.entry = entry.bytes
+        let envelopeDigest = SHA256.hash(qr.envelope)
+        let entryBytes = LogEntry.certificate(sha256: envelopeDigest, kind: claims.kind, issuedAt: claims.issuedAt, subjects: subjectLines).bytes
+        let leafHash = Merkle.leafHash(entryBytes)
+        report.entry = entryBytes
+        report.leafHash = leafHash
         report.pass(.logEntry)
 
         // 10. inclusion: the root recomputed from the proof, signed by the log key.
@@ -252,7 +275,7 @@ public struct CertificateVerifier: Sendable {
         }
         let logKey = log.key, policy = log.policy
         do throws(NoteError) {
-            let tlogProof = try proof.tlogProof(leafHash: Merkle.leafHash(entry.bytes), logKey: logKey, knownKeys: log.witnesses)
+            let tlogProof = try proof.tlogProof(leafHash: leafHash, logKey: logKey, knownKeys: log.witnesses)
             // The log's signature and the witness quorum: one outcome per
             // distinct checkpoint, remembered (certificates issued together
             // share one, so a batch pays its Ed25519 checks once).
@@ -284,7 +307,7 @@ public struct CertificateVerifier: Sendable {
             }
         } catch {
             // Logged without the subject lines a person could find it by?
-            let unbound = LogEntry.certificate(sha256: SHA256.hash(qr.envelope), kind: claims.kind, issuedAt: claims.issuedAt)
+            let unbound = LogEntry.certificate(sha256: envelopeDigest, kind: claims.kind, issuedAt: claims.issuedAt)
             if !subjectLines.isEmpty,
                 let tlogProof = try? proof.tlogProof(leafHash: Merkle.leafHash(unbound.bytes), logKey: logKey, knownKeys: log.witnesses),
                 (try? policy.logSigner(of: tlogProof.checkpoint)) == logKey
@@ -401,6 +424,8 @@ public struct VerificationReport: Sendable {
     public var kind: CertificateKind?
     public var envelope: [UInt8] = []
     public var entry: [UInt8]?
+    /// The RFC 9162 leaf hash of ``entry``.
+    public var leafHash: [UInt8]?
     public var proof: TlogProof?
     /// When a status list was checked and says nothing against the certificate:
     /// the certificate is valid as of this time.

@@ -245,14 +245,41 @@ extension CertificateKind {
     }
 
     /// The ids of the withholdable fields a mask says were issued.
-    public func presentWithholdable(_ mask: UInt16) -> [String] {
-        withholdableFields.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element.id)
+    public func presentWithholdable(_ mask: UInt16) -> [String] { WithholdingRules(self).presentWithholdable(mask) }
+
+    /// The present units, each as its present fields' ids (§1.1).
+    public func presentUnits(_ mask: UInt16) -> [[String]] { WithholdingRules(self).presentUnits(mask) }
+}
+
+/// What the disclosure rules read of one kind — its withholdable fields and
+/// their units — worked out once: a verifier checks every certificate
+/// against the same few kinds.
+struct WithholdingRules: Sendable {
+    /// The withholdable fields in kind order; bit i of a present mask is the i-th.
+    let withholdableFields: [FieldDefinition]
+    let withholdableIDs: [String]
+    /// ``CertificateKind/withholdingUnits``, each id as its bit number.
+    let units: [[Int]]
+
+    init(_ kind: CertificateKind) {
+        withholdableFields = kind.withholdableFields
+        withholdableIDs = withholdableFields.map(\.id)
+        // Field ids are distinct (KindRegistry.check), so an id's bit is its one position.
+        let bits = Dictionary(withholdableIDs.enumerated().map { (Array($0.element.utf8), $0.offset) }, uniquingKeysWith: { first, _ in first })
+        units = kind.withholdingUnits.map { unit in unit.map { bits[Array($0.utf8)]! } }
+    }
+
+    /// The ids of the withholdable fields a mask says were issued.
+    func presentWithholdable(_ mask: UInt16) -> [String] {
+        withholdableIDs.indices.filter { mask & (1 << $0) != 0 }.map { withholdableIDs[$0] }
     }
 
     /// The present units, each as its present fields' ids (§1.1).
-    public func presentUnits(_ mask: UInt16) -> [[String]] {
-        let present = Set(presentWithholdable(mask))
-        return withholdingUnits.map { $0.filter(present.contains) }.filter { !$0.isEmpty }
+    func presentUnits(_ mask: UInt16) -> [[String]] {
+        units.compactMap { unit in
+            let present = unit.filter { mask & (1 << $0) != 0 }.map { withholdableIDs[$0] }
+            return present.isEmpty ? nil : present
+        }
     }
 }
 
@@ -261,7 +288,12 @@ extension CertificateKind {
     /// beyond the kind's withholdable fields, and no withholdable field among
     /// the signed ones.
     func withholdingProblems(signed: [String: FieldValue], mask: UInt16?) -> [FieldProblem] {
+        withholdingProblems(signed: signed, mask: mask, rules: WithholdingRules(self))
+    }
+
+    func withholdingProblems(signed: [String: FieldValue], mask: UInt16?, rules: WithholdingRules) -> [FieldProblem] {
         var problems: [FieldProblem] = []
+        let withholdableFields = rules.withholdableFields
         let count = withholdableFields.count
         if let mask, count < 16, mask >> count != 0 {
             problems.append(FieldProblem(
@@ -289,6 +321,12 @@ extension CertificateVerifier {
     static func checkDisclosure(
         _ disclosures: Disclosures?, claims: CertificateClaims, kind: CertificateKind
     ) -> Result<([String: FieldValue], [String]), DisclosureFailure> {
+        checkDisclosure(disclosures, claims: claims, kind: kind, rules: WithholdingRules(kind))
+    }
+
+    static func checkDisclosure(
+        _ disclosures: Disclosures?, claims: CertificateClaims, kind: CertificateKind, rules: WithholdingRules
+    ) -> Result<([String: FieldValue], [String]), DisclosureFailure> {
         func mismatch(_ ja: String, _ en: String) -> Result<([String: FieldValue], [String]), DisclosureFailure> {
             .failure(DisclosureFailure(code: "disclosureMismatch", ja: "提示された項目が署名と一致しません（\(ja)）", en: "the shown fields do not match the signature: \(en)"))
         }
@@ -296,7 +334,7 @@ extension CertificateVerifier {
             return disclosures == nil ? .success(([:], [])) : mismatch("署名されていない開示情報があります", "disclosures without a present mask")
         }
         guard let disclosures, let commitment = claims.commitment else { return mismatch("開示情報がありません", "no disclosures") }
-        let units = kind.presentUnits(mask)
+        let units = rules.presentUnits(mask)
         guard disclosures.entries.count == units.count else {
             return mismatch("項目のまとまりの数が違います", "\(disclosures.entries.count) unit entries for \(units.count) present units")
         }
@@ -344,7 +382,7 @@ extension CertificateVerifier {
                 code: "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"),
                 en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; ")))
         }
-        let order = kind.withholdableFields.map(\.id)
+        let order = rules.withholdableIDs
         withheld.sort { (order.firstIndex(of: $0) ?? 0) < (order.firstIndex(of: $1) ?? 0) }
         return .success((shown, withheld))
     }

@@ -76,7 +76,16 @@ public enum NumericCodec {
 
     /// Decodes digits produced by `encode`; strict, see the type's documentation.
     public static func decode(_ text: some StringProtocol) throws(QRPayloadError) -> [UInt8] {
-        let digits = Array(text.utf8)
+        try decode(digits: text.utf8)
+    }
+
+    /// The same on the text's UTF-8 bytes (a QR text read as bytes), without
+    /// making a string of them first.
+    public static func decode(digits text: some Collection<UInt8>) throws(QRPayloadError) -> [UInt8] {
+        try Array(text).withUnsafeBufferPointer { digits throws(QRPayloadError) in try decode(digits) }
+    }
+
+    static func decode(_ digits: UnsafeBufferPointer<UInt8>) throws(QRPayloadError) -> [UInt8] {
         let remainder = digits.count % digitsPerGroup
         guard let lastGroupBytes = digitsForBytes.firstIndex(of: remainder), lastGroupBytes < bytesPerGroup else {
             throw QRPayloadError(

@@ -15,7 +15,9 @@ public struct Checkpoint: Hashable, Sendable {
 
     /// The note text, ending in a newline.
     public var text: String {
-        ([origin, String(size), rootHash.base64String] + extensions).map { $0 + "\n" }.joined()
+        var text = origin + "\n" + String(size) + "\n" + rootHash.base64String + "\n"
+        for line in extensions { text += line + "\n" }
+        return text
     }
 
     public init(parsing text: String) throws(NoteError) {
@@ -60,6 +62,20 @@ public struct SignedCheckpoint: Hashable, Sendable {
 
     public init(parsing text: String) throws(NoteError) {
         try self.init(note: SignedNote(parsing: text))
+    }
+
+    /// The note of a checkpoint made here rather than read — a verifier
+    /// rebuilding one from a compact proof: its text is `checkpoint.text`,
+    /// so instead of parsing that text back, what parsing would refuse is
+    /// checked (an empty origin, a root that is not 32 bytes, an empty line,
+    /// LF or CR inside a line); the value is the one ``init(note:)`` gives.
+    public init(checkpoint: Checkpoint, signatures: [SignedNote.Signature]) throws(NoteError) {
+        func isLine(_ line: String) -> Bool { !line.isEmpty && !line.utf8.contains(0x0A) && !line.utf8.contains(0x0D) }
+        guard isLine(checkpoint.origin), checkpoint.rootHash.count == Merkle.hashSize, checkpoint.extensions.allSatisfy(isLine) else {
+            throw NoteError(.malformedCheckpoint, "the checkpoint's origin, root hash or extension lines cannot be written as a checkpoint")
+        }
+        self.checkpoint = checkpoint
+        self.note = SignedNote(text: checkpoint.text, signatures: signatures)
     }
 
     /// Signs a checkpoint as a new note.

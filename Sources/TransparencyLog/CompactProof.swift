@@ -107,7 +107,7 @@ public struct CompactProof: Hashable, Sendable {
         }
         guard !named.isEmpty else { throw NoteError(.unverified, "the proof's checkpoint is not signed by any trusted key") }
         let checkpoint = Checkpoint(origin: logKey.name, size: treeSize, rootHash: root)
-        return TlogProof(index: index, inclusionProof: hashes, checkpoint: try SignedCheckpoint(note: SignedNote(text: checkpoint.text, signatures: named)))
+        return TlogProof(index: index, inclusionProof: hashes, checkpoint: try SignedCheckpoint(checkpoint: checkpoint, signatures: named))
     }
 
     /// Unsigned LEB128, minimal; shared by the QR payload and status lists.

@@ -62,8 +62,32 @@ public enum LogEntry: Hashable, Sendable {
     public static let maxSubjects = 4
 
     static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        var out: [UInt8] = []
+        appendBase64URL(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static let base64URLDigits: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// base64url without padding (RFC 4648 §5), the subject lines' encoding.
+    static func appendBase64URL(_ bytes: [UInt8], to out: inout [UInt8]) {
+        base64URLDigits.withUnsafeBufferPointer { digits in
+            var i = 0
+            while i + 3 <= bytes.count {
+                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                out.append(digits[Int(n >> 18)])
+                out.append(digits[Int(n >> 12 & 0x3f)])
+                out.append(digits[Int(n >> 6 & 0x3f)])
+                out.append(digits[Int(n & 0x3f)])
+                i += 3
+            }
+            let rest = bytes.count - i
+            guard rest > 0 else { return }
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out.append(digits[Int(n >> 18)])
+            out.append(digits[Int(n >> 12 & 0x3f)])
+            if rest == 2 { out.append(digits[Int(n >> 6 & 0x3f)]) }
+        }
     }
     /// Optional document names are short labels, not content.
     public static let maxNameBytes = 200
@@ -75,21 +99,51 @@ public enum LogEntry: Hashable, Sendable {
         }
     }
 
+    /// The entry's text as UTF-8, written line by line into one buffer (a
+    /// verifier rebuilds an entry per certificate).
     public var bytes: [UInt8] {
-        var lines = [Self.header]
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + 76 * Self.maxSubjects)
+        func line(_ key: StaticString, _ value: String) {
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: value.utf8)
+            out.append(0x0A)
+        }
+        func line(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            out.append(0x0A)
+        }
+        out.append(contentsOf: Self.header.utf8)
+        out.append(0x0A)
         switch self {
         case .document(let digest, let name):
-            lines += ["type document", "sha256 \(digest.hexString)"]
-            if let name { lines.append("name \(name)") }
+            line("type document")
+            line("sha256 ", digest.hexString)
+            if let name { line("name ", name) }
         case .certificate(let digest, let kind, let issuedAt, let subjects):
-            lines += ["type certificate", "sha256 \(digest.hexString)", "kind \(kind)", "issued \(issuedAt)"]
-            lines += subjects.map { "subject " + Self.base64url($0) }
+            line("type certificate")
+            line("sha256 ", digest.hexString)
+            line("kind ", kind)
+            line("issued ", String(issuedAt))
+            for subject in subjects {
+                out.append(contentsOf: "subject ".utf8)
+                Self.appendBase64URL(subject, to: &out)
+                out.append(0x0A)
+            }
         case .revocation(let digest, let target, let reason, let at):
-            lines += ["type revocation", "sha256 \(digest.hexString)", "target \(target)", "reason \(reason.rawValue)", "at \(at)"]
+            line("type revocation")
+            line("sha256 ", digest.hexString)
+            line("target ", String(target))
+            line("reason ", reason.rawValue)
+            line("at ", String(at))
         case .supersession(let digest, let target, let successor, let at):
-            lines += ["type supersession", "sha256 \(digest.hexString)", "target \(target)", "successor \(successor)", "at \(at)"]
+            line("type supersession")
+            line("sha256 ", digest.hexString)
+            line("target ", String(target))
+            line("successor ", String(successor))
+            line("at ", String(at))
         }
-        return Array(lines.map { $0 + "\n" }.joined().utf8)
+        return out
     }
 
     /// The largest time and index an entry holds: 2^53 − 1, a JS-safe

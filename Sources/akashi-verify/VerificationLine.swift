@@ -2,29 +2,30 @@ import Certificates
 import Foundation
 import TransparencyLog
 
-/// One `--json` output line (docs/spec/verification.md §5.3) as a Codable
-/// value: typed, and encoded by JSONEncoder — `JSONSerialization` over
-/// `[String: Any]` bridged every value through NSDictionary and cost more
-/// than the verification itself.
-struct VerificationLine: Encodable {
-    struct Reason: Encodable {
+/// One `--json` output line (docs/spec/verification.md §5.3) as a typed
+/// value, written by ``JSONLine`` straight into bytes: the members in sorted
+/// order, fixed at compile time. JSONEncoder boxed every member through
+/// `Encodable` existentials and a dictionary per object, and cost as much as
+/// the verification itself.
+struct VerificationLine {
+    struct Reason {
         let code: String
         let check: String
         let message: String
     }
-    struct Check: Encodable {
+    struct Check {
         let name: String
         let status: String
         let code: String?
     }
-    struct Log: Encodable {
+    struct Log {
         let origin: String
         let index: UInt64
         let treeSize: UInt64
-        let entry: String
-        let leafHash: String
-        let inclusionProof: [String]
-        let rootHash: String
+        let entry: [UInt8]
+        let leafHash: [UInt8]
+        let inclusionProof: [[UInt8]]
+        let rootHash: [UInt8]
         let checkpoint: String
     }
     /// What is known of the claims once they decoded (all present together).
@@ -45,41 +46,258 @@ struct VerificationLine: Encodable {
     let valid: Bool
     let reasons: [Reason]
     let checks: [Check]
-    let envelope: String?
+    /// The envelope bytes, written as base64; nil when decode did not pass.
+    let envelope: [UInt8]?
     let statusAsOf: String?
     let claims: Claims?
     let log: Log?
     let tlogProof: String?
 
-    enum Key: String, CodingKey {
-        case input, verdict, valid, reasons, checks, envelope, statusAsOf, kind, issuer, serial, issuedAt, expiresAt, fields, withheld, log, tlogProof
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(input, forKey: .input)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(valid, forKey: .valid)
-        try c.encode(reasons, forKey: .reasons)
-        try c.encode(checks, forKey: .checks)
-        try c.encodeIfPresent(envelope, forKey: .envelope)
-        try c.encodeIfPresent(statusAsOf, forKey: .statusAsOf)
-        if let claims {
-            try c.encode(claims.kind, forKey: .kind)
-            try c.encode(claims.issuer, forKey: .issuer)
-            try c.encode(claims.serial, forKey: .serial)
-            try c.encode(claims.issuedAt, forKey: .issuedAt)
-            try c.encode(claims.expiresAt, forKey: .expiresAt)  // explicit null: "never expires"
-            try c.encode(claims.fields, forKey: .fields)
-            try c.encodeIfPresent(claims.withheld, forKey: .withheld)
+    /// The line, without its LF. Members in the byte order of their names
+    /// (keys sorted, as §5.3 says): checks, envelope, expiresAt, fields,
+    /// input, issuedAt, issuer, kind, log, reasons, serial, statusAsOf,
+    /// tlogProof, valid, verdict, withheld.
+    func write(to json: inout JSONLine) {
+        json.beginObject()
+        json.key("checks")
+        json.beginArray()
+        for check in checks {
+            json.element()
+            json.beginObject()
+            if let code = check.code { json.member("code", code) }
+            json.member("name", check.name)
+            json.member("status", check.status)
+            json.endObject()
         }
-        try c.encodeIfPresent(log, forKey: .log)
-        try c.encodeIfPresent(tlogProof, forKey: .tlogProof)
+        json.endArray()
+        if let envelope {
+            json.key("envelope")
+            json.base64String(envelope)
+        }
+        if let claims {
+            json.key("expiresAt")
+            if let expiresAt = claims.expiresAt { json.string(expiresAt) } else { json.null() }  // explicit null: "never expires"
+            json.key("fields")
+            json.beginObject()
+            for (id, value) in claims.fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                json.key(id)
+                switch value {
+                case .text(let s), .date(let s), .decimal(let s), .enumValue(let s): json.string(s)
+                case .integer(let n): json.number(n)
+                case .textList(let items):
+                    json.beginArray()
+                    for item in items {
+                        json.element()
+                        json.string(item)
+                    }
+                    json.endArray()
+                }
+            }
+            json.endObject()
+        }
+        json.member("input", input)
+        if let claims {
+            json.member("issuedAt", claims.issuedAt)
+            json.member("issuer", claims.issuer)
+            json.member("kind", claims.kind)
+        }
+        if let log {
+            json.key("log")
+            json.beginObject()
+            json.member("checkpoint", log.checkpoint)
+            json.key("entry")
+            json.hexString(log.entry)
+            json.key("inclusionProof")
+            json.beginArray()
+            for hash in log.inclusionProof {
+                json.element()
+                json.hexString(hash)
+            }
+            json.endArray()
+            json.key("index")
+            json.number(log.index)
+            json.key("leafHash")
+            json.hexString(log.leafHash)
+            json.member("origin", log.origin)
+            json.key("rootHash")
+            json.hexString(log.rootHash)
+            json.key("treeSize")
+            json.number(log.treeSize)
+            json.endObject()
+        }
+        json.key("reasons")
+        json.beginArray()
+        for reason in reasons {
+            json.element()
+            json.beginObject()
+            json.member("check", reason.check)
+            json.member("code", reason.code)
+            json.member("message", reason.message)
+            json.endObject()
+        }
+        json.endArray()
+        if let claims { json.member("serial", claims.serial) }
+        if let statusAsOf { json.member("statusAsOf", statusAsOf) }
+        if let tlogProof { json.member("tlogProof", tlogProof) }
+        json.key("valid")
+        json.bool(valid)
+        json.member("verdict", verdict)
+        if let withheld = claims?.withheld {
+            json.key("withheld")
+            json.beginArray()
+            for id in withheld {
+                json.element()
+                json.string(id)
+            }
+            json.endArray()
+        }
+        json.endObject()
+    }
+}
+
+/// Compact JSON written into a byte buffer, one value at a time; the caller
+/// gives keys in sorted order. Strings are escaped as JSONEncoder escapes
+/// them with `.withoutEscapingSlashes` (`"`, `\`, and U+0000–U+001F, with the
+/// short forms for BS, HT, LF, FF and CR) plus U+0085, U+2028 and U+2029 as
+/// `\u0085`, `\u2028`, `\u2029`: characters that some readers take for line
+/// breaks, in a format of one object per line. Everything else is copied as
+/// UTF-8.
+struct JSONLine {
+    private(set) var bytes: [UInt8] = []
+    /// Whether the innermost open array or object has a member yet.
+    private var hasMember: [Bool] = []
+
+    init(reservingCapacity capacity: Int = 8192) { bytes.reserveCapacity(capacity) }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        hasMember.removeAll(keepingCapacity: true)
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    mutating func beginObject() {
+        bytes.append(UInt8(ascii: "{"))
+        hasMember.append(false)
+    }
+    mutating func endObject() {
+        hasMember.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+    mutating func beginArray() {
+        bytes.append(UInt8(ascii: "["))
+        hasMember.append(false)
+    }
+    mutating func endArray() {
+        hasMember.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Before an array element: the comma after the previous one.
+    mutating func element() {
+        if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) } else { hasMember[hasMember.count - 1] = true }
+    }
+    /// An object member's key and colon; its value follows.
+    mutating func key(_ name: String) {
+        element()
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
+    mutating func member(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    /// The LF that ends a line (between top-level values).
+    mutating func newline() { bytes.append(0x0A) }
+
+    mutating func null() { bytes.append(contentsOf: "null".utf8) }
+    mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    mutating func number(_ value: Int64) { bytes.append(contentsOf: String(value).utf8) }
+    mutating func number(_ value: UInt64) { bytes.append(contentsOf: String(value).utf8) }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    static let base64Digits: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Lowercase hex of the bytes, as a string.
+    mutating func hexString(_ value: [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        Self.hexDigits.withUnsafeBufferPointer { digits in
+            for byte in value {
+                bytes.append(digits[Int(byte >> 4)])
+                bytes.append(digits[Int(byte & 0x0f)])
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Standard base64 with padding (RFC 4648 §4) of the bytes, as a string.
+    mutating func base64String(_ value: [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        Self.base64Digits.withUnsafeBufferPointer { digits in
+            var i = 0
+            while i + 3 <= value.count {
+                let n = UInt32(value[i]) << 16 | UInt32(value[i + 1]) << 8 | UInt32(value[i + 2])
+                bytes.append(digits[Int(n >> 18)])
+                bytes.append(digits[Int(n >> 12 & 0x3f)])
+                bytes.append(digits[Int(n >> 6 & 0x3f)])
+                bytes.append(digits[Int(n & 0x3f)])
+                i += 3
+            }
+            if value.count - i == 1 {
+                let n = UInt32(value[i]) << 16
+                bytes.append(digits[Int(n >> 18)])
+                bytes.append(digits[Int(n >> 12 & 0x3f)])
+                bytes.append(contentsOf: "==".utf8)
+            } else if value.count - i == 2 {
+                let n = UInt32(value[i]) << 16 | UInt32(value[i + 1]) << 8
+                bytes.append(digits[Int(n >> 18)])
+                bytes.append(digits[Int(n >> 12 & 0x3f)])
+                bytes.append(digits[Int(n >> 6 & 0x3f)])
+                bytes.append(UInt8(ascii: "="))
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var copied = 0  // utf8[..<copied] is written
+            var i = 0
+            while i < utf8.count {
+                let b = utf8[i]
+                let escape: StaticString
+                var width = 1
+                switch b {
+                case 0x22: escape = "\\\""
+                case 0x5C: escape = "\\\\"
+                case 0x08: escape = "\\b"
+                case 0x09: escape = "\\t"
+                case 0x0A: escape = "\\n"
+                case 0x0C: escape = "\\f"
+                case 0x0D: escape = "\\r"
+                case 0x00..<0x20: escape = "\\u00"
+                case 0xC2 where i + 1 < utf8.count && utf8[i + 1] == 0x85:
+                    escape = "\\u0085"
+                    width = 2
+                case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                    escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    width = 3
+                default:
+                    i += 1
+                    continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied..<i]))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+                if b < 0x20, escape.utf8CodeUnitCount == 4 {  // \u00XX
+                    bytes.append(Self.hexDigits[Int(b >> 4)])
+                    bytes.append(Self.hexDigits[Int(b & 0x0f)])
+                }
+                i += width
+                copied = i
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
 }

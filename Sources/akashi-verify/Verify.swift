@@ -107,15 +107,20 @@ struct AkashiVerify: ParsableCommand {
         guard !texts.isEmpty else { fail(66, "no QR text to verify: the input was empty / 検証するQRテキストがありません（入力が空です）") }
         let start = Date()
         var verdicts = Set<VerificationReport.Verdict>()
+        // --json lines go out through one buffer, written in large pieces.
+        var out = JSONLine(reservingCapacity: 1 << 17)
         for (source, bytes) in texts {
             let report = verifier.verify(utf8: bytes ?? [], at: date)
             verdicts.insert(report.verdict)
             if json {
-                print(jsonLine(report, source: source, language: language, noQR: bytes == nil))
+                writeJSONLine(report, source: source, language: language, noQR: bytes == nil, to: &out)
+                out.newline()
+                if out.bytes.count >= 1 << 16 { writeStandardOutput(&out) }
             } else {
                 printHuman(report, source: source, language: language, noQR: bytes == nil)
             }
         }
+        writeStandardOutput(&out)
         if texts.count > 1 {
             let seconds = Date().timeIntervalSince(start)
             FileHandle.standardError.write(Data(String(format: "%d 件検証 / %d verified in %.3f s (%.0f/s)\n", texts.count, texts.count, seconds, Double(texts.count) / max(seconds, 1e-6)).utf8))
@@ -167,7 +172,8 @@ struct AkashiVerify: ParsableCommand {
         }
     }
 
-    func jsonLine(_ report: VerificationReport, source: String, language: Language, noQR: Bool) -> String {
+    /// Writes the `--json` line of one report (without its LF) into `json`.
+    func writeJSONLine(_ report: VerificationReport, source: String, language: Language, noQR: Bool, to json: inout JSONLine) {
         var reasons = report.checks.filter { $0.code != nil }.map {
             VerificationLine.Reason(code: $0.code ?? "", check: $0.name.rawValue, message: $0.message?.text(language) ?? "")
         }
@@ -178,43 +184,37 @@ struct AkashiVerify: ParsableCommand {
         if let proof = report.proof, let entry = report.entry {
             let c = proof.checkpoint.checkpoint
             log = .init(
-                origin: c.origin, index: proof.index, treeSize: c.size, entry: entry.hexString, leafHash: Merkle.leafHash(entry).hexString,
-                inclusionProof: proof.inclusionProof.map(\.hexString), rootHash: c.rootHash.hexString, checkpoint: proof.checkpoint.serialized)
+                origin: c.origin, index: proof.index, treeSize: c.size, entry: entry, leafHash: report.leafHash ?? Merkle.leafHash(entry),
+                inclusionProof: proof.inclusionProof, rootHash: c.rootHash, checkpoint: proof.checkpoint.serialized)
             tlogProof = TlogProof(extra: entry, index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint).text
         }
         let line = VerificationLine(
             input: source, verdict: report.verdict.rawValue, valid: report.isValid, reasons: reasons,
             checks: report.checks.map { .init(name: $0.name.rawValue, status: $0.status.rawValue, code: $0.code) },
-            envelope: report.checks.first?.status == .passed ? Data(report.envelope).base64EncodedString() : nil,
+            envelope: report.checks.first?.status == .passed ? report.envelope : nil,
             statusAsOf: report.statusAsOf.map { iso(Int64($0.timeIntervalSince1970)) },
             claims: report.claims.map { claims in
                 .init(kind: claims.kind, issuer: claims.issuer, serial: claims.serialText, issuedAt: iso(claims.issuedAt),
                     expiresAt: claims.expiresAt.map(iso), fields: claims.allFields, withheld: report.withheld)
             },
             log: log, tlogProof: tlogProof)
-        let data = (try? VerificationLine.encoder.encode(line)) ?? Data()
-        // One object per line: characters that some readers take for line
-        // breaks (U+0085, U+2028, U+2029) are escaped inside strings, where
-        // alone they can occur.
-        // On the UTF-8 bytes: NSString's replacingOccurrences folded
-        // grapheme clusters and cost more than the verification itself.
-        var out: [UInt8] = []
-        out.reserveCapacity(data.count)
-        var i = data.startIndex
-        while i < data.endIndex {
-            let b = data[i]
-            if b == 0xC2, i + 1 < data.endIndex, data[i + 1] == 0x85 {
-                out += Array("\\u0085".utf8)
-                i += 2
-            } else if b == 0xE2, i + 2 < data.endIndex, data[i + 1] == 0x80, data[i + 2] == 0xA8 || data[i + 2] == 0xA9 {
-                out += Array((data[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                i += 3
-            } else {
-                out.append(b)
-                i += 1
+        line.write(to: &json)
+    }
+
+    /// Writes the buffer's bytes to standard output, whole, and empties it.
+    func writeStandardOutput(_ out: inout JSONLine) {
+        guard !out.bytes.isEmpty else { return }
+        fflush(nil)  // anything print() buffered goes first
+        out.bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }  // as print() does: output that cannot be written is dropped
+                offset += n
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        out.removeAll()
     }
 
     func day(_ date: Date) -> String { CivilDate.japanISODate(Int64(date.timeIntervalSince1970.rounded(.down))) }
