@@ -57,8 +57,14 @@ bench: deps
 	$(SWIFT) build -c release --product akashi-bench
 	.build/release/akashi-bench log --sizes 1000,100000,1000000
 
+# The style is .swift-format's; `make format` rewrites the tree to it, `make lint` checks it.
+FORMAT_PATHS := Sources Tests Benchmarks Fuzz/Sources
+.PHONY: format
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks
+	$(SWIFT) format lint --strict --recursive --parallel --configuration .swift-format $(FORMAT_PATHS)
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel --configuration .swift-format $(FORMAT_PATHS)
 
 clean:
 	rm -rf .build "$(DEMO)" run-data
