@@ -150,6 +150,23 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: rows cannot be deleted'); END;
                 """)
         }
+        migrator.registerMigration("certificate-status-v2-any-successor") { db in
+            // A successor need not be a certificate of this authority (town B
+            // supersedes town A's): its log index is all this table may require.
+            try db.execute(sql: """
+                CREATE TABLE certificate_status_v2 (
+                    serial BLOB PRIMARY KEY NOT NULL REFERENCES certificate(serial),
+                    state TEXT NOT NULL CHECK (state IN ('revoked', 'superseded')),
+                    reason TEXT,
+                    at INTEGER NOT NULL,
+                    successor_index INTEGER CHECK (successor_index >= 0),
+                    lifecycle_index INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
+                ) STRICT;
+                INSERT INTO certificate_status_v2 SELECT serial, state, reason, at, successor_index, lifecycle_index FROM certificate_status;
+                DROP TABLE certificate_status;
+                ALTER TABLE certificate_status_v2 RENAME TO certificate_status;
+                """)
+        }
         migrator.registerMigration("idempotency-v1") { db in
             // A retried POST /api/v1/certificates with the same key gets the
             // first answer; the row commits with the certificate it describes.

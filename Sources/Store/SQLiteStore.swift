@@ -205,8 +205,10 @@ public final class SQLiteStore: AuthorityStore {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let text = query.text, !text.isEmpty {
-            conditions.append("search_text LIKE ? ESCAPE '\\'")
-            arguments += [Self.likePattern(containing: text)]
+            // instr, not LIKE: an exact substring (LIKE ignores ASCII case and
+            // has wildcards), as PostgreSQL's strpos is.
+            conditions.append("instr(search_text, ?) > 0")
+            arguments += [text]
         }
         if let serial = query.serial {
             conditions.append("serial = ?")
@@ -231,7 +233,8 @@ public final class SQLiteStore: AuthorityStore {
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(Self.certificate(from:)) }
     }
 
-    /// `%needle%` with the needle's own `%`, `_` and `\` taken literally.
+    /// `%needle%` with the needle's own `%`, `_` and `\` taken literally
+    /// (PostgreSQL's LIKE, which is case-sensitive, uses it).
     static func likePattern(containing needle: String) -> String {
         let escaped = needle.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
