@@ -61,6 +61,23 @@ extension CBOR {
     public init(decoding bytes: ArraySlice<UInt8>, options: CBORDecodingOptions = .strict) throws(CBORError) {
         try self.init(decoding: Array(bytes), options: options)
     }
+
+    /// Decodes exactly one data item that must fill `bytes`, with the same
+    /// checks as ``init(decoding:options:)``, and when it is an array of
+    /// definite length returns its elements, each with the range of `bytes`
+    /// it was read from — under a deterministic profile, exactly that
+    /// element's encoding (no re-encoding needed to hash it). Nil for any
+    /// other item.
+    public static func decodingArrayElements(
+        _ bytes: [UInt8], options: CBORDecodingOptions = .strict
+    ) throws(CBORError) -> [(value: CBOR, range: Range<Int>)]? {
+        var reader = Reader(bytes: bytes, options: options)
+        let elements = try reader.readArrayElements()
+        guard reader.offset == bytes.count else {
+            throw CBORError(.trailingBytes, "\(bytes.count - reader.offset) bytes follow the data item", offset: reader.offset)
+        }
+        return elements
+    }
 }
 
 /// A cursor over the input. Offsets in errors are absolute positions in it.
@@ -184,6 +201,30 @@ private struct Reader {
             try enterContainer(depth: depth, itemStart: start)
             return .tagged(argument, try readItem(depth: depth + 1))
         }
+    }
+
+    /// The top-level item as ``readItem(depth:)`` reads it at depth 0, and
+    /// for a definite-length array its elements with their byte ranges.
+    mutating func readArrayElements() throws(CBORError) -> [(value: CBOR, range: Range<Int>)]? {
+        let start = offset
+        let initial = try readByte()
+        guard initial >> 5 == 4, initial & 0x1f != 31 else {
+            offset = start
+            _ = try readItem(depth: 0)
+            return nil
+        }
+        // readItem's case 4, keeping each element's range.
+        let argument = try readArgument(initial & 0x1f, itemStart: start)
+        try enterContainer(depth: 0, itemStart: start)
+        let count = try checkedCount(argument, minimumBytesEach: 1, itemStart: start, what: "an array")
+        var elements: [(value: CBOR, range: Range<Int>)] = []
+        elements.reserveCapacity(min(count, 1024))
+        for _ in 0..<count {
+            let elementStart = offset
+            let element = try readItem(depth: 1)
+            elements.append((element, elementStart..<offset))
+        }
+        return elements
     }
 
     func text(_ utf8: ArraySlice<UInt8>, itemStart: Int) throws(CBORError) -> String {

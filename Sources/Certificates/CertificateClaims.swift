@@ -97,6 +97,9 @@ public struct CertificateClaims: Hashable, Sendable {
     /// (docs/spec/README.md "Conventions"), so every verifier holds it exactly.
     public static let maxTime: Int64 = jsSafeIntegerMax
 
+    /// iss, exp, iat, cti and Akashi's content: the claims this version knows.
+    static let knownClaims: [CBOR] = [CBOR(1), CBOR(4), CBOR(6), CBOR(7), CBOR(akashiClaim)]
+
     /// Reads the claims (docs/spec/certificate.md §1, §3): Akashi's CBOR
     /// profile (deterministic; no major type 7; tags 1004, 30000 and 30001
     /// only, and only on field values), exactly the five claims, `iat` and
@@ -105,14 +108,13 @@ public struct CertificateClaims: Hashable, Sendable {
     /// values have one of the six forms. Anything else is undecodable.
     public init(decoding bytes: [UInt8]) throws(CertificateError) {
         let value: CBOR
-        do { value = try CBOR(decoding: bytes, options: .akashi(tags: [fullDateTag, decimalTag, enumTag])) } catch {
+        do { value = try CBOR(decoding: bytes, options: fieldValueOptions) } catch {
             throw CertificateError(.malformedPayload, "the certificate payload is not CBOR of Akashi's profile: \(error)")
         }
         func fail(_ what: String) -> CertificateError { CertificateError(.malformedPayload, "the certificate payload \(what)") }
         func time(_ item: CBOR) -> Int64? { item.uint.flatMap { $0 <= UInt64(Self.maxTime) ? Int64($0) : nil } }
         guard let entries = value.mapEntries else { throw fail("is not a CBOR map") }
-        let allowed: Set<CBOR> = [CBOR(1), CBOR(4), CBOR(6), CBOR(7), CBOR(Self.akashiClaim)]
-        guard entries.allSatisfy({ allowed.contains($0.key) }) else { throw fail("has claims this version does not know") }
+        guard entries.allSatisfy({ Self.knownClaims.contains($0.key) }) else { throw fail("has claims this version does not know") }
         guard let iss = value[CBOR(1)]?.text else { throw fail("has no issuer (iss)") }
         guard let iat = value[CBOR(6)].flatMap(time) else { throw fail("has no issue time (iat) that is an unsigned integer ≤ 2^53 − 1") }
         guard let cti = value[CBOR(7)]?.bytes, cti.count == Self.serialByteCount || cti.count == Disclosures.nodeByteCount else {
@@ -173,6 +175,8 @@ let fullDateTag: UInt64 = 1004
 let decimalTag: UInt64 = 30000
 /// Enum values are text under a private tag, distinguishing them from free text.
 let enumTag: UInt64 = 30001
+/// Akashi's CBOR profile with the field values' three tags: claims and disclosures.
+let fieldValueOptions = CBORDecodingOptions.akashi(tags: [fullDateTag, decimalTag, enumTag])
 
 extension FieldValue {
     var cbor: CBOR {

@@ -45,7 +45,13 @@ public struct CertificateKind: Codable, Hashable, Sendable {
 
     /// The field with this id, compared byte for byte (Swift's `==` on
     /// strings is canonical equivalence: U+212A KELVIN SIGN would find `KWh`).
-    public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id.utf8.elementsEqual(id.utf8) } }
+    public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id.hasSameBytes(as: id) } }
+}
+
+extension String {
+    /// Byte equality of the UTF-8 forms (not Swift's `==`, which is canonical
+    /// equivalence); the lengths first, which a native string knows.
+    func hasSameBytes(as other: String) -> Bool { utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8) }
 }
 
 public struct ForbiddenField: Codable, Hashable, Sendable {

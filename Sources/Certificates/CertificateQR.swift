@@ -92,7 +92,8 @@ public struct CertificateQR: Hashable, Sendable {
     /// The same from raw bytes (a file, standard input, a QR decoder), which
     /// must be well-formed UTF-8.
     public init(utf8 raw: [UInt8]) throws(CertificateError) {
-        guard String(validating: raw, as: UTF8.self) != nil else {
+        // ASCII is UTF-8; anything else is checked by the standard library.
+        guard raw.allSatisfy({ $0 < 0x80 }) || String(validating: raw, as: UTF8.self) != nil else {
             throw CertificateError(.malformedPayload, "the QR text is not valid UTF-8")
         }
         var start = raw.startIndex, end = raw.endIndex

@@ -169,8 +169,8 @@ extension CertificateKind {
             }
             if let problem = Self.problem(value, field) { problems.append(problem) }
         }
-        for field in fields where field.required && !values.keys.contains(where: { $0.utf8.elementsEqual(field.id.utf8) })
-            && !alsoPresent.contains(where: { $0.utf8.elementsEqual(field.id.utf8) })
+        for field in fields where field.required && !values.keys.contains(where: { $0.hasSameBytes(as: field.id) })
+            && !alsoPresent.contains(where: { $0.hasSameBytes(as: field.id) })
         {
             problems.append(FieldProblem(field: field.id, code: "required", ja: "必須項目\(field.label.ja)がありません", en: "required field \(field.label.en) is missing"))
         }
@@ -330,13 +330,12 @@ extension CertificateKind {
 
     /// `YYYY-MM-DD` of a real Gregorian date between 1868 (明治) and 2999.
     static func canonicalDate(_ s: String) -> String? {
-        guard ASCIIPattern.isISODate(s) else { return nil }
-        let parts = s.split(separator: "-").map { Int($0)! }
-        guard (1868...2999).contains(parts[0]), (1...12).contains(parts[1]), parts[2] >= 1 else { return nil }
+        guard let (year, month, day) = ASCIIPattern.isoDate(s) else { return nil }
+        guard (1868...2999).contains(year), (1...12).contains(month), day >= 1 else { return nil }
         let days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        let leap = parts[0] % 4 == 0 && (parts[0] % 100 != 0 || parts[0] % 400 == 0)
-        let max = parts[1] == 2 && leap ? 29 : days[parts[1] - 1]
-        return parts[2] <= max ? s : nil
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let max = month == 2 && leap ? 29 : days[month - 1]
+        return day <= max ? s : nil
     }
 
     /// Compares a canonical decimal with an integer bound exactly: -1, 0 or 1.
@@ -393,10 +392,22 @@ enum ASCIIPattern {
     }
 
     /// `[0-9]{4}-[0-9]{2}-[0-9]{2}`
-    static func isISODate(_ s: String) -> Bool {
-        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count == 3 && parts[0].utf8.count == 4 && parts[1].utf8.count == 2 && parts[2].utf8.count == 2
-            && parts.allSatisfy { digits($0.utf8) }
+    static func isISODate(_ s: String) -> Bool { isoDate(s) != nil }
+
+    /// The numbers of `[0-9]{4}-[0-9]{2}-[0-9]{2}`, read on the bytes.
+    static func isoDate(_ s: String) -> (year: Int, month: Int, day: Int)? {
+        guard s.utf8.count == 10 else { return nil }
+        var year = 0, month = 0, day = 0
+        for (i, c) in s.utf8.enumerated() {
+            if i == 4 || i == 7 {
+                guard c == 0x2D else { return nil }
+                continue
+            }
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            let d = Int(c - 0x30)
+            if i < 4 { year = year * 10 + d } else if i < 7 { month = month * 10 + d } else { day = day * 10 + d }
+        }
+        return (year, month, day)
     }
 
     /// `-?[0-9]{1,maxIntegerDigits}(\.[0-9]+)?`

@@ -32,11 +32,17 @@ public struct Disclosures: Hashable, Sendable {
 
         public init(_ fields: [String: FieldValue]) {
             let map = CBOR.map(fields.map { (CBOR.textString($0.key), $0.value.cbor) })
-            self.bytes = try! map.encoded()
+            self.init(fields, bytes: try! map.encoded())
+        }
+
+        /// The unit with its map's deterministic encoding given: as read,
+        /// which a strict decoder guarantees is that encoding.
+        init(_ fields: [String: FieldValue], bytes: [UInt8]) {
+            self.bytes = bytes
             // In the encoder's order (RFC 8949 §4.2.1: a text key's head holds
             // its length, so shorter ids first, then bytewise).
             self.fields = fields.sorted { a, b in
-                let x = Array(a.key.utf8), y = Array(b.key.utf8)
+                let x = a.key.utf8, y = b.key.utf8
                 return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
             }.map { ($0.key, $0.value) }
         }
@@ -61,9 +67,13 @@ public struct Disclosures: Hashable, Sendable {
     // MARK: Derivations (§2)
 
     static func h16(_ prefix: UInt8, _ parts: [UInt8]...) -> [UInt8] {
-        var input: [UInt8] = [prefix]
-        for part in parts { input += part }
-        return Array(SHA256.hash(input).prefix(nodeByteCount))
+        var input: [UInt8] = []
+        input.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count })
+        input.append(prefix)
+        for part in parts { input.append(contentsOf: part) }
+        var digest = SHA256.hash(input)
+        digest.removeLast(SHA256.byteCount - nodeByteCount)
+        return digest
     }
     static func salt(seed: [UInt8], second: Bool) -> [UInt8] { h16(0x73, seed, [second ? 0x01 : 0x00]) }
     static func leaf(salt: [UInt8], unit: Unit) -> [UInt8] { h16(0x6C, salt, unit.bytes) }
@@ -179,15 +189,17 @@ public struct Disclosures: Hashable, Sendable {
     /// map), and exactly as many 16-byte nodes as the entries' pattern needs.
     public init(decoding bytes: [UInt8]) throws(CertificateError) {
         func fail(_ what: String) -> CertificateError { CertificateError(.malformedPayload, "the disclosures \(what)") }
-        let value: CBOR
-        do { value = try CBOR(decoding: bytes, options: .akashi(tags: [fullDateTag, decimalTag, enumTag])) } catch {
+        // Each element with the bytes it was read from: in deterministic
+        // CBOR a shown unit's bytes are its map's encoding, which its leaf hashes.
+        let elements: [(value: CBOR, range: Range<Int>)]?
+        do { elements = try CBOR.decodingArrayElements(bytes, options: fieldValueOptions) } catch {
             throw fail("are not CBOR of Akashi's profile: \(error)")
         }
-        guard let items = value.array, (2...(Self.maxUnits + 1)).contains(items.count), let nodeBytes = items.last?.bytes else {
+        guard let elements, (2...(Self.maxUnits + 1)).contains(elements.count), let nodeBytes = elements.last?.value.bytes else {
             throw fail("are not an array of 1 to 16 unit entries and a node byte string")
         }
         var entries: [Entry] = []
-        for item in items.dropLast() {
+        for (item, range) in elements.dropLast() {
             guard let map = item.mapEntries else { throw fail("have a unit entry that is not a map") }
             if map.isEmpty {
                 entries.append(.withheld)
@@ -201,7 +213,7 @@ public struct Disclosures: Hashable, Sendable {
                 guard fields[id] == nil else { throw fail("have two field ids that are canonically equivalent") }
                 fields[id] = field
             }
-            entries.append(.shown(Unit(fields)))
+            entries.append(.shown(Unit(fields, bytes: Array(bytes[range]))))
         }
         let expected = Self.pairs(entries).reduce(0) { $0 + Self.nodeCount($1) }
         guard nodeBytes.count == expected * Self.nodeByteCount else {
@@ -300,7 +312,7 @@ extension CertificateKind {
                 field: "presentMask", code: "unknownField",
                 ja: "提示できる項目の記録（present mask）が様式にない項目を含みます", en: "the present mask names withholdable fields the kind does not have"))
         }
-        for field in withholdableFields where signed.keys.contains(where: { $0.utf8.elementsEqual(field.id.utf8) }) {
+        for field in withholdableFields where signed.keys.contains(where: { $0.hasSameBytes(as: field.id) }) {
             problems.append(FieldProblem(
                 field: field.id, code: "withholdableSigned",
                 ja: "\(field.label.ja)は本人が隠せる項目ですが、署名された項目に含まれています", en: "\(field.label.en) is withholdable but is among the signed fields"))

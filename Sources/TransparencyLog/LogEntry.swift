@@ -61,34 +61,13 @@ public enum LogEntry: Hashable, Sendable {
     /// At most this many subject lines per certificate entry.
     public static let maxSubjects = 4
 
+    /// base64url without padding (RFC 4648 §5), the subject lines' encoding.
     static func base64url(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
-        appendBase64URL(bytes, to: &out)
+        Base64Table.url.append(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    static let base64URLDigits: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    /// base64url without padding (RFC 4648 §5), the subject lines' encoding.
-    static func appendBase64URL(_ bytes: [UInt8], to out: inout [UInt8]) {
-        base64URLDigits.withUnsafeBufferPointer { digits in
-            var i = 0
-            while i + 3 <= bytes.count {
-                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                out.append(digits[Int(n >> 18)])
-                out.append(digits[Int(n >> 12 & 0x3f)])
-                out.append(digits[Int(n >> 6 & 0x3f)])
-                out.append(digits[Int(n & 0x3f)])
-                i += 3
-            }
-            let rest = bytes.count - i
-            guard rest > 0 else { return }
-            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
-            out.append(digits[Int(n >> 18)])
-            out.append(digits[Int(n >> 12 & 0x3f)])
-            if rest == 2 { out.append(digits[Int(n >> 6 & 0x3f)]) }
-        }
-    }
     /// Optional document names are short labels, not content.
     public static let maxNameBytes = 200
 
@@ -127,7 +106,7 @@ public enum LogEntry: Hashable, Sendable {
             line("issued ", String(issuedAt))
             for subject in subjects {
                 out.append(contentsOf: "subject ".utf8)
-                Self.appendBase64URL(subject, to: &out)
+                Base64Table.url.append(subject, to: &out)
                 out.append(0x0A)
             }
         case .revocation(let digest, let target, let reason, let at):

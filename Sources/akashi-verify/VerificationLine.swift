@@ -258,6 +258,10 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// The bytes that may start an escape: `"`, `\`, U+0000–U+001F, and the
+    /// lead bytes of U+0085 (C2) and U+2028/U+2029 (E2).
+    static let mayEscape: [Bool] = (0...255).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xC2 || $0 == 0xE2 }
+
     mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -266,6 +270,10 @@ struct JSONLine {
             var i = 0
             while i < utf8.count {
                 let b = utf8[i]
+                guard Self.mayEscape[Int(b)] else {
+                    i += 1
+                    continue
+                }
                 let escape: StaticString
                 var width = 1
                 switch b {
