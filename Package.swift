@@ -43,11 +43,11 @@ let package = Package(
         // RFC 9162 Merkle trees and the C2SP formats (signed notes, checkpoints,
         // cosignatures, tlog-proof, tiles). Pure: no storage, no network.
         .target(name: "TransparencyLog", dependencies: ["AkashiCrypto"]),
-        // The log's embedded SQLite store, group-commit sequencer and tile writer.
+        // The log's group-commit sequencer and tile writer over an authority's Store; LogReplica (mirrors, restore) on its own SQLite file.
         .target(
             name: "LogStore",
             dependencies: [
-                "TransparencyLog", "AkashiCrypto",
+                "TransparencyLog", "AkashiCrypto", "Store",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,8 +62,7 @@ let package = Package(
         .target(
             name: "Issuance",
             dependencies: [
-                "Certificates", "Authority", "LogStore", "TransparencyLog", "QRCode", "QRPayload", "COSE", "CBOR", "AkashiCrypto",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Certificates", "Authority", "LogStore", "Store", "TransparencyLog", "QRCode", "QRPayload", "COSE", "CBOR", "AkashiCrypto",
             ]
         ),
         // The offline verifier: the verification core and a QR image reader, nothing else.
@@ -78,7 +77,7 @@ let package = Package(
         .target(
             name: "Authority",
             dependencies: [
-                "LogStore", "TransparencyLog", "AkashiCrypto",
+                "LogStore", "Store", "TransparencyLog", "AkashiCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -87,8 +86,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "AkashiCrypto", "SafeText",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "AkashiCrypto", "SafeText", "Store",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
@@ -96,7 +94,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText", "StrictJSON",
+                "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "Store", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText", "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -137,7 +135,7 @@ let package = Package(
             name: "akashi",
             dependencies: [
                 "Accounts", "IssuerService", "ConformanceVectors", "Witness", "Federation", "Mirror",
-                "Authority", "Issuance", "Certificates", "LogStore", "TransparencyLog", "AkashiCrypto", "QRCode", "QRScan", "SubjectScan",
+                "Authority", "Issuance", "Certificates", "LogStore", "Store", "TransparencyLog", "AkashiCrypto", "QRCode", "QRScan", "SubjectScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -195,13 +193,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "AkashiCrypto"]),
         .testTarget(
             name: "LogStoreTests",
-            dependencies: ["LogStore", "TransparencyLog", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LogStore", "Store", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(
             name: "CertificatesTests",
             dependencies: ["Certificates", "Issuance", "Authority", "LogStore", "QRCode", "QRScan", "SafeText", "COSE", "CBOR", "TransparencyLog", "AkashiCrypto"]
         ),
-        .testTarget(name: "IssuanceTests", dependencies: ["Issuance", "Authority", "Certificates", "LogStore"]),
+        .testTarget(name: "IssuanceTests", dependencies: ["Issuance", "Authority", "Certificates", "LogStore", "Store"]),
         // Drives the built binary end to end; the CLI's own logic (exit codes) in process through `@testable import akashi`.
         .testTarget(name: "AkashiCLITests", dependencies: ["akashi", "Authority", "Mirror", "Witness", "LogStore", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(
@@ -231,7 +229,7 @@ let package = Package(
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Certificates", "COSE", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(name: "ConformanceVectorsTests", dependencies: ["ConformanceVectors", "Certificates", "QRScan"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "AkashiCrypto", "Store"]),
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [

@@ -65,7 +65,7 @@ struct Append: AsyncParsableCommand {
     @Flag(help: "Print '<index> <sha256>' on stdout for every acknowledged entry.") var acks = false
 
     func run() async throws {
-        let log = try AuthorityDirectory(at: URL(fileURLWithPath: data)).openLog()
+        let log = try await AuthorityDirectory(at: URL(fileURLWithPath: data)).openLog()
         let seconds = try await appendLoad(log: log, count: count, concurrency: concurrency, acks: acks)
         if !acks {
             print(String(format: "%d appends in %.2f s: %.0f appends/s (concurrency %d)", count, seconds, Double(count) / seconds, concurrency))
@@ -85,8 +85,8 @@ struct LogScale: AsyncParsableCommand {
     func run() async throws {
         let dir = URL(fileURLWithPath: scratch).appendingPathComponent("akashi-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let authority = try AuthorityDirectory.create(at: dir, origin: "bench.example/log", name: "ベンチ市", code: "402052")
-        let log = try authority.openLog()
+        let authority = try await AuthorityDirectory.create(at: dir, origin: "bench.example/log", name: "ベンチ市", code: "402052")
+        let log = try await authority.openLog()
         print("size\tappends/s\tinclusion proofs/s\tconsistency proofs/s\tbytes/entry (sqlite+wal)")
         for target in sizes.split(separator: ",").compactMap({ Int($0) }) {
             let have = Int(await log.size)

@@ -52,11 +52,11 @@ struct ScratchAuthority {
     let directory: AuthorityDirectory
     let issuer: Issuer
 
-    init(scratch: String, registry: KindRegistry, verifierURL: String? = demoVerifierURL) throws {
+    init(scratch: String, registry: KindRegistry, verifierURL: String? = demoVerifierURL) async throws {
         let url = URL(fileURLWithPath: scratch).appendingPathComponent("akashi-bench-\(getpid())")
-        directory = try AuthorityDirectory.create(
+        directory = try await AuthorityDirectory.create(
             at: url, origin: "bench.example/log", name: "ベンチ市", code: "402052", verifierURL: verifierURL)
-        issuer = try Issuer(directory: directory, registry: registry, log: directory.openLog())
+        issuer = try Issuer(directory: directory, registry: registry, log: await directory.openLog())
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory.url) }

@@ -33,8 +33,8 @@ struct DisclosureSizeBench: AsyncParsableCommand {
             for i in k.fields.indices { k.fields[i].withholdable = nil; k.fields[i].withholdGroup = nil }
             return k
         }
-        let withFeature = try ScratchAuthority(scratch: scratch + "/sd", registry: registry)
-        let without = try ScratchAuthority(scratch: scratch + "/plain", registry: try KindRegistry(kinds: plainKinds))
+        let withFeature = try await ScratchAuthority(scratch: scratch + "/sd", registry: registry)
+        let without = try await ScratchAuthority(scratch: scratch + "/plain", registry: try KindRegistry(kinds: plainKinds))
         defer { withFeature.remove(); without.remove() }
         let verifier = CertificateVerifier(trust: try TrustFile.export(directory: withFeature.directory, registry: registry))
         let treeSizes = sizes.split(separator: ",").compactMap { UInt64($0) }

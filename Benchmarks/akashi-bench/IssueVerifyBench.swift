@@ -28,7 +28,7 @@ struct IssueBench: AsyncParsableCommand {
     func run() async throws {
         let registry = try certsOptions.registry()
         let inputs = try certsOptions.examples(kind: kind, csv: csv)
-        let authority = try ScratchAuthority(scratch: scratch, registry: registry)
+        let authority = try await ScratchAuthority(scratch: scratch, registry: registry)
         defer { authority.remove() }
         // Warm up: the first issue creates tables and fills caches.
         _ = try await issueLoad(issuer: authority.issuer, kind: kind, inputs: inputs, count: 100, concurrency: concurrency, withQR: true)

@@ -37,7 +37,7 @@ struct QRSizeBench: AsyncParsableCommand {
 
     func run() async throws {
         let registry = try certsOptions.registry()
-        let authority = try ScratchAuthority(scratch: scratch, registry: registry)
+        let authority = try await ScratchAuthority(scratch: scratch, registry: registry)
         defer { authority.remove() }
         let log = authority.issuer.log
         let verifier = CertificateVerifier(trust: try TrustFile.export(directory: authority.directory, registry: registry))

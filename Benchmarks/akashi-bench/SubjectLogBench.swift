@@ -25,7 +25,7 @@ struct SubjectLogBench: AsyncParsableCommand {
 
     func run() async throws {
         let registry = try certsOptions.registry()
-        let authority = try ScratchAuthority(scratch: scratch, registry: registry)
+        let authority = try await ScratchAuthority(scratch: scratch, registry: registry)
         defer { authority.remove() }
         let resident = SubjectSecret()
         let input = try certsOptions.examples(kind: "graduation", csv: false)[0]

@@ -113,7 +113,7 @@ struct VerifyBench: AsyncParsableCommand {
     func makeInputs() async throws -> Inputs {
         let registry = try certsOptions.registry()
         let inputs = try certsOptions.examples(kind: kind, csv: false)
-        let authority = try ScratchAuthority(scratch: scratch, registry: registry)
+        let authority = try await ScratchAuthority(scratch: scratch, registry: registry)
         defer { authority.remove() }
 
         // (a) rounds of concurrent issues: a round shares one or a few group commits.
@@ -145,7 +145,7 @@ struct VerifyBench: AsyncParsableCommand {
             issuer: authority.issuer, archive: CertificateArchive(log: authority.issuer.log, registry: registry, verifierURL: demoVerifierURL))
         // The status list's checkpoint cosigned by the same two witnesses, so
         // it verifies under set (b)'s 2-of-3 policy too.
-        var statusList = try lifecycle.statusList()
+        var statusList = try await lifecycle.statusList()
         let listCheckpoint = try SignedCheckpoint(parsing: statusList.checkpoint)
         statusList.checkpoint = listCheckpoint.adding([witnesses[0], witnesses[2]].map {
             $0.cosign(checkpointText: listCheckpoint.note.text, timestamp: cosignedAt)

@@ -1,8 +1,8 @@
 import AkashiCrypto
 import Foundation
-import GRDB
 import HummingbirdBcrypt
 import SafeText
+import Store
 
 /// Who performed an account change, for the audit row an `AccountStore` method
 /// writes in the same transaction as the change (so a change never lands
@@ -18,239 +18,224 @@ public struct AuditActor: Sendable {
         self.role = role
         self.address = address
     }
+
+    /// The store's audit note for `action` by this actor at `at` (whole
+    /// milliseconds) — what an account change records, and what a caller
+    /// passes into a log batch's effects.
+    public func note(action: String, target: String? = nil, detail: String? = nil, at: Date = Date()) -> AuditNote {
+        AuditNote(actor: actor, role: role, action: action, target: target, detail: detail, address: address, atMillis: Millis.from(at))
+    }
 }
 
-/// Clerk accounts, sessions and API tokens in the authority's SQLite file.
+/// Clerk accounts, sessions and API tokens in the authority's store
+/// (``AuthorityStore``: SQLite or PostgreSQL).
 ///
 /// Passwords are bcrypt hashes; session tokens and API secrets are 32 random
 /// bytes (base64url) of which only the SHA-256 is stored, so a copy of the
-/// database lets nobody sign in. Every change is one transaction. Bcrypt runs
-/// outside any transaction: a slow hash never holds the log's write lock.
+/// database lets nobody sign in. Every change is one store operation (one
+/// transaction, its audit row included). Bcrypt runs before the store is
+/// called: a slow hash never holds a write transaction.
 ///
-/// Bcrypt is slow on purpose (about 0.25 s at cost 12); call the password
-/// methods off the cooperative thread pool in a server.
+/// Bcrypt is slow on purpose (about 0.25 s at cost 12) and runs on the
+/// calling task; in a server, call the password methods off the cooperative
+/// thread pool.
+///
+/// The store's refusals become ``AccountError``s with the codes callers branch
+/// on (a taken login is `.duplicateLogin`; an unknown user or token, or a
+/// disabled user asking for a session, `.notFound`; audit text the chain
+/// cannot keep, `.invalidText`); other ``StoreError``s (the database busy or
+/// unreachable, see ``isBusy(_:)``) pass through unchanged.
 public struct AccountStore: Sendable {
     public static let apiSecretPrefix = "akashi_"
 
-    private let writer: any DatabaseWriter
+    private let store: any AuthorityStore
     private let bcryptCost: UInt8
     /// A well-formed bcrypt hash of no password, at the store's cost: unknown
     /// logins are verified against it so they take as long as known ones.
     private let dummyHash: String
 
-    /// Runs its migrations on `writer` (the authority's akashi.sqlite, shared with
-    /// the log — a GRDB DatabasePool; tests may use DatabaseQueue()). Also runs the
-    /// audit trail's migrations, since account changes may be audited.
-    public init(writer: any DatabaseWriter, bcryptCost: UInt8 = 12) throws {
+    /// Accounts kept in `store` (opened by the caller: `SQLiteStore.open(path:authority:)`,
+    /// a `PostgresStore`; tests use `SQLiteStore.inMemory(authority:)`). The
+    /// store owns the tables and their migrations.
+    public init(store: any AuthorityStore, bcryptCost: UInt8 = 12) {
         precondition((4...31).contains(bcryptCost), "bcrypt cost must be between 4 and 31")
-        self.writer = writer
+        self.store = store
         self.bcryptCost = bcryptCost
         let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         let salt = SecureRandom.bytes(22).map { alphabet[Int($0) % alphabet.count] }
         let digest = SecureRandom.bytes(31).map { alphabet[Int($0) % alphabet.count] }
         self.dummyHash = "$2b$" + (bcryptCost < 10 ? "0" : "") + "\(bcryptCost)$" + String(salt) + String(digest)
-        try AccountSchema.migrator().migrate(writer)
-        try AuditSchema.migrator().migrate(writer)
+    }
+
+    /// Whether `error` is the store giving up because the database is busy or
+    /// unreachable (SQLite's busy timeout, after another process held it for
+    /// 10 s: ``StoreError/Code/unavailable``) or locked by another writer
+    /// (``StoreError/Code/locked``) — for callers that tell the person to try
+    /// again.
+    public static func isBusy(_ error: any Error) -> Bool {
+        guard let error = error as? StoreError else { return false }
+        return error.code == .unavailable || error.code == .locked
     }
 
     // MARK: Users
 
-    public func addUser(login: String, displayName: String? = nil, role: Role, password: String, audit: AuditActor? = nil) throws -> User {
+    public func addUser(login: String, displayName: String? = nil, role: Role, password: String, audit: AuditActor? = nil) async throws -> User {
         try Self.validateLogin(login)
         let displayName = displayName?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let shownName = displayName.isEmpty ? login : displayName
         try Self.validateDisplayName(shownName)
         try Self.validatePassword(password)
         let hash = Bcrypt.hash(password, cost: bcryptCost)
-        let now = Millis.from(Date())
-        return try writer.write { db in
-            if try Self.fetchUser(db, login: login) != nil {
-                throw AccountError(.duplicateLogin,
-                    "ログイン名「\(login)」は既に使われています。別の名前を選んでください / the login '\(login)' is already taken; choose another one")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO account_user (login, display_name, role, password_hash, disabled, created_at, password_changed_at)
-                    VALUES (?, ?, ?, ?, 0, ?, ?)
-                    """,
-                arguments: [login, shownName, role.rawValue, hash, now, now])
-            let user = User(id: db.lastInsertedRowID, login: login, displayName: shownName, role: role, disabled: false, createdAt: Millis.date(now))
-            try Self.audit(audit, in: db, action: "user.add", target: login, detail: "role=\(role.rawValue)")
-            return user
+        let now = Date()
+        let record = try await Self.accountErrors(
+            duplicate: AccountError(.duplicateLogin,
+                "ログイン名「\(login)」は既に使われています。別の名前を選んでください / the login '\(login)' is already taken; choose another one")
+        ) {
+            try await store.addUser(
+                NewUser(login: login, displayName: shownName, role: role.rawValue, passwordHash: hash, createdAtMillis: Millis.from(now)),
+                audit: audit?.note(action: "user.add", target: login, detail: "role=\(role.rawValue)", at: now))
         }
+        return try Self.user(from: record)
     }
 
-    public func setPassword(login: String, password: String, audit: AuditActor? = nil) throws {
+    public func setPassword(login: String, password: String, audit: AuditActor? = nil) async throws {
         try Self.validatePassword(password)
         let hash = Bcrypt.hash(password, cost: bcryptCost)
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE account_user SET password_hash = ?, password_changed_at = ? WHERE login = ?",
-                arguments: [hash, Millis.from(Date()), login])
-            guard db.changesCount == 1 else { throw Self.unknownUser(login) }
-            // A new password ends every session of that user: whoever knew the
-            // old one (the reason it is changed) is signed out.
-            try db.execute(
-                sql: "DELETE FROM account_session WHERE user_id = (SELECT id FROM account_user WHERE login = ?)", arguments: [login])
-            try Self.audit(audit, in: db, action: "user.passwd", target: login)
+        let now = Date()
+        // A new password ends every session of that user (the store does it in
+        // the same transaction): whoever knew the old one is signed out.
+        try await Self.accountErrors(notFound: Self.unknownUser(login)) {
+            try await store.setPasswordHash(
+                login: login, hash: hash, atMillis: Millis.from(now), audit: audit?.note(action: "user.passwd", target: login, at: now))
         }
     }
 
-    public func setRole(login: String, role: Role, audit: AuditActor? = nil) throws {
-        try writer.write { db in
-            try db.execute(sql: "UPDATE account_user SET role = ? WHERE login = ?", arguments: [role.rawValue, login])
-            guard db.changesCount == 1 else { throw Self.unknownUser(login) }
-            try Self.audit(audit, in: db, action: "user.role", target: login, detail: "role=\(role.rawValue)")
+    public func setRole(login: String, role: Role, audit: AuditActor? = nil) async throws {
+        try await Self.accountErrors(notFound: Self.unknownUser(login)) {
+            try await store.setRole(
+                login: login, role: role.rawValue, audit: audit?.note(action: "user.role", target: login, detail: "role=\(role.rawValue)"))
         }
     }
 
     /// Disabling also ends that user's sessions (in the same transaction).
-    public func setDisabled(login: String, _ disabled: Bool, audit: AuditActor? = nil) throws {
-        try writer.write { db in
-            guard let user = try Self.fetchUser(db, login: login) else { throw Self.unknownUser(login) }
-            try db.execute(sql: "UPDATE account_user SET disabled = ? WHERE id = ?", arguments: [disabled ? 1 : 0, user.id])
-            if disabled {
-                try db.execute(sql: "DELETE FROM account_session WHERE user_id = ?", arguments: [user.id])
-            }
-            try Self.audit(audit, in: db, action: disabled ? "user.disable" : "user.enable", target: login)
+    public func setDisabled(login: String, _ disabled: Bool, audit: AuditActor? = nil) async throws {
+        try await Self.accountErrors(notFound: Self.unknownUser(login)) {
+            try await store.setDisabled(login: login, disabled, audit: audit?.note(action: disabled ? "user.disable" : "user.enable", target: login))
         }
     }
 
     /// Every user, by login.
-    public func users() throws -> [User] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM account_user ORDER BY login").map(Self.user(from:))
-        }
+    public func users() async throws -> [User] {
+        try await store.users().map(Self.user(from:))
     }
 
-    public func user(login: String) throws -> User? {
-        try writer.read { db in try Self.fetchUser(db, login: login) }
+    public func user(login: String) async throws -> User? {
+        try await store.user(login: login).map(Self.user(from:))
     }
 
     /// nil for an unknown login, a wrong password or a disabled user — and it
     /// takes about the same time in all three cases: an unknown login is
     /// verified against a dummy hash of the same cost. The login is compared
     /// after folding ASCII upper case, so "Tanaka" signs in as "tanaka".
-    public func authenticate(login: String, password: String) throws -> User? {
+    public func authenticate(login: String, password: String) async throws -> User? {
         let login = login.lowercased()
-        let found = try writer.read { db -> (User, String)? in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.userColumns), password_hash FROM account_user WHERE login = ?", arguments: [login])
-            else { return nil }
-            return (try Self.user(from: row), row["password_hash"])
-        }
+        let found = try await store.credentials(login: login)
         // Always run bcrypt, whatever happened above. bcrypt reads a C string and
         // stops at 72 bytes, so a NUL or an overlong password would compare only a
         // prefix: such passwords never match (they cannot have been set).
-        let matches = Bcrypt.verify(password, hash: found?.1 ?? dummyHash)
+        // bcrypt takes a quarter second by design: off the cooperative pool,
+        // so a login never stalls the tasks issuing certificates.
+        let hash = found?.passwordHash ?? dummyHash
+        let matches = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
+        }
         let acceptable = !password.utf8.contains(0) && password.utf8.count <= Self.maxPasswordBytes
-        guard let (user, _) = found, matches, acceptable, !user.disabled else { return nil }
-        return user
+        guard let (record, _) = found, matches, acceptable, !record.disabled else { return nil }
+        return try Self.user(from: record)
     }
 
     // MARK: Sessions
 
     /// A new session for `user`; the token goes in the cookie and is never stored.
     /// Also deletes sessions that have expired.
-    public func createSession(for user: User, address: String?, lifetime: TimeInterval = 8 * 3600) throws -> (token: String, session: Session) {
+    public func createSession(for user: User, address: String?, lifetime: TimeInterval = 8 * 3600) async throws -> (token: String, session: Session) {
         let token = SecureRandom.bytes(32).base64URL
         let csrf = SecureRandom.bytes(32).base64URL
         let now = Millis.from(Date())
         let expires = now + Int64((lifetime * 1000).rounded())
-        let current = try writer.write { db -> User in
-            guard let current = try Self.fetchUser(db, id: user.id) else { throw Self.unknownUser(user.login) }
-            guard !current.disabled else {
-                throw AccountError(.notFound,
-                    "利用者「\(user.login)」は利用停止中のため、ログインできません / the user '\(user.login)' is disabled and cannot sign in; a supervisor can enable the account")
+        let record: UserRecord
+        do {
+            record = try await Self.accountErrors {
+                try await store.createSession(
+                    NewSession(
+                        tokenHash: SHA256.hash(Array(token.utf8)), userID: user.id, csrfToken: csrf, address: address, createdAtMillis: now,
+                        expiresAtMillis: expires))
             }
-            try db.execute(sql: "DELETE FROM account_session WHERE expires_at <= ?", arguments: [now])
-            try db.execute(
-                sql: "INSERT INTO account_session (token_hash, user_id, csrf_token, address, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [Data(SHA256.hash(Array(token.utf8))), current.id, csrf, address, now, expires])
-            return current
+        } catch let error as StoreError where error.code == .notFound {
+            // The store says only "gone or disabled"; tell the person which.
+            guard try await store.user(id: user.id) != nil else { throw Self.unknownUser(user.login) }
+            throw AccountError(.notFound,
+                "利用者「\(user.login)」は利用停止中のため、ログインできません / the user '\(user.login)' is disabled and cannot sign in; a supervisor can enable the account")
         }
+        let current = try Self.user(from: record)
         return (token, Session(user: current, csrfToken: csrf, createdAt: Millis.date(now), expiresAt: Millis.date(expires)))
     }
 
     /// nil if the token is unknown or expired, or its user is disabled.
-    public func session(token: String, now: Date = Date()) throws -> Session? {
-        let hash = Data(SHA256.hash(Array(token.utf8)))
-        return try writer.read { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.csrf_token, s.created_at AS session_created, s.expires_at, \(Self.userColumns(prefix: "u."))
-                    FROM account_session s JOIN account_user u ON u.id = s.user_id
-                    WHERE s.token_hash = ?
-                    """,
-                arguments: [hash])
-            else { return nil }
-            let expires: Int64 = row["expires_at"]
-            let user = try Self.user(from: row)
-            guard expires > Millis.from(now), !user.disabled else { return nil }
-            return Session(user: user, csrfToken: row["csrf_token"], createdAt: Millis.date(row["session_created"]), expiresAt: Millis.date(expires))
-        }
+    public func session(token: String, now: Date = Date()) async throws -> Session? {
+        guard let record = try await store.session(tokenHash: SHA256.hash(Array(token.utf8))) else { return nil }
+        let user = try Self.user(from: record.user)
+        guard record.expiresAtMillis > Millis.from(now), !user.disabled else { return nil }
+        return Session(
+            user: user, csrfToken: record.csrfToken, createdAt: Millis.date(record.createdAtMillis), expiresAt: Millis.date(record.expiresAtMillis))
     }
 
     /// Signs out. Unknown tokens are ignored.
-    public func endSession(token: String) throws {
-        try writer.write { db in
-            try db.execute(sql: "DELETE FROM account_session WHERE token_hash = ?", arguments: [Data(SHA256.hash(Array(token.utf8)))])
-        }
+    public func endSession(token: String) async throws {
+        try await store.endSession(tokenHash: SHA256.hash(Array(token.utf8)))
     }
 
     // MARK: API tokens
 
     /// A new API token. The secret (`akashi_` + 43 base64url characters) is
     /// returned once and never stored; show it to the person now.
-    public func createToken(name: String, role: Role, audit: AuditActor? = nil) throws -> (secret: String, token: APIToken) {
+    public func createToken(name: String, role: Role, audit: AuditActor? = nil) async throws -> (secret: String, token: APIToken) {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, SafeText.length(name) <= 100, SafeText.firstProblem(in: name) == nil else {
             throw AccountError(.invalidName,
                 "トークン名は1〜100文字で、制御文字を含めないでください（例: 住基連携）/ a token name must be 1 to 100 characters with no control characters, e.g. juki-sync")
         }
         let secret = Self.apiSecretPrefix + SecureRandom.bytes(32).base64URL
-        let now = Millis.from(Date())
-        let token = try writer.write { db -> APIToken in
-            try db.execute(
-                sql: "INSERT INTO account_token (name, role, secret_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [name, role.rawValue, Data(SHA256.hash(Array(secret.utf8))), now])
-            let token = APIToken(id: db.lastInsertedRowID, name: name, role: role, createdAt: Millis.date(now), revokedAt: nil)
-            try Self.audit(audit, in: db, action: "token.create", target: String(token.id), detail: "name=\(name) role=\(role.rawValue)")
-            return token
+        let now = Date()
+        // The audit row's target is the new token's id, which the store fills in (target nil).
+        let record = try await Self.accountErrors {
+            try await store.createToken(
+                name: name, role: role.rawValue, secretHash: SHA256.hash(Array(secret.utf8)), atMillis: Millis.from(now),
+                audit: audit?.note(action: "token.create", detail: "name=\(name) role=\(role.rawValue)", at: now))
         }
-        return (secret, token)
+        return (secret, try Self.token(from: record))
     }
 
     /// nil if the secret is unknown or its token revoked.
-    public func token(secret: String) throws -> APIToken? {
+    public func token(secret: String) async throws -> APIToken? {
         guard secret.hasPrefix(Self.apiSecretPrefix) else { return nil }
-        let hash = Data(SHA256.hash(Array(secret.utf8)))
-        return try writer.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.tokenColumns) FROM account_token WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [hash])
-            else { return nil }
-            return try Self.token(from: row)
-        }
+        return try await store.token(secretHash: SHA256.hash(Array(secret.utf8))).map(Self.token(from:))
     }
 
     /// Revokes a token for good. Revoking a revoked token keeps its first revocation time.
-    public func revokeToken(id: Int64, audit: AuditActor? = nil) throws {
-        try writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account_token WHERE id = ?", arguments: [id]) != nil else {
-                throw AccountError(.notFound,
-                    "トークン番号 \(id) はありません。`akashi token list` で番号を確認してください / there is no API token \(id); see `akashi token list`")
-            }
-            try db.execute(sql: "UPDATE account_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Millis.from(Date()), id])
-            try Self.audit(audit, in: db, action: "token.revoke", target: String(id))
+    public func revokeToken(id: Int64, audit: AuditActor? = nil) async throws {
+        let now = Date()
+        try await Self.accountErrors(
+            notFound: AccountError(.notFound,
+                "トークン番号 \(id) はありません。`akashi token list` で番号を確認してください / there is no API token \(id); see `akashi token list`")
+        ) {
+            try await store.revokeToken(id: id, atMillis: Millis.from(now), audit: audit?.note(action: "token.revoke", target: String(id), at: now))
         }
     }
 
     /// Every token, revoked ones included, by id.
-    public func tokens() throws -> [APIToken] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.tokenColumns) FROM account_token ORDER BY id").map(Self.token(from:))
-        }
+    public func tokens() async throws -> [APIToken] {
+        try await store.tokens().map(Self.token(from:))
     }
 
     // MARK: Validation
@@ -314,40 +299,22 @@ public struct AccountStore: Sendable {
         return difference == 0
     }
 
-    // MARK: Rows
+    // MARK: Records
 
-    private static let userColumns = userColumns(prefix: "")
-
-    private static func userColumns(prefix p: String) -> String {
-        "\(p)id, \(p)login, \(p)display_name, \(p)role, \(p)disabled, \(p)created_at"
-    }
-
-    private static let tokenColumns = "id, name, role, created_at, revoked_at"
-
-    private static func fetchUser(_ db: Database, login: String) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM account_user WHERE login = ?", arguments: [login]).map(user(from:))
-    }
-
-    private static func fetchUser(_ db: Database, id: Int64) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM account_user WHERE id = ?", arguments: [id]).map(user(from:))
-    }
-
-    private static func user(from row: Row) throws -> User {
+    private static func user(from record: UserRecord) throws -> User {
         User(
-            id: row["id"], login: row["login"], displayName: row["display_name"], role: try role(row["role"]),
-            disabled: (row["disabled"] as Int64) != 0, createdAt: Millis.date(row["created_at"]))
+            id: record.id, login: record.login, displayName: record.displayName, role: try role(record.role), disabled: record.disabled,
+            createdAt: Millis.date(record.createdAtMillis))
     }
 
-    private static func token(from row: Row) throws -> APIToken {
+    private static func token(from record: TokenRecord) throws -> APIToken {
         APIToken(
-            id: row["id"], name: row["name"], role: try role(row["role"]), createdAt: Millis.date(row["created_at"]),
-            revokedAt: (row["revoked_at"] as Int64?).map(Millis.date))
+            id: record.id, name: record.name, role: try role(record.role), createdAt: Millis.date(record.createdAtMillis),
+            revokedAt: record.revokedAtMillis.map(Millis.date))
     }
 
     private static func role(_ text: String) throws -> Role {
-        guard let role = Role(rawValue: text) else {
-            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "unknown role '\(text)' in the account tables")
-        }
+        guard let role = Role(rawValue: text) else { throw StoreError(.corrupt, "unknown role '\(text)' in the account tables") }
         return role
     }
 
@@ -356,8 +323,22 @@ public struct AccountStore: Sendable {
             "利用者「\(login)」は登録されていません。`akashi user list` で確認してください / there is no user '\(login)'; see `akashi user list`")
     }
 
-    private static func audit(_ actor: AuditActor?, in db: Database, action: String, target: String?, detail: String? = nil) throws {
-        guard let actor else { return }
-        try AuditTrail.record(in: db, actor: actor.actor, role: actor.role, action: action, target: target, detail: detail, address: actor.address)
+    /// Runs one store operation, turning the store's refusals into the account
+    /// errors callers branch on: `.notFound` and `.duplicate` into the given
+    /// errors (when given), `.invalidText` (audit text the chain cannot keep)
+    /// into `AccountError(.invalidText)` with the store's message. Every other
+    /// error passes through.
+    @discardableResult
+    static func accountErrors<T>(
+        notFound: @autoclosure () -> AccountError? = nil, duplicate: @autoclosure () -> AccountError? = nil, _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            if error.code == .notFound, let mapped = notFound() { throw mapped }
+            if error.code == .duplicate, let mapped = duplicate() { throw mapped }
+            if error.code == .invalidText { throw AccountError(.invalidText, error.reason) }
+            throw error
+        }
     }
 }

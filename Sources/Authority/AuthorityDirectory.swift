@@ -2,6 +2,7 @@ import AkashiCrypto
 import Foundation
 import LogStore
 import Logging
+import Store
 import TransparencyLog
 
 #if canImport(Glibc)
@@ -117,7 +118,7 @@ public struct AuthorityDirectory: Sendable {
     /// Creates a new authority. Refuses to touch a directory that already has one.
     public static func create(
         at url: URL, origin: String, name: String, code: String, verifierURL: String? = nil
-    ) throws -> AuthorityDirectory {
+    ) async throws -> AuthorityDirectory {
         guard SignedNote.isAkashiKeyName(origin), !origin.contains("://"), !origin.hasSuffix("/") else {
             throw AuthorityError(.invalidConfiguration,
                 "the origin '\(origin)' must be a schema-less URL of at most 255 printable ASCII characters with no spaces, no '+' and no trailing slash, e.g. iizuka.example/akashi/log")
@@ -153,7 +154,7 @@ public struct AuthorityDirectory: Sendable {
         let signer = try Ed25519NoteSigner(name: origin, privateKey: Ed25519.PrivateKey())
         try writeSecret(signer.privateKeyText + "\n", to: directory.logKeyURL)
         try writeSecret(try P256.PrivateKey().pemRepresentation, to: directory.keysURL.appendingPathComponent("issuer-1.pem"))
-        _ = try LogStore.create(path: directory.databaseURL.path, signer: signer, origin: origin)
+        try await LogStore.create(path: directory.databaseURL.path, authority: code.digits, signer: signer, origin: origin).close()
         try directory.makeDatabasePrivate()
         // The configuration goes last: its presence marks a complete directory.
         let encoder = JSONEncoder()
@@ -391,15 +392,24 @@ public struct AuthorityDirectory: Sendable {
 
     /// Opens the log for appending (takes the writer's lock). Refuses a data
     /// directory or database that other users can read.
-    public func openLog(logger: Logger = Logger(label: "akashi.log")) throws -> LogStore {
+    public func openLog(logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
         try checkPrivate()
-        return try LogStore.open(path: databaseURL.path, signer: logSigner(), logger: logger)
+        return try await LogStore.open(path: databaseURL.path, authority: configuration.code, signer: logSigner(), logger: logger)
     }
 
     /// Opens the log for reading only (the same privacy check).
-    public func openLogReadOnly() throws -> LogStore {
+    public func openLogReadOnly() async throws -> LogStore {
         try checkPrivate()
-        return try LogStore.openReadOnly(path: databaseURL.path)
+        return try await LogStore.openReadOnly(path: databaseURL.path, authority: configuration.code)
+    }
+
+    /// The authority's store (`akashi.sqlite`) without the log's sequencer —
+    /// for staff, tokens, the audit trail and the private record, which the
+    /// admin commands change while `akashi serve` runs (SQLite serializes
+    /// their short transactions). The same privacy check as ``openLog(logger:)``.
+    public func openStore() throws -> SQLiteStore {
+        try checkPrivate()
+        return try SQLiteStore.open(path: databaseURL.path, authority: configuration.code)
     }
 
     /// Sets `akashi.sqlite`, `-wal` and `-shm` to 0600 after SQLite created

@@ -67,10 +67,10 @@ public struct VectorGenerator {
         let trust: TrustFile
     }
 
-    func authority(_ root: URL, _ name: String, code: String, origin: String, displayName: String) throws -> Fixture {
+    func authority(_ root: URL, _ name: String, code: String, origin: String, displayName: String) async throws -> Fixture {
         let dir = root.appendingPathComponent(name)
-        let directory = try AuthorityDirectory.create(at: dir, origin: origin, name: displayName, code: code, verifierURL: "https://\(origin.split(separator: "/")[0])/akashi/verify/")
-        let issuer = try Issuer(directory: directory, registry: registry, log: directory.openLog())
+        let directory = try await AuthorityDirectory.create(at: dir, origin: origin, name: displayName, code: code, verifierURL: "https://\(origin.split(separator: "/")[0])/akashi/verify/")
+        let issuer = try Issuer(directory: directory, registry: registry, log: await directory.openLog())
         return Fixture(directory: directory, issuer: issuer, trust: try TrustFile.export(directory: directory, registry: registry))
     }
 
@@ -82,10 +82,10 @@ public struct VectorGenerator {
     public func generate(certsDirectory certs: URL, out: URL) async throws -> ConformanceIndex {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-vectors-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let iizuka = try authority(scratch, "iizuka", code: "402052", origin: "iizuka.example/akashi/log", displayName: "飯塚市")
-        let kaga = try authority(scratch, "kaga", code: "172065", origin: "kaga.example/akashi/log", displayName: "加賀市")
+        let iizuka = try await authority(scratch, "iizuka", code: "402052", origin: "iizuka.example/akashi/log", displayName: "飯塚市")
+        let kaga = try await authority(scratch, "kaga", code: "172065", origin: "kaga.example/akashi/log", displayName: "加賀市")
         // Same issuer id and origin as Iizuka, other keys: a forger.
-        let forger = try authority(scratch, "forger", code: "402052", origin: "iizuka.example/akashi/log", displayName: "飯塚市")
+        let forger = try await authority(scratch, "forger", code: "402052", origin: "iizuka.example/akashi/log", displayName: "飯塚市")
 
         let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970))
         let at = now.addingTimeInterval(86_400)
@@ -337,7 +337,7 @@ public struct VectorGenerator {
         try await lifecycle.revoke(serial: moved.claims.serialText, reason: .moved, at: now)
         let old = try await iizuka.issuer.issue(kind: graduation.kind.id, input: Self.example(certs, graduation.kind.id), at: now)
         _ = try await lifecycle.reissue(serial: old.claims.serialText, at: now)
-        statusFiles["iizuka"] = try lifecycle.signedStatusList(at: now)
+        statusFiles["iizuka"] = try await lifecycle.signedStatusList(at: now)
         let afterList = try await iizuka.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
         add("status-revoked", "失効した証明書（転出）", "a revoked certificate (moved)", qr: moved.qrText, status: "iizuka", verdict: "invalid", codes: ["revoked"])
         add("status-superseded", "置き換えられた証明書", "a superseded certificate", qr: old.qrText, status: "iizuka", verdict: "invalid", codes: ["superseded"])
@@ -350,7 +350,7 @@ public struct VectorGenerator {
         statusFiles["iizuka-tampered"] = tampered
         add("status-list-tampered", "改ざんされた失効情報", "a tampered status list", qr: residence.qrText, status: "iizuka-tampered", rejected: true, verdict: "invalid", codes: [])
         let kagaArchive = try CertificateArchive(log: kaga.issuer.log, registry: registry, verifierURL: nil)
-        statusFiles["kaga"] = try CertificateLifecycle(issuer: kaga.issuer, archive: kagaArchive).signedStatusList(at: now)
+        statusFiles["kaga"] = try await CertificateLifecycle(issuer: kaga.issuer, archive: kagaArchive).signedStatusList(at: now)
         add("status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, verdict: "invalid", codes: [])
 
         // Selective disclosure (selective-disclosure.md): the holder's reduced

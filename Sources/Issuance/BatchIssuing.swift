@@ -1,8 +1,8 @@
 import Certificates
-import GRDB
+import Store
 
 /// One certificate to issue in a batch: the arguments of
-/// ``Issuer/issue(kind:input:include:omit:subjectKeys:at:issuedBy:alsoInTransaction:)``.
+/// ``Issuer/issue(kind:input:include:omit:subjectKeys:at:issuedBy:audit:)``.
 public struct IssueRequest: Sendable {
     public var kind: String
     public var input: [String: InputValue]
@@ -11,11 +11,12 @@ public struct IssueRequest: Sendable {
     public var subjectKeys: [[UInt8]]
     public var issuedBy: String?
     /// Runs inside the log's transaction (the service's audit row).
-    public var alsoInTransaction: (@Sendable (Database, _ serial: String, _ logIndex: UInt64) throws -> Void)?
+    /// The issuance's audit row (target: the new serial), committed with it.
+    public var audit: AuditNote?
 
     public init(
         kind: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], subjectKeys: [[UInt8]] = [],
-        issuedBy: String? = nil, alsoInTransaction: (@Sendable (Database, _ serial: String, _ logIndex: UInt64) throws -> Void)? = nil
+        issuedBy: String? = nil, audit: AuditNote? = nil
     ) {
         self.kind = kind
         self.input = input
@@ -23,7 +24,7 @@ public struct IssueRequest: Sendable {
         self.omit = omit
         self.subjectKeys = subjectKeys
         self.issuedBy = issuedBy
-        self.alsoInTransaction = alsoInTransaction
+        self.audit = audit
     }
 }
 
@@ -56,7 +57,7 @@ extension Issuer {
                     do {
                         return (index, .success(try await self.issue(
                             kind: request.kind, input: request.input, include: request.include, omit: request.omit,
-                            subjectKeys: request.subjectKeys, issuedBy: request.issuedBy, alsoInTransaction: request.alsoInTransaction)))
+                            subjectKeys: request.subjectKeys, issuedBy: request.issuedBy, audit: request.audit)))
                     } catch {
                         return (index, .failure(error))
                     }

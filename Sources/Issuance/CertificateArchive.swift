@@ -1,8 +1,8 @@
 import Certificates
 import COSE
 import Foundation
-import GRDB
 import LogStore
+import Store
 import TransparencyLog
 
 /// One certificate from the issuer's private record.
@@ -17,6 +17,17 @@ public struct StoredCertificate: Sendable {
     public let envelope: [UInt8]
     /// The full disclosures (empty for a kind without withholdable fields).
     public let disclosures: [UInt8]
+
+    init(_ record: CertificateRecord) {
+        serial = Serial.text(record.serial)
+        kind = record.kind
+        issuedAt = Date(timeIntervalSince1970: TimeInterval(record.issuedAt))
+        expiresAt = record.expiresAt.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        logIndex = record.logIndex
+        issuedBy = record.issuedBy
+        envelope = record.envelope
+        disclosures = record.disclosures
+    }
 }
 
 /// Reads the issuer's private record of certificates: lookup by serial,
@@ -27,19 +38,18 @@ public struct CertificateArchive: Sendable {
     public let registry: KindRegistry
     public let verifierURL: String?
 
-    public init(log: LogStore, registry: KindRegistry, verifierURL: String?) throws {
+    public init(log: LogStore, registry: KindRegistry, verifierURL: String?) {
         self.log = log
         self.registry = registry
         self.verifierURL = verifierURL
-        try CertificateRecords.migrate(log.writer)
     }
 
+    private var store: any AuthorityStore { log.store }
+
     /// The certificate with this serial (`XXXX-XXXX-XXXX-XXXX`, any case, dashes optional).
-    public func certificate(serial text: String) throws -> StoredCertificate? {
+    public func certificate(serial text: String) async throws -> StoredCertificate? {
         guard let serial = Serial.parse(text) else { return nil }
-        return try log.writer.read { db in
-            try Row.fetchOne(db, sql: "\(Self.select) WHERE serial = ?", arguments: [Data(serial)]).map(Self.stored)
-        }
+        return try await store.certificate(serial: serial).map(StoredCertificate.init)
     }
 
     public struct Query: Sendable {
@@ -61,53 +71,24 @@ public struct CertificateArchive: Sendable {
     }
 
     /// Certificates matching every given criterion, newest first.
-    public func search(_ query: Query) throws -> [StoredCertificate] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+    public func search(_ query: Query) async throws -> [StoredCertificate] {
+        var criteria = CertificateQuery(limit: max(1, min(query.limit, 1000)))
         if let text = query.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
-            let needle = CertificateRecords.normalizeForSearch(text)
-            let escaped = needle.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            conditions.append("search_text LIKE ? ESCAPE '\\'")
-            arguments.append("%\(escaped)%")
+            criteria.text = CertificateRecords.normalizeForSearch(text)
         }
         if let serialText = query.serial?.trimmingCharacters(in: .whitespaces), !serialText.isEmpty {
             // An unparseable serial matches nothing rather than everything.
-            conditions.append("serial = ?")
-            arguments.append(Serial.parse(serialText).map { Data($0) } ?? Data())
+            criteria.serial = Serial.parse(serialText) ?? []
         }
-        if let kind = query.kind, !kind.isEmpty {
-            conditions.append("kind = ?")
-            arguments.append(kind)
-        }
-        if let from = query.issuedFrom {
-            conditions.append("issued_at >= ?")
-            arguments.append(Int64(from.timeIntervalSince1970))
-        }
-        if let until = query.issuedUntil {
-            conditions.append("issued_at < ?")
-            arguments.append(Int64(until.timeIntervalSince1970))
-        }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "\(Self.select)\(whereClause) ORDER BY issued_at DESC, log_index DESC LIMIT ?"
-        arguments.append(max(1, min(query.limit, 1000)))
-        return try log.writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.stored)
-        }
+        if let kind = query.kind, !kind.isEmpty { criteria.kind = kind }
+        criteria.issuedFrom = query.issuedFrom.map { Int64($0.timeIntervalSince1970) }
+        criteria.issuedUntil = query.issuedUntil.map { Int64($0.timeIntervalSince1970) }
+        return try await store.certificates(matching: criteria).map(StoredCertificate.init)
     }
 
     /// How many certificates were issued in [from, until), per kind.
-    public func counts(from: Date, until: Date) throws -> [String: Int] {
-        try log.writer.read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT kind, COUNT(*) AS n FROM certificate WHERE issued_at >= ? AND issued_at < ? GROUP BY kind",
-                arguments: [Int64(from.timeIntervalSince1970), Int64(until.timeIntervalSince1970)])
-            {
-                out[row["kind"]] = row["n"]
-            }
-            return out
-        }
+    public func counts(from: Date, until: Date) async throws -> [String: Int] {
+        try await store.certificateCounts(from: Int64(from.timeIntervalSince1970), until: Int64(until.timeIntervalSince1970))
     }
 
     /// The certificate as it was issued — same envelope, same proof, same
@@ -128,20 +109,5 @@ public struct CertificateArchive: Sendable {
         let proof = try CompactProof.encode(receipt.tlogProof)
         let qrText = CertificateQR(envelope: stored.envelope, disclosures: stored.disclosures, proof: proof).text(verifierURL: verifierURL)
         return IssuedCertificate(claims: claims, kind: kind, envelope: envelope, receipt: receipt, qrText: qrText)
-    }
-
-    private static let select = "SELECT serial, kind, issued_at, expires_at, log_index, issued_by, envelope, disclosures FROM certificate"
-
-    private static func stored(_ row: Row) -> StoredCertificate {
-        let serial: Data = row["serial"]
-        let expires: Int64? = row["expires_at"]
-        let index: Int64 = row["log_index"]
-        let envelope: Data = row["envelope"]
-        let disclosures: Data = row["disclosures"]
-        return StoredCertificate(
-            serial: Serial.text(Array(serial)), kind: row["kind"],
-            issuedAt: Date(timeIntervalSince1970: TimeInterval(row["issued_at"] as Int64)),
-            expiresAt: expires.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-            logIndex: UInt64(index), issuedBy: row["issued_by"], envelope: Array(envelope), disclosures: Array(disclosures))
     }
 }

@@ -2,72 +2,45 @@ import AkashiCrypto
 import Certificates
 import COSE
 import Foundation
-import GRDB
 import LogStore
+import Store
 import TransparencyLog
 
 /// Revocation and supersession: each is a new log entry naming the
 /// certificate (the original entry never changes) plus a private status row
-/// written in the same transaction, and the signed status list verifiers carry.
+/// committed with it, and the signed status list verifiers carry.
 public struct CertificateLifecycle: Sendable {
     public let issuer: Issuer
     public let archive: CertificateArchive
 
-    public init(issuer: Issuer, archive: CertificateArchive) throws {
+    public init(issuer: Issuer, archive: CertificateArchive) {
         self.issuer = issuer
         self.archive = archive
-        try CertificateRecords.migrate(issuer.log.writer)
     }
 
-    public typealias InTransaction = @Sendable (Database, _ lifecycleIndex: UInt64) throws -> Void
+    private var store: any AuthorityStore { issuer.log.store }
 
     /// The current state of a certificate (nil: valid, as far as the issuer knows).
-    public func state(serial: String) throws -> CertificateState? {
+    public func state(serial: String) async throws -> CertificateState? {
         guard let bytes = Serial.parse(serial) else { return nil }
-        return try issuer.log.writer.read { db in try Self.state(db, serial: bytes) }
+        return try await store.certificateStatus(serial: bytes).map(CertificateState.init)
     }
 
-    static func state(_ db: Database, serial: [UInt8]) throws -> CertificateState? {
-        guard let row = try Row.fetchOne(
-            db, sql: """
-                SELECT s.state, s.reason, s.at, s.successor_index, c.serial AS successor
-                FROM certificate_status s LEFT JOIN certificate c ON c.log_index = s.successor_index
-                WHERE s.serial = ?
-                """, arguments: [Data(serial)])
-        else { return nil }
-        return stateFrom(row)
-    }
-
-    static func stateFrom(_ row: Row) -> CertificateState? {
-        let at: Int64 = row["at"]
-        switch row["state"] as String {
-        case "revoked":
-            return .revoked(reason: LogEntry.RevocationReason(rawValue: row["reason"]) ?? .other, at: at)
-        case "superseded":
-            let successor: Data? = row["successor"]
-            let index: Int64 = row["successor_index"]
-            return .superseded(successor: successor.map { Serial.text(Array($0)) } ?? "", successorIndex: UInt64(index), at: at)
-        default:
-            return nil
-        }
-    }
-
-    /// Revokes a valid certificate: logs a revocation entry, records its state.
+    /// Revokes a valid certificate: logs a revocation entry, records its
+    /// state, and `audit` (its target the serial, ` log=<index>` after its
+    /// detail) in the same transaction.
     @discardableResult
-    public func revoke(serial: String, reason: LogEntry.RevocationReason, at date: Date = Date(), alsoInTransaction: InTransaction? = nil) async throws -> (StoredCertificate, LogStore.Receipt) {
+    public func revoke(
+        serial: String, reason: LogEntry.RevocationReason, at date: Date = Date(), audit: AuditNote? = nil
+    ) async throws -> (StoredCertificate, LogStore.Receipt) {
         let stored = try await validCertificate(serial)
         let at = Int64(date.timeIntervalSince1970)
         let entry = LogEntry.revocation(sha256: SHA256.hash(stored.envelope), target: stored.logIndex, reason: reason, at: at)
         let serialBytes = Serial.parse(stored.serial)!
-        let receipt = try await issuer.log.append(entry) { db, index in
-            // Re-checked inside the transaction: two clerks revoking at once get one revocation.
-            guard try Self.state(db, serial: serialBytes) == nil else {
-                throw CertificateError(.invalidInput, "証明書 \(stored.serial) はすでに失効または置き換え済みです / \(stored.serial) is already revoked or superseded")
-            }
-            try db.execute(
-                sql: "INSERT INTO certificate_status (serial, state, reason, at, successor_index, lifecycle_index) VALUES (?, 'revoked', ?, ?, NULL, ?)",
-                arguments: [Data(serialBytes), reason.rawValue, at, Int64(index)])
-            try alsoInTransaction?(db, index)
+        // The store re-checks inside the transaction: two clerks revoking at once get one revocation.
+        let receipt = try await refusingTwice(stored.serial) {
+            try await issuer.log.append(
+                entry, effect: .revoke(serial: serialBytes, reason: reason.rawValue, at: at, audit: audit?.targeting(stored.serial)))
         }
         return (stored, receipt)
     }
@@ -78,10 +51,11 @@ public struct CertificateLifecycle: Sendable {
     /// Two log entries, two transactions: if the process dies between them,
     /// the new certificate exists and the old one is still valid; reissuing
     /// again then supersedes the old one by another new certificate — never
-    /// a silently valid pair without a trace in the log.
+    /// a silently valid pair without a trace in the log. `audit` is the
+    /// supersession's row (target: the old serial).
     public func reissue(
         serial: String, input: [String: InputValue]? = nil, include: Set<String> = [], at date: Date = Date(),
-        issuedBy: String? = nil, alsoInTransaction: InTransaction? = nil
+        issuedBy: String? = nil, audit: AuditNote? = nil
     ) async throws -> (old: StoredCertificate, new: IssuedCertificate) {
         let stored = try await validCertificate(serial)
         let old = try await archive.reissued(stored)
@@ -93,23 +67,25 @@ public struct CertificateLifecycle: Sendable {
         let at = Int64(date.timeIntervalSince1970)
         let entry = LogEntry.supersession(sha256: SHA256.hash(stored.envelope), target: stored.logIndex, successor: new.receipt.index, at: at)
         let serialBytes = Serial.parse(stored.serial)!
-        _ = try await issuer.log.append(entry) { db, index in
-            guard try Self.state(db, serial: serialBytes) == nil else {
-                throw CertificateError(.invalidInput, "証明書 \(stored.serial) はすでに失効または置き換え済みです / \(stored.serial) is already revoked or superseded")
-            }
-            try db.execute(
-                sql: "INSERT INTO certificate_status (serial, state, reason, at, successor_index, lifecycle_index) VALUES (?, 'superseded', NULL, ?, ?, ?)",
-                arguments: [Data(serialBytes), at, Int64(new.receipt.index), Int64(index)])
-            try alsoInTransaction?(db, index)
+        _ = try await refusingTwice(stored.serial) {
+            try await issuer.log.append(
+                entry, effect: .supersede(serial: serialBytes, successorIndex: new.receipt.index, at: at, audit: audit?.targeting(stored.serial)))
         }
         return (stored, new)
     }
 
+    /// The store's refusal of a second status change, in the clerk's words.
+    private func refusingTwice<T>(_ serial: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as StoreError where error.code == .conflict {
+            throw CertificateError(.invalidInput, "証明書 \(serial) はすでに失効または置き換え済みです / \(serial) is already revoked or superseded")
+        }
+    }
+
     private func validCertificate(_ serial: String) async throws -> StoredCertificate {
-        guard let stored = try archive.certificate(serial: serial) else {
+        guard let stored = try await archive.certificate(serial: serial) else {
             throw CertificateError(.invalidInput, "証明書番号 \(serial) の証明書はありません / no certificate has serial \(serial)")
         }
-        if let state = try state(serial: stored.serial) {
+        if let state = try await state(serial: stored.serial) {
             let what = if case .revoked = state { "失効済み / already revoked" } else { "置き換え済み / already superseded" }
             throw CertificateError(.invalidInput, "証明書 \(stored.serial) は\(what)")
         }
@@ -118,30 +94,29 @@ public struct CertificateLifecycle: Sendable {
 
     /// The status list as of now: every revoked or superseded certificate and
     /// the checkpoint they are all logged under, read in one transaction.
-    public func statusList(at date: Date = Date()) throws -> StatusList {
+    public func statusList(at date: Date = Date()) async throws -> StatusList {
         let code = issuer.directory.configuration.code
-        return try issuer.log.writer.read { db in
-            guard let note = try String.fetchOne(db, sql: "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1") else {
-                throw CertificateError(.invalidInput, "the log has no checkpoint")
-            }
-            var entries: [UInt64: CertificateState] = [:]
-            let rows = try Row.fetchCursor(
-                db, sql: """
-                    SELECT c.log_index, s.state, s.reason, s.at, s.successor_index, n.serial AS successor
-                    FROM certificate_status s JOIN certificate c ON c.serial = s.serial
-                    LEFT JOIN certificate n ON n.log_index = s.successor_index
-                    """)
-            while let row = try rows.next() {
-                let index: Int64 = row["log_index"]
-                if let state = Self.stateFrom(row) { entries[UInt64(index)] = state }
-            }
-            return StatusList(issuer: code, issuedAt: Int64(date.timeIntervalSince1970), checkpoint: note, entries: entries)
-        }
+        let snapshot = try await store.statusSnapshot()
+        return StatusList(
+            issuer: code, issuedAt: Int64(date.timeIntervalSince1970), checkpoint: snapshot.latestNote,
+            entries: snapshot.entries.mapValues(CertificateState.init))
     }
 
     /// The status list signed with the authority's issuer key (the file verifiers carry).
-    public func signedStatusList(at date: Date = Date()) throws -> [UInt8] {
-        try statusList(at: date).signed(with: issuer.directory.issuerKey().key)
+    public func signedStatusList(at date: Date = Date()) async throws -> [UInt8] {
+        try await statusList(at: date).signed(with: issuer.directory.issuerKey().key)
+    }
+}
+
+extension CertificateState {
+    /// The stored status as the status list says it.
+    init(_ status: CertificateStatus) {
+        switch status {
+        case .revoked(let reason, let at):
+            self = .revoked(reason: LogEntry.RevocationReason(rawValue: reason) ?? .other, at: at)
+        case .superseded(let successor, let successorIndex, let at):
+            self = .superseded(successor: successor.map(Serial.text) ?? "", successorIndex: successorIndex, at: at)
+        }
     }
 }
 

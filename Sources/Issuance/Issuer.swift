@@ -4,8 +4,8 @@ import CBOR
 import COSE
 import Certificates
 import Foundation
-import GRDB
 import LogStore
+import Store
 import TransparencyLog
 
 /// A certificate as issued: what it says, the signed envelope, where it is in
@@ -45,18 +45,18 @@ public struct Issuer: Sendable {
         self.printBudget = try PrintBudget(
             verifierURL: configuration.verifierURL, maxVersion: configuration.maxQRVersion ?? AuthorityConfiguration.defaultMaxQRVersion,
             maxCosignatures: configuration.maxCosignatures)
-        try CertificateRecords.migrate(log.writer)
     }
 
     /// Validates, signs, logs and records one certificate.
     ///
-    /// `issuedBy` names who issued it in the private record. `alsoInTransaction`
-    /// runs inside the log's transaction (the service writes its audit row there),
-    /// so the certificate, its private record and the caller's rows commit or
-    /// vanish together.
+    /// `issuedBy` names who issued it in the private record. `audit` (who,
+    /// from where, and a detail) becomes the audit row of the issuance, its
+    /// target the new serial and ` log=<index>` after its detail; it commits
+    /// in the log's transaction with the entry and the private record, so
+    /// all three exist or none does.
     public func issue(
         kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], subjectKeys: [[UInt8]] = [],
-        at date: Date = Date(), issuedBy: String? = nil, alsoInTransaction: (@Sendable (Database, _ serial: String, _ logIndex: UInt64) throws -> Void)? = nil
+        at date: Date = Date(), issuedBy: String? = nil, audit: AuditNote? = nil
     ) async throws -> IssuedCertificate {
         guard let kind = registry.kind(kindID) else {
             throw CertificateError(.unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
@@ -84,18 +84,14 @@ public struct Issuer: Sendable {
             treeSize: await log.size, fields: fields, kind: kind)
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind.id, issuedAt: issuedAt, subjects: subjectLines)
-        let record = CertificateRecords.Row(
-            serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,
-            disclosures: disclosures, issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields)
-        )
-        let verifierURL = directory.configuration.verifierURL
         let serialText = claims.serialText
+        let record = NewCertificate(
+            serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,
+            disclosures: disclosures, issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields))
+        let verifierURL = directory.configuration.verifierURL
         let receipt: LogStore.Receipt
         do {
-            receipt = try await log.append(entry) { db, index in
-                try CertificateRecords.insert(record, logIndex: index, db: db)
-                try alsoInTransaction?(db, serialText, index)
-            }
+            receipt = try await log.append(entry, effect: .issue(record, audit: audit?.targeting(serialText)))
         } catch let error as LogStoreError where error.code == .witnessPolicy {
             throw WitnessPendingError(serial: serialText, reason: error.reason)
         }
@@ -178,23 +174,10 @@ extension Issuer {
     }
 }
 
-/// The issuer's private record of what it issued (never published): the
-/// envelope, so a reprint is the same certificate, and its log index.
+/// What a clerk may search by in the private record (never published).
 enum CertificateRecords {
-    struct Row: Sendable {
-        let serial: [UInt8]
-        let kind: String
-        let issuedAt: Int64
-        let expiresAt: Int64?
-        let envelope: [UInt8]
-        /// The full disclosures (withholdable values and seeds), for reprints. Private.
-        let disclosures: [UInt8]
-        let issuedBy: String?
-        let searchText: String
-    }
-
-    /// What a clerk may search by (names, addresses, numbers): the text fields,
-    /// NFKC-folded and lower-cased so 全角/半角 and case do not matter. Private.
+    /// The text fields, NFKC-folded and lower-cased so 全角/半角 and case do
+    /// not matter (names, addresses, numbers). Private.
     static func searchText(_ fields: [String: FieldValue]) -> String {
         var parts: [String] = []
         for key in fields.keys.sorted() {
@@ -210,61 +193,13 @@ enum CertificateRecords {
     static func normalizeForSearch(_ s: String) -> String {
         s.precomposedStringWithCompatibilityMapping.lowercased()
     }
+}
 
-    static func migrate(_ writer: any DatabaseWriter) throws {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("certificate-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE certificate (
-                    serial BLOB PRIMARY KEY NOT NULL CHECK (length(serial) = 10),
-                    kind TEXT NOT NULL,
-                    issued_at INTEGER NOT NULL,
-                    expires_at INTEGER,
-                    envelope BLOB NOT NULL,
-                    log_index INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
-                ) STRICT;
-                CREATE INDEX certificate_issued ON certificate(issued_at);
-                """)
-        }
-        migrator.registerMigration("certificate-v2") { db in
-            // Who issued it and what a clerk may search by. Private: none of it
-            // reaches the public log.
-            try db.execute(sql: """
-                ALTER TABLE certificate ADD COLUMN issued_by TEXT;
-                ALTER TABLE certificate ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
-                CREATE INDEX certificate_kind_issued ON certificate(kind, issued_at);
-                """)
-        }
-        migrator.registerMigration("certificate-status-v1") { db in
-            // What happened after issue; each row commits with its log entry.
-            try db.execute(sql: """
-                CREATE TABLE certificate_status (
-                    serial BLOB PRIMARY KEY NOT NULL REFERENCES certificate(serial),
-                    state TEXT NOT NULL CHECK (state IN ('revoked', 'superseded')),
-                    reason TEXT,
-                    at INTEGER NOT NULL,
-                    successor_index INTEGER REFERENCES certificate(log_index),
-                    lifecycle_index INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
-                ) STRICT;
-                """)
-        }
-        migrator.registerMigration("certificate-disclosures-v1") { db in
-            // The full disclosures of a certificate with withholdable fields
-            // (empty otherwise): its values and seeds, so a reprint is the
-            // same QR. Private, like the envelope.
-            try db.execute(sql: "ALTER TABLE certificate ADD COLUMN disclosures BLOB NOT NULL DEFAULT x''")
-        }
-        try migrator.migrate(writer)
-    }
-
-    static func insert(_ row: Row, logIndex: UInt64, db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text, disclosures)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                Data(row.serial), row.kind, row.issuedAt, row.expiresAt, Data(row.envelope), Int64(logIndex), row.issuedBy, row.searchText,
-                Data(row.disclosures),
-            ])
+extension AuditNote {
+    /// The same note about `target` (an issuance's audit row names the serial
+    /// that exists only once the claims are made).
+    public func targeting(_ target: String) -> AuditNote {
+        AuditNote(actor: actor, role: role, action: action, target: target, detail: detail, address: address, atMillis: atMillis)
     }
 }
 

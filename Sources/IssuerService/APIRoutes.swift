@@ -1,3 +1,4 @@
+import Store
 import Accounts
 import Certificates
 import Foundation
@@ -36,12 +37,12 @@ struct APIRoutes {
         guard let input = try? RevokeRequest.decode(body), let reason = LogEntry.RevocationReason(rawValue: input.reason) else {
             throw APIError(.badRequest, code: "malformedRequest", ja: "本文は {\"reason\": \"error|moved|ended|other\"} です", en: "the body must be {\"reason\": \"error|moved|ended|other\"}")
         }
-        let serial = try existingSerial(context)
+        let serial = try await existingSerial(context)
         let actor = context.actor, role = context.role.rawValue, address = context.address
         do {
-            let (stored, receipt) = try await state.lifecycle.revoke(serial: serial, reason: reason) { db, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "revoke", target: serial.uppercased(), detail: "api reason=\(reason.rawValue) log=\(index)", address: address)
-            }
+            let (stored, receipt) = try await state.lifecycle.revoke(
+                serial: serial, reason: reason,
+                audit: AuditNote(actor: actor, role: role, action: "revoke", detail: "api reason=\(reason.rawValue)", address: address, at: Date()))
             return RevokedResponse(serial: stored.serial, reason: reason.rawValue, logIndex: receipt.index)
         } catch let error as CertificateError {
             throw APIError(.conflict, code: "conflict", ja: error.reason, en: error.reason)
@@ -57,12 +58,12 @@ struct APIRoutes {
             throw APIError(.badRequest, code: "malformedRequest", ja: "本文は空か {\"fields\": {…}} です", en: "the body must be empty or {\"fields\": {...}}")
         }
         try Self.refuseDuplicateItems(["include": input.include])
-        let serial = try existingSerial(context)
+        let serial = try await existingSerial(context)
         let actor = context.actor, role = context.role.rawValue, address = context.address
         do {
-            let (old, new) = try await state.lifecycle.reissue(serial: serial, input: input.fields, include: Set(input.include ?? []), issuedBy: actor) { db, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "supersede", target: serial.uppercased(), detail: "api log=\(index)", address: address)
-            }
+            let (old, new) = try await state.lifecycle.reissue(
+                serial: serial, input: input.fields, include: Set(input.include ?? []), issuedBy: actor,
+                audit: AuditNote(actor: actor, role: role, action: "supersede", detail: "api", address: address, at: Date()))
             return EditedResponse(status: .created, headers: [.location: "/api/v1/certificates/\(new.claims.serialText)"], response: IssuedResponse(new, supersedes: old.serial))
         } catch let error as CertificateError where (error.code == .invalidInput || error.code == .tooLargeToPrint) && !error.problems.isEmpty {
             throw APIError.invalidInput(error)
@@ -100,10 +101,7 @@ struct APIRoutes {
         do {
             let issued = try await state.issuer.issue(
                 kind: input.kind, input: input.fields, include: Set(input.include ?? []), omit: Set(input.omit ?? []), subjectKeys: subjectKeys,
-                issuedBy: actor
-            ) { db, serial, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "api kind=\(input.kind) log=\(index)", address: address)
-            }
+                issuedBy: actor, audit: AuditNote(actor: actor, role: role, action: "issue", detail: "api kind=\(input.kind)", address: address, at: Date()))
             return EditedResponse(status: .created, headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)"], response: IssuedResponse(issued))
         } catch let error as CertificateError where error.code == .invalidInput || error.code == .tooLargeToPrint {
             throw APIError.invalidInput(error)
@@ -122,9 +120,9 @@ struct APIRoutes {
         guard ["json", "png", "svg", "html"].contains(format) else {
             throw APIError(.notFound, code: "notFound", ja: "形式は .png, .svg, .html のいずれかです", en: "formats are .png, .svg and .html")
         }
-        guard let stored = try state.archive.certificate(serial: serial) else { throw APIError.noCertificate(serial) }
+        guard let stored = try await state.archive.certificate(serial: serial) else { throw APIError.noCertificate(serial) }
         let certificate = try await state.archive.reissued(stored)
-        try state.audit.record(actor: context.actor, role: context.role.rawValue, action: format == "json" ? "read" : "print", target: stored.serial, detail: "api format=\(format)", address: context.address)
+        try await state.audit.record(actor: context.actor, role: context.role.rawValue, action: format == "json" ? "read" : "print", target: stored.serial, detail: "api format=\(format)", address: context.address)
         switch format {
         case "png":
             let png = try QRCode.encode(certificate.qrText).pngData()
@@ -135,15 +133,15 @@ struct APIRoutes {
         case "html":
             return try CertificatePrint.response(certificate, issuerName: state.authorityName, toolbar: false)
         default:
-            let record = CertificateResponse(stored, certificate, state: try state.lifecycle.state(serial: stored.serial))
+            let record = await CertificateResponse(stored, certificate, state: try state.lifecycle.state(serial: stored.serial))
             return try record.response(from: request, context: context)
         }
     }
 
     /// The `{serial}` of the path, when such a certificate exists.
-    func existingSerial(_ context: APIContext) throws -> String {
+    func existingSerial(_ context: APIContext) async throws -> String {
         let serial = context.parameters.get("serial") ?? ""
-        guard try state.archive.certificate(serial: serial) != nil else { throw APIError.noCertificate(serial) }
+        guard try await state.archive.certificate(serial: serial) != nil else { throw APIError.noCertificate(serial) }
         return serial
     }
 

@@ -28,13 +28,13 @@ struct AdminRoutes {
 
     func usersPage(
         _ context: StaffContext, message: AdminPages.Message? = nil, status: HTTPResponse.Status = .ok, login: String = "", name: String = ""
-    ) throws -> Response {
-        let page = AdminPages.users(try state.accounts.users(), message: message, login: login, name: name, context.language, context.session)
+    ) async throws -> Response {
+        let page = AdminPages.users(try await state.accounts.users(), message: message, login: login, name: name, context.language, context.session)
         return Layout.response(page, status: status)
     }
 
     @Sendable func users(_ request: Request, context: StaffContext) async throws -> Response {
-        try usersPage(context)
+        try await usersPage(context)
     }
 
     @Sendable func addUser(_ request: Request, context: StaffContext) async throws -> Response {
@@ -44,23 +44,23 @@ struct AdminRoutes {
             return Layout.errorPage(context, status: .forbidden, ja: "その役割の職員は追加できません。", en: "You may not add staff with that role.")
         }
         do {
-            let user = try state.accounts.addUser(
+            let user = try await state.accounts.addUser(
                 login: login, displayName: name.isEmpty ? nil : name, role: role, password: form["password"] ?? "", audit: context.auditActor)
-            return try usersPage(context, message: .added(login: user.login))
+            return try await usersPage(context, message: .added(login: user.login))
         } catch let error as AccountError {
-            return try usersPage(context, message: .refused(error.description), status: .unprocessableContent, login: login, name: name)
+            return try await usersPage(context, message: .refused(error.description), status: .unprocessableContent, login: login, name: name)
         }
     }
 
     @Sendable func changeUser(_ request: Request, context: StaffContext) async throws -> Response {
         let form = try await context.postedForm(request)
         let login = context.parameters.get("login") ?? ""
-        guard let user = try state.accounts.user(login: login), Self.assignable(by: context.role).contains(user.role), user.login != context.login else {
+        guard let user = try await state.accounts.user(login: login), Self.assignable(by: context.role).contains(user.role), user.login != context.login else {
             return Layout.errorPage(context, status: .forbidden, ja: "この職員は変更できません。", en: "You may not change this account.")
         }
         switch form["action"] {
-        case "disable": try state.accounts.setDisabled(login: login, true, audit: context.auditActor)
-        case "enable": try state.accounts.setDisabled(login: login, false, audit: context.auditActor)
+        case "disable": try await state.accounts.setDisabled(login: login, true, audit: context.auditActor)
+        case "enable": try await state.accounts.setDisabled(login: login, false, audit: context.auditActor)
         default: return Layout.errorPage(context, status: .badRequest, ja: "不明な操作です。", en: "Unknown action.")
         }
         return Layout.redirect("/admin/users")
@@ -68,12 +68,12 @@ struct AdminRoutes {
 
     // MARK: API tokens
 
-    func tokensPage(_ context: StaffContext, message: AdminPages.Message? = nil) throws -> Response {
-        Layout.response(AdminPages.tokens(try state.accounts.tokens(), message: message, context.language, context.session))
+    func tokensPage(_ context: StaffContext, message: AdminPages.Message? = nil) async throws -> Response {
+        Layout.response(AdminPages.tokens(try await state.accounts.tokens(), message: message, context.language, context.session))
     }
 
     @Sendable func tokens(_ request: Request, context: StaffContext) async throws -> Response {
-        try tokensPage(context)
+        try await tokensPage(context)
     }
 
     @Sendable func createToken(_ request: Request, context: StaffContext) async throws -> Response {
@@ -82,10 +82,10 @@ struct AdminRoutes {
             return Layout.errorPage(context, status: .badRequest, ja: "役割を選んでください。", en: "Choose a role.")
         }
         do {
-            let (secret, _) = try state.accounts.createToken(name: form["name"] ?? "", role: role, audit: context.auditActor)
-            return try tokensPage(context, message: .tokenCreated(secret: secret))
+            let (secret, _) = try await state.accounts.createToken(name: form["name"] ?? "", role: role, audit: context.auditActor)
+            return try await tokensPage(context, message: .tokenCreated(secret: secret))
         } catch let error as AccountError {
-            return try tokensPage(context, message: .refused(error.description))
+            return try await tokensPage(context, message: .refused(error.description))
         }
     }
 
@@ -94,7 +94,7 @@ struct AdminRoutes {
         guard let id = Int64(context.parameters.get("id") ?? "") else {
             return Layout.errorPage(context, status: .notFound, ja: "そのトークンはありません。", en: "No such token.")
         }
-        try state.accounts.revokeToken(id: id, audit: context.auditActor)
+        try await state.accounts.revokeToken(id: id, audit: context.auditActor)
         await state.tokenCache.clear()
         return Layout.redirect("/admin/tokens")
     }
@@ -109,17 +109,17 @@ struct AdminRoutes {
             actor: q["actor"].flatMap { $0.isEmpty ? nil : $0 }, action: q["action"].flatMap { $0.isEmpty ? nil : $0 },
             from: q["from"], until: q["until"], page: Self.pageNumber(q["page"]))
         let from = CertificateRoutes.day(filter.from ?? ""), until = CertificateRoutes.day(filter.until ?? "").map { $0.addingTimeInterval(86_400) }
-        let events = try state.audit.events(since: from, until: until, actor: filter.actor, action: filter.action, limit: 100, offset: filter.page * 100)
-        let report = try state.audit.verify()
-        try state.audit.record(
+        let events = try await state.audit.events(since: from, until: until, actor: filter.actor, action: filter.action, limit: 100, offset: filter.page * 100)
+        let report = try await state.audit.verify()
+        try await state.audit.record(
             actor: context.login, role: context.role.rawValue, action: "audit.view",
             detail: "actor=\(filter.actor ?? "") action=\(filter.action ?? "") page=\(filter.page)", address: context.address)
         return Layout.response(AdminPages.audit(events, report: report, filter: filter, context.language, context.session))
     }
 
     @Sendable func auditCSV(_ request: Request, context: StaffContext) async throws -> Response {
-        let csv = try state.audit.csv()
-        try state.audit.record(actor: context.login, role: context.role.rawValue, action: "audit.export", address: context.address)
+        let csv = try await state.audit.csv()
+        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "audit.export", address: context.address)
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"akashi-audit.csv\"", .cacheControl: "no-store"],

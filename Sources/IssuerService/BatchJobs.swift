@@ -1,3 +1,4 @@
+import Store
 import Accounts
 import Certificates
 import Foundation
@@ -124,9 +125,9 @@ public actor BatchJobs {
     /// log batches; a bad row is recorded with its line number and the others go on.
     func run(_ id: String, rows: [(line: Int, values: [String: InputValue])], kind: String, issuer: Issuer, actor: String, role: String, address: String?) async {
         let requests = rows.map { row in
-            IssueRequest(kind: kind, input: row.values, issuedBy: actor) { db, serial, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "batch=\(id) line=\(row.line) kind=\(kind) log=\(index)", address: address)
-            }
+            IssueRequest(
+                kind: kind, input: row.values, issuedBy: actor,
+                audit: AuditNote(actor: actor, role: role, action: "issue", detail: "batch=\(id) line=\(row.line) kind=\(kind)", address: address, at: Date()))
         }
         await issuer.issue(requests) { i, result in
             switch result {

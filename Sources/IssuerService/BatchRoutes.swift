@@ -80,7 +80,7 @@ struct BatchRoutes {
         let rows = table.rows.map { row in
             (line: row.line, values: Dictionary(zip(table.header, row.values.map { InputValue.string($0) }), uniquingKeysWith: { a, _ in a }))
         }
-        try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "batch.start", target: id, detail: "kind=\(upload.kind) rows=\(rows.count)", address: context.address)
+        try await state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "batch.start", target: id, detail: "kind=\(upload.kind) rows=\(rows.count)", address: context.address)
         let issuer = state.issuer, batches = state.batches, actor = session.user.login, role = session.user.role.rawValue, address = context.address
         Task { await batches.run(id, rows: rows, kind: upload.kind, issuer: issuer, actor: actor, role: role, address: address) }
         return Layout.redirect("/batch/\(id)")
@@ -114,10 +114,10 @@ struct BatchRoutes {
         }
         var certificates: [IssuedCertificate] = []
         for serial in job.issued {
-            if let stored = try state.archive.certificate(serial: serial) { certificates.append(try await state.archive.reissued(stored)) }
+            if let stored = try await state.archive.certificate(serial: serial) { certificates.append(try await state.archive.reissued(stored)) }
         }
         certificates.sort { $0.receipt.index < $1.receipt.index }
-        try state.audit.record(actor: context.login, role: context.role.rawValue, action: "print", target: job.id, detail: "batch pages=\(certificates.count)", address: context.address)
+        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "print", target: job.id, detail: "batch pages=\(certificates.count)", address: context.address)
         return try CertificatePrint.batchResponse(certificates, issuerName: state.authorityName, title: "一括発行 \(job.id)", back: "/batch/\(job.id)")
     }
 

@@ -1,3 +1,4 @@
+import Store
 import Accounts
 import Certificates
 import Foundation
@@ -33,9 +34,9 @@ struct CertificateRoutes {
         }
         let actor = context.login, role = context.role.rawValue, address = context.address
         do {
-            try await state.lifecycle.revoke(serial: serial, reason: reason) { db, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "revoke", target: serial.uppercased(), detail: "ui reason=\(reason.rawValue) log=\(index)", address: address)
-            }
+            try await state.lifecycle.revoke(
+                serial: serial, reason: reason,
+                audit: AuditNote(actor: actor, role: role, action: "revoke", detail: "ui reason=\(reason.rawValue)", address: address, at: Date()))
         } catch let error as CertificateError {
             return Layout.errorPage(context, status: .conflict, ja: error.reason, en: error.reason)
         }
@@ -47,9 +48,8 @@ struct CertificateRoutes {
         let serial = context.parameters.get("serial") ?? ""
         let actor = context.login, role = context.role.rawValue, address = context.address
         do {
-            let (_, new) = try await state.lifecycle.reissue(serial: serial, issuedBy: actor) { db, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "supersede", target: serial.uppercased(), detail: "ui log=\(index)", address: address)
-            }
+            let (_, new) = try await state.lifecycle.reissue(
+                serial: serial, issuedBy: actor, audit: AuditNote(actor: actor, role: role, action: "supersede", detail: "ui", address: address, at: Date()))
             return Layout.redirect("/certificates/\(new.claims.serialText)/print?issued=1")
         } catch let error as CertificateError {
             return Layout.errorPage(context, status: .conflict, ja: error.reason, en: error.reason)
@@ -66,13 +66,13 @@ struct CertificateRoutes {
         }
         if role.may(.search) || role.may(.issue) {
             let today = Self.startOfToday()
-            let counts = try state.archive.counts(from: today, until: today.addingTimeInterval(86_400))
+            let counts = try await state.archive.counts(from: today, until: today.addingTimeInterval(86_400))
             dashboard.today = Dashboard.Today(
                 total: counts.values.reduce(0, +),
                 perKind: state.registry.kinds.map { (kindLabel($0.id, context.language), counts[$0.id] ?? 0) },
-                recent: try rows(state.archive.search(.init(issuedFrom: today, limit: 20)), context.language))
+                recent: try await rows(state.archive.search(.init(issuedFrom: today, limit: 20)), context.language))
         }
-        if role.may(.audit) { dashboard.audit = try state.audit.verify() }
+        if role.may(.audit) { dashboard.audit = try await state.audit.verify() }
         return Layout.response(CertificatePages.dashboard(dashboard, context.language, context.session))
     }
 
@@ -81,21 +81,21 @@ struct CertificateRoutes {
         let query = CertificateSearch(text: q["q"] ?? "", serial: q["serial"] ?? "", kind: q["kind"] ?? "", from: q["from"] ?? "", until: q["until"] ?? "")
         var results: [CertificateRow]?
         if !query.isEmpty {
-            let found = try state.archive.search(.init(
+            let found = try await state.archive.search(.init(
                 text: query.text, serial: query.serial, kind: query.kind,
                 issuedFrom: Self.day(query.from), issuedUntil: Self.day(query.until).map { $0.addingTimeInterval(86_400) }))
-            try state.audit.record(actor: context.login, role: context.role.rawValue, action: "search",
+            try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "search",
                 detail: "q=\(query.text) serial=\(query.serial) kind=\(query.kind) from=\(query.from) until=\(query.until) results=\(found.count)", address: context.address)
-            results = rows(found, context.language)
+            results = await rows(found, context.language)
         }
         return Layout.response(CertificatePages.search(query, kinds: state.registry.kinds, results: results, context.language, context.session))
     }
 
     @Sendable func detail(_ request: Request, context: StaffContext) async throws -> Response {
         let (stored, certificate) = try await load(context)
-        try state.audit.record(actor: context.login, role: context.role.rawValue, action: "view", target: stored.serial, address: context.address)
-        let current = try state.lifecycle.state(serial: stored.serial)
-        return Layout.response(CertificatePages.detail(
+        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "view", target: stored.serial, address: context.address)
+        let current = try await state.lifecycle.state(serial: stored.serial)
+        return await Layout.response(CertificatePages.detail(
             stored, certificate, state: current, kindLabel: kindLabel(stored.kind, context.language), issuedBy: staffName(stored.issuedBy),
             context.language, context.session))
     }
@@ -105,8 +105,8 @@ struct CertificateRoutes {
         var certificate = loaded
         let fresh = FormData.query(request)["issued"] == "1"
         if fresh { certificate.subjectSecrets = state.freshSecrets.take(serial: stored.serial, login: context.login) }
-        try state.audit.record(actor: context.login, role: context.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
-        let stamp = CertificatePages.statusText(try state.lifecycle.state(serial: stored.serial), .ja).map { "この証明書は無効です — \($0)" }
+        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
+        let stamp = await CertificatePages.statusText(try state.lifecycle.state(serial: stored.serial), .ja).map { "この証明書は無効です — \($0)" }
         return try CertificatePrint.response(
             certificate, issuerName: state.authorityName, toolbar: true, back: fresh ? "/issue/\(stored.kind)" : "/certificates/\(stored.serial)", stamp: stamp)
     }
@@ -114,7 +114,7 @@ struct CertificateRoutes {
     @Sendable func qrImage(_ request: Request, context: StaffContext) async throws -> Response {
         let (stored, certificate) = try await load(context)
         let svg = request.uri.path.hasSuffix(".svg")
-        try state.audit.record(actor: context.login, role: context.role.rawValue, action: "print", target: stored.serial, detail: svg ? "qr.svg" : "qr.png", address: context.address)
+        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "print", target: stored.serial, detail: svg ? "qr.svg" : "qr.png", address: context.address)
         let code = try QRCode.encode(certificate.qrText)
         if svg {
             return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: code.svg())))
@@ -126,16 +126,18 @@ struct CertificateRoutes {
 
     /// The certificate of the path's `{serial}`; the 404 page when there is none.
     func load(_ context: StaffContext) async throws -> (StoredCertificate, IssuedCertificate) {
-        guard let stored = try state.archive.certificate(serial: context.parameters.get("serial") ?? "") else {
+        guard let stored = try await state.archive.certificate(serial: context.parameters.get("serial") ?? "") else {
             throw PageRefusal(Layout.errorPage(context, status: .notFound, ja: "その証明書番号の証明書はありません。", en: "No certificate has that serial."))
         }
         return (stored, try await state.archive.reissued(stored))
     }
 
-    func rows(_ certificates: [StoredCertificate], _ lang: UILanguage) -> [CertificateRow] {
-        certificates.map { c in
-            CertificateRow(serial: c.serial, kind: kindLabel(c.kind, lang), issuedAt: c.issuedAt, issuedBy: staffName(c.issuedBy), logIndex: c.logIndex)
+    func rows(_ certificates: [StoredCertificate], _ lang: UILanguage) async -> [CertificateRow] {
+        var rows: [CertificateRow] = []
+        for c in certificates {
+            rows.append(CertificateRow(serial: c.serial, kind: kindLabel(c.kind, lang), issuedAt: c.issuedAt, issuedBy: await staffName(c.issuedBy), logIndex: c.logIndex))
         }
+        return rows
     }
 
     func kindLabel(_ id: String, _ lang: UILanguage) -> String {
@@ -143,10 +145,10 @@ struct CertificateRoutes {
     }
 
     /// The display name of who issued (a login or `token:NAME`), for people.
-    func staffName(_ issuedBy: String?) -> String {
+    func staffName(_ issuedBy: String?) async -> String {
         guard let issuedBy else { return "-" }
         if issuedBy.hasPrefix("token:") { return "API (\(issuedBy.dropFirst(6)))" }
-        return (try? state.accounts.user(login: issuedBy))?.displayName ?? issuedBy
+        return (try? await state.accounts.user(login: issuedBy))?.displayName ?? issuedBy
     }
 
     static let tokyo = TimeZone(identifier: "Asia/Tokyo")!

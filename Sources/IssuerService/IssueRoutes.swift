@@ -1,3 +1,4 @@
+import Store
 import Accounts
 import Certificates
 import Foundation
@@ -47,9 +48,9 @@ struct IssueRoutes {
         let actor = session.user.login, role = session.user.role.rawValue, address = context.address
         let issued: IssuedCertificate
         do {
-            issued = try await state.issuer.issue(kind: kind.id, input: input, include: include, issuedBy: actor) { db, serial, index in
-                try AuditTrail.record(in: db, actor: actor, role: role, action: "issue", target: serial, detail: "ui kind=\(kind.id) log=\(index)", address: address)
-            }
+            issued = try await state.issuer.issue(
+                kind: kind.id, input: input, include: include, issuedBy: actor,
+                audit: AuditNote(actor: actor, role: role, action: "issue", detail: "ui kind=\(kind.id)", address: address, at: Date()))
         } catch let error as CertificateError where error.code == .invalidInput || error.code == .tooLargeToPrint {
             return Layout.response(IssuePages.form(kind, values: form, problems: error.problems, lang, session), status: .unprocessableContent)
         }

@@ -144,7 +144,7 @@ struct SessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
-        if let token = request.cookies[Self.cookieName]?.value, let session = try accounts.session(token: token) {
+        if let token = request.cookies[Self.cookieName]?.value, let session = try await accounts.session(token: token) {
             context.identity = .user(session)
             return try await next(request, context)
         }

@@ -6,6 +6,7 @@ import Foundation
 import Issuance
 import Logging
 import LogStore
+import Store
 
 /// Everything a request handler needs, opened once when the service starts.
 /// Immutable and `Sendable`: the mutable parts are actors or the database.
@@ -36,22 +37,22 @@ public struct ServiceState: Sendable {
     public let logger: Logger
 
     /// Opens the authority's directory and store (taking the log writer's lock).
-    public init(configuration: ServiceConfiguration, logger: Logger, bcryptCost: UInt8 = 12) throws {
+    public init(configuration: ServiceConfiguration, logger: Logger, bcryptCost: UInt8 = 12) async throws {
         self.configuration = configuration
         self.logger = logger
         let directory = try AuthorityDirectory(at: configuration.dataDirectory)
         self.directory = directory
         self.registry = try KindRegistry(directory: configuration.certsDirectory)
-        let log = try directory.openLog()
+        let log = try await directory.openLog()
         self.log = log
         self.issuer = try Issuer(directory: directory, registry: registry, log: log)
-        self.archive = try CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
-        self.lifecycle = try CertificateLifecycle(issuer: issuer, archive: archive)
+        self.archive = CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
+        self.lifecycle = CertificateLifecycle(issuer: issuer, archive: archive)
         self.statusCache = StatusCache()
         self.tokenCache = TokenCache()
         self.trustFile = try TrustFile.export(directory: directory, registry: registry).encoded()
-        self.accounts = try AccountStore(writer: log.writer, bcryptCost: bcryptCost)
-        self.audit = try AuditTrail(writer: log.writer)
+        self.accounts = AccountStore(store: log.store, bcryptCost: bcryptCost)
+        self.audit = AuditTrail(store: log.store)
         self.throttle = LoginGuard()
         self.batches = BatchJobs()
     }
@@ -69,7 +70,7 @@ public actor StatusCache {
     public func current(_ lifecycle: CertificateLifecycle, now: Date = Date()) async throws -> [UInt8] {
         let size = await lifecycle.issuer.log.size
         if let cached, cached.size == size, now.timeIntervalSince(cached.at) < 3600 { return cached.bytes }
-        let bytes = try lifecycle.signedStatusList(at: now)
+        let bytes = try await lifecycle.signedStatusList(at: now)
         cached = (size, now, bytes)
         return bytes
     }
@@ -84,10 +85,10 @@ public actor TokenCache {
 
     public init(ttl: TimeInterval = 10) { self.ttl = ttl }
 
-    public func token(secret: String, accounts: AccountStore, now: Date = Date()) throws -> APIToken? {
+    public func token(secret: String, accounts: AccountStore, now: Date = Date()) async throws -> APIToken? {
         let key = SHA256.hash(Array(secret.utf8))
         if let hit = entries[key], now.timeIntervalSince(hit.checked) < ttl { return hit.token }
-        guard let token = try accounts.token(secret: secret) else {
+        guard let token = try await accounts.token(secret: secret) else {
             entries[key] = nil
             return nil
         }

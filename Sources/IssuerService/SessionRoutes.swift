@@ -50,7 +50,7 @@ struct SessionRoutes {
         // trail see it; what was typed is recorded escaped, as evidence.
         guard (try? AccountStore.validateLogin(typed)) != nil else {
             await state.throttle.failedMalformed(address: context.address)
-            try state.audit.record(actor: "-", role: nil, action: "login.failed", detail: "malformed login \"\(SafeText.escaped(typed, limit: 80))\"", address: context.address)
+            try await state.audit.record(actor: "-", role: nil, action: "login.failed", detail: "malformed login \"\(SafeText.escaped(typed, limit: 80))\"", address: context.address)
             let error = lang.t(
                 "ログイン名に使えない文字が含まれています（半角英小文字・数字・「.」「_」「-」）。",
                 "The login name has characters no login can have (a–z, 0–9, '.', '_', '-').")
@@ -58,30 +58,25 @@ struct SessionRoutes {
         }
         let login = typed
         if let wait = await state.throttle.retryAfter(login: login, address: context.address) {
-            _ = try? state.audit.record(actor: login, role: nil, action: "login.throttled", address: context.address)
+            _ = try? await state.audit.record(actor: login, role: nil, action: "login.throttled", address: context.address)
             let minutes = Int((wait / 60).rounded(.up))
             let error = lang.t("ログインの失敗が続いたため、\(minutes)分間ログインできません。", "Too many failed logins. Try again in \(minutes) minute(s).")
             var response = render(context, next: next, login: login, error: error, status: .tooManyRequests)
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
             return response
         }
-        // bcrypt takes a quarter second by design: run it off the event loops,
-        // so a login never stalls API issuance.
-        let accounts = state.accounts, password = form["password"] ?? ""
-        let authenticated = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<User?, any Error>) in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try accounts.authenticate(login: login, password: password) })
-            }
-        }
+        // bcrypt takes a quarter second by design; AccountStore runs it off
+        // the cooperative pool, so a login never stalls API issuance.
+        let authenticated = try await state.accounts.authenticate(login: login, password: form["password"] ?? "")
         guard let user = authenticated else {
             await state.throttle.failed(login: login, address: context.address)
-            try state.audit.record(actor: login, role: nil, action: "login.failed", address: context.address)
+            try await state.audit.record(actor: login, role: nil, action: "login.failed", address: context.address)
             let error = lang.t("ログイン名またはパスワードが違います。", "Wrong login name or password.")
             return render(context, next: next, login: login, error: error, status: .unauthorized)
         }
         await state.throttle.succeeded(login: login, address: context.address)
-        let (token, _) = try state.accounts.createSession(for: user, address: context.address)
-        try state.audit.record(actor: user.login, role: user.role.rawValue, action: "login", address: context.address)
+        let (token, _) = try await state.accounts.createSession(for: user, address: context.address)
+        try await state.audit.record(actor: user.login, role: user.role.rawValue, action: "login", address: context.address)
         var response = Layout.redirect(next)
         response.setCookie(cookie(SessionMiddleware.cookieName, token, maxAge: 8 * 3600))
         response.setCookie(cookie(Self.preCookie, "", maxAge: 0))
@@ -90,12 +85,12 @@ struct SessionRoutes {
 
     @Sendable func logout(_ request: Request, context: AppContext) async throws -> Response {
         let form = try await FormData.read(request)
-        if let token = request.cookies[SessionMiddleware.cookieName]?.value, let session = try state.accounts.session(token: token) {
+        if let token = request.cookies[SessionMiddleware.cookieName]?.value, let session = try await state.accounts.session(token: token) {
             guard let sent = form["_csrf"], AccountStore.constantTimeEquals(sent, session.csrfToken) else {
                 return Layout.errorPage(context, status: .forbidden, ja: "不正なリクエストです（CSRF トークンが一致しません）。", en: "Rejected: the CSRF token does not match.")
             }
-            try state.accounts.endSession(token: token)
-            try state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "logout", address: context.address)
+            try await state.accounts.endSession(token: token)
+            try await state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "logout", address: context.address)
         }
         var response = Layout.redirect("/login")
         response.setCookie(cookie(SessionMiddleware.cookieName, "", maxAge: 0))

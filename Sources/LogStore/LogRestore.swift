@@ -8,7 +8,7 @@ import TransparencyLog
 ///
 /// It uses ``LogStore``'s own tables and migrations (`log_entry`, `log_tile`,
 /// `log_checkpoint`), so a restored `akashi.sqlite` opens with
-/// ``LogStore/open(path:signer:logger:)`` and its next append extends the
+/// ``LogStore/open(path:authority:signer:logger:)`` and its next append extends the
 /// restored tree; and a mirror's copy has exactly the tiles the log serves.
 ///
 /// A replica never signs and never trusts: new entries are first *staged* —
@@ -47,8 +47,21 @@ public actor LogReplica {
     /// so an `akashi serve` on the same file and a restore exclude each other.
     public static func open(path: String) throws -> LogReplica {
         let lock = try DirectoryLock(path: path + ".lock")
-        let pool = try LogStore.openPool(path: path, readOnly: false)
+        let pool = try openPool(path: path)
         return try LogReplica(database: pool, path: path, lock: lock)
+    }
+
+    /// WAL and `synchronous=FULL`, as the authority's store opens the file.
+    static func openPool(path: String) throws -> DatabasePool {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // WAL + FULL: a commit is on disk before the caller hears of it.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: config)
+        try LogSchema.migrator().migrate(pool)
+        return pool
     }
 
     /// A replica held in memory, for tests and tools.

@@ -1,24 +1,9 @@
 import AkashiCrypto
 import Foundation
-import GRDB
 import Logging
+import Store
 import TransparencyLog
 
-/// An append-only RFC 9162 / C2SP transparency log kept in one SQLite file.
-///
-/// Appends are integrated in batches (group commit): everything that arrives
-/// while a batch is being written waits for the next one, and the whole batch
-/// — entries, tiles and the newly signed checkpoint — is one SQLite
-/// transaction with `synchronous=FULL`. A caller is answered only after that
-/// transaction committed, so an acknowledged entry survives `kill -9` or a
-/// power cut, and a crash mid-batch leaves no trace of the batch at all.
-///
-/// The tree is deterministic in its entries, so every checkpoint the store
-/// signs extends the previous one; the store re-checks the stored tree against
-/// the latest checkpoint on every open.
-///
-/// One process writes a log at a time; ``open(path:signer:)`` takes an
-/// exclusive lock beside the database. Readers (``openReadOnly(path:)``) don't.
 /// Gets a checkpoint cosigned by witnesses (c2sp.org/tlog-witness), enough
 /// for the log's witness policy, or throws when the policy cannot be met.
 public protocol CheckpointCosigner: Sendable {
@@ -34,6 +19,25 @@ struct AfterCommit: Error {
     let underlying: any Error
 }
 
+/// An append-only RFC 9162 / C2SP transparency log kept in an authority's
+/// ``AuthorityStore`` (one SQLite file, or PostgreSQL).
+///
+/// Appends are integrated in batches (group commit): everything that arrives
+/// while a batch is being written waits for the next one, and the whole batch
+/// — entries, tiles, the newly signed checkpoint and each entry's
+/// ``StoreEffect`` (certificate record, status change, audit row) — is one
+/// ``AuthorityStore/commit(_:)``. A caller is answered only after that
+/// transaction is durable, so an acknowledged entry survives `kill -9` or a
+/// power cut, and a crash mid-batch leaves no trace of the batch at all.
+///
+/// The tree is deterministic in its entries, so every checkpoint the log
+/// signs extends the previous one; the stored tree is re-checked against the
+/// latest checkpoint on every open.
+///
+/// One sequencer appends to a log at a time: ``open(store:signer:logger:)``
+/// holds the store's sequencer lease (a `flock` beside the SQLite file, a
+/// PostgreSQL advisory lock) until ``close()`` or the process dies. Readers
+/// (``reader(store:logger:)``) take no lease.
 public actor LogStore {
     /// The outcome of one append: where the entry is and a proof of it.
     public struct Receipt: Sendable {
@@ -48,18 +52,15 @@ public actor LogStore {
         }
     }
 
-    /// Work done inside the batch transaction for one entry, given its index —
-    /// how a caller stores its own rows atomically with the log entry.
-    public typealias SideEffect = @Sendable (Database, UInt64) throws -> Void
-
     public static let maxEntrySize = Int(UInt16.max)
     /// Bounds a batch so one transaction stays short and memory stays flat.
     public static let maxBatchSize = 4096
 
     public nonisolated let origin: String
-    private let database: any DatabaseWriter
+    /// Where the log and the authority's private rows live.
+    public nonisolated let store: any AuthorityStore
     private let signer: (any NoteSigner)?
-    private let lock: DirectoryLock?
+    private var lease: (any SequencerLease)?
     private let logger: Logger
 
     private var edge: TreeEdge
@@ -74,7 +75,7 @@ public actor LogStore {
     private struct Pending {
         let entry: [UInt8]
         let subject: [UInt8]?
-        let sideEffect: SideEffect?
+        let effect: StoreEffect?
         let continuation: CheckedContinuation<Receipt, any Error>
     }
     private var pending: [Pending] = []
@@ -82,91 +83,99 @@ public actor LogStore {
 
     // MARK: Opening
 
-    /// Creates a new, empty log (and its first checkpoint, of size 0) at `path`.
-    /// Fails if a file is already there.
-    public static func create(path: String, signer: some NoteSigner, origin: String, logger: Logger = Logger(label: "akashi.log")) throws -> LogStore {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw LogStoreError(.invalidRequest, "a log already exists at \(path); refusing to overwrite it")
+    /// Starts a new, empty log in `store` (its first checkpoint, of size 0)
+    /// and opens it for appending. Fails if the store has a log already.
+    public static func create(
+        store: any AuthorityStore, signer: some NoteSigner, origin: String, createdAt: Int64 = Int64(Date().timeIntervalSince1970),
+        logger: Logger = Logger(label: "akashi.log")
+    ) async throws -> LogStore {
+        let lease = try await acquire(store)
+        do {
+            let first = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: 0, rootHash: Merkle.emptyRoot), with: signer)
+            do {
+                try await store.initializeLog(
+                    StoredCheckpoint(size: 0, rootHash: Merkle.emptyRoot, note: first.serialized, createdAt: createdAt, published: true))
+            } catch let error as StoreError where error.code == .duplicate {
+                throw LogStoreError(.invalidRequest, "a log already exists in this store; refusing to overwrite it")
+            }
+            return try await LogStore(store: store, signer: signer, lease: lease, logger: logger)
+        } catch {
+            await lease.release()
+            throw error
         }
-        let lock = try DirectoryLock(path: path + ".lock")
-        let pool = try openPool(path: path, readOnly: false)
-        let first = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: 0, rootHash: Merkle.emptyRoot), with: signer)
-        try pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO log_checkpoint (size, root, note, created_at) VALUES (0, ?, ?, ?)",
-                arguments: [Data(Merkle.emptyRoot), first.serialized, Int64(Date().timeIntervalSince1970)])
-        }
-        return try LogStore(database: pool, signer: signer, lock: lock, logger: logger)
     }
 
-    /// Opens an existing log for appending, taking the writer's lock.
-    public static func open(path: String, signer: some NoteSigner, logger: Logger = Logger(label: "akashi.log")) throws -> LogStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw LogStoreError(.notFound, "no log at \(path); create one with `akashi init`")
+    /// Opens an existing log for appending, holding its sequencer lease.
+    public static func open(store: any AuthorityStore, signer: some NoteSigner, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+        let lease = try await acquire(store)
+        do {
+            return try await LogStore(store: store, signer: signer, lease: lease, logger: logger)
+        } catch {
+            await lease.release()
+            throw error
         }
-        let lock = try DirectoryLock(path: path + ".lock")
-        return try LogStore(database: try openPool(path: path, readOnly: false), signer: signer, lock: lock, logger: logger)
     }
 
-    /// Opens an existing log to read proofs and entries; cannot append.
-    public static func openReadOnly(path: String, logger: Logger = Logger(label: "akashi.log")) throws -> LogStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw LogStoreError(.notFound, "no log at \(path); create one with `akashi init`")
-        }
-        return try LogStore(database: try openPool(path: path, readOnly: true), signer: nil, lock: nil, logger: logger)
+    /// Opens an existing log to read proofs and entries; cannot append, and
+    /// takes no lease (a sequencer may be appending meanwhile: this view
+    /// stays at the size it opened with).
+    public static func reader(store: any AuthorityStore, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+        try await LogStore(store: store, signer: nil, lease: nil, logger: logger)
+    }
+
+    /// A log on a new SQLite file at `path` (fails if a file is there).
+    public static func create(path: String, authority: String, signer: some NoteSigner, origin: String, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+        try await create(store: try fileStore { try SQLiteStore.create(path: path, authority: authority) }, signer: signer, origin: origin, logger: logger)
+    }
+
+    /// The log in the SQLite file at `path`, for appending.
+    public static func open(path: String, authority: String, signer: some NoteSigner, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+        try await open(store: try fileStore { try SQLiteStore.open(path: path, authority: authority) }, signer: signer, logger: logger)
+    }
+
+    /// The log in the SQLite file at `path`, to read.
+    public static func openReadOnly(path: String, authority: String, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+        try await reader(store: try fileStore { try SQLiteStore.openReadOnly(path: path, authority: authority) }, logger: logger)
     }
 
     /// An in-memory log, for tests and tools.
-    public static func inMemory(signer: some NoteSigner, origin: String) throws -> LogStore {
-        let queue = try DatabaseQueue()
-        try LogSchema.migrator().migrate(queue)
-        let first = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: 0, rootHash: Merkle.emptyRoot), with: signer)
-        try queue.write { db in
-            try db.execute(
-                sql: "INSERT INTO log_checkpoint (size, root, note, created_at) VALUES (0, ?, ?, 0)",
-                arguments: [Data(Merkle.emptyRoot), first.serialized])
-        }
-        return try LogStore(database: queue, signer: signer, lock: nil, logger: Logger(label: "akashi.log"))
+    public static func inMemory(signer: some NoteSigner, origin: String) async throws -> LogStore {
+        try await create(store: try SQLiteStore.inMemory(authority: origin), signer: signer, origin: origin, createdAt: 0)
     }
 
-    /// The database connection, for callers that keep their own tables in the
-    /// same file (so their rows and log entries commit together).
-    public nonisolated var writer: any DatabaseWriter { database }
-
-    static func openPool(path: String, readOnly: Bool) throws -> DatabasePool {
-        var config = Configuration()
-        config.readonly = readOnly
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // WAL + FULL: a commit is on disk before the caller hears of it.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+    /// The store's errors in the log's words, for callers that branch on
+    /// ``LogStoreError/Code`` (a missing file, a held lock).
+    private static func fileStore(_ open: () throws -> SQLiteStore) throws -> SQLiteStore {
+        do { return try open() } catch let error as StoreError where error.code == .notFound {
+            throw LogStoreError(.notFound, "\(error.reason)")
+        } catch let error as StoreError where error.code == .duplicate {
+            throw LogStoreError(.invalidRequest, error.reason)
         }
-        let pool = try DatabasePool(path: path, configuration: config)
-        if !readOnly {
-            try LogSchema.migrator().migrate(pool)
-        }
-        return pool
     }
 
-    private init(database: any DatabaseWriter, signer: (any NoteSigner)?, lock: DirectoryLock?, logger: Logger) throws {
-        self.database = database
+    private static func acquire(_ store: any AuthorityStore) async throws -> any SequencerLease {
+        do { return try await store.acquireSequencer() } catch let error as StoreError where error.code == .locked {
+            throw LogStoreError(.locked, error.reason)
+        }
+    }
+
+    private init(store: any AuthorityStore, signer: (any NoteSigner)?, lease: (any SequencerLease)?, logger: Logger) async throws {
+        self.store = store
         self.signer = signer
-        self.lock = lock
+        self.lease = lease
         self.logger = logger
-        let (latest, edge) = try database.read { db -> (SignedCheckpoint, TreeEdge) in
-            guard let note = try String.fetchOne(db, sql: "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1") else {
-                throw LogStoreError(.corrupt, "the log has no checkpoint; it was not created by `akashi init`")
-            }
-            let latest = try SignedCheckpoint(parsing: note)
-            let entries = try UInt64(Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM log_entry") ?? 0)
-            guard entries == latest.checkpoint.size else {
-                throw LogStoreError(.corrupt, "the log holds \(entries) entries but its latest checkpoint says \(latest.checkpoint.size)")
-            }
-            let edge = try TreeEdge(size: latest.checkpoint.size) { level, index in
-                try Data.fetchOne(db, sql: "SELECT hashes FROM log_tile WHERE level = ? AND idx = ?", arguments: [level, index]).map(Array.init)
-            }
-            return (latest, edge)
+        guard let state = try await store.logState() else {
+            throw LogStoreError(.corrupt, "the log has no checkpoint; it was not created by `akashi init`")
         }
+        let latest = try SignedCheckpoint(parsing: state.latestNote)
+        guard state.entryCount == latest.checkpoint.size else {
+            throw LogStoreError(.corrupt, "the log holds \(state.entryCount) entries but its latest checkpoint says \(latest.checkpoint.size)")
+        }
+        var tiles: [TileKey: [UInt8]] = [:]
+        for key in TreeEdge.storedTiles(size: latest.checkpoint.size) {
+            tiles[key] = try await store.tile(level: key.level, index: key.index)
+        }
+        let edge = try TreeEdge(size: latest.checkpoint.size) { level, index in tiles[TileKey(level: level, index: index)] }
         guard edge.rootHash == latest.checkpoint.rootHash else {
             throw LogStoreError(.corrupt, "the stored tree does not match the latest checkpoint's root hash")
         }
@@ -178,10 +187,15 @@ public actor LogStore {
         self.origin = latest.checkpoint.origin
         self.latest = latest
         self.edge = edge
-        let published = try database.read { db in
-            try String.fetchOne(db, sql: "SELECT note FROM log_checkpoint WHERE published = 1 ORDER BY size DESC LIMIT 1")
-        }
-        self.published = try published.map { try SignedCheckpoint(parsing: $0) } ?? latest
+        self.published = try state.publishedNote.map { try SignedCheckpoint(parsing: $0) } ?? latest
+    }
+
+    /// Gives up the sequencer lease: another process or node may append from
+    /// now on, and this log refuses to. (A log that is dropped without
+    /// closing keeps the lease until the process ends.)
+    public func close() async {
+        await lease?.release()
+        lease = nil
     }
 
     /// From now on, every batch's checkpoint is cosigned before its receipts
@@ -195,15 +209,17 @@ public actor LogStore {
 
     /// Appends one entry and returns its receipt once it is durable.
     ///
-    /// Concurrent calls share batches: one transaction, one tree update and one
-    /// checkpoint signature for everything that arrived together.
-    public func append(_ entry: [UInt8], subject: [UInt8]? = nil, sideEffect: SideEffect? = nil) async throws -> Receipt {
-        guard signer != nil else { throw LogStoreError(.invalidRequest, "the log was opened read-only") }
+    /// `effect` commits in the same transaction as the entry (the
+    /// certificate's private record, a status change, an audit row): both or
+    /// neither. Concurrent calls share batches: one transaction, one tree
+    /// update and one checkpoint signature for everything that arrived together.
+    public func append(_ entry: [UInt8], subject: [UInt8]? = nil, effect: StoreEffect? = nil) async throws -> Receipt {
+        guard signer != nil, lease != nil else { throw LogStoreError(.invalidRequest, "the log was opened read-only or closed") }
         guard entry.count <= Self.maxEntrySize else {
             throw LogStoreError(.entryTooLarge, "an entry is at most \(Self.maxEntrySize) bytes; this one is \(entry.count)")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(entry: entry, subject: subject, sideEffect: sideEffect, continuation: continuation))
+            pending.append(Pending(entry: entry, subject: subject, effect: effect, continuation: continuation))
             if !integrating {
                 integrating = true
                 Task { await self.integratePending() }
@@ -212,8 +228,8 @@ public actor LogStore {
     }
 
     /// Appends an ``LogEntry``, indexed by its digest.
-    public func append(_ entry: LogEntry, sideEffect: SideEffect? = nil) async throws -> Receipt {
-        try await append(entry.bytes, subject: entry.subjectDigest, sideEffect: sideEffect)
+    public func append(_ entry: LogEntry, effect: StoreEffect? = nil) async throws -> Receipt {
+        try await append(entry.bytes, subject: entry.subjectDigest, effect: effect)
     }
 
     private func integratePending() async {
@@ -223,8 +239,8 @@ public actor LogStore {
             let receipts: [Receipt]
             do {
                 receipts = try await integrate(batch)
-            } catch where batch.count > 1 && batch.contains(where: { $0.sideEffect != nil }) && !(error is AfterCommit) {
-                // One caller's side effect refused (say, a certificate revoked
+            } catch where batch.count > 1 && batch.contains(where: { $0.effect != nil }) && !(error is AfterCommit) {
+                // One caller's effect refused (say, a certificate revoked
                 // twice at once); nothing was written. Retry one by one, so only
                 // that caller hears of it.
                 logger.info("batch of \(batch.count) entries failed; retrying singly", metadata: ["error": "\(error)"])
@@ -314,18 +330,14 @@ public actor LogStore {
         guard cosigned.checkpoint == checkpoint.checkpoint else {
             throw LogStoreError(.witnessPolicy, "the cosigner returned another checkpoint")
         }
-        try await database.write { db in
-            try db.execute(
-                sql: "UPDATE log_checkpoint SET note = ?, published = 1 WHERE size = ?",
-                arguments: [cosigned.serialized, Int64(cosigned.checkpoint.size)])
-        }
+        try await store.publish(size: cosigned.checkpoint.size, note: cosigned.serialized)
         if cosigned.checkpoint.size >= published.checkpoint.size { published = cosigned }
         if latest.checkpoint == cosigned.checkpoint { latest = cosigned }
         return cosigned
     }
 
     private func integrate(_ batch: [Pending]) async throws -> [Receipt] {
-        guard let signer else { throw LogStoreError(.invalidRequest, "read-only") }
+        guard let signer, lease != nil else { throw LogStoreError(.invalidRequest, "read-only") }
         let start = edge.size
         var next = edge
         let leafHashes = batch.map { Merkle.leafHash($0.entry) }
@@ -333,31 +345,15 @@ public actor LogStore {
         let changed = completed + next.partialTiles
         let checkpoint = try SignedCheckpoint(
             signing: Checkpoint(origin: origin, size: next.size, rootHash: next.rootHash), with: signer)
-        let now = Int64(Date().timeIntervalSince1970)
-        let rows = batch.enumerated().map { (UInt64($0.offset) + start, $0.element) }
-        let newSize = next.size
-        let hasCosigner = cosigner != nil
-
-        try await database.write { db in
-            // The tree on disk must be the one this batch started from.
-            let stored = try Int64.fetchOne(db, sql: "SELECT MAX(size) FROM log_checkpoint") ?? -1
-            guard stored == Int64(start) else {
-                throw LogStoreError(.corrupt, "another writer changed the log (size \(stored), expected \(start))")
-            }
-            let insert = try db.makeStatement(sql: "INSERT INTO log_entry (idx, data, subject) VALUES (?, ?, ?)")
-            for (index, item) in rows {
-                try insert.execute(arguments: [Int64(index), Data(item.entry), item.subject.map { Data($0) }])
-                try item.sideEffect?(db, index)
-            }
-            let upsert = try db.makeStatement(
-                sql: "INSERT INTO log_tile (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes")
-            for tile in changed {
-                try upsert.execute(arguments: [tile.level, Int64(tile.index), Data(tile.tile.bytes)])
-            }
-            try db.execute(
-                sql: "INSERT INTO log_checkpoint (size, root, note, created_at, published) VALUES (?, ?, ?, ?, ?)",
-                arguments: [Int64(newSize), Data(checkpoint.checkpoint.rootHash), checkpoint.serialized, now, hasCosigner ? 0 : 1])
+        let entries = batch.enumerated().map { offset, item in
+            LogBatch.Entry(index: start + UInt64(offset), bytes: item.entry, subject: item.subject, effect: item.effect)
         }
+        try await store.commit(LogBatch(
+            startSize: start, entries: entries,
+            tiles: changed.map { LogBatch.Tile(level: $0.level, index: $0.index, hashes: $0.tile.bytes) },
+            checkpoint: StoredCheckpoint(
+                size: next.size, rootHash: checkpoint.checkpoint.rootHash, note: checkpoint.serialized,
+                createdAt: Int64(Date().timeIntervalSince1970), published: cosigner == nil)))
         edge = next
         latest = checkpoint
         for tile in completed { fullTileCache.insert(level: tile.level, index: tile.index, tile: tile.tile) }
@@ -370,7 +366,7 @@ public actor LogStore {
                 let index = start + UInt64(offset)
                 receipts.append(Receipt(
                     index: index, leafHash: leaf, checkpoint: checkpoint,
-                    inclusionProof: try inclusionProof(index: index, treeSize: next.size)))
+                    inclusionProof: try await inclusionProof(index: index, treeSize: next.size)))
             }
         } catch {
             // The batch is in the log: this must never lead to a retry.
@@ -390,129 +386,138 @@ public actor LogStore {
     public var size: UInt64 { edge.size }
 
     /// Every checkpoint the log has signed, oldest first.
-    public func checkpoints() throws -> [SignedCheckpoint] {
-        try database.read { db in
-            try String.fetchAll(db, sql: "SELECT note FROM log_checkpoint ORDER BY size").map { try SignedCheckpoint(parsing: $0) }
-        }
+    public func checkpoints() async throws -> [SignedCheckpoint] {
+        try await store.checkpointNotes().map { try SignedCheckpoint(parsing: $0) }
     }
 
     /// How many entries the log held at `date` (by its checkpoints' times):
     /// entries below this index were logged at or before `date`.
-    public func size(asOf date: Date) throws -> UInt64 {
-        try database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(size) FROM log_checkpoint WHERE created_at <= ?", arguments: [Int64(date.timeIntervalSince1970)])
-        }.map { UInt64($0) } ?? 0
+    public func size(asOf date: Date) async throws -> UInt64 {
+        try await store.logSize(asOf: Int64(date.timeIntervalSince1970))
     }
 
     /// The stored checkpoint of exactly `size`, if the log signed one.
-    public func checkpoint(size: UInt64) throws -> SignedCheckpoint? {
-        try database.read { db in
-            try String.fetchOne(db, sql: "SELECT note FROM log_checkpoint WHERE size = ?", arguments: [Int64(size)])
-        }.map { try SignedCheckpoint(parsing: $0) }
+    public func checkpoint(size: UInt64) async throws -> SignedCheckpoint? {
+        try await store.checkpointNote(size: size).map { try SignedCheckpoint(parsing: $0) }
     }
 
     /// The receipt entry `index` was acknowledged with: the first checkpoint
     /// that covered it and the inclusion proof to that checkpoint. It is
     /// deterministic, so a reprinted certificate carries exactly the proof it
     /// was first printed with.
-    public func originalReceipt(index: UInt64) throws -> Receipt {
+    public func originalReceipt(index: UInt64) async throws -> Receipt {
         guard index < edge.size else {
             throw LogStoreError(.notFound, "there is no entry \(index); the log has \(edge.size) entries")
         }
-        let note = try database.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT note FROM log_checkpoint WHERE size > ? AND published = 1 ORDER BY size LIMIT 1", arguments: [Int64(index)])
-        }
-        guard let note else {
+        guard let note = try await store.firstPublishedNote(covering: index) else {
             // Committed, but its checkpoint is not cosigned yet (witnesses were
             // down): provable once a later checkpoint is published.
             throw LogStoreError(.witnessPolicy,
                 "立会人の署名待ち: 記録 \(index) を含むチェックポイントはまだ公開されていません / entry \(index) is recorded, but no checkpoint covering it has been cosigned and published yet")
         }
         let checkpoint = try SignedCheckpoint(parsing: note)
-        let leaf = Merkle.leafHash(try entry(at: index))
-        let proof = try inclusionProof(index: index, treeSize: checkpoint.checkpoint.size)
+        guard checkpoint.checkpoint.size <= edge.size else {
+            throw LogStoreError(.notFound, "entry \(index) was published after this view of the log (\(edge.size) entries) was opened")
+        }
+        let leaf = Merkle.leafHash(try await entry(at: index))
+        let proof = try await inclusionProof(index: index, treeSize: checkpoint.checkpoint.size)
         return Receipt(index: index, leafHash: leaf, checkpoint: checkpoint, inclusionProof: proof)
     }
 
     /// The bytes of entry `index`.
-    public func entry(at index: UInt64) throws -> [UInt8] {
+    public func entry(at index: UInt64) async throws -> [UInt8] {
         guard index < edge.size else {
             throw LogStoreError(.notFound, "there is no entry \(index); the log has \(edge.size) entries (0 to \(Int64(edge.size) - 1))")
         }
-        let data = try database.read { db in
-            try Data.fetchOne(db, sql: "SELECT data FROM log_entry WHERE idx = ?", arguments: [Int64(index)])
-        }
-        guard let data else { throw LogStoreError(.corrupt, "entry \(index) is missing") }
-        return Array(data)
+        guard let bytes = try await store.entry(at: index) else { throw LogStoreError(.corrupt, "entry \(index) is missing") }
+        return bytes
     }
 
     /// The entries in `range`, in order.
-    public func entries(_ range: Range<UInt64>) throws -> [[UInt8]] {
-        try database.read { db in
-            try Data.fetchAll(
-                db, sql: "SELECT data FROM log_entry WHERE idx >= ? AND idx < ? ORDER BY idx",
-                arguments: [Int64(range.lowerBound), Int64(range.upperBound)]
-            ).map(Array.init)
-        }
+    public func entries(_ range: Range<UInt64>) async throws -> [[UInt8]] {
+        try await store.entries(range)
     }
 
     /// Indices of entries that commit to `subject` (a document's or envelope's SHA-256), oldest first.
-    public func indices(subject: [UInt8]) throws -> [UInt64] {
-        try database.read { db in
-            try Int64.fetchAll(db, sql: "SELECT idx FROM log_entry WHERE subject = ? ORDER BY idx", arguments: [Data(subject)])
-        }.map { UInt64($0) }
+    public func indices(subject: [UInt8]) async throws -> [UInt64] {
+        try await store.entryIndices(subject: subject)
     }
 
     /// An inclusion proof for entry `index` in the tree of `treeSize` (default: latest).
-    public func inclusionProof(index: UInt64, treeSize: UInt64? = nil) throws -> [[UInt8]] {
+    public func inclusionProof(index: UInt64, treeSize: UInt64? = nil) async throws -> [[UInt8]] {
         let size = treeSize ?? edge.size
         guard size <= edge.size else { throw LogStoreError(.invalidRequest, "the log has only \(edge.size) entries, not \(size)") }
         guard index < size else {
             throw LogStoreError(.notFound, "there is no entry \(index) in a tree of \(size) entries")
         }
-        return try MerkleProofs.inclusionProof(index: index, size: size, source: hashSource(treeSize: size))
+        return try await withTiles(treeSize: size) { try MerkleProofs.inclusionProof(index: index, size: size, source: $0) }
     }
 
     /// A consistency proof from the tree of `from` to the tree of `to` (default: latest).
-    public func consistencyProof(from: UInt64, to: UInt64? = nil) throws -> [[UInt8]] {
+    public func consistencyProof(from: UInt64, to: UInt64? = nil) async throws -> [[UInt8]] {
         let to = to ?? edge.size
         guard from > 0, from <= to, to <= edge.size else {
             throw LogStoreError(.invalidRequest, "a consistency proof needs 0 < from ≤ to ≤ \(edge.size); got from \(from) to \(to)")
         }
-        return try MerkleProofs.consistencyProof(from: from, to: to, source: hashSource(treeSize: to))
+        return try await withTiles(treeSize: to) { try MerkleProofs.consistencyProof(from: from, to: to, source: $0) }
     }
 
     /// The root hash of the tree of `treeSize`.
-    public func rootHash(treeSize: UInt64) throws -> [UInt8] {
+    public func rootHash(treeSize: UInt64) async throws -> [UInt8] {
         guard treeSize <= edge.size else { throw LogStoreError(.invalidRequest, "the log has only \(edge.size) entries") }
-        return try MerkleProofs.rootHash(size: treeSize, source: hashSource(treeSize: treeSize))
+        return try await withTiles(treeSize: treeSize) { try MerkleProofs.rootHash(size: treeSize, source: $0) }
     }
 
     /// The tile at (level, index) as stored now: full tiles, or the current partial one.
-    public func tile(level: Int, index: UInt64) throws -> ExpandedTile {
-        if let edgeTile = edge.edgeTile(level: level, index: index) { return edgeTile }
-        if let cached = fullTileCache.get(level: level, index: index) { return cached }
-        let data = try database.read { db in
-            try Data.fetchOne(db, sql: "SELECT hashes FROM log_tile WHERE level = ? AND idx = ?", arguments: [level, Int64(index)])
-        }
-        guard let data, let tile = ExpandedTile(bytes: Array(data)) else {
+    public func tile(level: Int, index: UInt64) async throws -> ExpandedTile {
+        if let tile = cachedTile(level: level, index: index) { return tile }
+        guard let bytes = try await store.tile(level: level, index: index), let tile = ExpandedTile(bytes: bytes) else {
             throw LogStoreError(.notFound, "tile \(level)/\(index) does not exist")
         }
         if tile.width == Tiles.width { fullTileCache.insert(level: level, index: index, tile: tile) }
         return tile
     }
 
-    /// Hashes for a tree of `treeSize` ≤ the current size. A partial tile of an
-    /// older, smaller tree is a prefix of the tile stored now.
-    private func hashSource(treeSize: UInt64) -> TileHashSource {
-        TileHashSource { level, index in
-            let width = Tiles.width(level: level, index: index, treeSize: treeSize)
-            let tile = try self.tile(level: level, index: index)
-            guard tile.width >= width, width > 0 else {
-                throw LogStoreError(.corrupt, "tile \(level)/\(index) has \(tile.width) hashes; \(width) are needed")
+    private func cachedTile(level: Int, index: UInt64) -> ExpandedTile? {
+        edge.edgeTile(level: level, index: index) ?? fullTileCache.get(level: level, index: index)
+    }
+
+    /// Runs a proof computation over the tiles of a tree of `treeSize` ≤ the
+    /// current size. The proofs (in TransparencyLog, shared with the
+    /// verifiers) read hashes synchronously; the store is asynchronous. So the
+    /// computation runs on what is at hand (the edge and the cache); a tile
+    /// it lacks stops it, is fetched, and it runs again — a proof needs a
+    /// handful of tiles, each fetched once. A partial tile of an older,
+    /// smaller tree is a prefix of the tile stored now.
+    private func withTiles<T>(treeSize: UInt64, _ compute: (TileHashSource) throws -> T) async throws -> T {
+        var fetched: [TileKey: ExpandedTile] = [:]
+        while true {
+            let known = fetched
+            let source = TileHashSource { level, index in
+                let width = Tiles.width(level: level, index: index, treeSize: treeSize)
+                guard let tile = self.cachedTile(level: level, index: index) ?? known[TileKey(level: level, index: index)] else {
+                    throw MissingTile(key: TileKey(level: level, index: index))
+                }
+                guard tile.width >= width, width > 0 else {
+                    throw LogStoreError(.corrupt, "tile \(level)/\(index) has \(tile.width) hashes; \(width) are needed")
+                }
+                return width == tile.width ? tile : ExpandedTile(hashes: Array(tile.hashes[0..<width]))
             }
-            return width == tile.width ? tile : ExpandedTile(hashes: Array(tile.hashes[0..<width]))
+            do { return try compute(source) } catch let missing as MissingTile {
+                guard fetched[missing.key] == nil else { throw LogStoreError(.corrupt, "tile \(missing.key.level)/\(missing.key.index) vanished") }
+                fetched[missing.key] = try await tile(level: missing.key.level, index: missing.key.index)
+            }
         }
     }
+}
+
+/// A tile's coordinates.
+struct TileKey: Hashable, Sendable {
+    let level: Int
+    let index: UInt64
+}
+
+/// A proof computation needs a tile that is not in memory yet.
+private struct MissingTile: Error {
+    let key: TileKey
 }

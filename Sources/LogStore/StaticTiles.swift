@@ -24,7 +24,7 @@ extension LogStore {
     /// so a reader never sees a checkpoint whose tiles are not there yet.
     /// Partial tiles of earlier publications are kept, as the spec asks, for
     /// clients still holding those checkpoints.
-    public func publishTiles(to directory: URL) throws -> PublicationSummary {
+    public func publishTiles(to directory: URL) async throws -> PublicationSummary {
         let checkpoint = self.checkpoint
         let size = checkpoint.checkpoint.size
         var tilesWritten = 0
@@ -35,7 +35,7 @@ extension LogStore {
             if coordinate.width == Tiles.width, Self.fileSize(url) == Tiles.width * 32 {
                 unchanged += 1
             } else {
-                let tile = try tile(level: coordinate.level, index: coordinate.index)
+                let tile = try await tile(level: coordinate.level, index: coordinate.index)
                 try Self.writeAtomically(Array(tile.hashes[0..<coordinate.width].joined()), to: url)
                 tilesWritten += 1
             }
@@ -46,7 +46,7 @@ extension LogStore {
                 continue
             }
             let first = coordinate.index * UInt64(Tiles.width)
-            let entries = try self.entries(first..<(first + UInt64(coordinate.width)))
+            let entries = try await self.entries(first..<(first + UInt64(coordinate.width)))
             try Self.writeAtomically(Tiles.entryBundle(entries), to: bundleURL)
             bundlesWritten += 1
         }

@@ -33,6 +33,19 @@ struct TreeEdge: Sendable {
         }
     }
 
+    /// The stored tiles ``init(size:loadTile:)`` reads for a tree of `size`:
+    /// the non-empty partial tile of each level.
+    static func storedTiles(size: UInt64) -> [TileKey] {
+        var keys: [TileKey] = []
+        var level = 0
+        while size >> UInt64(Tiles.height * level) > 0 {
+            let count = size >> UInt64(Tiles.height * level)
+            if count % UInt64(Tiles.width) != 0 { keys.append(TileKey(level: level, index: count / UInt64(Tiles.width))) }
+            level += 1
+        }
+        return keys
+    }
+
     /// A tile that the append filled or changed, to be written.
     struct ChangedTile {
         let level: Int

@@ -64,7 +64,7 @@ public enum LogRestorer {
         }
 
         // Refuse early, before downloading anything, when the log is not empty.
-        if FileManager.default.fileExists(atPath: path), let existing = try? LogStore.openReadOnly(path: path) {
+        if FileManager.default.fileExists(atPath: path), let existing = try? await LogStore.openReadOnly(path: path, authority: origin) {
             let size = await existing.size
             if size > 0 {
                 throw MirrorError(.notEmpty, "\(path) already holds a log of \(size) entries; refusing to overwrite it (move it away first)")

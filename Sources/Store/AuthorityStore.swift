@@ -456,6 +456,13 @@ public struct AuditNote: Sendable, Hashable {
         self.atMillis = atMillis
     }
 
+    /// A note made now (or at `date`), in whole milliseconds as the chain stores them.
+    public init(actor: String, role: String?, action: String, target: String? = nil, detail: String? = nil, address: String? = nil, at date: Date) {
+        self.init(
+            actor: actor, role: role, action: action, target: target, detail: detail, address: address,
+            atMillis: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
     /// The note with ` log=<index>` after its detail.
     func naming(logIndex: UInt64) -> AuditNote {
         let suffix = "log=\(logIndex)"

@@ -2,6 +2,7 @@ import Accounts
 import ArgumentParser
 import Authority
 import Foundation
+import Store
 import TransparencyLog
 
 #if canImport(Glibc)
@@ -64,7 +65,7 @@ struct UserAdd: AsyncParsableCommand {
             let role = try parseRole(role)
             let password = try readPasswordLine()
             let database = try AdminDatabase(options)
-            let user = try database.accounts.addUser(login: login, displayName: displayName, role: role, password: password, audit: cliActor())
+            let user = try await database.accounts.addUser(login: login, displayName: displayName, role: role, password: password, audit: cliActor())
             print("added \(user.login) (\(user.role.rawValue), \(user.role.label.ja)): \(user.displayName)")
         }
     }
@@ -78,7 +79,7 @@ struct UserList: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingAccountErrors {
-            for user in try AdminDatabase(options).accounts.users() {
+            for user in try await AdminDatabase(options).accounts.users() {
                 print([user.login, user.role.rawValue, user.disabled ? "disabled" : "active", isoDate(user.createdAt), user.displayName]
                     .joined(separator: "\t"))
             }
@@ -97,7 +98,7 @@ struct UserDisable: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingAccountErrors {
-            try AdminDatabase(options).accounts.setDisabled(login: login, true, audit: cliActor())
+            try await AdminDatabase(options).accounts.setDisabled(login: login, true, audit: cliActor())
             print("disabled \(login); their sessions have ended")
         }
     }
@@ -113,7 +114,7 @@ struct UserEnable: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingAccountErrors {
-            try AdminDatabase(options).accounts.setDisabled(login: login, false, audit: cliActor())
+            try await AdminDatabase(options).accounts.setDisabled(login: login, false, audit: cliActor())
             print("enabled \(login)")
         }
     }
@@ -134,7 +135,7 @@ struct UserRole: AsyncParsableCommand {
     func run() async throws {
         try await reportingAccountErrors {
             let role = try parseRole(role)
-            try AdminDatabase(options).accounts.setRole(login: login, role: role, audit: cliActor())
+            try await AdminDatabase(options).accounts.setRole(login: login, role: role, audit: cliActor())
             print("\(login) is now \(role.rawValue) (\(role.label.ja))")
         }
     }
@@ -152,7 +153,7 @@ struct UserPasswd: AsyncParsableCommand {
     func run() async throws {
         try await reportingAccountErrors {
             let password = try readPasswordLine()
-            try AdminDatabase(options).accounts.setPassword(login: login, password: password, audit: cliActor())
+            try await AdminDatabase(options).accounts.setPassword(login: login, password: password, audit: cliActor())
             print("password changed for \(login)")
         }
     }
@@ -180,7 +181,7 @@ struct TokenCreate: AsyncParsableCommand {
     func run() async throws {
         try await reportingAccountErrors {
             let role = try parseRole(role)
-            let (secret, token) = try AdminDatabase(options).accounts.createToken(name: name, role: role, audit: cliActor())
+            let (secret, token) = try await AdminDatabase(options).accounts.createToken(name: name, role: role, audit: cliActor())
             print(secret)
             printError(
                 "created API token \(token.id) '\(token.name)' (\(token.role.rawValue)). このシークレットは二度と表示できません。今すぐ安全に保管してください / the secret above cannot be shown again: store it safely now")
@@ -196,7 +197,7 @@ struct TokenList: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingAccountErrors {
-            for token in try AdminDatabase(options).accounts.tokens() {
+            for token in try await AdminDatabase(options).accounts.tokens() {
                 let status = token.revokedAt.map { "revoked \(isoDate($0))" } ?? "active"
                 print([String(token.id), token.name, token.role.rawValue, isoDate(token.createdAt), status].joined(separator: "\t"))
             }
@@ -214,7 +215,7 @@ struct TokenRevoke: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingAccountErrors {
-            try AdminDatabase(options).accounts.revokeToken(id: id, audit: cliActor())
+            try await AdminDatabase(options).accounts.revokeToken(id: id, audit: cliActor())
             print("revoked API token \(id)")
         }
     }
@@ -235,7 +236,7 @@ struct AuditVerify: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingAccountErrors {
-            let report = try AdminDatabase(options).audit.verify()
+            let report = try await AdminDatabase(options).audit.verify()
             if let broken = report.firstBrokenSeq {
                 throw CommandFailure(
                     exitCode: Exit.verificationFailed,
@@ -270,7 +271,7 @@ struct AuditExport: AsyncParsableCommand {
         try await reportingAccountErrors {
             let since = try since.map { try parseTime($0, option: "--since") }
             let until = try until.map { try parseTime($0, option: "--until") }
-            let csv = try AdminDatabase(options).audit.csv(since: since, until: until)
+            let csv = try await AdminDatabase(options).audit.csv(since: since, until: until)
             if let out {
                 try AuthorityDirectory.writeSecret(csv, to: URL(fileURLWithPath: out))
                 printError("wrote \(out)")
@@ -294,9 +295,9 @@ private struct AdminDatabase {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure(exitCode: Exit.noInput, message: "\(path) is missing; the data directory is incomplete (create authorities with `akashi init`)")
         }
-        let writer = try AccountsDatabase.open(path: path)
-        accounts = try AccountStore(writer: writer)
-        audit = try AuditTrail(writer: writer)
+        let store = try SQLiteStore.open(path: path, authority: directory.configuration.code)
+        accounts = AccountStore(store: store)
+        audit = AuditTrail(store: store)
     }
 }
 
@@ -307,7 +308,7 @@ private func reportingAccountErrors(_ body: () async throws -> Void) async throw
             try await body()
         } catch let error as AccountError {
             throw CommandFailure(exitCode: error.code == .duplicateLogin ? Exit.cannotCreate : Exit.dataError, message: error.description)
-        } catch let error where AccountsDatabase.isBusy(error) {
+        } catch let error where AccountStore.isBusy(error) {
             throw CommandFailure(exitCode: Exit.busy, message: "the database is busy (another akashi held it for 10 s); try again: \(error)")
         }
     }

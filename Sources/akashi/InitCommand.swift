@@ -23,7 +23,7 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let directory = try AuthorityDirectory.create(
+            let directory = try await AuthorityDirectory.create(
                 at: URL(fileURLWithPath: options.data), origin: origin, name: name, code: code, verifierURL: verifierURL)
             let vkey = try directory.logVerifierKey()
             print("created \(directory.url.path)")

@@ -79,9 +79,9 @@ struct Issue: AsyncParsableCommand {
             let issuer = try Issuer(directory: directory, registry: registry, log: log)
             var subjectKeys: [[UInt8]] = []
             if !subject.isEmpty {
-                let subjects = try SubjectRegistry(log: log)
+                let subjects = SubjectRegistry(store: log.store)
                 for reference in subject {
-                    guard let key = try subjects.key(reference: reference) else {
+                    guard let key = try await subjects.key(reference: reference) else {
                         throw CommandFailure(exitCode: Exit.noInput, message: "no subject key is registered for '\(reference)' (akashi subject register) / 住民「\(reference)」の鍵は登録されていません")
                     }
                     subjectKeys.append(key)

@@ -4,6 +4,7 @@ import Authority
 import Certificates
 import Foundation
 import Issuance
+import Store
 import TransparencyLog
 
 struct Revoke: AsyncParsableCommand {
@@ -22,9 +23,8 @@ struct Revoke: AsyncParsableCommand {
             }
             let lifecycle = try await openLifecycle(options, kinds)
             let actor = cliActor().actor
-            let (stored, receipt) = try await lifecycle.revoke(serial: serial, reason: why) { db, index in
-                try AuditTrail.record(in: db, actor: actor, role: nil, action: "revoke", target: serial.uppercased(), detail: "reason=\(why.rawValue) log=\(index)", address: "local")
-            }
+            let (stored, receipt) = try await lifecycle.revoke(
+                serial: serial, reason: why, audit: AuditNote(actor: actor, role: nil, action: "revoke", detail: "reason=\(why.rawValue)", address: "local", at: Date()))
             print("失効しました / revoked \(stored.serial) (\(why.rawValue)); revocation logged at #\(receipt.index)")
         }
     }
@@ -51,9 +51,8 @@ struct Reissue: AsyncParsableCommand {
             }
             let lifecycle = try await openLifecycle(options, kinds)
             let actor = cliActor().actor
-            let (old, new) = try await lifecycle.reissue(serial: serial, input: values, issuedBy: actor) { db, index in
-                try AuditTrail.record(in: db, actor: actor, role: nil, action: "supersede", target: serial.uppercased(), detail: "log=\(index)", address: "local")
-            }
+            let (old, new) = try await lifecycle.reissue(
+                serial: serial, input: values, issuedBy: actor, audit: AuditNote(actor: actor, role: nil, action: "supersede", address: "local", at: Date()))
             if let out {
                 let url = URL(fileURLWithPath: out)
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -81,7 +80,7 @@ struct StatusExport: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lifecycle = try await openLifecycle(options, kinds)
-            let list = try lifecycle.statusList()
+            let list = try await lifecycle.statusList()
             let signed = try list.signed(with: lifecycle.issuer.directory.issuerKey().key)
             try Data(signed).write(to: URL(fileURLWithPath: out), options: .atomic)
             let size = (try? SignedCheckpoint(parsing: list.checkpoint))?.checkpoint.size ?? 0
@@ -94,10 +93,9 @@ func openLifecycle(_ options: DataOptions, _ kinds: KindOptions) async throws ->
     let registry = try kinds.registry()
     let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
     let log = try await openWitnessedLog(directory)
-    _ = try AuditTrail(writer: log.writer)  // lifecycle actions are audited in their log transaction
     let issuer = try Issuer(directory: directory, registry: registry, log: log)
-    let archive = try CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
-    return try CertificateLifecycle(issuer: issuer, archive: archive)
+    let archive = CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
+    return CertificateLifecycle(issuer: issuer, archive: archive)
 }
 
 struct Key: AsyncParsableCommand {
@@ -129,7 +127,7 @@ struct KeyRotate: AsyncParsableCommand {
         try await reportingErrors {
             var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
             let record = try directory.rotateIssuerKey()
-            try auditKey(directory, "key.rotate", record.file)
+            try await auditKey(directory, "key.rotate", record.file)
             print("new issuer key \(record.file); retire the old one with `akashi key retire --data \(options.data) --file FILE`")
         }
     }
@@ -143,7 +141,7 @@ struct KeyRetire: AsyncParsableCommand {
         try await reportingErrors {
             var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
             try directory.retireIssuerKey(file: file)
-            try auditKey(directory, "key.retire", file)
+            try await auditKey(directory, "key.retire", file)
             print("retired \(file)")
         }
     }
@@ -165,13 +163,12 @@ struct KeyCompromised: AsyncParsableCommand {
             var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
             let from = try await directory.openLogReadOnly().size(asOf: date)
             try directory.declareCompromised(file: file, since: date, fromLogIndex: from)
-            try auditKey(directory, "key.compromised", file, detail: "since=\(since) fromLogIndex=\(from)")
+            try await auditKey(directory, "key.compromised", file, detail: "since=\(since) fromLogIndex=\(from)")
             print("\(file) declared compromised: certificates logged at #\(from) or later are invalid; export the trust file again and publish it")
         }
     }
 }
 
-func auditKey(_ directory: AuthorityDirectory, _ action: String, _ file: String, detail: String? = nil) throws {
-    let database = try AccountsDatabase.open(path: directory.databaseURL.path)
-    try AuditTrail(writer: database).record(actor: cliActor().actor, role: nil, action: action, target: file, detail: detail, address: "local")
+func auditKey(_ directory: AuthorityDirectory, _ action: String, _ file: String, detail: String? = nil) async throws {
+    try await AuditTrail(store: directory.openStore()).record(actor: cliActor().actor, role: nil, action: action, target: file, detail: detail, address: "local")
 }

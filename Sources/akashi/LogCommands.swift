@@ -71,7 +71,7 @@ struct LogCheckpoint: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
             print(await log.checkpoint.serialized, terminator: "")
         }
     }
@@ -122,7 +122,7 @@ struct LogProve: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
             let entryIndex: UInt64
             if let file {
                 let digest = try sha256(ofFile: file)
@@ -188,7 +188,7 @@ struct LogConsistency: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
             let size = await log.size
             let to = self.to ?? size
             guard from >= 1, from <= to, to <= size else {
@@ -217,7 +217,7 @@ struct LogTiles: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
             let summary = try await log.publishTiles(to: URL(fileURLWithPath: out))
             print("tree size \(summary.treeSize): wrote \(summary.tilesWritten) tiles and \(summary.bundlesWritten) entry bundles; \(summary.unchanged) full ones were already there")
         }

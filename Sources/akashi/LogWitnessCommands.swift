@@ -11,7 +11,7 @@ import Witness
 /// then on every checkpoint is cosigned as the policy requires before any
 /// receipt (or QR code) is given out.
 func openWitnessedLog(_ directory: AuthorityDirectory, timeout: Duration = witnessTimeout()) async throws -> LogStore {
-    let log = try directory.openLog()
+    let log = try await directory.openLog()
     if let policy = try directory.witnessPolicy() { await WitnessCosigner.attach(to: log, policy: policy, timeout: timeout) }
     return log
 }

@@ -328,7 +328,7 @@ struct MirrorList: AsyncParsableCommand {
             for record in try directory.openState().logs() {
                 var object: [String: Any] = ["origin": record.origin, "originHash": record.originHash, "url": record.url]
                 let path = directory.replicaURL(originHash: record.originHash).path
-                if FileManager.default.fileExists(atPath: path), let copy = try? LogStore.openReadOnly(path: path) {
+                if FileManager.default.fileExists(atPath: path), let copy = try? await LogStore.openReadOnly(path: path, authority: record.origin) {
                     let checkpoint = await copy.checkpoint.checkpoint
                     object["size"] = checkpoint.size
                     object["root"] = checkpoint.rootHash.base64String
@@ -493,7 +493,7 @@ struct LogRestore: AsyncParsableCommand {
             }
             // The restored file must open as the authority's log.
             try directory.makeDatabasePrivate()
-            let log = try directory.openLog()
+            let log = try await directory.openLog()
             let restored = await log.checkpoint
             let checkpoint = restored.checkpoint
             print("復元しました / restored: \(checkpoint.origin) size \(checkpoint.size) root \(checkpoint.rootHash.base64String) from \(summary.source)")

@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
                 secureCookies: secureCookies || env["AKASHI_SECURE_COOKIES"] == "1")
             var logger = Logger(label: "akashi.serve")
             logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-            let state = try ServiceState(configuration: configuration, logger: logger)
+            let state = try await ServiceState(configuration: configuration, logger: logger)
             if let policy = try state.directory.witnessPolicy() {
                 let cosigner = await WitnessCosigner.attach(to: state.log, policy: policy, timeout: witnessTimeout(), logger: logger)
                 // Entries recorded while the witnesses were down are published

@@ -45,12 +45,11 @@ struct Site: AsyncParsableCommand {
             try trust.encoded().write(to: target.appendingPathComponent("trust.json"))
             // The status list as of now; republish the site (or serve it with
             // `akashi serve`) at least weekly, or verifiers call it stale.
-            let log = try directory.openLog()
-            _ = try AuditTrail(writer: log.writer)
+            let log = try await directory.openLog()
             let issuer = try Issuer(directory: directory, registry: registry, log: log)
-            let lifecycle = try CertificateLifecycle(
+            let lifecycle = CertificateLifecycle(
                 issuer: issuer, archive: CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL))
-            try Data(lifecycle.signedStatusList()).write(to: target.appendingPathComponent("status.cose"))
+            try await Data(lifecycle.signedStatusList()).write(to: target.appendingPathComponent("status.cose"))
             print("wrote \(out): web verifier, \(registry.kinds.count) kinds, trust.json and status.cose for \(trust.authorities[0].name) (\(trust.authorities[0].issuer))")
         }
     }

@@ -5,6 +5,7 @@ import Certificates
 import Foundation
 import Issuance
 import Mirror
+import Store
 import SubjectScan
 import TransparencyLog
 
@@ -47,14 +48,13 @@ struct SubjectRegister: AsyncParsableCommand {
                 throw CommandFailure(exitCode: Exit.usage, message: "--public-key: \(error.reason)")
             }
             let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
-            let log = try directory.openLog()
-            _ = try AuditTrail(writer: log.writer)
             let actor = cliActor().actor
             let reference = ref
             let fingerprint = Array(key.prefix(8)).hexString
-            let replaced = try SubjectRegistry(log: log).register(reference: reference, key: key) { db in
-                try AuditTrail.record(in: db, actor: actor, role: nil, action: "subject-key", target: reference, detail: "key=\(fingerprint)", address: "local")
-            }
+            // The register is not the log: this works while `akashi serve` runs.
+            let replaced = try await SubjectRegistry(store: directory.openStore()).register(
+                reference: reference, key: key,
+                audit: AuditNote(actor: actor, role: nil, action: "subject-key", target: reference, detail: "key=\(fingerprint)", address: "local", at: Date()))
             print(replaced ? "鍵を置き換えました / replaced the key of \(reference) (\(fingerprint)…)" : "登録しました / registered \(reference) (\(fingerprint)…)")
         }
     }

@@ -21,12 +21,12 @@ import TransparencyLog
         let trust: TrustFile
     }
 
-    static func makeAuthority(code: String = "402052", origin: String = "iizuka.example/akashi/log", kinds: [String]? = nil) throws -> Authority {
+    static func makeAuthority(code: String = "402052", origin: String = "iizuka.example/akashi/log", kinds: [String]? = nil) async throws -> Authority {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-e2e-\(UUID().uuidString)")
-        let directory = try AuthorityDirectory.create(at: dir, origin: origin, name: "飯塚市", code: code, verifierURL: "https://iizuka.example/akashi/verify/")
+        let directory = try await AuthorityDirectory.create(at: dir, origin: origin, name: "飯塚市", code: code, verifierURL: "https://iizuka.example/akashi/verify/")
         var registry = try KindRegistry(directory: root.appendingPathComponent("certs"))
         if let kinds { registry = try KindRegistry(kinds: registry.kinds.filter { kinds.contains($0.id) }) }
-        let issuer = try Issuer(directory: directory, registry: registry, log: directory.openLog())
+        let issuer = try await Issuer(directory: directory, registry: registry, log: directory.openLog())
         return Authority(directory: directory, issuer: issuer, trust: try TrustFile.export(directory: directory, registry: registry))
     }
 
@@ -37,7 +37,7 @@ import TransparencyLog
 
     @Test(arguments: kinds)
     func issueRenderScanVerify(kind: String) async throws {
-        let authority = try Self.makeAuthority()
+        let authority = try await Self.makeAuthority()
         let issued = try await authority.issuer.issue(kind: kind, input: Self.example(kind))
         let qr = try QRCode.encode(issued.qrText, level: .medium)
         #expect(qr.version <= 27, "QR version \(qr.version) for \(kind)")
@@ -51,7 +51,7 @@ import TransparencyLog
     }
 
     @Test func omittedByDefaultAndForbiddenFields() async throws {
-        let authority = try Self.makeAuthority()
+        let authority = try await Self.makeAuthority()
         var input = try Self.example("residence")
         let plain = try await authority.issuer.issue(kind: "residence", input: input)
         #expect(plain.claims.allFields["domicile"] == nil, "本籍 is omitted unless asked for")
@@ -69,7 +69,7 @@ import TransparencyLog
 
     /// Each forgery class is refused, with the reason code a verifier can show.
     @Test func tamperMatrix() async throws {
-        let authority = try Self.makeAuthority()
+        let authority = try await Self.makeAuthority()
         let verifier = CertificateVerifier(trust: authority.trust)
         let a = try await authority.issuer.issue(kind: "residence", input: Self.example("residence"))
         let b = try await authority.issuer.issue(kind: "graduation", input: Self.example("graduation"))
@@ -90,14 +90,14 @@ import TransparencyLog
         #expect(codes(verifier.verify(CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qb.proof))) == ["inclusionFailed"])
 
         // A checkpoint from another log, another authority's trust file.
-        let other = try Self.makeAuthority(code: "172065", origin: "kaga.example/akashi/log")
+        let other = try await Self.makeAuthority(code: "172065", origin: "kaga.example/akashi/log")
         let c = try await other.issuer.issue(kind: "residence", input: Self.example("residence"))
         let qc = try CertificateQR(text: c.qrText)
         #expect(codes(verifier.verify(CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qc.proof))) == ["inclusionFailed"], "no signature the trust file knows")
         #expect(codes(CertificateVerifier(trust: other.trust).verify(text: a.qrText)) == ["unknownKey"])
 
         // A signature by a key the issuer does not have (same issuer id).
-        let forger = try Self.makeAuthority(code: "402052", origin: "iizuka.example/akashi/log")
+        let forger = try await Self.makeAuthority(code: "402052", origin: "iizuka.example/akashi/log")
         let forged = try await forger.issuer.issue(kind: "residence", input: Self.example("residence"))
         #expect(codes(verifier.verify(text: forged.qrText)).contains("unknownKey"))
 
@@ -115,7 +115,7 @@ import TransparencyLog
     }
 
     @Test func envelopeAndLogEntryCarryNoPersonalData() async throws {
-        let authority = try Self.makeAuthority()
+        let authority = try await Self.makeAuthority()
         let issued = try await authority.issuer.issue(kind: "residence", input: Self.example("residence"))
         let entry = try await authority.issuer.log.entry(at: issued.receipt.index)
         let text = String(decoding: entry, as: UTF8.self)
@@ -126,7 +126,7 @@ import TransparencyLog
     }
 
     @Test func randomFieldValuesRoundTrip() async throws {
-        let authority = try Self.makeAuthority()
+        let authority = try await Self.makeAuthority()
         let verifier = CertificateVerifier(trust: authority.trust)
         // No ZWJ sequences: U+200D is an invisible character the text rule refuses.
         let alphabet = Array("あいうえお漢字テスト😀🇯🇵ABCxyz 0123-・、。髙﨑")

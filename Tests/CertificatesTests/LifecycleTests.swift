@@ -13,8 +13,8 @@ import TransparencyLog
         let lifecycle: CertificateLifecycle
     }
 
-    static func setup() throws -> Setup {
-        let authority = try EndToEndTests.makeAuthority()
+    static func setup() async throws -> Setup {
+        let authority = try await EndToEndTests.makeAuthority()
         let registry = authority.issuer.registry
         let archive = try CertificateArchive(log: authority.issuer.log, registry: registry, verifierURL: nil)
         return Setup(authority: authority, lifecycle: try CertificateLifecycle(issuer: authority.issuer, archive: archive))
@@ -24,7 +24,7 @@ import TransparencyLog
     func codes(_ report: VerificationReport) -> [String] { report.checks.compactMap(\.code) }
 
     @Test func revokeSupersedeAndVerifyWithTheStatusList() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         let issuer = s.authority.issuer
         let a = try await issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
         let b = try await issuer.issue(kind: "partnership", input: EndToEndTests.example("partnership"))
@@ -40,7 +40,7 @@ import TransparencyLog
         #expect(entries.contains { if case .revocation(_, a.receipt.index, .moved, _) = $0 { true } else { false } })
         #expect(entries.contains { if case .supersession(_, b.receipt.index, successor.receipt.index, _) = $0 { true } else { false } })
 
-        let signed = try s.lifecycle.signedStatusList()
+        let signed = try await s.lifecycle.signedStatusList()
         let status = try VerifiedStatusList(signed: signed, trust: s.authority.trust)
         #expect(status.list.entries.count == 2)
         let verifier = CertificateVerifier(trust: s.authority.trust, status: status)
@@ -71,7 +71,7 @@ import TransparencyLog
     }
 
     @Test func aRevocationIsRefusedTwiceAndNeverBreaksOthersInTheBatch() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         let a = try await s.authority.issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
         let serial = a.claims.serialText
         // Two revocations and an issuance at once: they may share one batch.
@@ -87,10 +87,10 @@ import TransparencyLog
     }
 
     @Test func tamperedForeignOrUnsignedStatusListsAreRejected() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         let a = try await s.authority.issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
         try await s.lifecycle.revoke(serial: a.claims.serialText, reason: .ended)
-        let signed = try s.lifecycle.signedStatusList()
+        let signed = try await s.lifecycle.signedStatusList()
         #expect(throws: Never.self) { try VerifiedStatusList(signed: signed, trust: s.authority.trust) }
         for position in stride(from: 0, to: signed.count, by: max(1, signed.count / 40)) {
             var bad = signed
@@ -98,10 +98,10 @@ import TransparencyLog
             #expect(throws: CertificateError.self, "flipped byte \(position)") { try VerifiedStatusList(signed: bad, trust: s.authority.trust) }
         }
         // Another authority's status list, and one signed by an unknown key.
-        let other = try Self.setup()
-        let foreign = try other.lifecycle.signedStatusList()
+        let other = try await Self.setup()
+        let foreign = try await other.lifecycle.signedStatusList()
         #expect(throws: CertificateError.self) { try VerifiedStatusList(signed: foreign, trust: s.authority.trust) }
-        let forged = try s.lifecycle.statusList().signed(with: P256.PrivateKey())
+        let forged = try await s.lifecycle.statusList().signed(with: P256.PrivateKey())
         #expect(throws: CertificateError.self) { try VerifiedStatusList(signed: forged, trust: s.authority.trust) }
     }
 
@@ -121,7 +121,7 @@ import TransparencyLog
     }
 
     @Test func keyRotationRetirementAndCompromiseByLogOrder() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         var directory = s.authority.directory
         let before = try await s.authority.issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
         let oldFile = directory.configuration.issuerKeys![0].file

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func fullPresentationVerifiesWithEveryField() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         let issued = try await Self.fullResidence(authority)
         #expect(issued.claims.fields["birthDate"] == nil, "withholdable fields are not in the signed map")
         #expect(issued.claims.commitment?.count == 16)
@@ -37,7 +37,7 @@ import Testing
     /// The issue's done-when: reduce to name + address, read the reduced QR
     /// from an image with the real decoder, verify — valid, withheld named.
     @Test func reducedToNameAndAddressVerifiesFromAnImage() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         let issued = try await Self.fullResidence(authority)
         let full = try CertificateQR(text: issued.qrText)
         let hide = ["birthDate", "householder", "relationship", "domicile", "domicileHead"]
@@ -64,7 +64,7 @@ import Testing
     /// Every subset of the residence units: the copy verifies, lists exactly
     /// those fields as withheld, and is never larger than the full copy.
     @Test func everyReductionVerifiesAndIsNeverLarger() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         let issued = try await Self.fullResidence(authority)
         let verifier = CertificateVerifier(trust: authority.trust)
         let full = try CertificateQR(text: issued.qrText)
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func forgedDisclosuresAreRefusedWithTheirOwnCodes() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         let verifier = CertificateVerifier(trust: authority.trust)
         let issued = try await Self.fullResidence(authority)
         let other = try await Self.fullResidence(authority)
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func theHolderCannotWithholdSignedOrMissingFields() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         let issued = try await Self.fullResidence(authority)
         let qr = try CertificateQR(text: issued.qrText)
         #expect(throws: CertificateError.self) { try qr.withholding(["name"]) }
@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test func issuerOmissionIsNotHolderWithholding() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         // 本籍・筆頭者 omitted by the clerk (the default): not present, not withheld.
         let issued = try await authority.issuer.issue(kind: "residence", input: EndToEndTests.example("residence"))
         let qr = try CertificateQR(text: issued.qrText).withholding(["birthDate"]).qr
@@ -158,11 +158,11 @@ import Testing
     }
 
     @Test func aReprintIsTheSameQR() async throws {
-        let authority = try EndToEndTests.makeAuthority()
+        let authority = try await EndToEndTests.makeAuthority()
         let issued = try await Self.fullResidence(authority)
         let archive = try CertificateArchive(
             log: authority.issuer.log, registry: authority.issuer.registry, verifierURL: authority.directory.configuration.verifierURL)
-        let stored = try #require(try archive.certificate(serial: issued.claims.serialText))
+        let stored = try await #require(try archive.certificate(serial: issued.claims.serialText))
         let again = try await archive.reissued(stored)
         #expect(again.qrText == issued.qrText)
         #expect(again.claims.allFields == issued.claims.allFields)

@@ -27,8 +27,8 @@ import TransparencyLog
     }
 
     @Test func issueReadAndVerifyEveryKind() async throws {
-        let fixture = try ServiceFixture()
-        let (secret, _) = try fixture.state.accounts.createToken(name: "resident-system", role: .clerk)
+        let fixture = try await ServiceFixture()
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "resident-system", role: .clerk)
         try await fixture.app().test(.router) { client in
             let trustResponse = try await client.execute(uri: "/trust.json", method: .get)
             #expect(trustResponse.status == .ok)
@@ -61,18 +61,18 @@ import TransparencyLog
             }
         }
         // Every issuance was audited in the same transaction as its log entry.
-        let issues = try fixture.state.audit.events(action: "issue")
+        let issues = try await fixture.state.audit.events(action: "issue")
         #expect(issues.count == 4)
         #expect(issues.allSatisfy { $0.actor == "token:resident-system" })
-        #expect(try fixture.state.audit.verify().intact)
+        await #expect(try fixture.state.audit.verify().intact)
     }
 
     @Test func statusCodes() async throws {
-        let fixture = try ServiceFixture()
-        let (clerk, _) = try fixture.state.accounts.createToken(name: "clerk", role: .clerk)
-        let (auditor, _) = try fixture.state.accounts.createToken(name: "auditor", role: .auditor)
-        let (revoked, revokedToken) = try fixture.state.accounts.createToken(name: "old", role: .admin)
-        try fixture.state.accounts.revokeToken(id: revokedToken.id)
+        let fixture = try await ServiceFixture()
+        let (clerk, _) = try await fixture.state.accounts.createToken(name: "clerk", role: .clerk)
+        let (auditor, _) = try await fixture.state.accounts.createToken(name: "auditor", role: .auditor)
+        let (revoked, revokedToken) = try await fixture.state.accounts.createToken(name: "old", role: .admin)
+        try await fixture.state.accounts.revokeToken(id: revokedToken.id)
         try await fixture.app().test(.router) { client in
             #expect(try await post(client, token: nil, try Self.body("residence")).status == .unauthorized)
             #expect(try await post(client, token: "akashi_nope", try Self.body("residence")).status == .unauthorized)
@@ -103,13 +103,13 @@ import TransparencyLog
             let auditorRead = try await client.execute(uri: "/api/v1/certificates/AAAA-AAAA-AAAA-AAAA", method: .get, headers: [.authorization: "Bearer \(auditor)"])
             #expect(auditorRead.status == .forbidden)
         }
-        #expect(try fixture.state.audit.events(action: "issue").isEmpty, "nothing was issued by the failed requests")
+        await #expect(try fixture.state.audit.events(action: "issue").isEmpty, "nothing was issued by the failed requests")
         #expect(await fixture.state.log.size == 0)
     }
 
     @Test func publicLogEndpoints() async throws {
-        let fixture = try ServiceFixture()
-        let (secret, _) = try fixture.state.accounts.createToken(name: "c", role: .clerk)
+        let fixture = try await ServiceFixture()
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "c", role: .clerk)
         try await fixture.app().test(.router) { client in
             for _ in 0..<3 { #expect(try await post(client, token: secret, try Self.body("energy-origin")).status == .created) }
             let checkpoint = try await client.execute(uri: "/log/checkpoint", method: .get)

@@ -17,7 +17,7 @@ import Testing
 
     @Test("a NUL in the login name is refused before the database, the throttle and the audit chain (findings 1, 2)")
     func nulLogin() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             // The right password for "supervisor", with a NUL suffix: never a session.
@@ -29,13 +29,13 @@ import Testing
             // Each suffix is not a fresh throttle key: they are refused outright.
         }
         // The chain verifies (it throws or reports a break otherwise) and holds no NUL.
-        _ = try fixture.state.audit.verify()
-        #expect(try fixture.state.audit.events().allSatisfy { !$0.actor.unicodeScalars.contains("\u{0}") && !($0.detail ?? "").unicodeScalars.contains("\u{0}") })
+        _ = try await fixture.state.audit.verify()
+        await #expect(try fixture.state.audit.events().allSatisfy { !$0.actor.unicodeScalars.contains("\u{0}") && !($0.detail ?? "").unicodeScalars.contains("\u{0}") })
     }
 
     @Test("hostile text in URLs is refused with 400 and security headers; the audit chain stays whole (findings 1, 12, 13)")
     func hostileURLs() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             #expect(try await browser.login(client, "clerk").status == .seeOther)
@@ -52,13 +52,13 @@ import Testing
             // The service still answers.
             #expect(try await browser.get(client, "/certificates?q=%E5%B1%B1%E7%94%B0").status == .ok)
         }
-        let report = try fixture.state.audit.verify()
+        let report = try await fixture.state.audit.verify()
         #expect(report.events > 0)
     }
 
     @Test("a page number at the 64-bit edge does not stop the server (finding 3)")
     func auditPageOverflow() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             let login = try await browser.login(client, "auditor")
@@ -68,13 +68,13 @@ import Testing
                 #expect(r.status == .ok, "page=\(page)")
             }
         }
-        _ = try fixture.state.audit.verify()
+        _ = try await fixture.state.audit.verify()
     }
 
     @Test("fields with bidi, zero-width, C1 or private-use characters are refused, naming the field (finding 10)")
     func spoofingCharacters() async throws {
-        let fixture = try ServiceFixture()
-        let (secret, _) = try fixture.state.accounts.createToken(name: "t", role: .clerk)
+        let fixture = try await ServiceFixture()
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "t", role: .clerk)
         let sizeBefore = await fixture.state.log.size
         try await fixture.app().test(.router) { client in
             for bad in ["山田\u{202E}太郎", "山田\u{200B}太郎", "山\u{85}田", "\u{2066}x", "x\u{2028}y", "\u{E000}", "a\u{0}b", "\u{9B}"] {
@@ -93,8 +93,8 @@ import Testing
 
     @Test("lengths count Unicode scalars, and a certificate too large to print is refused before it is logged (finding 4)")
     func tooLarge() async throws {
-        let fixture = try ServiceFixture()
-        let (secret, _) = try fixture.state.accounts.createToken(name: "t", role: .clerk)
+        let fixture = try await ServiceFixture()
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "t", role: .clerk)
         let sizeBefore = await fixture.state.log.size
         try await fixture.app().test(.router) { client in
             var zalgo = try ServiceFixture.example("residence")
@@ -124,19 +124,19 @@ import Testing
 
     @Test("changing a password ends the user's sessions (finding 6)")
     func passwordEndsSessions() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             #expect(try await browser.login(client, "clerk").status == .seeOther)
             #expect(try await browser.get(client, "/certificates").status == .ok)
-            try fixture.state.accounts.setPassword(login: "clerk", password: "another long password")
+            try await fixture.state.accounts.setPassword(login: "clerk", password: "another long password")
             #expect(try await browser.get(client, "/certificates").status == .seeOther, "back to the login page")
         }
     }
 
     @Test("only pages the router serves are login redirect targets (finding 8)")
     func redirects() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             for next in ["/\t/127.0.0.1:8472/pwned", "//evil.example", "/\\evil", "https://evil.example/", "/%2F%2Fevil", "/nowhere", "/certificates/../..//x"] {
                 var browser = Browser()
@@ -154,7 +154,7 @@ import Testing
 
     @Test("the login form's token is bound to the service: a planted cookie and field do not pass (finding 14)")
     func boundLoginToken() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "akashi_login=planted"]
             let r = try await client.execute(
@@ -166,29 +166,29 @@ import Testing
 
     @Test("a form posted from another site is refused with 403 before any handler runs; same-origin and header-less posts pass (finding 14)")
     func crossOriginForms() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             #expect(try await browser.login(client, "admin").status == .seeOther)
-            let before = try fixture.state.accounts.tokens().count
+            let before = try await fixture.state.accounts.tokens().count
             for header: HTTPFields in [[.origin: "https://evil.example"], [.origin: "null"], [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]] {
                 let r = try await browser.post(client, "/admin/tokens", [("name", "x"), ("role", "clerk")], headers: header)
                 #expect(r.status == .forbidden, "\(header)")
                 #expect(r.headers[.xContentTypeOptions] == "nosniff")
             }
-            #expect(try fixture.state.accounts.tokens().count == before, "nothing was created by a cross-site post")
+            await #expect(try fixture.state.accounts.tokens().count == before, "nothing was created by a cross-site post")
             // A same-origin post passes on to the CSRF check (the Origin = Host
             // case runs in the browser test, where Chromium sends both).
             let same = try await browser.post(client, "/admin/tokens", [("name", "y"), ("role", "clerk")], headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
             #expect(same.status != .forbidden)
-            #expect(try fixture.state.accounts.tokens().count == before + 1)
+            await #expect(try fixture.state.accounts.tokens().count == before + 1)
         }
     }
 
     @Test("an API body that names a key twice is refused with 400 (finding 14); nothing is signed or logged")
     func duplicateJSONKeys() async throws {
-        let fixture = try ServiceFixture()
-        let (secret, _) = try fixture.state.accounts.createToken(name: "t", role: .clerk)
+        let fixture = try await ServiceFixture()
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "t", role: .clerk)
         let sizeBefore = await fixture.state.log.size
         var fields = try ServiceFixture.example("residence")
         fields["name"] = "本物 太郎"
@@ -215,7 +215,7 @@ import Testing
 
     @Test("TRACE and other unknown methods get 405 with Allow (finding 15)")
     func unknownMethods() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             let cases: [(HTTPRequest.Method, String, String)] = [
                 (HTTPRequest.Method("TRACE")!, "/login", "GET, HEAD, POST"), (.put, "/api/v1/certificates", "POST"),
@@ -234,7 +234,7 @@ import Testing
 
     @Test("/verify/ publishes the verifier only: no README, no test page, no directory redirects that lose /verify (findings 12, 14)")
     func verifierSiteAllowList() async throws {
-        let fixture = try ServiceFixture { dir, configuration in
+        let fixture = try await ServiceFixture { dir, configuration in
             let web = dir.appendingPathComponent("web")
             for folder in ["js/core", "test", "css"] {
                 try FileManager.default.createDirectory(at: web.appendingPathComponent(folder), withIntermediateDirectories: true)

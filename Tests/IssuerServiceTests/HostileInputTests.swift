@@ -50,10 +50,10 @@ import Testing
 
     @Test("every route survives hostile text, numbers and bytes; the audit chain and the log stay whole")
     func everyRouteSurvives() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         let routes = IssuerApplication.router(state: fixture.state).routes.map { ("\($0.path)", $0.method) }
         #expect(routes.count > 30, "the router lists its routes")
-        let (secret, _) = try fixture.state.accounts.createToken(name: "hostile", role: .admin)
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "hostile", role: .admin)
         // A few certificates first, so there is a log and records to spoil.
         try await fixture.app().test(.router) { client in
             for kind in ["residence", "graduation"] {
@@ -121,13 +121,13 @@ import Testing
         #expect(serverErrors.isEmpty, "\(serverErrors.count) of \(requests) requests answered 5xx: \(serverErrors.prefix(10))")
         #expect(requests > 1_000)
         // The audit chain verifies (it throws on a break).
-        let audit = try fixture.state.audit.verify()
+        let audit = try await fixture.state.audit.verify()
         #expect(audit.events > 0)
         // The log and the records agree: every stored certificate's QR, rebuilt
         // from the database and proven from the log, verifies.
         let trust = try TrustFile.decode(Data(fixture.state.trustFile))
         let verifier = CertificateVerifier(trust: trust)
-        let stored = try fixture.state.archive.search(.init(limit: 1_000))
+        let stored = try await fixture.state.archive.search(.init(limit: 1_000))
         #expect(stored.count >= 2)
         for record in stored {
             let qr = try await fixture.state.archive.reissued(record).qrText

@@ -18,9 +18,9 @@ import Testing
     }
 
     @Test func revokeAndReissueThroughTheAPIThenTheStatusListSaysSo() async throws {
-        let fixture = try ServiceFixture()
-        let (clerk, _) = try fixture.state.accounts.createToken(name: "clerk", role: .clerk)
-        let (supervisor, _) = try fixture.state.accounts.createToken(name: "sup", role: .supervisor)
+        let fixture = try await ServiceFixture()
+        let (clerk, _) = try await fixture.state.accounts.createToken(name: "clerk", role: .clerk)
+        let (supervisor, _) = try await fixture.state.accounts.createToken(name: "sup", role: .supervisor)
         try await fixture.app().test(.router) { client in
             var serials: [String] = []
             var qrs: [String] = []
@@ -58,13 +58,13 @@ import Testing
             #expect(verifier.verify(text: qrs[1]).reasons.compactMap(\.code) == ["superseded"])
             #expect(verifier.verify(text: qrs[2]).isGenuine)
         }
-        let actions = try fixture.state.audit.events().map(\.action)
+        let actions = try await fixture.state.audit.events().map(\.action)
         #expect(actions.filter { $0 == "revoke" }.count == 1)
         #expect(actions.filter { $0 == "supersede" }.count == 1)
     }
 
     @Test func supervisorsRevokeInTheUIAndThePrintPageSaysInvalid() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var clerk = Browser()
             _ = try await clerk.login(client, "clerk")

@@ -18,17 +18,17 @@ struct ServiceFixture {
     let state: ServiceState
     let directory: URL
 
-    init(configure: (URL, inout ServiceConfiguration) throws -> Void = { _, _ in }) throws {
+    init(configure: (URL, inout ServiceConfiguration) async throws -> Void = { _, _ in }) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-svc-\(UUID().uuidString)")
-        _ = try AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/v/")
+        _ = try await AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/v/")
         var configuration = ServiceConfiguration(dataDirectory: dir, certsDirectory: Self.root.appendingPathComponent("certs"))
-        try configure(dir, &configuration)
+        try await configure(dir, &configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        state = try ServiceState(configuration: configuration, logger: logger, bcryptCost: 4)
+        state = try await ServiceState(configuration: configuration, logger: logger, bcryptCost: 4)
         directory = dir
         for role in Role.allCases {
-            _ = try state.accounts.addUser(login: role.rawValue, displayName: "\(role.label.ja)テスト", role: role, password: Self.password)
+            _ = try await state.accounts.addUser(login: role.rawValue, displayName: "\(role.label.ja)テスト", role: role, password: Self.password)
         }
     }
 

@@ -10,7 +10,7 @@ import Testing
 
 @Suite struct UITests {
     @Test func pagesNeedALogin() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             let home = try await client.execute(uri: "/certificates?q=x", method: .get)
             #expect(home.status == .seeOther)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func loginFailuresAreAuditedAndThrottled() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             for _ in 0..<5 {
@@ -44,13 +44,13 @@ import Testing
             let forged = try await bare.post(client, "/login", [("login", "admin"), ("password", ServiceFixture.password)], csrf: false)
             #expect(forged.status == .forbidden)
         }
-        #expect(try fixture.state.audit.events(action: "login.failed").count == 5)
-        #expect(try fixture.state.audit.events(action: "login.throttled").count == 1)
+        await #expect(try fixture.state.audit.events(action: "login.failed").count == 5)
+        await #expect(try fixture.state.audit.events(action: "login.throttled").count == 1)
     }
 
     /// Every role × every page: the server decides, whatever the menu shows.
     @Test func roleMatrix() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         let pages: [(String, Role.Action)] = [
             ("/issue", .issue), ("/issue/residence", .issue), ("/batch", .batch), ("/certificates", .search),
             ("/audit", .audit), ("/audit.csv", .audit), ("/admin/users", .manageUsers), ("/admin/tokens", .manageTokens),
@@ -71,11 +71,11 @@ import Testing
             }
         }
         // Only the admin's token creation went through.
-        #expect(try fixture.state.accounts.tokens().count == 1)
+        await #expect(try fixture.state.accounts.tokens().count == 1)
     }
 
     @Test func supervisorsManageOnlyClerks() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             _ = try await browser.login(client, "supervisor")
@@ -88,13 +88,13 @@ import Testing
             let disableAdmin = try await browser.post(client, "/admin/users/admin", [("action", "disable")])
             #expect(disableAdmin.status == .forbidden)
         }
-        #expect(try fixture.state.accounts.user(login: "tanaka")?.role == .clerk)
-        #expect(try fixture.state.accounts.user(login: "evil") == nil)
-        #expect(try fixture.state.accounts.user(login: "admin")?.disabled == false)
+        await #expect(try fixture.state.accounts.user(login: "tanaka")?.role == .clerk)
+        await #expect(try fixture.state.accounts.user(login: "evil") == nil)
+        await #expect(try fixture.state.accounts.user(login: "admin")?.disabled == false)
     }
 
     @Test func csrfIsRequiredOnEveryForm() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             _ = try await browser.login(client, "admin")
@@ -109,11 +109,11 @@ import Testing
             #expect(logout.status == .forbidden)
         }
         #expect(await fixture.state.log.size == 0)
-        #expect(try fixture.state.accounts.tokens().isEmpty)
+        await #expect(try fixture.state.accounts.tokens().isEmpty)
     }
 
     @Test func issueThroughTheFormThenPrintSearchAndReprint() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             _ = try await browser.login(client, "clerk")
@@ -163,9 +163,9 @@ import Testing
             #expect(reprint.status == .ok)
             #expect(Self.svg(in: String(buffer: reprint.body)) == Self.svg(in: page), "a reprint is the same certificate: same QR")
         }
-        let actions = try fixture.state.audit.events().map(\.action)
+        let actions = try await fixture.state.audit.events().map(\.action)
         for action in ["login", "issue", "print", "search", "reprint"] { #expect(actions.contains(action), "audited: \(action)") }
-        #expect(try fixture.state.audit.verify().intact)
+        await #expect(try fixture.state.audit.verify().intact)
         #expect(await fixture.state.log.size == 1)
     }
 
@@ -175,7 +175,7 @@ import Testing
     }
 
     @Test func batchReportsBadRowsAndIssuesTheRest() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         var csv = try String(contentsOf: ServiceFixture.root.appendingPathComponent("certs/examples/graduation.csv"), encoding: .utf8)
         let goodRows = csv.split(separator: "\n").count - 1
         let header = csv.split(separator: "\n")[0]

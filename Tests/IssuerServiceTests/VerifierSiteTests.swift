@@ -12,7 +12,7 @@ import Testing
     /// `/verify/` serves the static verifier with its trust file beside it,
     /// under a CSP that lets it fetch and use the camera but run no inline code.
     @Test func servesTheWebVerifierWithItsTrustFile() async throws {
-        let fixture = try ServiceFixture { dir, configuration in
+        let fixture = try await ServiceFixture { dir, configuration in
             let web = dir.appendingPathComponent("web")
             try FileManager.default.createDirectory(at: web.appendingPathComponent("js"), withIntermediateDirectories: true)
             try Data("<!doctype html><title>検証</title>".utf8).write(to: web.appendingPathComponent("index.html"))

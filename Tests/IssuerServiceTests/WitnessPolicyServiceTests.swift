@@ -24,8 +24,8 @@ struct UnreachableWitnesses: CheckpointCosigner {
 @Suite struct WitnessPolicyServiceTests {
     @Test("when witnesses cannot cosign, the clerk and the API client are told so (503), with the recorded serial and no QR")
     func clerkAndAPIHearTheWitnessPolicyCannotBeMet() async throws {
-        let fixture = try ServiceFixture()
-        let (secret, _) = try fixture.state.accounts.createToken(name: "resident-system", role: .clerk)
+        let fixture = try await ServiceFixture()
+        let (secret, _) = try await fixture.state.accounts.createToken(name: "resident-system", role: .clerk)
         await fixture.state.log.setCosigner(UnreachableWitnesses())
         let before = await fixture.state.log.checkpoint
         try await fixture.app().test(.router) { client in
@@ -64,7 +64,7 @@ struct UnreachableWitnesses: CheckpointCosigner {
 
     @Test("the dashboard shows each witness's state and the entries waiting for cosignatures")
     func dashboardShowsWitnesses() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         await fixture.state.witnessing.attach(quorum: "2/3") {
             [
                 WitnessHealth(name: "kaga.example/witness", size: 12, lastError: nil),

@@ -10,7 +10,7 @@ struct AppendTests {
     /// and checks receipts, roots and every stored checkpoint at each step.
     @Test(arguments: Storage.allCases)
     func receiptsAndRootsAcrossTileBoundaries(storage: Storage) async throws {
-        let t = try TestLog(storage)
+        let t = try await TestLog(storage)
         let log = t.log
         var entries: [[UInt8]] = []
         var reference = InMemoryMerkleTree()
@@ -103,7 +103,7 @@ struct AppendTests {
 
         // A reader rebuilds the tree edge (level-0 width 3, level-2 width 1)
         // from the file and gives the same proofs.
-        let reader = try LogStore.openReadOnly(path: big.path)
+        let reader = try await LogStore.openReadOnly(path: big.path, authority: testAuthority)
         #expect(await reader.checkpoint == latest)
         for index in [0, 65_535, size - 1] {
             #expect(try await reader.inclusionProof(index: index) == (try await log.inclusionProof(index: index)))
@@ -113,7 +113,7 @@ struct AppendTests {
 
     @Test(arguments: Storage.allCases)
     func sequentialAppendsEachSignACheckpoint(storage: Storage) async throws {
-        let t = try TestLog(storage)
+        let t = try await TestLog(storage)
         var reference = InMemoryMerkleTree()
         for i in 0..<20 {
             let entry = randomEntry()
@@ -129,7 +129,7 @@ struct AppendTests {
     }
 
     @Test func rawEntriesWithAndWithoutSubjects() async throws {
-        let t = try TestLog(.memory)
+        let t = try await TestLog(.memory)
         let subject = SHA256.hash(Array("doc".utf8))
         let a = try await t.log.append([1, 2, 3], subject: subject)
         let b = try await t.log.append([], subject: nil)
@@ -143,7 +143,7 @@ struct AppendTests {
     }
 
     @Test func refusals() async throws {
-        let t = try TestLog(.memory)
+        let t = try await TestLog(.memory)
         await #expect(throws: LogStoreError.self) {
             try await t.log.append([UInt8](repeating: 0, count: LogStore.maxEntrySize + 1))
         }

@@ -169,7 +169,7 @@ struct CrashTests {
 
             // Open as a reader: the store re-checks the stored tree against
             // the latest checkpoint (and the entry count against its size).
-            let log = try LogStore.openReadOnly(path: database)
+            let log = try await LogStore.openReadOnly(path: database, authority: testAuthority)
             let latest = await log.checkpoint
             let size = latest.checkpoint.size
             _ = try policy.verify(latest)
@@ -233,11 +233,11 @@ struct CrashTests {
 
         // Finally: every acknowledgement of every round is still there, and
         // the kernel released the writer's lock with the killed process.
-        let log = try LogStore.openReadOnly(path: database)
+        let log = try await LogStore.openReadOnly(path: database, authority: testAuthority)
         for (index, digest) in acknowledged {
             #expect(try await log.indices(subject: digest) == [index])
         }
-        let writer = try LogStore.open(path: database, signer: signer)
+        let writer = try await LogStore.open(path: database, authority: testAuthority, signer: signer)
         let last = randomEntry()
         let receipt = try await writer.append(last)
         #expect(receipt.index == previousLatest)

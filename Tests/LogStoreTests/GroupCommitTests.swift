@@ -10,7 +10,7 @@ struct GroupCommitTests {
     /// entries, every index exactly once, every receipt verifies.
     @Test(arguments: Storage.allCases)
     func concurrentAppendsShareBatches(storage: Storage) async throws {
-        let t = try TestLog(storage)
+        let t = try await TestLog(storage)
         let count = 2_000
         let entries = (0..<count).map { _ in randomEntry() }
         let receipts = try await appendConcurrently(t.log, entries)

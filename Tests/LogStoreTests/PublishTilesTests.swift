@@ -76,7 +76,7 @@ struct PublishTilesTests {
     }
 
     @Test func publishesTheC2SPLayout() async throws {
-        let t = try TestLog(.disk)
+        let t = try await TestLog(.disk)
         let out = try TemporaryDirectory("tiles")
         var entries: [[UInt8]] = []
         var reference = InMemoryMerkleTree()

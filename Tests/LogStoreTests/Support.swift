@@ -38,6 +38,8 @@ final class TemporaryDirectory: @unchecked Sendable {
 }
 
 let testOrigin = "test.example/akashi/log"
+/// The authority a test store belongs to (a label for SQLite; 全国地方公共団体コード of 飯塚市).
+let testAuthority = "402052"
 
 func makeSigner(origin: String = testOrigin) throws -> Ed25519NoteSigner {
     try Ed25519NoteSigner(name: origin, privateKey: Ed25519.PrivateKey())
@@ -59,16 +61,16 @@ struct TestLog {
     let directory: TemporaryDirectory?
     var policy: TlogPolicy { try! TlogPolicy(logKey: signer.verifierKey) }
 
-    init(_ storage: Storage) throws {
+    init(_ storage: Storage) async throws {
         signer = try makeSigner()
         switch storage {
         case .memory:
             directory = nil
-            log = try LogStore.inMemory(signer: signer, origin: testOrigin)
+            log = try await LogStore.inMemory(signer: signer, origin: testOrigin)
         case .disk:
             let dir = try TemporaryDirectory()
             directory = dir
-            log = try LogStore.create(path: dir.path("log.sqlite"), signer: signer, origin: testOrigin)
+            log = try await LogStore.create(path: dir.path("log.sqlite"), authority: testAuthority, signer: signer, origin: testOrigin)
         }
     }
 }
@@ -188,7 +190,7 @@ struct BigLog: Sendable {
         atexit { try? FileManager.default.removeItem(at: bigLogDirectory) }
         path = bigLogDirectory.appendingPathComponent("log.sqlite").path
         signer = try makeSigner()
-        log = try LogStore.create(path: path, signer: signer, origin: testOrigin)
+        log = try await LogStore.create(path: path, authority: testAuthority, signer: signer, origin: testOrigin)
         var entries = [[UInt8]](repeating: [], count: Self.size)
         var subjects = [[UInt8]](repeating: [], count: Self.size)
         var kept: [LogStore.Receipt] = []

@@ -38,6 +38,8 @@ var quietLogger: Logger {
 }
 
 let originName = "iizuka.example/akashi/log"
+/// The authority of the test log's SQLite store (飯塚市).
+let testAuthority = "402052"
 
 /// The log an authority runs, published as static tlog-tiles files
 /// (`LogStore.publishTiles`) under `<root>/log/`, which a test serves over
@@ -50,11 +52,14 @@ final class OriginLog: @unchecked Sendable {
     let root: URL
     var directory: URL { root.appendingPathComponent("log") }
 
-    init(root: URL, salt: String = "a", keyLabel: String = "origin", path: String? = nil) throws {
+    init(root: URL, salt: String = "a", keyLabel: String = "origin", path: String? = nil) async throws {
         let signer = try Ed25519NoteSigner(name: originName, privateKey: testKey(keyLabel))
         self.signer = signer
-        self.store = try path.map { try LogStore.create(path: $0, signer: signer, origin: originName) }
-            ?? LogStore.inMemory(signer: signer, origin: originName)
+        if let path {
+            self.store = try await LogStore.create(path: path, authority: testAuthority, signer: signer, origin: originName)
+        } else {
+            self.store = try await LogStore.inMemory(signer: signer, origin: originName)
+        }
         self.salt = salt
         self.root = root
     }

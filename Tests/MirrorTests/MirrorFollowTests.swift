@@ -10,7 +10,7 @@ struct MirrorFollowTests {
     @Test("one policy: followed without a request; several: the served checkpoint's origin, verified; first use: the served origin must be listed")
     func follow() async throws {
         let tmp = TemporaryDirectory()
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         try await origin.grow(to: 3)
         try await origin.publish()
         let stranger = try Ed25519NoteSigner(name: "other.example/akashi/log", privateKey: testKey("other"))

@@ -10,7 +10,7 @@ struct MirrorTests {
     @Test("a growing log is copied step by step; tiles, bundles and checkpoint are served identically, plus the mirror's cosignature")
     func followsGrowingLog() async throws {
         let tmp = TemporaryDirectory()
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         try await origin.publish()
         let f = try MirrorFixture(at: tmp.sub("mirror"))
         let hash = TileLogClient.originHash(originName)
@@ -92,7 +92,7 @@ struct MirrorTests {
     @Test("tampered bundles, a wrong root, a foreign key and forks are refused with their codes; the mirror keeps its last good state")
     func refusals() async throws {
         let tmp = TemporaryDirectory()
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         try await origin.grow(to: 100)
         try await origin.publish()
         let f = try MirrorFixture(at: tmp.sub("mirror"))
@@ -163,7 +163,7 @@ struct MirrorTests {
             #expect(good.checkpoint.size == 160)
 
             // 6. A fork: the same key signs another history of the same size (split view).
-            let fork = try OriginLog(root: origin.root, salt: "fork")
+            let fork = try await OriginLog(root: origin.root, salt: "fork")
             try await fork.grow(to: 160)
             try FileManager.default.removeItem(at: origin.directory)
             try await fork.publish()
@@ -198,7 +198,7 @@ struct MirrorTests {
     @Test("a copy committed but not cosigned (a crash in between) is cosigned on the next sync; the copy reopens intact")
     func crashBetweenCommitAndCosign() async throws {
         let tmp = TemporaryDirectory()
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         try await origin.grow(to: 40)
         try await origin.publish()
         let hash = TileLogClient.originHash(originName)
@@ -234,7 +234,7 @@ struct MirrorTests {
             #expect(served.checkpoint.size == 90)
             _ = try served.note.verify([CosignatureV1Verifier(key: restarted.signer.verifierKey)])
             // The copy opens as a log store too (same tables), read-only.
-            let asStore = try LogStore.openReadOnly(path: directory.replicaURL(originHash: hash).path)
+            let asStore = try await LogStore.openReadOnly(path: directory.replicaURL(originHash: hash).path, authority: testAuthority)
             #expect(await asStore.checkpoint == served)
             await restarted.close()
         }

@@ -10,10 +10,10 @@ struct MonitorTests {
     @Test("two sources that agree, then one showing another tree of the same size: a split view with both checkpoints")
     func splitViewBetweenSources() async throws {
         let tmp = TemporaryDirectory()
-        let log = try OriginLog(root: tmp.sub("log"))
+        let log = try await OriginLog(root: tmp.sub("log"))
         try await log.grow(to: 80)
         try await log.publish()
-        let other = try OriginLog(root: tmp.sub("other"))
+        let other = try await OriginLog(root: tmp.sub("other"))
         try FileManager.default.createDirectory(at: other.root, withIntermediateDirectories: true)
         try await withStaticServer(root: log.root) { a in
             try await withStaticServer(root: other.root) { b in
@@ -35,7 +35,7 @@ struct MonitorTests {
                 #expect(await monitor.state.head?.source == sourceA.source)
 
                 // B now shows a fork of size 130, signed by the same key.
-                let fork = try OriginLog(root: other.root, salt: "fork")
+                let fork = try await OriginLog(root: other.root, salt: "fork")
                 try await fork.grow(to: 130)
                 try FileManager.default.removeItem(at: other.directory)
                 try await fork.publish()
@@ -76,7 +76,7 @@ struct MonitorTests {
     func inconsistentLaterCheckpoint() async throws {
         let tmp = TemporaryDirectory()
         let stateFile = tmp.sub("monitor.json")
-        let log = try OriginLog(root: tmp.sub("log"))
+        let log = try await OriginLog(root: tmp.sub("log"))
         try await log.grow(to: 64)  // a power of two: the proof starts from the old root itself
         try await log.publish()
         try await withStaticServer(root: log.root) { base in
@@ -95,7 +95,7 @@ struct MonitorTests {
             try await monitor.state.save(to: stateFile)
 
             // The log rewrites its history and signs a larger tree.
-            let fork = try OriginLog(root: log.root, salt: "fork")
+            let fork = try await OriginLog(root: log.root, salt: "fork")
             try await fork.grow(to: 400)
             try FileManager.default.removeItem(at: log.directory)
             try await fork.publish()

@@ -18,7 +18,7 @@ struct RestoreTests {
         // The authority's log on disk, published as tiles, grown in two batches.
         let before: (checkpoint: SignedCheckpoint, proofs: [UInt64: [[UInt8]]], subjects: [UInt64], entries: [[UInt8]])
         do {
-            let origin = try OriginLog(root: tmp.sub("origin"), path: database)
+            let origin = try await OriginLog(root: tmp.sub("origin"), path: database)
             try await origin.grow(to: 180)
             try await origin.grow(to: 333)
             try await origin.publish()
@@ -70,7 +70,7 @@ struct RestoreTests {
         }
 
         // The restored file is a log store again.
-        let store = try LogStore.open(path: database, signer: signer)
+        let store = try await LogStore.open(path: database, authority: testAuthority, signer: signer)
         #expect(await store.size == 333)
         #expect(await store.checkpoint.checkpoint == before.checkpoint.checkpoint)
         #expect(try await store.rootHash(treeSize: 333) == before.checkpoint.checkpoint.rootHash)
@@ -101,10 +101,10 @@ struct RestoreTests {
     @Test("two sources with two histories: the restore stops and keeps both checkpoints as evidence")
     func splitSourcesRefused() async throws {
         let tmp = TemporaryDirectory()
-        let a = try OriginLog(root: tmp.sub("a"))
+        let a = try await OriginLog(root: tmp.sub("a"))
         try await a.grow(to: 50)
         try await a.publish()
-        let b = try OriginLog(root: tmp.sub("b"), salt: "fork")
+        let b = try await OriginLog(root: tmp.sub("b"), salt: "fork")
         try await b.grow(to: 70)
         try await b.publish()
         try await withStaticServer(root: tmp.sub("a")) { baseA in

@@ -30,7 +30,7 @@ struct RestoreWitnessCheckTests {
     @Test("a copy shorter than what a witness cosigned is refused (staleCopy) and moved aside; a current one is restored, naming the witnesses that could not answer")
     func staleCopyRefused() async throws {
         let tmp = TemporaryDirectory()
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         let w = try Self.witness("w.example/witness", in: tmp, logKey: origin.vkey)
         let v = try Self.witness("v.example/witness", in: tmp, logKey: origin.vkey)
         try await Self.serving(w) { wPort in
@@ -67,7 +67,7 @@ struct RestoreWitnessCheckTests {
                     #expect(!FileManager.default.fileExists(atPath: database), "the short copy is moved aside")
                     let aside = database + ".stale-restore-1900000000"
                     #expect(error?.reason.contains(aside) == true)
-                    #expect(try await LogStore.openReadOnly(path: aside).size == 40, "the copy moved aside is intact")
+                    #expect(try await LogStore.openReadOnly(path: aside, authority: testAuthority).size == 40, "the copy moved aside is intact")
 
                     // The same check on the current tree: w confirms it, v is behind
                     // (it catches up later), x cannot be reached.
@@ -84,7 +84,7 @@ struct RestoreWitnessCheckTests {
                         path: database, logKey: origin.vkey, witnessPolicy: policy, from: [source], timeout: .seconds(5))
                     #expect(summary.checkpoint.checkpoint == at60.checkpoint)
                     #expect(summary.unconfirmedWitnesses.map(\.witness) == ["x"])
-                    #expect(try await LogStore.openReadOnly(path: database).size == 60)
+                    #expect(try await LogStore.openReadOnly(path: database, authority: testAuthority).size == 60)
                 }
             }
         }
@@ -93,7 +93,7 @@ struct RestoreWitnessCheckTests {
     @Test("without a witness policy nothing is asked")
     func noPolicy() async throws {
         let tmp = TemporaryDirectory()
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         try await origin.grow(to: 5)
         try await origin.publish()
         try await withStaticServer(root: tmp.sub("origin")) { base in
@@ -112,7 +112,7 @@ struct MirrorStorageErrorTests {
         let tmp = TemporaryDirectory()
         let path = tmp.sub("copy.sqlite").path
         let held = try LogReplica.open(path: path)  // as another process would
-        let origin = try OriginLog(root: tmp.sub("origin"))
+        let origin = try await OriginLog(root: tmp.sub("origin"))
         try await origin.grow(to: 3)
         try await origin.publish()
         try await withStaticServer(root: tmp.sub("origin")) { base in

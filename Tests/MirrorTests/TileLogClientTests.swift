@@ -10,7 +10,7 @@ struct TileLogClientTests {
     @Test("partial tiles and bundles fall back to the full ones; sizes and widths are enforced")
     func fallbacksAndLimits() async throws {
         let tmp = TemporaryDirectory()
-        let log = try OriginLog(root: tmp.sub("log"))
+        let log = try await OriginLog(root: tmp.sub("log"))
         try await log.grow(to: 300)
         try await log.publish()
         try await log.grow(to: 600)
@@ -54,7 +54,7 @@ struct TileLogClientTests {
     @Test("TreeConsistency: consistent trees, forks, and tiles that do not match their checkpoint")
     func consistencyFromTiles() async throws {
         let tmp = TemporaryDirectory()
-        let log = try OriginLog(root: tmp.sub("log"))
+        let log = try await OriginLog(root: tmp.sub("log"))
         var roots: [UInt64: [UInt8]] = [:]
         for size in [1, 2, 3, 64, 255, 256, 257, 511, 513] {
             try await log.grow(to: size)

@@ -29,11 +29,11 @@ import TransparencyLog
         var trust: TrustFile { try! TrustFile.export(directory: directory, registry: registry) }
     }
 
-    static func town() throws -> Town {
+    static func town() async throws -> Town {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-subject-\(UUID().uuidString)")
-        let directory = try AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: nil)
+        let directory = try await AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: nil)
         let registry = try KindRegistry(directory: root.appendingPathComponent("certs"))
-        return Town(directory: directory, issuer: try Issuer(directory: directory, registry: registry, log: directory.openLog()), registry: registry)
+        return await Town(directory: directory, issuer: try Issuer(directory: directory, registry: registry, log: directory.openLog()), registry: registry)
     }
 
     static func example(_ kind: String) throws -> [String: InputValue] {
@@ -59,10 +59,10 @@ import TransparencyLog
     /// resident's scan finds exactly theirs, with the right states; the
     /// town's tiles and a real mirror's copy give the same answer.
     @Test func everyResidentFindsExactlyTheirs() async throws {
-        let town = try Self.town()
+        let town = try await Self.town()
         let residents = (0..<8).map { _ in SubjectSecret() }
-        let subjects = try SubjectRegistry(log: town.issuer.log)
-        for (i, r) in residents.enumerated() { try subjects.register(reference: "R-\(i)", key: r.publicKey) }
+        let subjects = SubjectRegistry(store: town.issuer.log.store)
+        for (i, r) in residents.enumerated() { try await subjects.register(reference: "R-\(i)", key: r.publicKey) }
         var expected: [Int: Set<String>] = [:]
         var issued: [IssuedCertificate] = []
         for n in 0..<20 {
@@ -140,7 +140,7 @@ import TransparencyLog
 
     /// Tampered tiles are refused: an entry left out changes the root.
     @Test func aScanThatCannotCoverTheWholeLogFails() async throws {
-        let town = try Self.town()
+        let town = try await Self.town()
         let resident = SubjectSecret()
         for _ in 0..<3 { _ = try await town.issuer.issue(kind: "residence", input: Self.example("residence"), subjectKeys: [resident.publicKey]) }
         let site = town.directory.url.appendingPathComponent("site")
@@ -207,7 +207,7 @@ import TransparencyLog
 
     /// A verifier refuses a certificate its subject cannot find.
     @Test func verifiersRefuseUnfindableCertificates() async throws {
-        let town = try Self.town()
+        let town = try await Self.town()
         let verifier = CertificateVerifier(trust: town.trust)
         let good = try await town.issuer.issue(kind: "graduation", input: Self.example("graduation"))
         #expect(verifier.verify(text: good.qrText).isGenuine)

@@ -17,7 +17,7 @@ struct LogWitnessingTests {
         let quiet = WitnessCosignerTests.quiet
         let (a, aKey) = try WitnessCosignerTests.witness("a.example/witness")
         let log = TestLog()
-        let store = try LogStore.inMemory(signer: log.signer, origin: log.origin)
+        let store = try await LogStore.inMemory(signer: log.signer, origin: log.origin)
         _ = try await store.append(Array("before any witness".utf8))
         #expect(await store.checkpoint.checkpoint.size == 1)
 

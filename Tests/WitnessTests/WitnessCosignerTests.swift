@@ -90,7 +90,7 @@ struct WitnessCosignerTests {
                     """
                 }
                 let twoOfThree = try Self.policy(text("2"))
-                let store = try LogStore.inMemory(signer: TestLog().signer, origin: Self.origin)
+                let store = try await LogStore.inMemory(signer: TestLog().signer, origin: Self.origin)
                 await store.setCosigner(WitnessCosigner(policy: twoOfThree, timeout: .seconds(30), logger: quiet))
 
                 let start = ContinuousClock.now
@@ -150,7 +150,7 @@ struct WitnessCosignerTests {
                     quorum any-of
 
                     """)
-                let store = try LogStore.inMemory(signer: TestLog().signer, origin: Self.origin)
+                let store = try await LogStore.inMemory(signer: TestLog().signer, origin: Self.origin)
                 await store.setCosigner(WitnessCosigner(policy: policy, logger: quiet))
                 let receipt = try await store.append(Array("x".utf8))
                 #expect(try policy.verify(receipt.checkpoint).cosigners.count == 1)

@@ -1,3 +1,4 @@
+import Store
 import Accounts
 import Foundation
 
