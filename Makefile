@@ -6,9 +6,10 @@
 SWIFT ?= swift
 DEBS := libssl-dev libsqlite3-dev pkg-config libqrencode-dev libzbar-dev libpng-dev libjpeg-dev zlib1g-dev curl
 # The browser test: headless Chromium and its driver, Japanese fonts, poppler for PDF page counts;
+# zbar-tools (zbarimg) to read the reduced QR back from a screenshot;
 # python3-cryptography for the independent C2SP witness interop check.
 # postgresql: the server the store's conformance suite runs against (scripts/with-postgres.sh).
-TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n python3-cryptography postgresql
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils chromium-l10n zbar-tools python3-cryptography postgresql
 DEMO ?= demo-out
 
 .PHONY: deps test-deps build test demo run bench load clean lint
