@@ -190,10 +190,12 @@ let package = Package(
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "QRScan", "QRPayload"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "AkashiCrypto"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "AkashiCrypto"]),
+        // The throw-away PostgreSQL cluster and child processes the store, log and CLI tests share.
+        .target(name: "StoreTestSupport", dependencies: ["Store"], path: "Tests/StoreTestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTestSupport", "AkashiCrypto"]),
         .testTarget(
             name: "LogStoreTests",
-            dependencies: ["LogStore", "Store", "TransparencyLog", "AkashiCrypto"]
+            dependencies: ["LogStore", "Store", "StoreTestSupport", "TransparencyLog", "AkashiCrypto"]
         ),
         .testTarget(
             name: "CertificatesTests",

@@ -1,6 +1,7 @@
 import AkashiCrypto
 import Foundation
 import LogStore
+import StoreTestSupport
 import Testing
 import TransparencyLog
 
@@ -50,7 +51,9 @@ func randomEntry() -> LogEntry { .document(sha256: SecureRandom.bytes(32), name:
 
 /// Where a test log lives.
 enum Storage: String, CustomTestStringConvertible, Sendable, CaseIterable {
-    case memory, disk
+    /// SQLiteStore in memory, SQLiteStore on a file, PostgresStore of a fresh
+    /// authority in the suite's PostgreSQL (StoreTestSupport.TestPostgres).
+    case memory, disk, postgres
     var testDescription: String { rawValue }
 }
 
@@ -71,6 +74,11 @@ struct TestLog {
             let dir = try TemporaryDirectory()
             directory = dir
             log = try await LogStore.create(path: dir.path("log.sqlite"), authority: testAuthority, signer: signer, origin: testOrigin)
+        case .postgres:
+            directory = nil
+            let connection = try await TestPostgres.shared.connection()
+            let authority = try await connection.addFreshAuthority()
+            log = try await LogStore.create(store: connection.database.store(authority: authority), signer: signer, origin: testOrigin)
         }
     }
 }

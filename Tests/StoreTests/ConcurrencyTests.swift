@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import StoreTestSupport
 import Testing
 
 /// Many writers at once: the audit chain stays gap-free, a log batch has one winner.

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import StoreTestSupport
 import Testing
 
 /// `kill -9` of a process that commits log batches: what it acknowledged is

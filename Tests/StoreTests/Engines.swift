@@ -1,12 +1,7 @@
 import Foundation
 import Store
+import StoreTestSupport
 import Testing
-
-/// The package root: this file is `<root>/Tests/StoreTests/Engines.swift`.
-let packageRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()  // StoreTests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()  // package root
 
 /// The storage engines every conformance test runs against.
 enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -64,40 +59,3 @@ func makeStore(_ engine: Engine) async throws -> TestStore {
     }
 }
 
-/// A 全国地方公共団体コード with a correct check digit (総務省の検査数字:
-/// weights 6,5,4,3,2, 11 minus the sum mod 11, last digit), random enough
-/// that the tests' authorities do not meet in one database.
-func randomAuthorityCode() -> String {
-    let prefecture = Int.random(in: 1...47)
-    let body = [prefecture / 10, prefecture % 10] + (0..<3).map { _ in Int.random(in: 0...9) }
-    let sum = zip(body, [6, 5, 4, 3, 2]).map(*).reduce(0, +)
-    return body.map(String.init).joined() + String((11 - sum % 11) % 10)
-}
-
-/// The process's scratch directory (`$TMPDIR/akashi-store-tests-<pid>-…`),
-/// removed when the process exits normally. Not per test: a store may still
-/// have its file open after the test let go of its directory.
-let scratchRoot: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-store-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    atexit { try? FileManager.default.removeItem(at: scratchRoot) }
-    return url
-}()
-
-/// A fresh directory under ``scratchRoot``.
-final class Scratch: Sendable {
-    let url: URL
-
-    init() throws {
-        url = scratchRoot.appendingPathComponent(UUID().uuidString)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
-
-/// Why the suite could not set itself up (shown as the failing test's error).
-struct SetupFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

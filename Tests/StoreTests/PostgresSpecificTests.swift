@@ -1,8 +1,8 @@
 import AkashiCrypto
 import Foundation
-import Testing
-
 @testable import Store
+import StoreTestSupport
+import Testing
 
 /// What only the PostgreSQL store has: its URL, its schema and migrations,
 /// the authority registry, the append-only trigger, the sequencer's session

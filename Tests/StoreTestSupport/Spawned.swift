@@ -10,14 +10,14 @@ import Foundation
 /// standard output and error in files. Not Foundation's `Process`: with the
 /// suite's tests running in parallel its reaping was seen to stall (an exited
 /// `sh` stayed a zombie and `isRunning` true), which hung the suite.
-final class Spawned: @unchecked Sendable {
-    let pid: pid_t
-    let stdoutPath: String
-    let stderrPath: String
+public final class Spawned: @unchecked Sendable {
+    public let pid: pid_t
+    public let stdoutPath: String
+    public let stderrPath: String
     private let lock = NSLock()
     private var waitStatus: Int32?
 
-    init(_ executable: String, _ arguments: [String], stdout stdoutPath: String = "/dev/null", stderr stderrPath: String = "/dev/null") throws {
+    public init(_ executable: String, _ arguments: [String], stdout stdoutPath: String = "/dev/null", stderr stderrPath: String = "/dev/null") throws {
         self.stdoutPath = stdoutPath
         self.stderrPath = stderrPath
         #if canImport(Glibc)
@@ -39,7 +39,7 @@ final class Spawned: @unchecked Sendable {
     }
 
     /// The raw wait status once the process ended (-1 if someone else reaped it), nil while it runs.
-    func poll() -> Int32? {
+    public func poll() -> Int32? {
         lock.withLock {
             if let waitStatus { return waitStatus }
             var status: Int32 = 0
@@ -53,10 +53,10 @@ final class Spawned: @unchecked Sendable {
         }
     }
 
-    var isRunning: Bool { poll() == nil }
+    public var isRunning: Bool { poll() == nil }
 
     @discardableResult
-    func wait() async -> Int32 {
+    public func wait() async -> Int32 {
         while true {
             if let status = poll() { return status }
             try? await Task.sleep(for: .milliseconds(2))
@@ -64,21 +64,21 @@ final class Spawned: @unchecked Sendable {
     }
 
     /// The signal that ended it, if one did.
-    var terminatingSignal: Int32? {
+    public var terminatingSignal: Int32? {
         guard let status = poll(), status != -1, status & 0x7f != 0, status & 0x7f != 0x7f else { return nil }
         return status & 0x7f
     }
 
     /// Its exit status, if it exited.
-    var exitStatus: Int32? {
+    public var exitStatus: Int32? {
         guard let status = poll(), status != -1, status & 0x7f == 0 else { return nil }
         return (status >> 8) & 0xff
     }
 
-    func sendKill() { if isRunning { _ = kill(pid, SIGKILL) } }
+    public func sendKill() { if isRunning { _ = kill(pid, SIGKILL) } }
 
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     deinit {
         if waitStatus == nil {
@@ -90,7 +90,7 @@ final class Spawned: @unchecked Sendable {
 }
 
 /// Runs `/bin/sh -c command` to completion; its exit status and output.
-func runShell(_ command: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+public func runShell(_ command: String) async throws -> (status: Int32, stdout: String, stderr: String) {
     let scratch = try Scratch()
     let child = try Spawned("/bin/sh", ["-c", command], stdout: scratch.path("out"), stderr: scratch.path("err"))
     await child.wait()

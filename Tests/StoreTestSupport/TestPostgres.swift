@@ -1,7 +1,8 @@
 import Foundation
 import Store
 
-/// The PostgreSQL database of the suite, set up once per test process.
+/// The PostgreSQL database of a test suite, set up once per test process
+/// (shared by StoreTests, LogStoreTests and the CLI tests).
 ///
 /// `AKASHI_TEST_DATABASE` (a `postgres://USER@HOST:PORT/DB` URL; `make test`
 /// sets it) when given; otherwise a throw-away cluster started with
@@ -10,20 +11,20 @@ import Store
 /// stopped and its directory removed by a small watchdog shell (`setsid`)
 /// that waits for this process to end — also when it crashes or is killed;
 /// only if the watchdog itself is killed does a cluster outlive the run (its
-/// directory is `$TMPDIR/akashi-store-tests-pg-*`; `scripts/postgres.sh stop DIR`).
+/// directory is `$TMPDIR/akashi-tests-pg-*`; `scripts/postgres.sh stop DIR`).
 ///
 /// Without PostgreSQL the PostgreSQL cases fail (they never skip) with a
-/// message that says to run `make deps`.
-actor TestPostgres {
-    static let shared = TestPostgres()
+/// message that says to run `make test-deps`.
+public actor TestPostgres {
+    public static let shared = TestPostgres()
 
-    struct Connection: Sendable {
-        let url: String
+    public struct Connection: Sendable {
+        public let url: String
         /// The suite's pool, migrated, driven until the process exits.
-        let database: PostgresDatabase
+        public let database: PostgresDatabase
 
         /// Adds an authority no other test uses (a new code on a duplicate).
-        func addFreshAuthority() async throws -> String {
+        public func addFreshAuthority() async throws -> String {
             for _ in 0..<50 {
                 let code = randomAuthorityCode()
                 do {
@@ -41,7 +42,7 @@ actor TestPostgres {
     /// Kept for the process's lifetime (it outlives it).
     private static nonisolated(unsafe) var watchdogProcess: Spawned?
 
-    func connection() async throws -> Connection {
+    public func connection() async throws -> Connection {
         if let setup { return try await setup.value }
         let task = Task { try await Self.connect() }
         setup = task
@@ -70,9 +71,9 @@ actor TestPostgres {
         return Connection(url: url, database: database)
     }
 
-    static let notInstalled = """
+    public static let notInstalled = """
         PostgreSQL is not installed, so the PostgreSQL cases of the store conformance suite cannot run: \
-        run `make deps` (it installs Debian's postgresql), or set AKASHI_TEST_DATABASE=postgres://USER@HOST:PORT/DB
+        run `make test-deps` (it installs Debian's postgresql), or set AKASHI_TEST_DATABASE=postgres://USER@HOST:PORT/DB
         """
 
     /// `scripts/postgres.sh start DIR` in a fresh temporary directory; its URL.
@@ -83,7 +84,7 @@ actor TestPostgres {
         guard installed else { throw SetupFailure(notInstalled) }
         let script = packageRoot.appendingPathComponent("scripts/postgres.sh").path
         let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("akashi-store-tests-pg-\(getpid())-\(UUID().uuidString.prefix(8))").path
+            .appendingPathComponent("akashi-tests-pg-\(getpid())-\(UUID().uuidString.prefix(8))").path
         let result = try await runShell("'\(script)' start '\(dir)'")
         if result.status == 69 { throw SetupFailure(notInstalled + "\n" + result.stderr) }
         guard result.status == 0, let url = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("postgres://") }) else {
@@ -100,16 +101,16 @@ actor TestPostgres {
 
 /// A second "node": its own `PostgresDatabase` (its own pool and sessions) on
 /// the suite's database, as another `akashi serve` process would have.
-final class PostgresNode: Sendable {
-    let database: PostgresDatabase
+public final class PostgresNode: Sendable {
+    public let database: PostgresDatabase
     private let runner: Task<Void, Never>
 
-    init() async throws {
+    public init() async throws {
         let url = try await TestPostgres.shared.connection().url
         let database = try PostgresDatabase(url: url)
         self.database = database
         runner = Task.detached { await database.run() }
     }
 
-    func stop() { runner.cancel() }
+    public func stop() { runner.cancel() }
 }
