@@ -96,6 +96,7 @@ let package = Package(
             dependencies: [
                 "Accounts", "Authority", "Issuance", "Certificates", "LogStore", "Store", "TransparencyLog", "QRCode", "AkashiCrypto", "SafeText", "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -53,10 +53,13 @@ public struct Issuer: Sendable {
     /// from where, and a detail) becomes the audit row of the issuance, its
     /// target the new serial and ` log=<index>` after its detail; it commits
     /// in the log's transaction with the entry and the private record, so
-    /// all three exist or none does.
+    /// all three exist or none does. `idempotency` records the request's key
+    /// with the certificate in the same transaction (a second use of the key
+    /// fails with ``StoreError/Code/duplicate`` and leaves nothing behind).
     public func issue(
         kind kindID: String, input: [String: InputValue], include: Set<String> = [], omit: Set<String> = [], subjectKeys: [[UInt8]] = [],
-        at date: Date = Date(), issuedBy: String? = nil, audit: AuditNote? = nil
+        at date: Date = Date(), issuedBy: String? = nil, audit: AuditNote? = nil,
+        idempotency: IdempotentIssue? = nil
     ) async throws -> IssuedCertificate {
         guard let kind = registry.kind(kindID) else {
             throw CertificateError(.unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
@@ -87,7 +90,8 @@ public struct Issuer: Sendable {
         let serialText = claims.serialText
         let record = NewCertificate(
             serial: claims.serial, kind: kind.id, issuedAt: issuedAt, expiresAt: claims.expiresAt, envelope: envelope.encoded,
-            disclosures: disclosures, issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields))
+            disclosures: disclosures, issuedBy: issuedBy, searchText: CertificateRecords.searchText(fields),
+            idempotency: idempotency.map { IdempotentResponse(key: $0.key, response: IdempotentIssue.recorded(serial: claims.serial, $0)) })
         let verifierURL = directory.configuration.verifierURL
         let receipt: LogStore.Receipt
         do {
@@ -192,6 +196,31 @@ enum CertificateRecords {
 
     static func normalizeForSearch(_ s: String) -> String {
         s.precomposedStringWithCompatibilityMapping.lowercased()
+    }
+}
+
+/// An issuance request's idempotency key (the API's `Idempotency-Key`) and
+/// the digest of the request it came with: recorded with the certificate, so
+/// a retried request finds the certificate its first attempt made instead of
+/// making a second one, and a reused key with another request is told apart.
+public struct IdempotentIssue: Sendable, Hashable {
+    /// Unique per authority; the caller scopes it (the API by its token).
+    public let key: String
+    /// SHA-256 of the request as the client sent it.
+    public let requestDigest: [UInt8]
+
+    public init(key: String, requestDigest: [UInt8]) {
+        self.key = key
+        self.requestDigest = requestDigest
+    }
+
+    /// What the store keeps for the key: the serial (10 bytes), then the request digest (32).
+    static func recorded(serial: [UInt8], _ issue: IdempotentIssue) -> [UInt8] { serial + issue.requestDigest }
+
+    /// The serial and request digest of a recorded key; nil for bytes not of that form.
+    public static func parse(recorded bytes: [UInt8]) -> (serial: [UInt8], requestDigest: [UInt8])? {
+        guard bytes.count == CertificateClaims.serialByteCount + SHA256.byteCount else { return nil }
+        return (Array(bytes.prefix(CertificateClaims.serialByteCount)), Array(bytes.suffix(SHA256.byteCount)))
     }
 }
 

@@ -1,10 +1,12 @@
-import Store
 import Accounts
+import AkashiCrypto
 import Certificates
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Issuance
 import QRCode
+import Store
 import StrictJSON
 import TransparencyLog
 
@@ -72,9 +74,18 @@ struct APIRoutes {
         }
     }
 
+    /// `POST /api/v1/certificates`. With an `Idempotency-Key` header, a
+    /// retry of a request that got no answer (a timeout, a node that died)
+    /// gets the certificate its first attempt made — the same serial, log
+    /// entry and QR text, `Idempotent-Replayed: true`, no second certificate
+    /// (the subject secrets of the first answer are not repeated: they are
+    /// never stored). The key is the token's own; reused with another body it
+    /// is refused (422 `idempotencyKeyReused`).
     @Sendable func issue(_ request: Request, context: APIContext) async throws -> EditedResponse<IssuedResponse> {
         var request = request
         let body = try await request.collectBody(upTo: 256 * 1024)
+        let idempotency = try Self.idempotency(request.headers, body: body, actor: context.actor)
+        if let idempotency, let replay = try await replay(idempotency) { return replay }
         let input: IssueRequest
         do {
             input = try IssueRequest.decode(body)
@@ -101,11 +112,60 @@ struct APIRoutes {
         do {
             let issued = try await state.issuer.issue(
                 kind: input.kind, input: input.fields, include: Set(input.include ?? []), omit: Set(input.omit ?? []), subjectKeys: subjectKeys,
-                issuedBy: actor, audit: AuditNote(actor: actor, role: role, action: "issue", detail: "api kind=\(input.kind)", address: address, at: Date()))
+                issuedBy: actor, audit: AuditNote(actor: actor, role: role, action: "issue", detail: "api kind=\(input.kind)", address: address, at: Date()),
+                idempotency: idempotency)
             return EditedResponse(status: .created, headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)"], response: IssuedResponse(issued))
         } catch let error as CertificateError where error.code == .invalidInput || error.code == .tooLargeToPrint {
             throw APIError.invalidInput(error)
+        } catch let error as StoreError where error.code == .duplicate && idempotency != nil {
+            // The same key raced this request and won: its certificate is the answer.
+            if let idempotency, let replay = try await replay(idempotency) { return replay }
+            throw error
         }
+    }
+
+    static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
+
+    /// The request's `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header:
+    /// a structured-field string, `"…"`; the bare form many clients send is
+    /// accepted too): 1 to 255 of `A–Z a–z 0–9 - _ . : ~`, scoped by the token.
+    static func idempotency(_ headers: HTTPFields, body: ByteBuffer, actor: String) throws(APIError) -> IdempotentIssue? {
+        let values = headers[values: idempotencyKeyField]
+        guard !values.isEmpty else { return nil }
+        var key = Substring(values.count == 1 ? values[0] : "")
+        if key.count >= 2, key.first == "\"", key.last == "\"" { key = key.dropFirst().dropLast() }
+        let allowed = key.utf8.allSatisfy { (c: UInt8) -> Bool in
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"): true
+            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "~"): true
+            default: false
+            }
+        }
+        guard (1...255).contains(key.utf8.count), allowed else {
+            throw APIError(.badRequest, code: "invalidIdempotencyKey",
+                ja: "Idempotency-Key は 1〜255 文字の英数字と - _ . : ~ です（1つだけ指定）",
+                en: "Idempotency-Key is one value of 1 to 255 characters from A-Z a-z 0-9 - _ . : ~")
+        }
+        return IdempotentIssue(key: "\(actor) \(key)", requestDigest: SHA256.hash(Array(body.readableBytesView)))
+    }
+
+    /// The answer a key already has: its certificate again, or 422 when the
+    /// key came with another request; nil for a key not used yet.
+    func replay(_ idempotency: IdempotentIssue) async throws -> EditedResponse<IssuedResponse>? {
+        guard let recorded = try await state.log.store.idempotentResponse(key: idempotency.key) else { return nil }
+        guard let (serial, digest) = IdempotentIssue.parse(recorded: recorded),
+            let stored = try await state.archive.certificate(serial: Serial.text(serial))
+        else { throw APIError(.internalServerError, code: "internal", ja: "冪等キーの記録が読めません", en: "the idempotency record cannot be read") }
+        guard digest == idempotency.requestDigest else {
+            throw APIError(.unprocessableContent, code: "idempotencyKeyReused",
+                ja: "この Idempotency-Key は別の内容の発行要求にすでに使われています。新しいキーを使ってください",
+                en: "this Idempotency-Key was used for a different request; use a new key for a new certificate")
+        }
+        let issued = try await state.archive.reissued(stored)
+        return EditedResponse(
+            status: .created,
+            headers: [.location: "/api/v1/certificates/\(issued.claims.serialText)", HTTPField.Name("Idempotent-Replayed")!: "true"],
+            response: IssuedResponse(issued))
     }
 
     /// `GET /api/v1/certificates/{serial}[.png|.svg|.html]`: JSON without a suffix.

@@ -13,7 +13,7 @@ enum OpenAPIDocument {
 
     static let errorCodes = [
         "unauthorized", "forbidden", "malformedRequest", "invalidText", "unknownKind", "invalidInput", "tooLargeToPrint",
-        "notFound", "conflict", "witnessPolicy", "methodNotAllowed", "internal",
+        "notFound", "conflict", "witnessPolicy", "methodNotAllowed", "internal", "invalidIdempotencyKey", "idempotencyKeyReused",
     ]
 
     /// The text rule is not a JSON Schema pattern: as a class of the refused
@@ -105,6 +105,19 @@ enum OpenAPIDocument {
         ("schema", .map([("type", "string"), ("pattern", "^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")])),
     ])
 
+    /// `Idempotency-Key` on issuance (draft-ietf-httpapi-idempotency-key-header).
+    static let idempotencyKeyParameter: Y = .map([
+        ("name", "Idempotency-Key"), ("in", "header"), ("required", false),
+        ("description", .str("""
+            再試行しても証明書が二重に発行されないためのキー / a key that makes a retry safe: a request that got no answer \
+            (a timeout, a node that went away) may be sent again with the same key and gets the certificate the first attempt \
+            made — same serial, log entry and QR text, header Idempotent-Replayed: true, without the subject secrets (never \
+            stored) — instead of a second certificate. Scoped to the token; the same key with another body is 422 \
+            idempotencyKeyReused. A structured-field string ("…") or bare: 1 to 255 of A–Z a–z 0–9 - _ . : ~
+            """)),
+        ("schema", .map([("type", "string"), ("pattern", #"^([A-Za-z0-9._:~-]{1,255}|"[A-Za-z0-9._:~-]{1,255}")$"#)])),
+    ])
+
     /// What every token-protected operation may answer besides its success.
     static func common(_ forbidden: String) -> [(String, Y)] {
         [
@@ -193,9 +206,9 @@ enum OpenAPIDocument {
         let paths: [(String, Y)] = [
             ("/api/v1/certificates", .map([("post", .map([
                 ("summary", "Issue one certificate (sign, anchor in the log, return the QR text)"), ("operationId", "issueCertificate"),
-                ("requestBody", body("IssueRequest")),
+                ("parameters", .seq([idempotencyKeyParameter])), ("requestBody", body("IssueRequest")),
                 ("responses", .map([("201", issued)] + common("The token's role may not issue") + [
-                    ("422", error("Unknown kind, invalid fields (every problem listed), or too large for the largest QR code the authority prints (tooLargeToPrint)")),
+                    ("422", error("Unknown kind, invalid fields (every problem listed), too large for the largest QR code the authority prints (tooLargeToPrint), or an Idempotency-Key used before with another body (idempotencyKeyReused)")),
                     ("503", unavailable),
                 ])),
             ]))])),
