@@ -123,8 +123,21 @@ struct PostgresCLITests {
         #expect(checkpointA.status == 0 && checkpointA.lines.first == a.origin && checkpointA.lines.dropFirst().first == "2", "\(checkpointA)")
         let vkeyB = try await run("log verifier-key", town: b)
         #expect(vkeyB.status == 0 && vkeyB.stdout.hasPrefix(b.origin + "+"), "\(vkeyB)")
+        // key and log … on the database: a rotated key is a 0600 file, its audit row in A's chain.
+        let rotated = try await run("key rotate", town: a)
+        #expect(rotated.status == 0, "\(rotated)")
+        #expect(try mode("\(keys)/\(a.code)/keys/issuer-2.pem") == 0o600)
+        let keyList = try await run("key list", town: a)
+        #expect(keyList.status == 0 && keyList.stdout.contains("issuer-2.pem\tactive"), "\(keyList)")
+        let document = try dir.write("minutes.txt", "議事録\n")
+        let appended = try await run("log append", [document], town: a)
+        #expect(appended.status == 0 && appended.stdout.hasPrefix("2\t"), "\(appended)")
+        let proved = try await run("log prove", ["--index", "2"], town: a)
+        #expect(proved.status == 0, "\(proved)")
         let audit = try await run("audit verify", town: a)
         #expect(audit.status == 0, "\(audit)")
+        let auditB = try await run("audit export", town: b)
+        #expect(auditB.status == 0 && !auditB.stdout.contains("key.rotate") && !auditB.stdout.contains("tanaka.h"), "\(auditB)")
 
         // The keys: in DIR/<CODE>/, 0600 in 0700 folders, no SQLite file there.
         for town in [a, b] {
