@@ -35,13 +35,16 @@ struct Init: AsyncParsableCommand {
             switch try options.target() {
             case .file(let url):
                 directory = try await AuthorityDirectory.create(at: url, origin: origin, name: name, code: code, verifierURL: verifierURL)
-            case .database(let url, let keys, let authority):
-                if let authority {
+            case .database(let url, let keys, _):
+                // An exported AKASHI_AUTHORITY names the town other commands work on; init ignores it.
+                if let authority = options.authority {
                     throw CommandFailure(exitCode: Exit.usage, message: "akashi init takes the new authority's code from --code, not --authority (\(authority))")
                 }
                 let digits = try LocalGovernmentCode(code).digits
                 let database = try AuthorityDatabase(url: url, logger: DataOptions.databaseLogger())
                 defer { database.close() }
+                // Nothing is created while the database cannot be reached (create migrates too; idempotent).
+                try await database.migrate()
                 try makePrivateFolder(keys)
                 directory = try await AuthorityDirectory.create(
                     at: keys.appendingPathComponent(digits), origin: origin, name: name, code: digits, verifierURL: verifierURL,
