@@ -204,7 +204,7 @@ let package = Package(
         ),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance", "Authority", "Certificates", "LogStore", "Store"]),
         // Drives the built binary end to end; the CLI's own logic (exit codes) in process through `@testable import akashi`.
-        .testTarget(name: "AkashiCLITests", dependencies: ["akashi", "Authority", "Mirror", "Witness", "LogStore", "TransparencyLog", "AkashiCrypto"]),
+        .testTarget(name: "AkashiCLITests", dependencies: ["akashi", "Authority", "Mirror", "Witness", "LogStore", "Store", "TransparencyLog", "AkashiCrypto"]),
         .testTarget(
             name: "WitnessTests",
             dependencies: [

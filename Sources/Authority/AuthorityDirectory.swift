@@ -104,9 +104,20 @@ public struct IssuerKeyRecord: Codable, Hashable, Sendable {
 ///
 /// Keys are created 0600 inside a 0700 folder, and refused on open when group
 /// or others can read them.
+///
+/// With a PostgreSQL database (``StoreLocation/database(_:)``, `akashi …
+/// --database URL --keys DIR`) the folder is `DIR/<CODE>/`, laid out the same
+/// without `akashi.sqlite`: the database holds the log, the records, staff,
+/// tokens and the audit chain of the authority `CODE`. Its `authority` row's
+/// configuration column gets the config.json bytes at `akashi init`, for
+/// information only: the folder's `config.json` stays authoritative (key
+/// rotations and witness changes update the file, not that column). No key
+/// ever goes into the database.
 public struct AuthorityDirectory: Sendable {
     public let url: URL
     public private(set) var configuration: AuthorityConfiguration
+    /// Where the store is: `akashi.sqlite` here, or a PostgreSQL database.
+    public let location: StoreLocation
 
     public var configURL: URL { url.appendingPathComponent("config.json") }
     public var keysURL: URL { url.appendingPathComponent("keys") }
@@ -116,8 +127,13 @@ public struct AuthorityDirectory: Sendable {
     static func configURL(_ dir: URL) -> URL { dir.appendingPathComponent("config.json") }
 
     /// Creates a new authority. Refuses to touch a directory that already has one.
+    ///
+    /// With ``StoreLocation/database(_:)``: migrates the database, refuses a
+    /// code it holds already, registers the authority (its config.json bytes
+    /// as the informational configuration) and starts its log there; the
+    /// folder gets `config.json` and `keys/` only.
     public static func create(
-        at url: URL, origin: String, name: String, code: String, verifierURL: String? = nil
+        at url: URL, origin: String, name: String, code: String, verifierURL: String? = nil, location: StoreLocation = .file
     ) async throws -> AuthorityDirectory {
         guard SignedNote.isAkashiKeyName(origin), !origin.contains("://"), !origin.hasSuffix("/") else {
             throw AuthorityError(.invalidConfiguration,
@@ -141,7 +157,17 @@ public struct AuthorityDirectory: Sendable {
         }
         var configuration = AuthorityConfiguration(origin: origin, name: name, code: code.digits, verifierURL: verifierURL)
         configuration.issuerKeys = [IssuerKeyRecord(file: "issuer-1.pem", notBefore: configuration.createdAt)]
-        let directory = AuthorityDirectory(url: url, configuration: configuration)
+        let directory = AuthorityDirectory(url: url, configuration: configuration, location: location)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let configurationData = try encoder.encode(configuration)
+        if case .database(let database) = location {
+            try await database.migrate()
+            if try await database.authorityCodes().contains(code.digits) {
+                throw AuthorityError(.alreadyExists, "the database \(database.target) already holds the authority \(code.digits); refusing to overwrite it")
+            }
+        }
         do {
             // Residents' data and password hashes live here: 0700 whatever the
             // umask (and also when the folder already existed, empty).
@@ -154,18 +180,28 @@ public struct AuthorityDirectory: Sendable {
         let signer = try Ed25519NoteSigner(name: origin, privateKey: Ed25519.PrivateKey())
         try writeSecret(signer.privateKeyText + "\n", to: directory.logKeyURL)
         try writeSecret(try P256.PrivateKey().pemRepresentation, to: directory.keysURL.appendingPathComponent("issuer-1.pem"))
-        try await LogStore.create(path: directory.databaseURL.path, authority: code.digits, signer: signer, origin: origin).close()
-        try directory.makeDatabasePrivate()
+        switch location {
+        case .file:
+            try await LogStore.create(path: directory.databaseURL.path, authority: code.digits, signer: signer, origin: origin).close()
+            try directory.makeDatabasePrivate()
+        case .database(let database):
+            try await database.translating {
+                do {
+                    try await database.database.addAuthority(code: code.digits, configuration: Array(configurationData))
+                } catch let error as StoreError where error.code == .duplicate {
+                    throw AuthorityError(.alreadyExists, "the database \(database.target) already holds the authority \(code.digits); refusing to overwrite it")
+                }
+                try await LogStore.create(store: database.database.store(authority: code.digits), signer: signer, origin: origin).close()
+            }
+        }
         // The configuration goes last: its presence marks a complete directory.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        try write(try encoder.encode(configuration), to: directory.configURL, mode: 0o644)
+        try write(configurationData, to: directory.configURL, mode: 0o644)
         return directory
     }
 
-    /// Opens an existing authority directory.
-    public init(at url: URL) throws {
+    /// Opens an existing authority directory; its store is `akashi.sqlite`
+    /// there, or the rows of its code in `location`'s database.
+    public init(at url: URL, location: StoreLocation = .file) throws {
         let configURL = Self.configURL(url)
         guard let data = FileManager.default.contents(atPath: configURL.path) else {
             throw AuthorityError(.notFound, "no authority at \(url.path) (config.json missing); create one with `akashi init --data \(url.path) ...`")
@@ -181,12 +217,33 @@ public struct AuthorityDirectory: Sendable {
         guard configuration.format == AuthorityConfiguration.currentFormat else {
             throw AuthorityError(.invalidConfiguration, "\(configURL.path) has format '\(configuration.format)'; this version reads \(AuthorityConfiguration.currentFormat)")
         }
-        self.init(url: url, configuration: configuration)
+        self.init(url: url, configuration: configuration, location: location)
     }
 
-    private init(url: URL, configuration: AuthorityConfiguration) {
+    private init(url: URL, configuration: AuthorityConfiguration, location: StoreLocation) {
         self.url = url
         self.configuration = configuration
+        self.location = location
+    }
+
+    /// The authority `code` (nil: the database's only one) of a PostgreSQL
+    /// database, its folder `keys/<CODE>/` (config.json and keys).
+    public static func open(database: AuthorityDatabase, keys: URL, authority code: String?) async throws -> AuthorityDirectory {
+        let code = try await database.resolve(authority: code)
+        let folder = keys.appendingPathComponent(code)
+        guard FileManager.default.fileExists(atPath: configURL(folder).path) else {
+            throw AuthorityError(.notFound, "the authority \(code) is in the database \(database.target) but its folder \(folder.path) (config.json, keys/) is missing; give the --keys DIR it was created with (or restore it from the key backup)")
+        }
+        let directory = try AuthorityDirectory(at: folder, location: .database(database))
+        guard directory.configuration.code == code else {
+            throw AuthorityError(.invalidConfiguration, "\(folder.path)/config.json is for the authority \(directory.configuration.code), not \(code)")
+        }
+        return directory
+    }
+
+    /// Ends what opening the store started: the PostgreSQL pool's task (nothing for the SQLite file).
+    public func close() {
+        if case .database(let database) = location { database.close() }
     }
 
     // MARK: Key rotation
@@ -394,22 +451,42 @@ public struct AuthorityDirectory: Sendable {
     /// directory or database that other users can read.
     public func openLog(logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
         try checkPrivate()
-        return try await LogStore.open(path: databaseURL.path, authority: configuration.code, signer: logSigner(), logger: logger)
+        switch location {
+        case .file:
+            return try await LogStore.open(path: databaseURL.path, authority: configuration.code, signer: logSigner(), logger: logger)
+        case .database(let database):
+            let signer = try logSigner()
+            return try await database.translating {
+                try await LogStore.open(store: database.database.store(authority: configuration.code), signer: signer, logger: logger)
+            }
+        }
     }
 
     /// Opens the log for reading only (the same privacy check).
     public func openLogReadOnly() async throws -> LogStore {
         try checkPrivate()
-        return try await LogStore.openReadOnly(path: databaseURL.path, authority: configuration.code)
+        switch location {
+        case .file:
+            return try await LogStore.openReadOnly(path: databaseURL.path, authority: configuration.code)
+        case .database(let database):
+            return try await database.translating { try await LogStore.reader(store: database.database.store(authority: configuration.code)) }
+        }
     }
 
     /// The authority's store (`akashi.sqlite`) without the log's sequencer —
     /// for staff, tokens, the audit trail and the private record, which the
     /// admin commands change while `akashi serve` runs (SQLite serializes
     /// their short transactions). The same privacy check as ``openLog(logger:)``.
-    public func openStore() throws -> SQLiteStore {
-        try checkPrivate()
-        return try SQLiteStore.open(path: databaseURL.path, authority: configuration.code)
+    /// With a PostgreSQL database: the authority's ``PostgresStore`` (writers
+    /// are serialized by the database's advisory locks).
+    public func openStore() throws -> any AuthorityStore {
+        switch location {
+        case .file:
+            try checkPrivate()
+            return try SQLiteStore.open(path: databaseURL.path, authority: configuration.code)
+        case .database(let database):
+            return database.database.store(authority: configuration.code)
+        }
     }
 
     /// Sets `akashi.sqlite`, `-wal` and `-shm` to 0600 after SQLite created

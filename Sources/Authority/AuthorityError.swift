@@ -7,6 +7,8 @@ public struct AuthorityError: Error, Hashable, Sendable, CustomStringConvertible
         public static let invalidConfiguration = Code(name: "invalidConfiguration")
         public static let insecureKey = Code(name: "insecureKey")
         public static let io = Code(name: "io")
+        /// The authority's database cannot be reached (or refused the credentials).
+        public static let unavailable = Code(name: "unavailable")
         public var description: String { name }
     }
 

@@ -1,9 +1,14 @@
 import Foundation
+import Authority
 
 /// How `akashi serve` runs: from flags, with environment fallbacks
 /// (`AKASHI_HOST`, `AKASHI_PORT`, `AKASHI_DATA`, `AKASHI_CERTS`).
 public struct ServiceConfiguration: Sendable {
+    /// The authority's data directory; with a PostgreSQL ``store``, its folder
+    /// (config.json, keys/) under `--keys DIR`.
     public var dataDirectory: URL
+    /// Where the authority's store is (default: `akashi.sqlite` in ``dataDirectory``).
+    public var store: StoreLocation = .file
     public var certsDirectory: URL
     public var host: String
     public var port: Int

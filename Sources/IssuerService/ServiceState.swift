@@ -40,7 +40,7 @@ public struct ServiceState: Sendable {
     public init(configuration: ServiceConfiguration, logger: Logger, bcryptCost: UInt8 = 12) async throws {
         self.configuration = configuration
         self.logger = logger
-        let directory = try AuthorityDirectory(at: configuration.dataDirectory)
+        let directory = try AuthorityDirectory(at: configuration.dataDirectory, location: configuration.store)
         self.directory = directory
         self.registry = try KindRegistry(directory: configuration.certsDirectory)
         let log = try await directory.openLog()

@@ -25,7 +25,7 @@ public final class PostgresDatabase: Sendable {
     /// prints the rows it receives (password hashes among them).
     let driverLogger: Logger
     /// `user@host:port/db`, without the password, for messages.
-    let target: String
+    public let target: String
     private let nextSessionID = Atomic<Int>(1_000_000)
 
     /// Connects to `url`:
@@ -93,6 +93,18 @@ public final class PostgresDatabase: Sendable {
     /// database is used. Cancelling it closes every pooled connection.
     public func run() async {
         await client.run()
+    }
+
+    /// Connects once, outside the pool, and runs `SELECT 1`: a command's first
+    /// check that the server is there, which fails at once (or after the
+    /// connect timeout, 10 s) with ``StoreError/Code/unavailable`` and the
+    /// driver's reason, where the pool would keep retrying for a minute.
+    public func ping() async throws {
+        let connection = try await translatingErrors {
+            try await PostgresConnection.connect(configuration: sessionConfiguration, id: makeSessionID(), logger: driverLogger)
+        }
+        defer { Task { try? await connection.close() } }
+        try await translatingErrors { try await execute("SELECT 1", on: connection) }
     }
 
     /// Creates or upgrades the schema: the migrations of ``PostgresSchema``

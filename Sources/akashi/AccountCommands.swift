@@ -64,7 +64,7 @@ struct UserAdd: AsyncParsableCommand {
         try await reportingAccountErrors {
             let role = try parseRole(role)
             let password = try readPasswordLine()
-            let database = try AdminDatabase(options)
+            let database = try await AdminDatabase(options)
             let user = try await database.accounts.addUser(login: login, displayName: displayName, role: role, password: password, audit: cliActor())
             print("added \(user.login) (\(user.role.rawValue), \(user.role.label.ja)): \(user.displayName)")
         }
@@ -289,13 +289,15 @@ private struct AdminDatabase {
     let accounts: AccountStore
     let audit: AuditTrail
 
-    init(_ options: DataOptions) throws {
-        let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
-        let path = directory.databaseURL.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure(exitCode: Exit.noInput, message: "\(path) is missing; the data directory is incomplete (create authorities with `akashi init`)")
+    init(_ options: DataOptions) async throws {
+        let directory = try await options.open()
+        if case .file = directory.location {
+            let path = directory.databaseURL.path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CommandFailure(exitCode: Exit.noInput, message: "\(path) is missing; the data directory is incomplete (create authorities with `akashi init`)")
+            }
         }
-        let store = try SQLiteStore.open(path: path, authority: directory.configuration.code)
+        let store = try directory.openStore()
         accounts = AccountStore(store: store)
         audit = AuditTrail(store: store)
     }

@@ -17,7 +17,8 @@ enum Exit {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
-    /// The witnesses did not cosign enough (EX_UNAVAILABLE): try again later.
+    /// The witnesses did not cosign enough, or the `--database` cannot be
+    /// reached or refused the credentials (EX_UNAVAILABLE): try again later.
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cannotCreate: Int32 = 73
@@ -45,9 +46,36 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data(("akashi: " + message + "\n").utf8))
 }
 
+/// What a command opened and must end when it is done: the PostgreSQL
+/// pools of the authorities ``DataOptions/open()`` opened (their `run()`
+/// tasks are cancelled when the outermost ``reportingErrors(_:)`` returns).
+final class CommandResources: @unchecked Sendable {
+    @TaskLocal static var current: CommandResources?
+    private let lock = NSLock()
+    private var directories: [AuthorityDirectory] = []
+
+    func add(_ directory: AuthorityDirectory) {
+        lock.withLock { directories.append(directory) }
+    }
+
+    func closeAll() {
+        for directory in lock.withLock({ directories }) { directory.close() }
+    }
+}
+
 /// Runs a command body, turning any error into one clear line on stderr and
-/// the documented exit code.
+/// the documented exit code. The authorities opened meanwhile are closed at
+/// the end (the outermost call).
 func reportingErrors(_ body: () async throws -> Void) async throws {
+    guard CommandResources.current == nil else { return try await reportingErrorsInner(body) }
+    let resources = CommandResources()
+    defer { resources.closeAll() }
+    try await CommandResources.$current.withValue(resources) {
+        try await reportingErrorsInner(body)
+    }
+}
+
+private func reportingErrorsInner(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let exit as ExitCode {
@@ -69,6 +97,7 @@ func describe(_ error: any Error) -> (Int32, String) {
         case .alreadyExists: return (Exit.cannotCreate, e.reason)
         case .invalidConfiguration: return (Exit.usage, e.reason)
         case .insecureKey: return (Exit.permission, e.reason)
+        case .unavailable: return (Exit.unavailable, e.reason)
         default: return (Exit.software, e.reason)
         }
     case let e as WitnessPendingError:

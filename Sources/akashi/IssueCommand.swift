@@ -74,7 +74,7 @@ struct Issue: AsyncParsableCommand {
                     throw CommandFailure(exitCode: Exit.dataError, message: "\(input) is not a JSON object of fields: \(error)")
                 }
             }
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let directory = try await options.open()
             let log = try await openWitnessedLog(directory)
             let issuer = try Issuer(directory: directory, registry: registry, log: log)
             var subjectKeys: [[UInt8]] = []
@@ -167,7 +167,7 @@ struct TrustExport: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let directory = try await options.open()
             let trust = try TrustFile.export(directory: directory, registry: kinds.registry())
             try trust.encoded().write(to: URL(fileURLWithPath: out))
             print("wrote \(out): \(trust.authorities[0].name) (\(trust.authorities[0].issuer)), \(trust.authorities[0].keys.count) key(s), \(trust.authorities[0].kinds.count) kinds")

@@ -91,7 +91,7 @@ struct StatusExport: AsyncParsableCommand {
 
 func openLifecycle(_ options: DataOptions, _ kinds: KindOptions) async throws -> CertificateLifecycle {
     let registry = try kinds.registry()
-    let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+    let directory = try await options.open()
     let log = try await openWitnessedLog(directory)
     let issuer = try Issuer(directory: directory, registry: registry, log: log)
     let archive = CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL)
@@ -109,7 +109,7 @@ struct KeyList: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
     func run() async throws {
         try await reportingErrors {
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let directory = try await options.open()
             let iso = ISO8601DateFormatter()
             for record in directory.configuration.issuerKeys ?? [] {
                 var line = "\(record.file)\t\(record.status)\t\(iso.string(from: record.notBefore))\t\(record.notAfter.map(iso.string) ?? "-")"
@@ -125,10 +125,10 @@ struct KeyRotate: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
     func run() async throws {
         try await reportingErrors {
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             let record = try directory.rotateIssuerKey()
             try await auditKey(directory, "key.rotate", record.file)
-            print("new issuer key \(record.file); retire the old one with `akashi key retire --data \(options.data) --file FILE`")
+            print("new issuer key \(record.file); retire the old one with `akashi key retire --file FILE` (and the same --data or --database options)")
         }
     }
 }
@@ -139,7 +139,7 @@ struct KeyRetire: AsyncParsableCommand {
     @Option(help: "The key file, e.g. issuer-1.pem (see `akashi key list`).") var file: String
     func run() async throws {
         try await reportingErrors {
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             try directory.retireIssuerKey(file: file)
             try await auditKey(directory, "key.retire", file)
             print("retired \(file)")
@@ -160,7 +160,7 @@ struct KeyCompromised: AsyncParsableCommand {
             guard let date = ISO8601DateFormatter().date(from: since) else {
                 throw CommandFailure(exitCode: Exit.usage, message: "--since '\(since)' is not an ISO 8601 time, e.g. 2026-11-20T09:00:00+09:00")
             }
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             let from = try await directory.openLogReadOnly().size(asOf: date)
             try directory.declareCompromised(file: file, since: date, fromLogIndex: from)
             try await auditKey(directory, "key.compromised", file, detail: "since=\(since) fromLogIndex=\(from)")

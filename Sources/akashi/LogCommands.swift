@@ -46,7 +46,7 @@ struct LogAppend: AsyncParsableCommand {
                 }
                 entries.append((file, .document(sha256: digest, name: name)))
             }
-            let log = try await openWitnessedLog(AuthorityDirectory(at: URL(fileURLWithPath: options.data)))
+            let log = try await openWitnessedLog(options.open())
             // Appended concurrently, so they share one batch and one checkpoint.
             let receipts = try await withThrowingTaskGroup(of: (Int, LogStore.Receipt).self) { group in
                 for (i, (_, entry)) in entries.enumerated() {
@@ -71,7 +71,7 @@ struct LogCheckpoint: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await options.open().openLogReadOnly()
             print(await log.checkpoint.serialized, terminator: "")
         }
     }
@@ -85,7 +85,7 @@ struct LogVerifierKey: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            print(try AuthorityDirectory(at: URL(fileURLWithPath: options.data)).logVerifierKey())
+            print(try await options.open().logVerifierKey())
         }
     }
 }
@@ -122,7 +122,7 @@ struct LogProve: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await options.open().openLogReadOnly()
             let entryIndex: UInt64
             if let file {
                 let digest = try sha256(ofFile: file)
@@ -188,7 +188,7 @@ struct LogConsistency: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await options.open().openLogReadOnly()
             let size = await log.size
             let to = self.to ?? size
             guard from >= 1, from <= to, to <= size else {
@@ -217,7 +217,7 @@ struct LogTiles: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let log = try await AuthorityDirectory(at: URL(fileURLWithPath: options.data)).openLogReadOnly()
+            let log = try await options.open().openLogReadOnly()
             let summary = try await log.publishTiles(to: URL(fileURLWithPath: out))
             print("tree size \(summary.treeSize): wrote \(summary.tilesWritten) tiles and \(summary.bundlesWritten) entry bundles; \(summary.unchanged) full ones were already there")
         }

@@ -57,7 +57,7 @@ struct LogWitnessAdd: AsyncParsableCommand {
             guard key.type == .cosignatureV1 else {
                 throw CommandFailure(exitCode: Exit.usage, message: "--vkey \(key.name) is not a witness key (cosignature/v1, type 0x04); print it with `akashi witness vkey`")
             }
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             guard directory.configuration.witnessPolicy == nil else {
                 throw CommandFailure(exitCode: Exit.usage, message: "this log has a hand-written policy; edit it and run `akashi log witness policy --file`, or `--clear` it first")
             }
@@ -75,7 +75,7 @@ struct LogWitnessRemove: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             try directory.removeWitness(named: name)
             let n = directory.configuration.witnesses?.count ?? 0
             print("witness \(name) removed: \(directory.configuration.witnessQuorum ?? 0) of \(n) must cosign")
@@ -90,7 +90,7 @@ struct LogWitnessQuorum: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             try directory.setWitnessQuorum(k)
             print("\(k) of \(directory.configuration.witnesses?.count ?? 0) witnesses must cosign")
         }
@@ -107,7 +107,7 @@ struct LogWitnessPolicy: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            var directory = try await options.open()
             if let file {
                 try directory.setWitnessPolicy(String(decoding: try readInput(file), as: UTF8.self))
             } else if clear {
@@ -128,7 +128,7 @@ struct LogWitnessList: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let directory = try await options.open()
             guard let policy = try directory.witnessPolicy() else {
                 print("no witnesses")
                 return

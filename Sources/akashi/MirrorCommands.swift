@@ -478,7 +478,10 @@ struct LogRestore: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingMirrorErrors {
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            guard case .file(let data) = try options.target() else {
+                throw CommandFailure(exitCode: Exit.usage, message: "akashi log restore rebuilds an akashi.sqlite: give --data DIR (not --database)")
+            }
+            let directory = try AuthorityDirectory(at: data)
             let key = try directory.logVerifierKey()
             let urls = try from.map { try TileLogClient(prefix: $0).prefix }
             let witnessPolicy = try directory.witnessPolicy()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Authority
 import Foundation
 import Witness
 import IssuerService
@@ -10,12 +11,17 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the issuer service: clerk web UI, JSON API, public log and trust endpoints.",
         discussion: """
+            With --database URL --keys DIR [--authority CODE] (or AKASHI_DATABASE, AKASHI_KEYS, \
+            AKASHI_AUTHORITY) it serves one authority of a PostgreSQL database instead of a data directory. \
             Flags override the environment: AKASHI_DATA, AKASHI_HOST, AKASHI_PORT, AKASHI_CERTS, AKASHI_WEB, \
             AKASHI_SECURE_COOKIES=1 (behind a TLS proxy), LOG_LEVEL (trace…critical). Stops gracefully on \
             SIGTERM/SIGINT: requests already accepted are answered first.
             """)
 
     @Option(help: ArgumentHelp("The authority's data directory (or $AKASHI_DATA).", valueName: "DIR")) var data: String?
+    @Option(help: ArgumentHelp("Instead of --data: a PostgreSQL database of many authorities (or $AKASHI_DATABASE).", valueName: "URL")) var database: String?
+    @Option(help: ArgumentHelp("With --database: the folder of the authorities' config.json and keys, DIR/<CODE>/ (or $AKASHI_KEYS).", valueName: "DIR")) var keys: String?
+    @Option(help: ArgumentHelp("With --database: the authority to serve (or $AKASHI_AUTHORITY; may be left out when the database holds one).", valueName: "CODE")) var authority: String?
     @Option(help: "Address to listen on (or $AKASHI_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port (or $AKASHI_PORT; default 8080; 0 picks a free one).") var port: Int?
     @OptionGroup var kinds: KindOptions
@@ -25,8 +31,21 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let env = ProcessInfo.processInfo.environment
-            guard let data = data ?? env["AKASHI_DATA"] else {
-                throw CommandFailure(exitCode: Exit.usage, message: "give --data DIR (or set AKASHI_DATA): the authority's data directory made by `akashi init`")
+            let data = data ?? (database == nil ? env["AKASHI_DATA"] : nil)
+            guard data != nil || database != nil || !(env["AKASHI_DATABASE"] ?? "").isEmpty else {
+                throw CommandFailure(exitCode: Exit.usage, message: "give --data DIR (or set AKASHI_DATA): the authority's data directory made by `akashi init`; or --database URL --keys DIR")
+            }
+            // The authority's folder and, with a database, its store there (checked and resolved once).
+            let target = try DataOptions.target(data: data, database: database, keys: keys, authority: authority)
+            let dataDirectory: URL
+            var store = StoreLocation.file
+            switch target {
+            case .file(let url):
+                dataDirectory = url
+            case .database:
+                let directory = try await DataOptions.open(target)
+                dataDirectory = directory.url
+                store = directory.location
             }
             let portValue = port ?? env["AKASHI_PORT"].flatMap(Int.init) ?? 8080
             guard (0...65535).contains(portValue) else {
@@ -37,11 +56,12 @@ struct Serve: AsyncParsableCommand {
                 throw CommandFailure(exitCode: Exit.noInput, message: "no kind definitions at \(certsPath); give --certs DIR (the repository's certs/ folder)")
             }
             let webPath = web ?? env["AKASHI_WEB"] ?? "web"
-            let configuration = ServiceConfiguration(
-                dataDirectory: URL(fileURLWithPath: data), certsDirectory: URL(fileURLWithPath: certsPath),
+            var configuration = ServiceConfiguration(
+                dataDirectory: dataDirectory, certsDirectory: URL(fileURLWithPath: certsPath),
                 host: host ?? env["AKASHI_HOST"] ?? "127.0.0.1", port: portValue,
                 webDirectory: FileManager.default.fileExists(atPath: webPath) ? URL(fileURLWithPath: webPath) : nil,
                 secureCookies: secureCookies || env["AKASHI_SECURE_COOKIES"] == "1")
+            configuration.store = store
             var logger = Logger(label: "akashi.serve")
             logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let state = try await ServiceState(configuration: configuration, logger: logger)

@@ -29,7 +29,7 @@ struct Site: AsyncParsableCommand {
                 throw CommandFailure(exitCode: Exit.cannotCreate, message: "\(out) exists and is not empty; refusing to overwrite it")
             }
             let registry = try kinds.registry()
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let directory = try await options.open()
             try? fm.removeItem(at: target)
             try fm.copyItem(at: source, to: target)
             // Test pages stay in the repository; the published site is the verifier only.

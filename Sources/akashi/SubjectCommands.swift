@@ -47,7 +47,7 @@ struct SubjectRegister: AsyncParsableCommand {
             do { key = try SubjectSecret.publicKey(text: publicKey) } catch let error as CertificateError {
                 throw CommandFailure(exitCode: Exit.usage, message: "--public-key: \(error.reason)")
             }
-            let directory = try AuthorityDirectory(at: URL(fileURLWithPath: options.data))
+            let directory = try await options.open()
             let actor = cliActor().actor
             let reference = ref
             let fingerprint = Array(key.prefix(8)).hexString

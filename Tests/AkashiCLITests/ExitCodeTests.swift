@@ -42,6 +42,21 @@ struct ExitCodeTests {
         #expect(witnessExitCode(WitnessError(.badRequest, "")) == 65)
     }
 
+    @Test("--database: unreachable is 69, the password never shown, --data or --database")
+    func databaseOptions() throws {
+        #expect(describe(AuthorityError(.unavailable, "down")).0 == 69)
+        #expect(AuthorityDatabase.redacted("postgres://akashi:s3cret@db.example:5432/towns") == "postgres://akashi:***@db.example:5432/towns")
+        #expect(AuthorityDatabase.redacted("postgres://akashi@db.example:5432/towns") == "postgres://akashi@db.example:5432/towns")
+        #expect(throws: CommandFailure.self) { try DataOptions.target(data: "d", database: "postgres://a@h/db", keys: "k", authority: nil) }
+        #expect(throws: CommandFailure.self) { try DataOptions.target(data: nil, database: "postgres://a@h/db", keys: nil, authority: nil) }
+        guard case .database(let url, let keys, let authority) = try DataOptions.target(data: nil, database: "postgres://a@h/db", keys: "k", authority: "402052")
+        else { Testing.Issue.record("not a database target"); return }
+        #expect(url == "postgres://a@h/db" && keys.lastPathComponent == "k" && authority == "402052")
+        guard case .file = try DataOptions.target(data: "d", database: nil, keys: nil, authority: nil) else {
+            Testing.Issue.record("--data alone is the SQLite file"); return
+        }
+    }
+
     @Test("several failed rows: the most telling code")
     func mostSpecific() {
         #expect(Exit.mostSpecific([65, 75, 69]) == 69)
