@@ -16,7 +16,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "akashi-bench",
         abstract: "Benchmarks for the Akashi log and certificates.",
-        subcommands: [Append.self, LogScale.self, IssueBench.self, VerifyBench.self, QRSizeBench.self, DisclosureSizeBench.self, SubjectLogBench.self, StatusScale.self])
+        subcommands: [
+            Append.self, LogScale.self, IssueBench.self, VerifyBench.self, QRSizeBench.self, DisclosureSizeBench.self, SubjectLogBench.self, StatusScale.self,
+        ])
 }
 
 func now() -> Double {

@@ -38,7 +38,9 @@ struct DisclosureSizeBench: AsyncParsableCommand {
         defer { withFeature.remove(); without.remove() }
         let verifier = CertificateVerifier(trust: try TrustFile.export(directory: withFeature.directory, registry: registry))
         let treeSizes = sizes.split(separator: ",").compactMap { UInt64($0) }
-        print("kind\tpresentation\tenvelope B\tdisclosures B\tpayload B (Δ vs without)\t" + treeSizes.flatMap { ["V n=\($0) c=0", "V n=\($0) c=2"] }.joined(separator: "\t"))
+        print(
+            "kind\tpresentation\tenvelope B\tdisclosures B\tpayload B (Δ vs without)\t"
+                + treeSizes.flatMap { ["V n=\($0) c=0", "V n=\($0) c=2"] }.joined(separator: "\t"))
         for kind in registry.kinds {
             let input = try certsOptions.examples(kind: kind.id, csv: false)[0]
             let every = Set(kind.fields.filter(\.isOmittedByDefault).map(\.id))
@@ -55,7 +57,9 @@ struct DisclosureSizeBench: AsyncParsableCommand {
                     guard verifier.verify(qr).isGenuine else { throw BenchFailure("\(kind.id) \(label) does not verify") }
                 }
                 let cells = try treeSizes.flatMap { n in try [0, 2].map { c in String(try version(qr, treeSize: n, cosignatures: c)) } }
-                print("\(kind.id)\t\(label)\t\(qr.envelope.count)\t\(qr.disclosures.count)\t\(payload(qr, treeSize: treeSizes.first ?? 1000, cosignatures: 0)) (\(qr.bytes.count - plain.bytes.count >= 0 ? "+" : "")\(qr.bytes.count - plain.bytes.count))\t" + cells.joined(separator: "\t"))
+                print(
+                    "\(kind.id)\t\(label)\t\(qr.envelope.count)\t\(qr.disclosures.count)\t\(payload(qr, treeSize: treeSizes.first ?? 1000, cosignatures: 0)) (\(qr.bytes.count - plain.bytes.count >= 0 ? "+" : "")\(qr.bytes.count - plain.bytes.count))\t"
+                        + cells.joined(separator: "\t"))
             }
         }
     }
@@ -69,7 +73,8 @@ struct DisclosureSizeBench: AsyncParsableCommand {
 
     /// Only the payload's length decides the version.
     func version(_ qr: CertificateQR, treeSize n: UInt64, cosignatures c: Int) throws -> Int {
-        let text = demoVerifierURL + "#" + CertificateQR.prefix + NumericCodec.encode([UInt8](repeating: 0xFF, count: payload(qr, treeSize: n, cosignatures: c)))
+        let text =
+            demoVerifierURL + "#" + CertificateQR.prefix + NumericCodec.encode([UInt8](repeating: 0xFF, count: payload(qr, treeSize: n, cosignatures: c)))
         return try QRCode.encode(text, level: .medium).version
     }
 }

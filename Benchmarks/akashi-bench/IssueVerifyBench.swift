@@ -39,10 +39,11 @@ struct IssueBench: AsyncParsableCommand {
         for withQR in [false, true] {
             let run = try await issueLoad(
                 issuer: authority.issuer, kind: kind, inputs: inputs, count: count, concurrency: concurrency, withQR: withQR)
-            print(String(format: "%@\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.3f\t%.2f", withQR ? "sign+log+QR" : "sign+log", count, concurrency,
-                Double(count) / run.seconds, quantile(run.latencies, 0.5) * 1000, quantile(run.latencies, 0.99) * 1000,
-                run.cpuSeconds / Double(count) * 1000, run.cpuSeconds / run.seconds))
+            print(
+                String(
+                    format: "%@\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.3f\t%.2f", withQR ? "sign+log+QR" : "sign+log", count, concurrency,
+                    Double(count) / run.seconds, quantile(run.latencies, 0.5) * 1000, quantile(run.latencies, 0.99) * 1000,
+                    run.cpuSeconds / Double(count) * 1000, run.cpuSeconds / run.seconds))
         }
     }
 }
-

@@ -49,7 +49,9 @@ struct QRSizeBench: AsyncParsableCommand {
             guard grow >= 0 else { continue }
             let seconds = try await appendLoad(log: log, count: grow, concurrency: concurrency, acks: false)
             print(String(format: "\n== log size %d (grown by %d entries in %.1f s, %.0f appends/s)", size, grow, seconds, Double(grow) / max(seconds, 1e-9)))
-            print("kind\tenvelope B\tproof B issued (hashes)\tproof B full (hashes)\tpayload B\ttext (i) chars\tV(i) issued\tV(i)\tV(ii)\tV(iii)\tV(iv) b45\tV(v) b64 byte\tmodule mm (i) at 62 mm")
+            print(
+                "kind\tenvelope B\tproof B issued (hashes)\tproof B full (hashes)\tpayload B\ttext (i) chars\tV(i) issued\tV(i)\tV(ii)\tV(iii)\tV(iv) b45\tV(v) b64 byte\tmodule mm (i) at 62 mm"
+            )
             var residence: CertificateQR?
             for kind in registry.kinds {
                 let inputs = try certsOptions.examples(kind: kind.id, csv: false)
@@ -74,10 +76,12 @@ struct QRSizeBench: AsyncParsableCommand {
                 let v = try versions(qr)
                 let asIssued = try QRCode.encode(certificate.qrText, level: .medium).version
                 let texti = qr.text(verifierURL: demoVerifierURL)
-                print(String(format: "%@\t%d\t%d (%d)\t%d (%d)\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f",
-                    kind.id, qr.envelope.count, issuedCompact.count, issued.inclusionProof.count,
-                    qr.proof.count, full.hashes, qr.bytes.count, texti.count, asIssued,
-                    v[0], v[1], v[2], v[3], v[4], 62.0 / Double(17 + 4 * v[0] + 8)))
+                print(
+                    String(
+                        format: "%@\t%d\t%d (%d)\t%d (%d)\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f",
+                        kind.id, qr.envelope.count, issuedCompact.count, issued.inclusionProof.count,
+                        qr.proof.count, full.hashes, qr.bytes.count, texti.count, asIssued,
+                        v[0], v[1], v[2], v[3], v[4], 62.0 / Double(17 + 4 * v[0] + 8)))
             }
             if let residence { try reportHeadroom(residence) }
             if registry.kind("residence") != nil {
@@ -149,8 +153,9 @@ struct QRSizeBench: AsyncParsableCommand {
             }
             let witnesses = try (1...3).map { try QRCode.encode(text(extra: 77 * $0, url: url), level: .medium).version }
             let levelL = try QRCode.encode(text(extra: 0, url: url), level: .low).version
-            print("residence \(label): \(best >= 0 ? "\(best) bytes to spare" : "\(-best) bytes too many") for version \(target)-M; "
-                + "with 1/2/3 witness cosignatures: version \(witnesses.map(String.init).joined(separator: "/")); at level L: version \(levelL)")
+            print(
+                "residence \(label): \(best >= 0 ? "\(best) bytes to spare" : "\(-best) bytes too many") for version \(target)-M; "
+                    + "with 1/2/3 witness cosignatures: version \(witnesses.map(String.init).joined(separator: "/")); at level L: version \(levelL)")
         }
     }
 
@@ -164,7 +169,8 @@ struct QRSizeBench: AsyncParsableCommand {
         let logKey = try authority.directory.logVerifierKey()
         let hashes = try texts.map { try CompactProof(decoding: CertificateQR(text: $0).proof).hashes.count }.sorted()
         let versions = try texts.map { try QRCode.encode($0, level: .medium).version }.sorted()
-        print("residence, \(count) issued concurrently: proof hashes min/median/max \(hashes[0])/\(hashes[hashes.count / 2])/\(hashes[hashes.count - 1]), "
-            + "version (i) min/median/max \(versions[0])/\(versions[versions.count / 2])/\(versions[versions.count - 1])")
+        print(
+            "residence, \(count) issued concurrently: proof hashes min/median/max \(hashes[0])/\(hashes[hashes.count / 2])/\(hashes[hashes.count - 1]), "
+                + "version (i) min/median/max \(versions[0])/\(versions[versions.count / 2])/\(versions[versions.count - 1])")
     }
 }

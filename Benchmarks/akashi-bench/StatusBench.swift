@@ -27,9 +27,13 @@ struct StatusScale: AsyncParsableCommand {
                 let index = UInt64.random(in: 0..<UInt64(certificates), using: &generator)
                 // Nine in ten are revocations (moves dominate), one in ten a reissue.
                 if Int.random(in: 0..<10, using: &generator) == 0 {
-                    entries[index] = .superseded(successor: Serial.text(Serial.random()), successorIndex: UInt64(certificates) + UInt64(entries.count), at: issuedAt - Int64.random(in: 0..<31_536_000, using: &generator))
+                    entries[index] = .superseded(
+                        successor: Serial.text(Serial.random()), successorIndex: UInt64(certificates) + UInt64(entries.count),
+                        at: issuedAt - Int64.random(in: 0..<31_536_000, using: &generator))
                 } else {
-                    entries[index] = .revoked(reason: [.moved, .moved, .ended, .error, .other].randomElement(using: &generator)!, at: issuedAt - Int64.random(in: 0..<31_536_000, using: &generator))
+                    entries[index] = .revoked(
+                        reason: [.moved, .moved, .ended, .error, .other].randomElement(using: &generator)!,
+                        at: issuedAt - Int64.random(in: 0..<31_536_000, using: &generator))
                 }
             }
             let list = StatusList(issuer: "402052", issuedAt: issuedAt, checkpoint: "bench", entries: entries)
@@ -47,10 +51,12 @@ struct StatusScale: AsyncParsableCommand {
             let t3 = now()
             for p in probes where decoded.entries[p] != nil { hits += 1 }
             let t4 = now()
-            print(String(
-                format: "%d certificates, %.0f%% (%d) revoked/superseded: %d bytes signed (%.2f bytes/entry); build+compress+sign %.0f ms; verify+decode %.0f ms; lookup %.0f ns (%d hits)",
-                certificates, percent, count, signed.count, Double(signed.count) / Double(max(count, 1)), (t1 - t0) * 1000, (t2 - t1) * 1000,
-                (t4 - t3) / Double(probes.count) * 1e9, hits))
+            print(
+                String(
+                    format:
+                        "%d certificates, %.0f%% (%d) revoked/superseded: %d bytes signed (%.2f bytes/entry); build+compress+sign %.0f ms; verify+decode %.0f ms; lookup %.0f ns (%d hits)",
+                    certificates, percent, count, signed.count, Double(signed.count) / Double(max(count, 1)), (t1 - t0) * 1000, (t2 - t1) * 1000,
+                    (t4 - t3) / Double(probes.count) * 1e9, hits))
         }
     }
 

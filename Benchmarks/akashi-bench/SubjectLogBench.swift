@@ -48,8 +48,10 @@ struct SubjectLogBench: AsyncParsableCommand {
         let summary = try await authority.issuer.log.publishTiles(to: outURL.appendingPathComponent("log"))
         try TrustFile.export(directory: authority.directory, registry: registry).encoded().write(to: outURL.appendingPathComponent("trust.json"))
         FileManager.default.createFile(
-            atPath: outURL.appendingPathComponent("resident.key").path, contents: Data((resident.secretText + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            atPath: outURL.appendingPathComponent("resident.key").path, contents: Data((resident.secretText + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
         try Data((serials.sorted().joined(separator: "\n") + "\n").utf8).write(to: outURL.appendingPathComponent("expected.txt"))
-        print(String(format: "built %llu entries (%d the resident's) in %.1f s; tiles: %@", await authority.issuer.log.size, serials.count, built, "\(summary)"))
+        print(
+            String(format: "built %llu entries (%d the resident's) in %.1f s; tiles: %@", await authority.issuer.log.size, serials.count, built, "\(summary)"))
     }
 }

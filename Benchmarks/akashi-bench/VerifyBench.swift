@@ -1,7 +1,7 @@
 import AkashiCrypto
 import ArgumentParser
-import Certificates
 import COSE
+import Certificates
 import Foundation
 import Issuance
 import QRCode
@@ -39,7 +39,8 @@ struct VerifyBench: AsyncParsableCommand {
     @Option(help: "Checkpoints to spread set (a) over.") var checkpoints = 100
     @Option(help: "QR images to decode (0: skip).") var images = 200
     @Option(help: "The kind to issue, from certs/examples/<kind>.json.") var kind = "residence"
-    @Option(name: .customLong("verifier"), help: "The akashi-verify executable to time over the same inputs (empty: skip).") var executable = ".build/release/akashi-verify"
+    @Option(name: .customLong("verifier"), help: "The akashi-verify executable to time over the same inputs (empty: skip).") var executable =
+        ".build/release/akashi-verify"
     @Option(help: "Seconds per algorithm for openssl speed (0: skip).") var opensslSeconds = 3
     @Option(help: "Rounds of (verifier, signatures alone, process) per set; medians are printed.") var rounds = 1
     @Option(help: "The sets to measure: a, b or ab.") var sets = "ab"
@@ -138,7 +139,8 @@ struct VerifyBench: AsyncParsableCommand {
             let proof = try CompactProof(decoding: qr.proof).tlogProof(leafHash: leaf, logKey: logKey)
             let lines = [witnesses[0], witnesses[2]].map { $0.cosign(checkpointText: proof.checkpoint.note.text, timestamp: cosignedAt) }
             let witnessed = TlogProof(index: proof.index, inclusionProof: proof.inclusionProof, checkpoint: proof.checkpoint.adding(lines))
-            return CertificateQR(envelope: qr.envelope, disclosures: qr.disclosures, proof: try CompactProof.encode(witnessed)).text(verifierURL: demoVerifierURL)
+            return CertificateQR(envelope: qr.envelope, disclosures: qr.disclosures, proof: try CompactProof.encode(witnessed)).text(
+                verifierURL: demoVerifierURL)
         }
 
         let lifecycle = try CertificateLifecycle(
@@ -147,9 +149,12 @@ struct VerifyBench: AsyncParsableCommand {
         // it verifies under set (b)'s 2-of-3 policy too.
         var statusList = try await lifecycle.statusList()
         let listCheckpoint = try SignedCheckpoint(parsing: statusList.checkpoint)
-        statusList.checkpoint = listCheckpoint.adding([witnesses[0], witnesses[2]].map {
-            $0.cosign(checkpointText: listCheckpoint.note.text, timestamp: cosignedAt)
-        }).note.serialized
+        statusList.checkpoint =
+            listCheckpoint.adding(
+                [witnesses[0], witnesses[2]].map {
+                    $0.cosign(checkpointText: listCheckpoint.note.text, timestamp: cosignedAt)
+                }
+            ).note.serialized
         let statusBytes = try statusList.signed(with: authority.directory.issuerKey().key)
         var plain = try TrustFile.export(directory: authority.directory, registry: registry)
         var witnessed = plain
@@ -185,7 +190,9 @@ struct VerifyBench: AsyncParsableCommand {
                 for text in texts where verifier.verify(text: text, at: date).verdict != .valid { wrong += 1 }
                 rates.append(time.rates(texts.count))
                 guard wrong == 0 else {
-                    let first = texts.first { verifier.verify(text: $0, at: date).verdict != .valid }.map { verifier.verify(text: $0, at: date).reasons.map(\.code) }
+                    let first = texts.first { verifier.verify(text: $0, at: date).verdict != .valid }.map {
+                        verifier.verify(text: $0, at: date).reasons.map(\.code)
+                    }
                     throw BenchFailure("\(label): \(wrong) of \(texts.count) verifications were not valid (first: \(first ?? []))")
                 }
                 let (signatures, x25519) = try floor.times()
@@ -194,8 +201,12 @@ struct VerifyBench: AsyncParsableCommand {
                     Rates(wall: Double(texts.count) / (signatures.wall + x25519.wall), cpu: Double(texts.count) / (signatures.cpu + x25519.cpu)))
                 if !executable.isEmpty { processes.append(try timeVerifier(texts: texts, trust: trust, status: statusBytes)) }
             }
-            print("\(label): \(texts.count) certificates, \(floor.checkpoints) distinct checkpoints, \(floor.ed25519Checks) Ed25519 checks, \(floor.x25519Operations) X25519 operations")
-            print("  clock\tverify/s (1 task)\tsignatures alone/s\tratio\tsignatures + X25519/s\tratio\takashi-verify --json/s (process)\tratio to signatures\tratio to signatures + X25519")
+            print(
+                "\(label): \(texts.count) certificates, \(floor.checkpoints) distinct checkpoints, \(floor.ed25519Checks) Ed25519 checks, \(floor.x25519Operations) X25519 operations"
+            )
+            print(
+                "  clock\tverify/s (1 task)\tsignatures alone/s\tratio\tsignatures + X25519/s\tratio\takashi-verify --json/s (process)\tratio to signatures\tratio to signatures + X25519"
+            )
             for (clock, pick) in [("wall", { (r: Rates) in r.wall }), ("CPU", { (r: Rates) in r.cpu })] {
                 let v = rates.map(pick), f = floors.map(pick), k = publicKeyFloors.map(pick), p = processes.map(pick)
                 func ratio(_ a: [Double], _ b: [Double]) -> Double { median(zip(a, b).map { 100 * $0 / $1 }) }
@@ -213,13 +224,18 @@ struct VerifyBench: AsyncParsableCommand {
                 let x25519PerCertificate = Double(floor.x25519Operations) / Double(texts.count) / hardware.x25519Derive
                 let limit = 1 / perCertificate, publicKeyLimit = 1 / (perCertificate + x25519PerCertificate)
                 let v = median(rates.map(\.cpu)), p = median(processes.map(\.cpu))
-                print(String(format: "  at openssl speed's rates: signatures %.0f/s, signatures + X25519 %.0f/s; verify per CPU s %.0f %% / %.0f %% of them", limit,
-                    publicKeyLimit, 100 * v / limit, 100 * v / publicKeyLimit) + (processes.isEmpty ? "" : String(format: ", the process %.0f %% / %.0f %%", 100 * p / limit, 100 * p / publicKeyLimit)))
+                print(
+                    String(
+                        format: "  at openssl speed's rates: signatures %.0f/s, signatures + X25519 %.0f/s; verify per CPU s %.0f %% / %.0f %% of them", limit,
+                        publicKeyLimit, 100 * v / limit, 100 * v / publicKeyLimit)
+                        + (processes.isEmpty ? "" : String(format: ", the process %.0f %% / %.0f %%", 100 * p / limit, 100 * p / publicKeyLimit)))
             }
         }
         if let hardware {
-            print(String(format: "openssl speed (%d s each, 1 core): ecdsap256 verify %.0f/s, ed25519 verify %.0f/s, ecdhx25519 %.0f/s", opensslSeconds,
-                hardware.ecdsaVerify, hardware.ed25519Verify, hardware.x25519Derive))
+            print(
+                String(
+                    format: "openssl speed (%d s each, 1 core): ecdsap256 verify %.0f/s, ed25519 verify %.0f/s, ecdhx25519 %.0f/s", opensslSeconds,
+                    hardware.ecdsaVerify, hardware.ed25519Verify, hardware.x25519Derive))
         }
         if images > 0 { try decodeImages(sets.batched) }
     }
@@ -274,8 +290,10 @@ struct VerifyBench: AsyncParsableCommand {
         let seconds = now() - start, cpu = cpuTime() - cpuStart
         let symbol = try QRCode.encode(sample[0], level: .medium)
         let side = (symbol.width + 8) * 4
-        print(String(format: "decode QR PNG (version %d, %d×%d px): %d in %.2f s, %.0f/s, %.0f per CPU s", symbol.version, side, side,
-            images, seconds, Double(images) / seconds, Double(images) / cpu))
+        print(
+            String(
+                format: "decode QR PNG (version %d, %d×%d px): %d in %.2f s, %.0f/s, %.0f per CPU s", symbol.version, side, side,
+                images, seconds, Double(images) / seconds, Double(images) / cpu))
     }
 }
 
@@ -323,7 +341,8 @@ struct SignatureFloor {
                     checks.append((logKey.publicKey, message, signature.bytes))
                 } else if let witness = witnessKeys.first(where: { $0.keyID == signature.keyID }), signature.bytes.count == 72 {
                     let timestamp = signature.bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                    checks.append((witness.publicKey, CosignatureV1.signedMessage(checkpointText: note.text, timestamp: timestamp), Array(signature.bytes[8...])))
+                    checks.append(
+                        (witness.publicKey, CosignatureV1.signedMessage(checkpointText: note.text, timestamp: timestamp), Array(signature.bytes[8...])))
                 }
             }
             notes.append((message, checks))
@@ -433,7 +452,7 @@ func runWithDefaultSignals(_ arguments: [String]) throws -> Data {
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
     close(fds[1])

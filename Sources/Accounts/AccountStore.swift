@@ -88,7 +88,8 @@ public struct AccountStore: Sendable {
         let hash = Bcrypt.hash(password, cost: bcryptCost)
         let now = Date()
         let record = try await Self.accountErrors(
-            duplicate: AccountError(.duplicateLogin,
+            duplicate: AccountError(
+                .duplicateLogin,
                 "ログイン名「\(login)」は既に使われています。別の名前を選んでください / the login '\(login)' is already taken; choose another one")
         ) {
             try await store.addUser(
@@ -174,7 +175,8 @@ public struct AccountStore: Sendable {
         } catch let error as StoreError where error.code == .notFound {
             // The store says only "gone or disabled"; tell the person which.
             guard try await store.user(id: user.id) != nil else { throw Self.unknownUser(user.login) }
-            throw AccountError(.notFound,
+            throw AccountError(
+                .notFound,
                 "利用者「\(user.login)」は利用停止中のため、ログインできません / the user '\(user.login)' is disabled and cannot sign in; a supervisor can enable the account")
         }
         let current = try Self.user(from: record)
@@ -202,7 +204,8 @@ public struct AccountStore: Sendable {
     public func createToken(name: String, role: Role, audit: AuditActor? = nil) async throws -> (secret: String, token: APIToken) {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, SafeText.length(name) <= 100, SafeText.firstProblem(in: name) == nil else {
-            throw AccountError(.invalidName,
+            throw AccountError(
+                .invalidName,
                 "トークン名は1〜100文字で、制御文字を含めないでください（例: 住基連携）/ a token name must be 1 to 100 characters with no control characters, e.g. juki-sync")
         }
         let secret = Self.apiSecretPrefix + SecureRandom.bytes(32).base64URL
@@ -226,7 +229,8 @@ public struct AccountStore: Sendable {
     public func revokeToken(id: Int64, audit: AuditActor? = nil) async throws {
         let now = Date()
         try await Self.accountErrors(
-            notFound: AccountError(.notFound,
+            notFound: AccountError(
+                .notFound,
                 "トークン番号 \(id) はありません。`akashi token list` で番号を確認してください / there is no API token \(id); see `akashi token list`")
         ) {
             try await store.revokeToken(id: id, atMillis: Millis.from(now), audit: audit?.note(action: "token.revoke", target: String(id), at: now))
@@ -253,31 +257,39 @@ public struct AccountStore: Sendable {
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
         }
         guard allowed, (1...maxLoginLength).contains(login.utf8.count) else {
-            throw AccountError(.invalidLogin,
-                "ログイン名「\(login)」は使えません。半角英小文字・数字・「.」「_」「-」の1〜64文字にしてください（例: tanaka.h）/ the login '\(login)' is not allowed: use 1 to 64 lower-case letters a-z, digits, '.', '_' or '-', e.g. tanaka.h")
+            throw AccountError(
+                .invalidLogin,
+                "ログイン名「\(login)」は使えません。半角英小文字・数字・「.」「_」「-」の1〜64文字にしてください（例: tanaka.h）/ the login '\(login)' is not allowed: use 1 to 64 lower-case letters a-z, digits, '.', '_' or '-', e.g. tanaka.h"
+            )
         }
     }
 
     /// At most 100 characters, not empty, no control characters.
     public static func validateDisplayName(_ name: String) throws {
         guard !name.isEmpty, SafeText.length(name) <= maxDisplayNameLength, SafeText.firstProblem(in: name) == nil else {
-            throw AccountError(.invalidName,
-                "表示名は1〜100文字で、改行などの制御文字や表示されない文字を含めないでください / a display name must be 1 to 100 characters with no line breaks, control, bidirectional or invisible characters")
+            throw AccountError(
+                .invalidName,
+                "表示名は1〜100文字で、改行などの制御文字や表示されない文字を含めないでください / a display name must be 1 to 100 characters with no line breaks, control, bidirectional or invisible characters"
+            )
         }
     }
 
     /// At least 12 characters and at most 72 bytes of UTF-8 (bcrypt's limit), no NUL.
     public static func validatePassword(_ password: String) throws {
         guard password.count >= minPasswordLength else {
-            throw AccountError(.weakPassword,
+            throw AccountError(
+                .weakPassword,
                 "パスワードが短すぎます（\(password.count)文字）。12文字以上にしてください / the password is too short (\(password.count) characters); use at least 12 characters")
         }
         guard password.utf8.count <= maxPasswordBytes else {
-            throw AccountError(.weakPassword,
-                "パスワードが長すぎます（UTF-8で\(password.utf8.count)バイト）。72バイト以下にしてください（全角文字は1文字3バイト）/ the password is too long (\(password.utf8.count) bytes of UTF-8); bcrypt uses at most 72 bytes, so shorten it (a Japanese character takes 3 bytes)")
+            throw AccountError(
+                .weakPassword,
+                "パスワードが長すぎます（UTF-8で\(password.utf8.count)バイト）。72バイト以下にしてください（全角文字は1文字3バイト）/ the password is too long (\(password.utf8.count) bytes of UTF-8); bcrypt uses at most 72 bytes, so shorten it (a Japanese character takes 3 bytes)"
+            )
         }
         guard !password.utf8.contains(0) else {
-            throw AccountError(.weakPassword,
+            throw AccountError(
+                .weakPassword,
                 "パスワードにNUL文字は使えません / a password cannot contain the NUL character")
         }
     }
@@ -319,7 +331,8 @@ public struct AccountStore: Sendable {
     }
 
     private static func unknownUser(_ login: String) -> AccountError {
-        AccountError(.notFound,
+        AccountError(
+            .notFound,
             "利用者「\(login)」は登録されていません。`akashi user list` で確認してください / there is no user '\(login)'; see `akashi user list`")
     }
 

@@ -1,3 +1,5 @@
+import struct Foundation.Data
+
 /// SHA-256 (FIPS 180-4), the only hash Akashi uses: Merkle nodes (RFC 9162),
 /// note key IDs (C2SP signed-note), ES256 and document digests.
 public enum SHA256 {
@@ -40,5 +42,4 @@ extension UnsafeRawBufferPointer: RawBytes {
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(self) }
 }
 
-import struct Foundation.Data
 extension Data: RawBytes {}

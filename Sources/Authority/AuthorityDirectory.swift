@@ -136,8 +136,10 @@ public struct AuthorityDirectory: Sendable {
         at url: URL, origin: String, name: String, code: String, verifierURL: String? = nil, location: StoreLocation = .file
     ) async throws -> AuthorityDirectory {
         guard SignedNote.isAkashiKeyName(origin), !origin.contains("://"), !origin.hasSuffix("/") else {
-            throw AuthorityError(.invalidConfiguration,
-                "the origin '\(origin)' must be a schema-less URL of at most 255 printable ASCII characters with no spaces, no '+' and no trailing slash, e.g. iizuka.example/akashi/log")
+            throw AuthorityError(
+                .invalidConfiguration,
+                "the origin '\(origin)' must be a schema-less URL of at most 255 printable ASCII characters with no spaces, no '+' and no trailing slash, e.g. iizuka.example/akashi/log"
+            )
         }
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AuthorityError(.invalidConfiguration, "the authority name is empty; give the municipality's name, e.g. --name 飯塚市")
@@ -148,7 +150,9 @@ public struct AuthorityDirectory: Sendable {
             guard let parsed = URL(string: verifierURL), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil,
                 verifierURL.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E && $0 != 0x23 })
             else {
-                throw AuthorityError(.invalidConfiguration, "the verifier URL '\(verifierURL)' must be an http(s) URL of printable ASCII without '#' or spaces (the QR payload goes after '#')")
+                throw AuthorityError(
+                    .invalidConfiguration,
+                    "the verifier URL '\(verifierURL)' must be an http(s) URL of printable ASCII without '#' or spaces (the QR payload goes after '#')")
             }
         }
         let fm = FileManager.default
@@ -172,7 +176,9 @@ public struct AuthorityDirectory: Sendable {
             // Residents' data and password hashes live here: 0700 whatever the
             // umask (and also when the folder already existed, empty).
             try fm.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            guard chmod(url.path, 0o700) == 0 else { throw AuthorityError(.io, "cannot make \(url.path) private (chmod 700): \(String(cString: strerror(errno)))") }
+            guard chmod(url.path, 0o700) == 0 else {
+                throw AuthorityError(.io, "cannot make \(url.path) private (chmod 700): \(String(cString: strerror(errno)))")
+            }
             try fm.createDirectory(at: directory.keysURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw AuthorityError(.io, "cannot create \(url.path): \(error.localizedDescription)")
@@ -215,7 +221,8 @@ public struct AuthorityDirectory: Sendable {
             throw AuthorityError(.invalidConfiguration, "\(configURL.path) is not a valid Akashi configuration: \(error)")
         }
         guard configuration.format == AuthorityConfiguration.currentFormat else {
-            throw AuthorityError(.invalidConfiguration, "\(configURL.path) has format '\(configuration.format)'; this version reads \(AuthorityConfiguration.currentFormat)")
+            throw AuthorityError(
+                .invalidConfiguration, "\(configURL.path) has format '\(configuration.format)'; this version reads \(AuthorityConfiguration.currentFormat)")
         }
         self.init(url: url, configuration: configuration, location: location)
     }
@@ -232,7 +239,10 @@ public struct AuthorityDirectory: Sendable {
         let code = try await database.resolve(authority: code)
         let folder = keys.appendingPathComponent(code)
         guard FileManager.default.fileExists(atPath: configURL(folder).path) else {
-            throw AuthorityError(.notFound, "the authority \(code) is in the database \(database.target) but its folder \(folder.path) (config.json, keys/) is missing; give the --keys DIR it was created with (or restore it from the key backup)")
+            throw AuthorityError(
+                .notFound,
+                "the authority \(code) is in the database \(database.target) but its folder \(folder.path) (config.json, keys/) is missing; give the --keys DIR it was created with (or restore it from the key backup)"
+            )
         }
         let directory = try AuthorityDirectory(at: folder, location: .database(database))
         guard directory.configuration.code == code else {
@@ -303,7 +313,8 @@ public struct AuthorityDirectory: Sendable {
             }
             try checkOwnLog(policy)
             if let unreachable = policy.witnesses.first(where: { $0.url == nil }) {
-                throw AuthorityError(.invalidConfiguration,
+                throw AuthorityError(
+                    .invalidConfiguration,
                     "witness \(unreachable.name) has no URL; the log must know where to ask it (witness <name> <vkey> <url>)")
             }
         }
@@ -313,7 +324,8 @@ public struct AuthorityDirectory: Sendable {
     private func checkOwnLog(_ policy: TlogPolicy) throws {
         let own = try logVerifierKey()
         guard policy.logs.count == 1, policy.logs[0].key == own else {
-            throw AuthorityError(.invalidConfiguration,
+            throw AuthorityError(
+                .invalidConfiguration,
                 "the tlog-policy must list exactly one log, this authority's: log \(own)")
         }
     }
@@ -508,8 +520,10 @@ public struct AuthorityDirectory: Sendable {
         for path in [databaseURL.path, databaseURL.path + "-wal", databaseURL.path + "-shm"] {
             guard stat(path, &info) == 0 else { continue }
             guard info.st_mode & 0o077 == 0 else {
-                throw AuthorityError(.insecureKey,
-                    "\(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); it holds residents' data and password hashes: fix it with: chmod 600 \(databaseURL.path)*")
+                throw AuthorityError(
+                    .insecureKey,
+                    "\(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); it holds residents' data and password hashes: fix it with: chmod 600 \(databaseURL.path)*"
+                )
             }
         }
     }
@@ -525,7 +539,8 @@ public struct AuthorityDirectory: Sendable {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
         let fd = Glibc.open(url.path, flags, mode)
         guard fd >= 0 else {
-            throw AuthorityError(exclusive && errno == EEXIST ? .alreadyExists : .io,
+            throw AuthorityError(
+                exclusive && errno == EEXIST ? .alreadyExists : .io,
                 "cannot create \(url.path): \(String(cString: strerror(errno)))")
         }
         defer { Glibc.close(fd) }
@@ -549,7 +564,8 @@ public struct AuthorityDirectory: Sendable {
             throw AuthorityError(.notFound, "the key file \(url.path) is missing")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw AuthorityError(.insecureKey,
+            throw AuthorityError(
+                .insecureKey,
                 "\(url.path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); fix it with: chmod 600 \(url.path)")
         }
         guard let data = FileManager.default.contents(atPath: url.path) else {

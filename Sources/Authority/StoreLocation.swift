@@ -35,7 +35,8 @@ public final class AuthorityDatabase: Sendable {
     public init(url: String, logger: Logger = Logger(label: "akashi.postgres")) throws {
         let database: PostgresDatabase
         do { database = try PostgresDatabase(url: url, logger: logger) } catch let error as StoreError {
-            throw AuthorityError(.invalidConfiguration, "--database \(Self.redacted(url)) is not a usable PostgreSQL URL (postgres://USER@HOST:PORT/DB): \(error.reason)")
+            throw AuthorityError(
+                .invalidConfiguration, "--database \(Self.redacted(url)) is not a usable PostgreSQL URL (postgres://USER@HOST:PORT/DB): \(error.reason)")
         }
         self.database = database
         self.target = database.target
@@ -71,16 +72,24 @@ public final class AuthorityDatabase: Sendable {
         guard let requested else {
             switch codes.count {
             case 0:
-                throw AuthorityError(.notFound, "the database \(target) holds no authority yet; add one with `akashi init --database URL --keys DIR --origin O --name N --code CODE`")
+                throw AuthorityError(
+                    .notFound,
+                    "the database \(target) holds no authority yet; add one with `akashi init --database URL --keys DIR --origin O --name N --code CODE`")
             case 1:
                 return codes[0]
             default:
-                throw AuthorityError(.invalidConfiguration, "the database \(target) holds \(codes.count) authorities (\(codes.joined(separator: ", "))); choose one with --authority CODE (or AKASHI_AUTHORITY)")
+                throw AuthorityError(
+                    .invalidConfiguration,
+                    "the database \(target) holds \(codes.count) authorities (\(codes.joined(separator: ", "))); choose one with --authority CODE (or AKASHI_AUTHORITY)"
+                )
             }
         }
         let code = (try? LocalGovernmentCode(requested).digits) ?? requested
         guard codes.contains(code) else {
-            throw AuthorityError(.notFound, "the authority \(code) is not registered in the database \(target) (registered: \(codes.isEmpty ? "none" : codes.joined(separator: ", "))); add it with `akashi init --database …`")
+            throw AuthorityError(
+                .notFound,
+                "the authority \(code) is not registered in the database \(target) (registered: \(codes.isEmpty ? "none" : codes.joined(separator: ", "))); add it with `akashi init --database …`"
+            )
         }
         return code
     }

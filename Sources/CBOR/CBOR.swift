@@ -185,16 +185,16 @@ extension CBOR {
 extension CBOR: Hashable {
     public static func == (lhs: CBOR, rhs: CBOR) -> Bool {
         switch (lhs, rhs) {
-        case let (.unsigned(a), .unsigned(b)): a == b
-        case let (.negative(a), .negative(b)): a == b
-        case let (.byteString(a), .byteString(b)): a == b
-        case let (.textString(a), .textString(b)): a.utf8.elementsEqual(b.utf8)
-        case let (.array(a), .array(b)): a == b
-        case let (.map(a), .map(b)): mapsEqual(a, b)
-        case let (.tagged(t, a), .tagged(u, b)): t == u && a == b
-        case let (.boolean(a), .boolean(b)): a == b
+        case (.unsigned(let a), .unsigned(let b)): a == b
+        case (.negative(let a), .negative(let b)): a == b
+        case (.byteString(let a), .byteString(let b)): a == b
+        case (.textString(let a), .textString(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): a == b
+        case (.map(let a), .map(let b)): mapsEqual(a, b)
+        case (.tagged(let t, let a), .tagged(let u, let b)): t == u && a == b
+        case (.boolean(let a), .boolean(let b)): a == b
         case (.null, .null), (.undefined, .undefined): true
-        case let (.float(a), .float(b)): a.bitPattern == b.bitPattern
+        case (.float(let a), .float(let b)): a.bitPattern == b.bitPattern
         default: false
         }
     }

@@ -356,7 +356,8 @@ private struct MapBuilder {
                     throw CBORError(.duplicateMapKey, "the key \(key.abbreviatedDescription) appears twice in a map", offset: range.lowerBound)
                 }
                 if !a.lexicographicallyPrecedes(b) {
-                    throw CBORError(.unsortedMapKeys, "the key \(key.abbreviatedDescription) is out of order (keys sort by their encoded bytes)", offset: range.lowerBound)
+                    throw CBORError(
+                        .unsortedMapKeys, "the key \(key.abbreviatedDescription) is out of order (keys sort by their encoded bytes)", offset: range.lowerBound)
                 }
             }
             previousKey = range

@@ -5,10 +5,12 @@ extension CBOR: CustomStringConvertible {
         switch self {
         case .unsigned(let n): return String(n)
         case .negative(let n): return n == .max ? "-18446744073709551616" : "-\(n + 1)"
-        case .byteString(let b): return "h'" + b.map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined() + "'"
+        case .byteString(let b):
+            return "h'"
+                + b.map { byte in
+                    let hex = String(byte, radix: 16)
+                    return byte < 16 ? "0" + hex : hex
+                }.joined() + "'"
         case .textString(let s): return "\"" + s.replacingBackslashesAndQuotes() + "\""
         case .array(let a): return "[" + a.map(\.description).joined(separator: ", ") + "]"
         case .map(let m): return "{" + m.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"

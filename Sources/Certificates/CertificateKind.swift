@@ -168,7 +168,8 @@ public struct KindRegistry: Sendable {
             }
         }
         guard CertificateKind.isValidID(kind.id) else {
-            throw CertificateError(.invalidKind, "kind id '\(SafeText.escaped(kind.id, limit: 60))' must be [a-z][a-z0-9-]{0,39}: lowercase letters, digits and '-'")
+            throw CertificateError(
+                .invalidKind, "kind id '\(SafeText.escaped(kind.id, limit: 60))' must be [a-z][a-z0-9-]{0,39}: lowercase letters, digits and '-'")
         }
         guard (1...Int(Int32.max)).contains(kind.version) else { throw fail("version must be 1 to 2^31 − 1") }
         try localized(kind.label, "label")

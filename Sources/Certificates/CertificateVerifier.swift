@@ -150,7 +150,8 @@ public struct CertificateVerifier: Sendable {
 
         // 2. the signing key, by its key id, among every trusted authority's keys.
         guard let found = prepared.keys[envelope.kid] else {
-            report.stop(at: .issuerKnown, "unknownKey",
+            report.stop(
+                at: .issuerKnown, "unknownKey",
                 ja: "署名鍵が信頼リストのどの発行元の鍵でもありません（偽造、または信頼リストにない発行元）",
                 en: "the certificate is signed with a key no authority in the trust file has (a forgery, or an issuer not in the trust file)")
             return report
@@ -174,7 +175,8 @@ public struct CertificateVerifier: Sendable {
         }
         report.claims = claims
         guard Array(claims.issuer.utf8) == Array(authority.issuer.utf8) else {
-            report.stop(at: .claims, "issuerMismatch",
+            report.stop(
+                at: .claims, "issuerMismatch",
                 ja: "発行元の鍵で署名されていますが、記載の発行元（\(claims.issuer)）が鍵の発行元（\(authority.issuer)）と異なります",
                 en: "signed by a key of \(authority.issuer) but naming issuer \(claims.issuer)")
             return report
@@ -189,7 +191,8 @@ public struct CertificateVerifier: Sendable {
         if key.status == .compromised && !loggedBeforeCompromise {
             report.fail(.keyValid, "keyCompromised", ja: "署名鍵は漏えいにより無効です", en: "the signing key was declared compromised")
         } else if issuedAt < key.notBefore.addingTimeInterval(-Self.skew) || key.notAfter.map({ issuedAt > $0 }) == true {
-            report.fail(.keyValid, "keyNotValidAtIssue",
+            report.fail(
+                .keyValid, "keyNotValidAtIssue",
                 ja: "発行日時に署名鍵が有効ではありません", en: "the signing key was not valid when the certificate was issued")
         } else {
             report.pass(.keyValid)
@@ -202,18 +205,24 @@ public struct CertificateVerifier: Sendable {
             report.kind = kind
             withholding = rules
             if kind.version != claims.kindVersion {
-                report.fail(.kindValid, "kindVersion", ja: "証明書の様式の版（\(claims.kindVersion)）が信頼リスト（\(kind.version)）と異なります", en: "kind version \(claims.kindVersion) differs from the trusted definition (\(kind.version))")
+                report.fail(
+                    .kindValid, "kindVersion", ja: "証明書の様式の版（\(claims.kindVersion)）が信頼リスト（\(kind.version)）と異なります",
+                    en: "kind version \(claims.kindVersion) differs from the trusted definition (\(kind.version))")
             } else {
-                let problems = kind.check(claims.fields, alsoPresent: claims.presentMask.map(rules.presentWithholdable) ?? [])
+                let problems =
+                    kind.check(claims.fields, alsoPresent: claims.presentMask.map(rules.presentWithholdable) ?? [])
                     + kind.withholdingProblems(signed: claims.fields, mask: claims.presentMask, rules: rules)
                 if !problems.isEmpty {
-                    report.fail(.kindValid, "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"), en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; "))
+                    report.fail(
+                        .kindValid, "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"),
+                        en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; "))
                 } else {
                     report.pass(.kindValid)
                 }
             }
         } else {
-            report.fail(.kindValid, "kindNotAllowed", ja: "発行元はこの種類の証明書（\(claims.kind)）を発行できません", en: "the issuer may not issue certificates of kind '\(claims.kind)'")
+            report.fail(
+                .kindValid, "kindNotAllowed", ja: "発行元はこの種類の証明書（\(claims.kind)）を発行できません", en: "the issuer may not issue certificates of kind '\(claims.kind)'")
         }
 
         // 7. disclosure: the shown withholdable fields against the signed commitment.
@@ -246,14 +255,19 @@ public struct CertificateVerifier: Sendable {
         var subjectLines: [[UInt8]] = []
         let expectedSubjects = report.kind?.subjectCount ?? claims.subjectKeys.count
         if claims.subjectKeys.count != expectedSubjects {
-            report.fail(.subject, "subjectNotFindable",
+            report.fail(
+                .subject, "subjectNotFindable",
                 ja: "この種類の証明書は本人が台帳で見つけられるよう本人の鍵に結び付ける必要がありますが、鍵が\(claims.subjectKeys.count)個です（必要: \(expectedSubjects)個）",
-                en: "a certificate of this kind must be bound to the key of each of its \(expectedSubjects) subject(s) so they can find it; it has \(claims.subjectKeys.count)")
+                en:
+                    "a certificate of this kind must be bound to the key of each of its \(expectedSubjects) subject(s) so they can find it; it has \(claims.subjectKeys.count)"
+            )
         } else if let lines = try? SubjectLines.lines(cti: claims.cti, serial: claims.serial, keys: claims.subjectKeys) {
             subjectLines = lines
             report.pass(.subject)
         } else {
-            report.fail(.subject, "subjectNotFindable", ja: "本人の鍵が不正（位数の小さい点）で、本人はこの証明書を見つけられません", en: "a subject key is of low order: no secret finds this certificate")
+            report.fail(
+                .subject, "subjectNotFindable", ja: "本人の鍵が不正（位数の小さい点）で、本人はこの証明書を見つけられません", en: "a subject key is of low order: no secret finds this certificate"
+            )
         }
 
         // 10. the log entry, rebuilt from the envelope (and its subject lines)
@@ -301,7 +315,9 @@ public struct CertificateVerifier: Sendable {
             report.proof = tlogProof
             report.pass(.inclusion)
             if case .notWitnessed(let why) = outcome {
-                report.fail(.checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントに必要な立会人の署名がありません（\(why)）", en: "the log checkpoint lacks the witness cosignatures the trust file requires: \(why)")
+                report.fail(
+                    .checkpoint, "checkpointUntrusted", ja: "台帳のチェックポイントに必要な立会人の署名がありません（\(why)）",
+                    en: "the log checkpoint lacks the witness cosignatures the trust file requires: \(why)")
             } else {
                 report.pass(.checkpoint)
             }
@@ -312,10 +328,13 @@ public struct CertificateVerifier: Sendable {
                 let tlogProof = try? proof.tlogProof(leafHash: Merkle.leafHash(unbound.bytes), logKey: logKey, knownKeys: log.witnesses),
                 (try? policy.logSigner(of: tlogProof.checkpoint)) == logKey
             {
-                report.fail(.inclusion, "subjectNotFindable",
+                report.fail(
+                    .inclusion, "subjectNotFindable",
                     ja: "台帳には本人が見つけられない形（本人の行なし）で記録されています", en: "the log holds this certificate without the subject lines its subject would find it by")
             } else {
-                report.fail(.inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）", en: "the certificate is not proven to be in the log: \(error.reason)")
+                report.fail(
+                    .inclusion, "inclusionFailed", ja: "台帳（透明性ログ）への記録を確認できません（\(error.reason)）",
+                    en: "the certificate is not proven to be in the log: \(error.reason)")
             }
             report.skip(.checkpoint)
         }
@@ -333,20 +352,23 @@ public struct CertificateVerifier: Sendable {
         }
         func day(_ seconds: Int64) -> String { CivilDate.japaneseText(seconds) }
         guard let status else {
-            report.unconfirmed("statusMissing",
+            report.unconfirmed(
+                "statusMissing",
                 ja: "失効情報がないため、失効していないことは確認できていません。インターネットに接続して最新の失効情報を取得するか、発行元に確認してください",
                 en: "no status list: whether it was revoked is not confirmed. Connect to the internet to fetch the latest status list, or ask the issuer")
             return
         }
         var asOf: String { day(status.list.issuedAt) }
         guard Array(status.list.issuer.utf8) == Array(authority.issuer.utf8) else {
-            report.unconfirmed("statusNotApplicable",
+            report.unconfirmed(
+                "statusNotApplicable",
                 ja: "失効情報が別の発行元（\(status.list.issuer)）のものなので、失効していないことは確認できていません",
                 en: "the status list is another issuer's (\(status.list.issuer)): whether it was revoked is not confirmed")
             return
         }
         guard index < status.treeSize else {
-            report.unconfirmed("statusUnknown",
+            report.unconfirmed(
+                "statusUnknown",
                 ja: "失効情報（\(asOf)時点）がこの証明書より古いため、失効していないことは確認できていません。最新の失効情報を取得してください",
                 en: "the status list (\(asOf)) predates this certificate: whether it was revoked is not confirmed. Fetch the latest status list")
             return
@@ -354,12 +376,13 @@ public struct CertificateVerifier: Sendable {
         // Revocation and supersession are permanent: said from any list that covers the index.
         switch status.list.entries[index] {
         case .revoked(let reason, let at)?:
-            let why: (String, String) = switch reason {
-            case .error: ("誤発行", "issued in error")
-            case .moved: ("転出等による記載事項の変更", "the resident moved")
-            case .ended: ("関係の解消", "ended")
-            case .other: ("その他", "other")
-            }
+            let why: (String, String) =
+                switch reason {
+                case .error: ("誤発行", "issued in error")
+                case .moved: ("転出等による記載事項の変更", "the resident moved")
+                case .ended: ("関係の解消", "ended")
+                case .other: ("その他", "other")
+                }
             report.fail(.status, "revoked", ja: "\(day(at))に失効しています（理由: \(why.0)）", en: "revoked on \(day(at)) (reason: \(why.1))")
             return
         case .superseded(let successor, _, let at)?:
@@ -371,7 +394,8 @@ public struct CertificateVerifier: Sendable {
         let age = date.timeIntervalSince(status.issuedAt)
         guard age <= maxStatusAge else {
             let days = Int(maxStatusAge / 86_400)
-            report.unconfirmed("statusStale",
+            report.unconfirmed(
+                "statusStale",
                 ja: "失効情報が古いため（\(asOf)時点、\(days)日より前）、その後に失効していないことは確認できていません。最新の失効情報を取得してください",
                 en: "the status list (\(asOf)) is older than \(days) days: a later revocation is not excluded. Fetch the latest status list")
             return

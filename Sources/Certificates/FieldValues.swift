@@ -104,19 +104,25 @@ extension CertificateKind {
         var values: [String: FieldValue] = [:]
         let allowed = fields.map(\.id).joined(separator: ", ")
         for name in (include.union(omit)).sorted() where field(name) == nil {
-            problems.append(FieldProblem(field: name, code: "unknownField",
-                ja: "「\(name)」はこの証明書（\(label.ja)）の項目ではありません。項目: \(allowed)",
-                en: "'\(name)' is not a field of \(label.en); fields: \(allowed)"))
+            problems.append(
+                FieldProblem(
+                    field: name, code: "unknownField",
+                    ja: "「\(name)」はこの証明書（\(label.ja)）の項目ではありません。項目: \(allowed)",
+                    en: "'\(name)' is not a field of \(label.en); fields: \(allowed)"))
         }
         for key in input.keys.sorted() where field(key) == nil {
             if let forbidden = forbiddenFields?.first(where: { $0.id == key }) {
-                problems.append(FieldProblem(field: key, code: "forbiddenField",
-                    ja: "\(forbidden.label.ja)は記載できません: \(forbidden.reason.ja)",
-                    en: "\(forbidden.label.en) must never be included: \(forbidden.reason.en)"))
+                problems.append(
+                    FieldProblem(
+                        field: key, code: "forbiddenField",
+                        ja: "\(forbidden.label.ja)は記載できません: \(forbidden.reason.ja)",
+                        en: "\(forbidden.label.en) must never be included: \(forbidden.reason.en)"))
             } else {
-                problems.append(FieldProblem(field: key, code: "unknownField",
-                    ja: "「\(key)」はこの証明書（\(label.ja)）の項目ではありません。項目: \(allowed)",
-                    en: "'\(key)' is not a field of \(label.en); fields: \(allowed)"))
+                problems.append(
+                    FieldProblem(
+                        field: key, code: "unknownField",
+                        ja: "「\(key)」はこの証明書（\(label.ja)）の項目ではありません。項目: \(allowed)",
+                        en: "'\(key)' is not a field of \(label.en); fields: \(allowed)"))
             }
         }
         for field in fields {
@@ -126,8 +132,10 @@ extension CertificateKind {
             if case .list(let l)? = raw, l.isEmpty { raw = nil }
             if omit.contains(field.id) {
                 if field.required {
-                    problems.append(FieldProblem(field: field.id, code: "cannotOmit",
-                        ja: "\(field.label.ja)は必須のため省略できません", en: "\(field.label.en) is required and cannot be omitted"))
+                    problems.append(
+                        FieldProblem(
+                            field: field.id, code: "cannotOmit",
+                            ja: "\(field.label.ja)は必須のため省略できません", en: "\(field.label.en) is required and cannot be omitted"))
                 }
                 continue
             }
@@ -138,8 +146,10 @@ extension CertificateKind {
             }
             guard let raw else {
                 if field.required {
-                    problems.append(FieldProblem(field: field.id, code: "required",
-                        ja: "\(field.label.ja)を入力してください（必須）", en: "\(field.label.en) is required"))
+                    problems.append(
+                        FieldProblem(
+                            field: field.id, code: "required",
+                            ja: "\(field.label.ja)を入力してください（必須）", en: "\(field.label.en) is required"))
                 }
                 continue
             }
@@ -164,15 +174,20 @@ extension CertificateKind {
         var problems: [FieldProblem] = []
         for (key, value) in values.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             guard let field = field(key) else {
-                problems.append(FieldProblem(field: key, code: "unknownField", ja: "未定義の項目「\(SafeText.escaped(key, limit: 40))」", en: "unknown field '\(SafeText.escaped(key, limit: 40))'"))
+                problems.append(
+                    FieldProblem(
+                        field: key, code: "unknownField", ja: "未定義の項目「\(SafeText.escaped(key, limit: 40))」",
+                        en: "unknown field '\(SafeText.escaped(key, limit: 40))'"))
                 continue
             }
             if let problem = Self.problem(value, field) { problems.append(problem) }
         }
-        for field in fields where field.required && !values.keys.contains(where: { $0.hasSameBytes(as: field.id) })
+        for field in fields
+        where field.required && !values.keys.contains(where: { $0.hasSameBytes(as: field.id) })
             && !alsoPresent.contains(where: { $0.hasSameBytes(as: field.id) })
         {
-            problems.append(FieldProblem(field: field.id, code: "required", ja: "必須項目\(field.label.ja)がありません", en: "required field \(field.label.en) is missing"))
+            problems.append(
+                FieldProblem(field: field.id, code: "required", ja: "必須項目\(field.label.ja)がありません", en: "required field \(field.label.en) is missing"))
         }
         return problems
     }
@@ -216,7 +231,8 @@ extension CertificateKind {
             let options = field.options ?? []
             guard options.contains(where: { $0.value.utf8.elementsEqual(v.utf8) }) else {
                 let list = options.map { "\($0.value)（\($0.label.ja)）" }.joined(separator: ", ")
-                return problem("invalidOption", "「\(SafeText.escaped(v, limit: 40))」は選択肢の値ではありません。選択肢: \(list)",
+                return problem(
+                    "invalidOption", "「\(SafeText.escaped(v, limit: 40))」は選択肢の値ではありません。選択肢: \(list)",
                     "'\(SafeText.escaped(v, limit: 40))' is not an option value; options: \(options.map(\.value).joined(separator: ", "))")
             }
             return nil
@@ -274,10 +290,12 @@ extension CertificateKind {
                 if let s = scalarText(), ASCIIPattern.isYearPrefix(s),
                     let year = Int(s.prefix(4)), !(1868...2999).contains(year)
                 {
-                    return problem("dateOutOfRange", "1868年（明治元年）から2999年までの日付を入力してください",
+                    return problem(
+                        "dateOutOfRange", "1868年（明治元年）から2999年までの日付を入力してください",
                         "must be a date from 1868 to 2999")
                 }
-                return problem("invalidDate", "日付は YYYY-MM-DD 形式の実在する日付で入力してください（例: 2025-04-01）",
+                return problem(
+                    "invalidDate", "日付は YYYY-MM-DD 形式の実在する日付で入力してください（例: 2025-04-01）",
                     "must be a real date written YYYY-MM-DD (e.g. 2025-04-01)")
             }
             return checked(.date(date))
@@ -289,7 +307,8 @@ extension CertificateKind {
         case .decimal:
             let scale = field.scale ?? 3
             guard let s = scalarText(), let canonical = canonicalDecimal(s, scale: scale) else {
-                return problem("invalidDecimal", "小数点以下\(scale)桁までの数値で入力してください（例: 1234.5）",
+                return problem(
+                    "invalidDecimal", "小数点以下\(scale)桁までの数値で入力してください（例: 1234.5）",
                     "must be a number with at most \(scale) decimal places (e.g. 1234.5)")
             }
             return checked(.decimal(canonical))
@@ -303,7 +322,8 @@ extension CertificateKind {
                 return checked(.enumValue(option.value))
             }
             let list = options.map { "\($0.value)（\($0.label.ja)）" }.joined(separator: ", ")
-            return problem("invalidOption", "「\(s)」は選択肢にありません。選択肢: \(list)", "'\(s)' is not an option; options: \(options.map(\.value).joined(separator: ", "))")
+            return problem(
+                "invalidOption", "「\(s)」は選択肢にありません。選択肢: \(list)", "'\(s)' is not an option; options: \(options.map(\.value).joined(separator: ", "))")
         }
     }
 
@@ -431,4 +451,3 @@ extension FieldValue: Encodable {
         }
     }
 }
-

@@ -120,7 +120,8 @@ public struct Disclosures: Hashable, Sendable {
             // Split: the shown unit's salt and the withheld unit's leaf, in unit order.
             let first = take(), second = take()
             let salts: [[UInt8]?] = units[0] == .withheld ? [nil, second] : [first, nil]
-            let leaves = units[0] == .withheld
+            let leaves =
+                units[0] == .withheld
                 ? [first, Self.leaf(salt: second, unit: units[1].unit!)]
                 : [Self.leaf(salt: first, unit: units[0].unit!), second]
             return PairMaterial(commitment: Self.pair(leaves), salts: salts, leaves: leaves)
@@ -308,14 +309,16 @@ extension CertificateKind {
         let withholdableFields = rules.withholdableFields
         let count = withholdableFields.count
         if let mask, count < 16, mask >> count != 0 {
-            problems.append(FieldProblem(
-                field: "presentMask", code: "unknownField",
-                ja: "提示できる項目の記録（present mask）が様式にない項目を含みます", en: "the present mask names withholdable fields the kind does not have"))
+            problems.append(
+                FieldProblem(
+                    field: "presentMask", code: "unknownField",
+                    ja: "提示できる項目の記録（present mask）が様式にない項目を含みます", en: "the present mask names withholdable fields the kind does not have"))
         }
         for field in withholdableFields where signed.keys.contains(where: { $0.hasSameBytes(as: field.id) }) {
-            problems.append(FieldProblem(
-                field: field.id, code: "withholdableSigned",
-                ja: "\(field.label.ja)は本人が隠せる項目ですが、署名された項目に含まれています", en: "\(field.label.en) is withholdable but is among the signed fields"))
+            problems.append(
+                FieldProblem(
+                    field: field.id, code: "withholdableSigned",
+                    ja: "\(field.label.ja)は本人が隠せる項目ですが、署名された項目に含まれています", en: "\(field.label.en) is withholdable but is among the signed fields"))
         }
         return problems
     }
@@ -356,16 +359,18 @@ extension CertificateVerifier {
         for (unit, _) in shownUnits {
             for (id, _) in unit.fields where kind.field(id) == nil {
                 let shown = SafeText.escaped(id, limit: 40)
-                return .failure(DisclosureFailure(
-                    code: "disclosureUnknownField", ja: "様式にない項目「\(shown)」が加えられています", en: "a field the kind does not define was added: '\(shown)'"))
+                return .failure(
+                    DisclosureFailure(
+                        code: "disclosureUnknownField", ja: "様式にない項目「\(shown)」が加えられています", en: "a field the kind does not define was added: '\(shown)'"))
             }
         }
         for (unit, _) in shownUnits {
             for (id, _) in unit.fields {
                 guard let field = kind.field(id), !field.isWithholdable else { continue }
-                return .failure(DisclosureFailure(
-                    code: "notWithholdable", ja: "隠すことのできない項目（\(field.label.ja)）が開示情報に含まれています",
-                    en: "\(field.label.en), which may not be withheld, is in the withholdable part"))
+                return .failure(
+                    DisclosureFailure(
+                        code: "notWithholdable", ja: "隠すことのできない項目（\(field.label.ja)）が開示情報に含まれています",
+                        en: "\(field.label.en), which may not be withheld, is in the withholdable part"))
             }
         }
         for (unit, unitIDs) in shownUnits {
@@ -390,9 +395,10 @@ extension CertificateVerifier {
             kind.field(id).flatMap { CertificateKind.problem(value, $0) }
         }
         if !problems.isEmpty {
-            return .failure(DisclosureFailure(
-                code: "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"),
-                en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; ")))
+            return .failure(
+                DisclosureFailure(
+                    code: "invalidFields", ja: "記載事項が様式に合いません: " + problems.map(\.ja).joined(separator: "、"),
+                    en: "fields do not match the kind: " + problems.map(\.en).joined(separator: "; ")))
         }
         let order = rules.withholdableIDs
         withheld.sort { (order.firstIndex(of: $0) ?? 0) < (order.firstIndex(of: $1) ?? 0) }

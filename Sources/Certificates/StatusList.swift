@@ -140,7 +140,9 @@ public struct StatusList: Sendable, Equatable {
                     entries[index] = .revoked(reason: reason, at: at)
                 } else if state == 5 {
                     let successorIndex = try reader.uvarint()
-                    guard successorIndex > index, successorIndex <= UInt64(jsSafeIntegerMax) else { throw fail("table has a successor that is not later in the log") }
+                    guard successorIndex > index, successorIndex <= UInt64(jsSafeIntegerMax) else {
+                        throw fail("table has a successor that is not later in the log")
+                    }
                     let serial = try reader.bytes(CertificateClaims.serialByteCount)
                     entries[index] = .superseded(successor: Serial.text(serial), successorIndex: successorIndex, at: at)
                 } else {

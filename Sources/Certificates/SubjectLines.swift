@@ -96,7 +96,6 @@ public struct SubjectSecret: Sendable {
     }
 }
 
-
 extension LogEntry {
     /// A certificate's log entry, rebuilt from its envelope and claims as a
     /// verifier does (docs/spec/log.md §2.1): the digest, kind, issue time and

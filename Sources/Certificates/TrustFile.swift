@@ -48,7 +48,8 @@ public struct TrustFile: Codable, Hashable, Sendable {
         }
         if let object = try? JSONSerialization.jsonObject(with: data) {
             if let problem = TrustFileShape.unknownMember(object) {
-                throw CertificateError(.malformedTrust, "the trust file has an unknown member \(problem) (a v2 trust file is closed; see docs/spec/trust-file.md)")
+                throw CertificateError(
+                    .malformedTrust, "the trust file has an unknown member \(problem) (a v2 trust file is closed; see docs/spec/trust-file.md)")
             }
             if let problem = TrustFileShape.badValue(object) {
                 throw CertificateError(.malformedTrust, "the trust file is not valid: \(problem)")
@@ -58,7 +59,8 @@ public struct TrustFile: Codable, Hashable, Sendable {
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let date = parseTime(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text.prefix(40))' is not a time YYYY-MM-DDTHH:MM:SSZ"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "'\(text.prefix(40))' is not a time YYYY-MM-DDTHH:MM:SSZ"))
             }
             return date
         }
@@ -129,7 +131,9 @@ public struct TrustFile: Codable, Hashable, Sendable {
             var witnessIDs = Set<UInt32>()
             for witness in policy.witnesses {
                 guard SignedNote.isAkashiKeyName(witness.key.name) else {
-                    throw failHere("the witness key name '\(SafeText.escaped(witness.key.name, limit: 60))' is not 1 to 255 bytes of printable ASCII without '+' (docs/spec/log.md §1)")
+                    throw failHere(
+                        "the witness key name '\(SafeText.escaped(witness.key.name, limit: 60))' is not 1 to 255 bytes of printable ASCII without '+' (docs/spec/log.md §1)"
+                    )
                 }
                 guard witness.key.keyID != logKey.keyID, witnessIDs.insert(witness.key.keyID).inserted else {
                     throw failHere("two keys of its log policy share the key ID \(String(witness.key.keyID, radix: 16))")
@@ -259,7 +263,8 @@ public struct LogTrust: Codable, Hashable, Sendable {
             throw CertificateError(.malformedTrust, "log \(origin): the tlog-policy is invalid: \(error)")
         }
         guard parsed.logs.count == 1, let listed = parsed.logs.first?.key, listed == logKey else {
-            throw CertificateError(.malformedTrust,
+            throw CertificateError(
+                .malformedTrust,
                 "log \(origin): the tlog-policy must list exactly one log, this log's vkey \(vkey) (it lists \(parsed.logs.count))")
         }
         return parsed
@@ -337,7 +342,10 @@ enum TrustFileShape {
     static let key: Set<String> = ["kty", "crv", "x", "y", "kid", "alg", "use", "notBefore", "notAfter", "status", "compromisedAt", "compromisedFromLogIndex"]
     static let log: Set<String> = ["origin", "vkey", "policy"]
     static let kind: Set<String> = ["id", "version", "label", "description", "statement", "validityDays", "fields", "forbiddenFields", "subjects"]
-    static let field: Set<String> = ["id", "type", "label", "required", "maxLength", "maxItems", "options", "scale", "minimum", "maximum", "unit", "printed", "omittedByDefault", "help", "withholdable", "withholdGroup"]
+    static let field: Set<String> = [
+        "id", "type", "label", "required", "maxLength", "maxItems", "options", "scale", "minimum", "maximum", "unit", "printed", "omittedByDefault", "help",
+        "withholdable", "withholdGroup",
+    ]
     static let localized: Set<String> = ["ja", "en"]
     static let option: Set<String> = ["value", "label"]
     static let forbidden: Set<String> = ["id", "label", "reason"]
@@ -391,9 +399,15 @@ enum TrustFileShape {
                 if let p = extra(k, kind, kpath) { return p }
                 let kd = k as? [String: Any] ?? [:]
                 if let p = localizedIn(kd, ["label", "description", "statement"], kpath) { return p }
-                if let p = each(kd["forbiddenFields"], { f, n in
-                    extra(f, forbidden, "\(kpath).forbiddenFields[\(n)]") ?? localizedIn(f as? [String: Any] ?? [:], ["label", "reason"], "\(kpath).forbiddenFields[\(n)]")
-                }) { return p }
+                if let p = each(
+                    kd["forbiddenFields"],
+                    { f, n in
+                        extra(f, forbidden, "\(kpath).forbiddenFields[\(n)]")
+                            ?? localizedIn(f as? [String: Any] ?? [:], ["label", "reason"], "\(kpath).forbiddenFields[\(n)]")
+                    })
+                {
+                    return p
+                }
                 return each(kd["fields"]) { f, n in
                     let fpath = "\(kpath).fields[\(n)]"
                     if let p = extra(f, field, fpath) { return p }

@@ -69,7 +69,8 @@ public struct VectorGenerator {
 
     func authority(_ root: URL, _ name: String, code: String, origin: String, displayName: String) async throws -> Fixture {
         let dir = root.appendingPathComponent(name)
-        let directory = try await AuthorityDirectory.create(at: dir, origin: origin, name: displayName, code: code, verifierURL: "https://\(origin.split(separator: "/")[0])/akashi/verify/")
+        let directory = try await AuthorityDirectory.create(
+            at: dir, origin: origin, name: displayName, code: code, verifierURL: "https://\(origin.split(separator: "/")[0])/akashi/verify/")
         let issuer = try Issuer(directory: directory, registry: registry, log: await directory.openLog())
         return Fixture(directory: directory, issuer: issuer, trust: try TrustFile.export(directory: directory, registry: registry))
     }
@@ -95,13 +96,17 @@ public struct VectorGenerator {
         /// A vector whose verdict and reason codes are decided by how it was
         /// built; the per-check statuses are filled in from the reference
         /// verifier below, which must agree on verdict and codes.
-        func add(_ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, status: String? = nil,
-                 rejected: Bool = false, verdict: String, codes: [String]) {
-            vectors.append(ConformanceVector(
-                id: id, description: LocalizedText(ja: ja, en: en), qr: qr, png: "\(id).png", trust: "trust/\(trust).json", at: when,
-                status: status.map { "status/\($0).cose" },
-                expected: .init(verdict: rejected ? "invalid" : verdict, valid: verdict == "valid" && !rejected, codes: codes, checks: [:],
-                    status: status == nil ? nil : (rejected ? "rejected" : "accepted"))))
+        func add(
+            _ id: String, _ ja: String, _ en: String, qr: String, trust: String = "iizuka", at when: Date = at, status: String? = nil,
+            rejected: Bool = false, verdict: String, codes: [String]
+        ) {
+            vectors.append(
+                ConformanceVector(
+                    id: id, description: LocalizedText(ja: ja, en: en), qr: qr, png: "\(id).png", trust: "trust/\(trust).json", at: when,
+                    status: status.map { "status/\($0).cose" },
+                    expected: .init(
+                        verdict: rejected ? "invalid" : verdict, valid: verdict == "valid" && !rejected, codes: codes, checks: [:],
+                        status: status == nil ? nil : (rejected ? "rejected" : "accepted"))))
         }
 
         // Valid: one of each kind.
@@ -111,7 +116,9 @@ public struct VectorGenerator {
             let every = Set(registry.kind(kind)?.fields.filter(\.isOmittedByDefault).map(\.id) ?? [])
             let certificate = try await iizuka.issuer.issue(kind: kind, input: Self.example(certs, kind), include: every, at: now)
             issued[kind] = certificate
-            add("valid-\(kind)", "有効な証明書（\(certificate.kind.label.ja)、失効情報で確認）", "a valid certificate (\(certificate.kind.label.en)), checked against the status list",
+            add(
+                "valid-\(kind)", "有効な証明書（\(certificate.kind.label.ja)、失効情報で確認）",
+                "a valid certificate (\(certificate.kind.label.en)), checked against the status list",
                 qr: certificate.qrText, status: "iizuka", verdict: "valid", codes: [])
         }
         guard let residence = issued["residence"], let graduation = issued["graduation"] ?? issued.values.first(where: { $0.kind.id != "residence" }) else {
@@ -122,19 +129,29 @@ public struct VectorGenerator {
         let url = iizuka.directory.configuration.verifierURL
 
         // The bare form (no URL) is as valid as the URL form.
-        add("valid-bare-text", "URLなしのQR文字列（AK2.…）", "the bare QR text without URL (AK2.…)", qr: qa.text(verifierURL: nil), status: "iizuka", verdict: "valid", codes: [])
+        add(
+            "valid-bare-text", "URLなしのQR文字列（AK2.…）", "the bare QR text without URL (AK2.…)", qr: qa.text(verifierURL: nil), status: "iizuka", verdict: "valid",
+            codes: [])
         // Without a status list a genuine certificate is unconfirmed, never invalid.
-        add("unconfirmed-no-status", "失効情報なし（本物だが失効の有無は未確認）", "no status list: genuine, revocation not confirmed",
+        add(
+            "unconfirmed-no-status", "失効情報なし（本物だが失効の有無は未確認）", "no status list: genuine, revocation not confirmed",
             qr: residence.qrText, verdict: "unconfirmed", codes: ["statusMissing"])
         // Exactly SP, HT, CR, LF around the text are ignored; nothing else is.
-        add("qr-surrounding-whitespace", "前後の空白・改行は無視", "spaces and line breaks around the text are ignored",
+        add(
+            "qr-surrounding-whitespace", "前後の空白・改行は無視", "spaces and line breaks around the text are ignored",
             qr: " \t" + residence.qrText + "\r\n", status: "iizuka", verdict: "valid", codes: [])
         for (id, ja, en, text) in [
             // Before the bare text (before a URL it would be part of the ignored URL part).
             ("qr-leading-zero-width", "先頭にゼロ幅スペース（U+200B）", "a zero-width space (U+200B) before the bare text", "\u{200B}" + qa.text(verifierURL: nil)),
             ("qr-trailing-zero-width", "末尾にゼロ幅スペース（U+200B）", "a zero-width space (U+200B) after the text", residence.qrText + "\u{200B}"),
-            ("qr-combining-after-prefix", "AK2. の後に結合文字（U+0345）", "a combining mark (U+0345) after AK2.", qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "AK2.\u{345}")),
-            ("qr-lowercase-prefix", "小文字の接頭辞 ak2.", "the prefix in lower case (ak2.)", qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "ak2.")),
+            (
+                "qr-combining-after-prefix", "AK2. の後に結合文字（U+0345）", "a combining mark (U+0345) after AK2.",
+                qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "AK2.\u{345}")
+            ),
+            (
+                "qr-lowercase-prefix", "小文字の接頭辞 ak2.", "the prefix in lower case (ak2.)",
+                qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "ak2.")
+            ),
             ("qr-v1-prefix", "旧形式の接頭辞 AK1.", "the old prefix AK1.", qa.text(verifierURL: nil).replacingOccurrences(of: "AK2.", with: "AK1.")),
             ("qr-no-break-space", "末尾にノーブレークスペース（U+00A0）", "a no-break space (U+00A0) after the text", residence.qrText + "\u{A0}"),
         ] {
@@ -150,7 +167,8 @@ public struct VectorGenerator {
             padded[padded.count - 1] |= 0x80
             padded.append(0x00)
             bytes.replaceSubrange(1..<(1 + minimal.count), with: padded)
-            add("payload-non-minimal-length", "封筒長が最短形でない（同じ証明書の別のバイト列）", "a non-minimal envelope length (another byte form of one certificate)",
+            add(
+                "payload-non-minimal-length", "封筒長が最短形でない（同じ証明書の別のバイト列）", "a non-minimal envelope length (another byte form of one certificate)",
                 qr: CertificateQR.prefix + NumericCodec.encode(bytes), verdict: "invalid", codes: ["undecodable"])
         }
 
@@ -159,14 +177,18 @@ public struct VectorGenerator {
         if let range = Self.find(name, in: qa.envelope) {
             var envelope = qa.envelope
             envelope.replaceSubrange(range, with: changed)
-            add("tampered-field", "署名後に氏名を書き換えた", "a name changed after signing",
-                qr: CertificateQR(envelope: envelope, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
+            add(
+                "tampered-field", "署名後に氏名を書き換えた", "a name changed after signing",
+                qr: CertificateQR(envelope: envelope, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid",
+                codes: ["badSignature"])
         }
         // The signature's last byte flipped.
         var flipped = qa.envelope
         flipped[flipped.count - 1] ^= 0x01
-        add("bad-signature", "署名の1ビットを反転", "one bit of the signature flipped",
-            qr: CertificateQR(envelope: flipped, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["badSignature"])
+        add(
+            "bad-signature", "署名の1ビットを反転", "one bit of the signature flipped",
+            qr: CertificateQR(envelope: flipped, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid",
+            codes: ["badSignature"])
 
         // One changed digit in the proof part of the text: the proof no longer proves.
         var digits = Array(residence.qrText)
@@ -174,47 +196,64 @@ public struct VectorGenerator {
         digits[position] = digits[position] == "7" ? "3" : "7"
         let digitQR = String(digits)
 
-        add("proof-from-other-certificate", "別の証明書の台帳証明を付けた", "the log proof of another certificate",
-            qr: CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qb.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
+        add(
+            "proof-from-other-certificate", "別の証明書の台帳証明を付けた", "the log proof of another certificate",
+            qr: CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qb.proof).text(verifierURL: url), verdict: "invalid",
+            codes: ["inclusionFailed"])
 
         let kagaCertificate = try await kaga.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
         let qc = try CertificateQR(text: kagaCertificate.qrText)
-        add("checkpoint-from-other-log", "別の自治体の台帳のチェックポイント", "a checkpoint from another authority's log",
-            qr: CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qc.proof).text(verifierURL: url), verdict: "invalid", codes: ["inclusionFailed"])
-        add("other-authority-trust", "別の自治体の信頼リストで検証", "verified with another authority's trust file",
+        add(
+            "checkpoint-from-other-log", "別の自治体の台帳のチェックポイント", "a checkpoint from another authority's log",
+            qr: CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qc.proof).text(verifierURL: url), verdict: "invalid",
+            codes: ["inclusionFailed"])
+        add(
+            "other-authority-trust", "別の自治体の信頼リストで検証", "verified with another authority's trust file",
             qr: residence.qrText, trust: "kaga", verdict: "invalid", codes: ["unknownKey"])
 
         let forged = try await forger.issuer.issue(kind: "residence", input: Self.example(certs, "residence"), at: now)
-        add("unknown-key", "発行元にない鍵で署名（偽造）", "signed by a key the issuer does not have (forgery)",
+        add(
+            "unknown-key", "発行元にない鍵で署名（偽造）", "signed by a key the issuer does not have (forgery)",
             qr: forged.qrText, verdict: "invalid", codes: ["unknownKey"])
 
         var restricted = iizuka.trust
         restricted.authorities[0].kinds.removeAll { $0.id == graduation.kind.id }
         trusts["iizuka-restricted"] = restricted
-        add("kind-not-allowed", "発行元に許されていない種類", "a kind the issuer may not issue",
+        add(
+            "kind-not-allowed", "発行元に許されていない種類", "a kind the issuer may not issue",
             qr: graduation.qrText, trust: "iizuka-restricted", verdict: "invalid", codes: ["kindNotAllowed"])
 
         let validity = TimeInterval(residence.kind.validityDays ?? 90) * 86_400
-        add("expired", "有効期限後に検証", "verified after expiry", qr: residence.qrText, at: now.addingTimeInterval(validity + 86_400), verdict: "invalid", codes: ["expired"])
-        add("not-yet-valid", "発行前の日時で検証", "verified before the issue time", qr: residence.qrText, at: now.addingTimeInterval(-86_400), verdict: "invalid", codes: ["notYetValid"])
+        add(
+            "expired", "有効期限後に検証", "verified after expiry", qr: residence.qrText, at: now.addingTimeInterval(validity + 86_400), verdict: "invalid",
+            codes: ["expired"])
+        add(
+            "not-yet-valid", "発行前の日時で検証", "verified before the issue time", qr: residence.qrText, at: now.addingTimeInterval(-86_400), verdict: "invalid",
+            codes: ["notYetValid"])
 
         var compromised = iizuka.trust
         compromised.authorities[0].keys[0].status = .compromised
         compromised.authorities[0].keys[0].notAfter = now
         trusts["iizuka-compromised"] = compromised
-        add("key-compromised", "漏えいした鍵", "a key declared compromised", qr: residence.qrText, trust: "iizuka-compromised", verdict: "invalid", codes: ["keyCompromised"])
+        add(
+            "key-compromised", "漏えいした鍵", "a key declared compromised", qr: residence.qrText, trust: "iizuka-compromised", verdict: "invalid",
+            codes: ["keyCompromised"])
 
         var late = iizuka.trust
         late.authorities[0].keys[0].notBefore = now.addingTimeInterval(3600)
         trusts["iizuka-key-later"] = late
-        add("key-not-valid-at-issue", "発行時に鍵が有効期間外", "the key was not valid at the issue time", qr: residence.qrText, trust: "iizuka-key-later", verdict: "invalid", codes: ["keyNotValidAtIssue"])
+        add(
+            "key-not-valid-at-issue", "発行時に鍵が有効期間外", "the key was not valid at the issue time", qr: residence.qrText, trust: "iizuka-key-later",
+            verdict: "invalid", codes: ["keyNotValidAtIssue"])
 
         // Correctly signed and logged, but wrong in content.
         var badFields = residence.claims
         badFields.serial = Serial.random()
         badFields.fields["residentSince"] = .date("1990-02-30")
         let invalid = try await iizuka.issuer.issueUnchecked(badFields, disclosures: qa.disclosures, kind: residence.kind)
-        add("invalid-fields", "様式に合わない記載（存在しない日付）", "fields that do not match the kind (an impossible date)", qr: invalid.qrText, verdict: "invalid", codes: ["invalidFields"])
+        add(
+            "invalid-fields", "様式に合わない記載（存在しない日付）", "fields that do not match the kind (an impossible date)", qr: invalid.qrText, verdict: "invalid",
+            codes: ["invalidFields"])
         var newer = residence.claims
         newer.serial = Serial.random()
         newer.kindVersion = residence.kind.version + 1
@@ -285,7 +324,9 @@ public struct VectorGenerator {
             claims.serial = Serial.random()
             claims.kind = "residence\nissued 0"
             let qr = try await iizuka.issuer.signAndLogUnchecked(payload: claims.encoded(), kind: "residence", issuedAt: claims.issuedAt)
-            add("claims-kind-with-newline", "種類IDに改行（台帳エントリの行を偽装）", "a kind id with a line feed (forging a log entry line)", qr: qr, verdict: "invalid", codes: ["undecodable"])
+            add(
+                "claims-kind-with-newline", "種類IDに改行（台帳エントリの行を偽装）", "a kind id with a line feed (forging a log entry line)", qr: qr, verdict: "invalid",
+                codes: ["undecodable"])
         }
 
         // The envelope's one byte form (certificate.md §2.1): the signature still verifies in
@@ -295,26 +336,34 @@ public struct VectorGenerator {
             // D2 84 4D <13-byte protected> A0 …: the untagged array, and an unprotected header.
             var untagged = envelope
             untagged.removeFirst()
-            add("envelope-untagged", "COSE_Sign1 のタグ（18）がない", "the envelope without its COSE_Sign1 tag (18)",
-                qr: CertificateQR(envelope: untagged, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+            add(
+                "envelope-untagged", "COSE_Sign1 のタグ（18）がない", "the envelope without its COSE_Sign1 tag (18)",
+                qr: CertificateQR(envelope: untagged, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid",
+                codes: ["undecodable"])
             var unprotected = envelope
             if unprotected.count > 16, unprotected[16] == 0xA0 {
                 unprotected.replaceSubrange(16..<17, with: [0xA1, 0x18, 0x21, 0x61, 0x78])  // {33: "x"}
-                add("envelope-unprotected-header", "保護されないヘッダーに値がある", "an unprotected header that is not empty",
-                    qr: CertificateQR(envelope: unprotected, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+                add(
+                    "envelope-unprotected-header", "保護されないヘッダーに値がある", "an unprotected header that is not empty",
+                    qr: CertificateQR(envelope: unprotected, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid",
+                    codes: ["undecodable"])
             }
             // The payload's byte-string length in a longer form than the shortest (RFC 8949 §4.2.1).
             var longLength = envelope
             if longLength.count > 19, longLength[17] == 0x58 || longLength[17] == 0x59 {
                 // 58 nn → 59 00 nn, or 59 nn nn → 5A 00 00 nn nn: one byte longer than needed.
                 longLength.replaceSubrange(17..<18, with: longLength[17] == 0x58 ? [0x59, 0x00] : [0x5A, 0x00, 0x00])
-                add("envelope-non-minimal-length", "封筒内の長さが最短形でない", "a non-minimal byte-string length inside the envelope",
-                    qr: CertificateQR(envelope: longLength, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["undecodable"])
+                add(
+                    "envelope-non-minimal-length", "封筒内の長さが最短形でない", "a non-minimal byte-string length inside the envelope",
+                    qr: CertificateQR(envelope: longLength, disclosures: qa.disclosures, proof: qa.proof).text(verifierURL: url), verdict: "invalid",
+                    codes: ["undecodable"])
             }
         }
 
         add("undecodable-url", "Akashi のQRではない", "not an Akashi QR code", qr: "https://example.com/", verdict: "invalid", codes: ["undecodable"])
-        add("truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), verdict: "invalid", codes: ["undecodable"])
+        add(
+            "truncated", "途中で切れたQR文字列", "a truncated QR text", qr: String(residence.qrText.prefix(residence.qrText.count / 2)), verdict: "invalid",
+            codes: ["undecodable"])
 
         // A key compromised from a log index: what was logged before stays
         // valid, what was logged at or after it is not — whatever its iat says.
@@ -325,9 +374,11 @@ public struct VectorGenerator {
         before.authorities[0].keys[0].compromisedAt = now
         before.authorities[0].keys[0].compromisedFromLogIndex = lateCertificate.receipt.index
         trusts["iizuka-compromised-after-residence"] = before
-        add("key-compromised-logged-before", "鍵の漏えい前に台帳に記録された証明書", "logged before the key was compromised (index below compromisedFromLogIndex)",
+        add(
+            "key-compromised-logged-before", "鍵の漏えい前に台帳に記録された証明書", "logged before the key was compromised (index below compromisedFromLogIndex)",
             qr: early.qrText, trust: "iizuka-compromised-after-residence", verdict: "unconfirmed", codes: ["statusMissing"])
-        add("key-compromised-logged-after", "鍵の漏えい後に台帳に記録された証明書", "logged at or after the compromise (index = compromisedFromLogIndex)",
+        add(
+            "key-compromised-logged-after", "鍵の漏えい後に台帳に記録された証明書", "logged at or after the compromise (index = compromisedFromLogIndex)",
             qr: lateCertificate.qrText, trust: "iizuka-compromised-after-residence", verdict: "invalid", codes: ["keyCompromised"])
 
         // Status: revoked, superseded, valid as of the list, stale, newer than the list.
@@ -342,16 +393,26 @@ public struct VectorGenerator {
         add("status-revoked", "失効した証明書（転出）", "a revoked certificate (moved)", qr: moved.qrText, status: "iizuka", verdict: "invalid", codes: ["revoked"])
         add("status-superseded", "置き換えられた証明書", "a superseded certificate", qr: old.qrText, status: "iizuka", verdict: "invalid", codes: ["superseded"])
         add("status-valid", "失効情報で確認して有効", "valid as of the status list", qr: residence.qrText, status: "iizuka", verdict: "valid", codes: [])
-        add("status-stale", "古い失効情報（8日前）", "a status list older than 7 days", qr: residence.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka", verdict: "unconfirmed", codes: ["statusStale"])
-        add("status-stale-revoked", "古い失効情報でも失効は失効", "revoked in a stale status list: still revoked", qr: moved.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka", verdict: "invalid", codes: ["revoked"])
-        add("status-unknown", "失効情報より後に発行された証明書", "a certificate newer than the status list", qr: afterList.qrText, status: "iizuka", verdict: "unconfirmed", codes: ["statusUnknown"])
+        add(
+            "status-stale", "古い失効情報（8日前）", "a status list older than 7 days", qr: residence.qrText, at: now.addingTimeInterval(8 * 86_400), status: "iizuka",
+            verdict: "unconfirmed", codes: ["statusStale"])
+        add(
+            "status-stale-revoked", "古い失効情報でも失効は失効", "revoked in a stale status list: still revoked", qr: moved.qrText, at: now.addingTimeInterval(8 * 86_400),
+            status: "iizuka", verdict: "invalid", codes: ["revoked"])
+        add(
+            "status-unknown", "失効情報より後に発行された証明書", "a certificate newer than the status list", qr: afterList.qrText, status: "iizuka", verdict: "unconfirmed",
+            codes: ["statusUnknown"])
         var tampered = statusFiles["iizuka"]!
         tampered[tampered.count / 2] ^= 0x01
         statusFiles["iizuka-tampered"] = tampered
-        add("status-list-tampered", "改ざんされた失効情報", "a tampered status list", qr: residence.qrText, status: "iizuka-tampered", rejected: true, verdict: "invalid", codes: [])
+        add(
+            "status-list-tampered", "改ざんされた失効情報", "a tampered status list", qr: residence.qrText, status: "iizuka-tampered", rejected: true, verdict: "invalid",
+            codes: [])
         let kagaArchive = try CertificateArchive(log: kaga.issuer.log, registry: registry, verifierURL: nil)
         statusFiles["kaga"] = try await CertificateLifecycle(issuer: kaga.issuer, archive: kagaArchive).signedStatusList(at: now)
-        add("status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, verdict: "invalid", codes: [])
+        add(
+            "status-list-foreign", "別の自治体の失効情報", "another authority's status list", qr: residence.qrText, status: "kaga", rejected: true, verdict: "invalid",
+            codes: [])
 
         // Selective disclosure (selective-disclosure.md): the holder's reduced
         // copies verify; each forgery of the disclosures has its own code.
@@ -359,15 +420,22 @@ public struct VectorGenerator {
             try CertificateQR(text: certificate.qrText).withholding(fields).qr
         }
         let residenceFields = residence.kind.withholdableFields.map(\.id)
-        add("sd-residence-name-address", "本人が氏名・住所など以外を隠した住民票の写し", "a residence certificate reduced by its holder to name, address and the other signed fields",
+        add(
+            "sd-residence-name-address", "本人が氏名・住所など以外を隠した住民票の写し", "a residence certificate reduced by its holder to name, address and the other signed fields",
             qr: try reduced(residence, hiding: residenceFields).text(verifierURL: url), status: "iizuka", verdict: "valid", codes: [])
-        add("sd-residence-birth-date", "本人が生年月日だけを隠した住民票の写し", "a residence certificate with only the birth date withheld",
+        add(
+            "sd-residence-birth-date", "本人が生年月日だけを隠した住民票の写し", "a residence certificate with only the birth date withheld",
             qr: try reduced(residence, hiding: ["birthDate"]).text(verifierURL: url), status: "iizuka", verdict: "valid", codes: [])
-        add("sd-residence-bare", "生年月日と続柄を隠した URL なしの QR 文字列", "birth date and relationship withheld, bare text",
+        add(
+            "sd-residence-bare", "生年月日と続柄を隠した URL なしの QR 文字列", "birth date and relationship withheld, bare text",
             qr: try reduced(residence, hiding: ["birthDate", "relationship"]).text(verifierURL: nil), status: "iizuka", verdict: "valid", codes: [])
-        for (kind, hide) in [("partnership", ["partner1BirthDate"]), ("partnership", ["partner1BirthDate", "partner2BirthDate"]), ("graduation", ["birthDate"])] {
+        for (kind, hide) in [
+            ("partnership", ["partner1BirthDate"]), ("partnership", ["partner1BirthDate", "partner2BirthDate"]), ("graduation", ["birthDate"]),
+        ] {
             guard let certificate = issued[kind] else { continue }
-            add("sd-\(kind)-\(hide.count == 1 ? hide[0] : "both-birth-dates")", "本人が生年月日を隠した\(certificate.kind.label.ja)", "\(certificate.kind.label.en) with \(hide.joined(separator: " and ")) withheld",
+            add(
+                "sd-\(kind)-\(hide.count == 1 ? hide[0] : "both-birth-dates")", "本人が生年月日を隠した\(certificate.kind.label.ja)",
+                "\(certificate.kind.label.en) with \(hide.joined(separator: " and ")) withheld",
                 qr: try reduced(certificate, hiding: hide).text(verifierURL: url), status: "iizuka", verdict: "valid", codes: [])
         }
         // The disclosures as CBOR, to forge them.
@@ -388,39 +456,55 @@ public struct VectorGenerator {
             }
         }
         let partial = try reduced(residence, hiding: ["domicile"])
-        add("sd-altered-value", "本人が開示した続柄を書き換えた", "a shown value (relationship) altered by the holder",
-            qr: try forgeDisclosures(partial, inUnit("relationship") { entries in
-                if let k = entries.firstIndex(where: { $0.key == .textString("relationship") }) { entries[k].value = .textString("夫") }
-            }), verdict: "invalid", codes: ["disclosureMismatch"])
-        add("sd-added-field", "様式にない項目（個人番号）を開示情報に加えた", "a field the kind does not define (myNumber) added to a unit",
-            qr: try forgeDisclosures(partial, inUnit("birthDate") { entries in
-                entries.append((.textString("myNumber"), .textString("123456789012")))
-                entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
-            }), verdict: "invalid", codes: ["disclosureUnknownField"])
-        add("sd-not-withholdable", "隠せない項目（氏名）を開示情報に入れた", "a field that may not be withheld (name) put in a unit",
-            qr: try forgeDisclosures(partial, inUnit("birthDate") { entries in
-                entries.append((.textString("name"), .textString("飯塚 花美")))
-                entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
-            }), verdict: "invalid", codes: ["notWithholdable"])
-        add("sd-added-and-not-withholdable", "様式にない項目と隠せない項目を同じまとまりに加えた（様式にない項目が先に報告される）",
+        add(
+            "sd-altered-value", "本人が開示した続柄を書き換えた", "a shown value (relationship) altered by the holder",
+            qr: try forgeDisclosures(
+                partial,
+                inUnit("relationship") { entries in
+                    if let k = entries.firstIndex(where: { $0.key == .textString("relationship") }) { entries[k].value = .textString("夫") }
+                }), verdict: "invalid", codes: ["disclosureMismatch"])
+        add(
+            "sd-added-field", "様式にない項目（個人番号）を開示情報に加えた", "a field the kind does not define (myNumber) added to a unit",
+            qr: try forgeDisclosures(
+                partial,
+                inUnit("birthDate") { entries in
+                    entries.append((.textString("myNumber"), .textString("123456789012")))
+                    entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
+                }), verdict: "invalid", codes: ["disclosureUnknownField"])
+        add(
+            "sd-not-withholdable", "隠せない項目（氏名）を開示情報に入れた", "a field that may not be withheld (name) put in a unit",
+            qr: try forgeDisclosures(
+                partial,
+                inUnit("birthDate") { entries in
+                    entries.append((.textString("name"), .textString("飯塚 花美")))
+                    entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
+                }), verdict: "invalid", codes: ["notWithholdable"])
+        add(
+            "sd-added-and-not-withholdable", "様式にない項目と隠せない項目を同じまとまりに加えた（様式にない項目が先に報告される）",
             "an undefined field and a non-withholdable field added to one unit (the undefined one is reported: rules are checked in order over all entries)",
-            qr: try forgeDisclosures(partial, inUnit("birthDate") { entries in
-                entries.append((.textString("name"), .textString("飯塚 花美")))
-                entries.append((.textString("zzz"), .textString("x")))
-                entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
-            }), verdict: "invalid", codes: ["disclosureUnknownField"])
+            qr: try forgeDisclosures(
+                partial,
+                inUnit("birthDate") { entries in
+                    entries.append((.textString("name"), .textString("飯塚 花美")))
+                    entries.append((.textString("zzz"), .textString("x")))
+                    entries.sort { try! $0.key.encoded().lexicographicallyPrecedes(try! $1.key.encoded()) }
+                }), verdict: "invalid", codes: ["disclosureUnknownField"])
         let other = try CertificateQR(text: afterList.qrText)
-        add("sd-disclosures-from-other-certificate", "別の証明書の開示情報を付けた", "the disclosures of another certificate of the same person",
+        add(
+            "sd-disclosures-from-other-certificate", "別の証明書の開示情報を付けた", "the disclosures of another certificate of the same person",
             qr: CertificateQR(envelope: qa.envelope, disclosures: other.disclosures, proof: qa.proof).text(verifierURL: url),
             verdict: "invalid", codes: ["disclosureMismatch"])
-        add("sd-disclosures-missing", "開示情報を取り除いた", "the disclosures removed",
+        add(
+            "sd-disclosures-missing", "開示情報を取り除いた", "the disclosures removed",
             qr: CertificateQR(envelope: qa.envelope, proof: qa.proof).text(verifierURL: url), verdict: "invalid", codes: ["disclosureMismatch"])
-        add("sd-unit-dropped", "項目のまとまりを1つ取り除き、節を合わせた", "one unit entry dropped, the nodes adjusted to the shorter pattern",
+        add(
+            "sd-unit-dropped", "項目のまとまりを1つ取り除き、節を合わせた", "one unit entry dropped, the nodes adjusted to the shorter pattern",
             qr: try forgeDisclosures(try reduced(residence, hiding: ["domicile", "relationship"])) { items in
                 // Entries: birthDate, householder, {} , {} → drop the last withheld one: three units, nodes for (shown, shown)(withheld).
                 items.remove(at: 3)
             }, verdict: "invalid", codes: ["disclosureMismatch"])
-        add("sd-node-length", "節のバイト数が足りない", "the node string one byte short",
+        add(
+            "sd-node-length", "節のバイト数が足りない", "the node string one byte short",
             qr: try forgeDisclosures(partial) { items in
                 if case .byteString(let nodes) = items[items.count - 1] { items[items.count - 1] = .byteString(Array(nodes.dropLast())) }
             }, verdict: "invalid", codes: ["undecodable"])
@@ -431,10 +515,12 @@ public struct VectorGenerator {
             var unbound = residence.claims
             unbound.subjectKeys = []
             let issued = try await iizuka.issuer.issueUnchecked(unbound, disclosures: qa.disclosures, kind: residence.kind)
-            add("subject-key-missing", "本人の鍵に結び付けられていない住民票の写し", "a residence certificate bound to no subject key",
+            add(
+                "subject-key-missing", "本人の鍵に結び付けられていない住民票の写し", "a residence certificate bound to no subject key",
                 qr: issued.qrText, verdict: "invalid", codes: ["subjectNotFindable"])
             let hidden = try await iizuka.issuer.issueUnboundUnchecked(residence.claims, disclosures: qa.disclosures)
-            add("subject-logged-without-line", "本人が見つけられない形（本人の行なし）で台帳に記録", "logged without the subject line its subject would find it by",
+            add(
+                "subject-logged-without-line", "本人が見つけられない形（本人の行なし）で台帳に記録", "logged without the subject line its subject would find it by",
                 qr: hidden, verdict: "invalid", codes: ["subjectNotFindable"])
         }
 
@@ -479,12 +565,16 @@ public struct VectorGenerator {
 
             """
         try withPolicy("iizuka-witness-quorum-met", twoOfThree)
-        add("witness-quorum-met", "3者中2者の証人が連署（ポリシー: 3者中2者）", "cosigned by 2 of 3 witnesses (policy: 2 of 3)",
+        add(
+            "witness-quorum-met", "3者中2者の証人が連署（ポリシー: 3者中2者）", "cosigned by 2 of 3 witnesses (policy: 2 of 3)",
             qr: try cosigned([witnessKeys[0], witnessKeys[2]]), trust: "iizuka-witness-quorum-met", verdict: "unconfirmed", codes: ["statusMissing"])
         try withPolicy("iizuka-witness-quorum-not-met", twoOfThree)
-        add("witness-quorum-not-met", "3者中1者の証人のみ連署（ポリシー: 3者中2者）", "cosigned by only 1 of 3 witnesses (policy: 2 of 3)",
+        add(
+            "witness-quorum-not-met", "3者中1者の証人のみ連署（ポリシー: 3者中2者）", "cosigned by only 1 of 3 witnesses (policy: 2 of 3)",
             qr: try cosigned([witnessKeys[1]]), trust: "iizuka-witness-quorum-not-met", verdict: "invalid", codes: ["checkpointUntrusted"])
-        try withPolicy("iizuka-witness-group-policy", """
+        try withPolicy(
+            "iizuka-witness-group-policy",
+            """
             # Either operator A's two witnesses both, or two of operator B's three.
             log \(logKey)
             witness A1 \(w[0])
@@ -499,25 +589,32 @@ public struct VectorGenerator {
             quorum either
 
             """)
-        add("witness-group-policy", "入れ子のグループ（A社の全員またはB社の3者中2者）をB社の2者で満たす",
+        add(
+            "witness-group-policy", "入れ子のグループ（A社の全員またはB社の3者中2者）をB社の2者で満たす",
             "nested groups (all of operator A or 2 of 3 of operator B) met by two of operator B",
-            qr: try cosigned([witnessKeys[0], witnessKeys[2], witnessKeys[4]]), trust: "iizuka-witness-group-policy", verdict: "unconfirmed", codes: ["statusMissing"])
+            qr: try cosigned([witnessKeys[0], witnessKeys[2], witnessKeys[4]]), trust: "iizuka-witness-group-policy", verdict: "unconfirmed",
+            codes: ["statusMissing"])
         try withPolicy("iizuka-witness-bad-cosignature", twoOfThree)
         // A bad cosignature counts as absent (the holder could drop it anyway):
         // the two good ones still meet the quorum …
-        add("witness-bad-cosignature", "ポリシーにある証人の連署が1つ壊れている（残り2者で定足数を満たす）",
+        add(
+            "witness-bad-cosignature", "ポリシーにある証人の連署が1つ壊れている（残り2者で定足数を満たす）",
             "a listed witness's cosignature is corrupted; the other two meet the quorum (a bad cosignature counts as absent)",
-            qr: try cosigned(Array(witnessKeys[0..<3]), corrupting: 1), trust: "iizuka-witness-bad-cosignature", verdict: "unconfirmed", codes: ["statusMissing"])
+            qr: try cosigned(Array(witnessKeys[0..<3]), corrupting: 1), trust: "iizuka-witness-bad-cosignature", verdict: "unconfirmed",
+            codes: ["statusMissing"])
         // … and with only one good one left it does not.
-        add("witness-bad-cosignature-short", "壊れた連署を除くと定足数に足りない", "without the corrupted cosignature the quorum is not met",
-            qr: try cosigned([witnessKeys[0], witnessKeys[1]], corrupting: 1), trust: "iizuka-witness-bad-cosignature", verdict: "invalid", codes: ["checkpointUntrusted"])
+        add(
+            "witness-bad-cosignature-short", "壊れた連署を除くと定足数に足りない", "without the corrupted cosignature the quorum is not met",
+            qr: try cosigned([witnessKeys[0], witnessKeys[1]], corrupting: 1), trust: "iizuka-witness-bad-cosignature", verdict: "invalid",
+            codes: ["checkpointUntrusted"])
 
         // Every vector must get exactly its expected verdict and codes from the
         // reference verifier; its per-check statuses are then recorded.
         for i in vectors.indices {
             let vector = vectors[i]
             let trust = trusts[String(vector.trust.dropFirst("trust/".count).dropLast(".json".count))]!
-            let got = Self.verify(vector, trust: trust, statusBytes: vector.status.map { statusFiles[String($0.dropFirst("status/".count).dropLast(".cose".count))]! })
+            let got = Self.verify(
+                vector, trust: trust, statusBytes: vector.status.map { statusFiles[String($0.dropFirst("status/".count).dropLast(".cose".count))]! })
             guard got.verdict == vector.expected.verdict, got.codes == vector.expected.codes, got.status == vector.expected.status else {
                 throw CertificateError(.invalidInput, "vector \(vector.id): expected \(vector.expected), the verifier says \(got)")
             }

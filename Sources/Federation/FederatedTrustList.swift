@@ -123,9 +123,11 @@ public struct FederatedTrustList: Hashable, Sendable {
     public func signed(by signer: Ed25519NoteSigner) throws(FederationError) -> Signed {
         try validate()
         let text = try signedText()
-        let note = SignedNote(text: text, signatures: [
-            SignedNote.Signature(name: signer.name, keyID: signer.keyID, bytes: signer.sign(message: Array(text.utf8)))
-        ])
+        let note = SignedNote(
+            text: text,
+            signatures: [
+                SignedNote.Signature(name: signer.name, keyID: signer.keyID, bytes: signer.sign(message: Array(text.utf8)))
+            ])
         return Signed(list: try Self.decode(text: text), note: note)
     }
 
@@ -154,13 +156,15 @@ public struct FederatedTrustList: Hashable, Sendable {
         let list = try decode(text: note.text)
         try list.validate()
         guard date < list.expiresAt else {
-            throw FederationError(.expired, "the list '\(list.name)' version \(list.version) expired at \(iso(list.expiresAt)); get the current list from the federation")
+            throw FederationError(
+                .expired, "the list '\(list.name)' version \(list.version) expired at \(iso(list.expiresAt)); get the current list from the federation")
         }
         guard date >= list.issuedAt.addingTimeInterval(-clockSkew) else {
             throw FederationError(.notYetValid, "the list '\(list.name)' is issued at \(iso(list.issuedAt)), after the verification time \(iso(date))")
         }
         guard list.version >= minimumVersion else {
-            throw FederationError(.rollback, "the list '\(list.name)' is version \(list.version), older than version \(minimumVersion) already seen (a rollback)")
+            throw FederationError(
+                .rollback, "the list '\(list.name)' is version \(list.version), older than version \(minimumVersion) already seen (a rollback)")
         }
         return list
     }

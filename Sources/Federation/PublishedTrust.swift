@@ -46,7 +46,9 @@ public struct PublishedTrust: Sendable {
     /// Fetches the trust file published beside the log at `prefix`
     /// (``url(besideLog:)``); ``FederationError/Code/unreachable`` when no
     /// answer comes within `timeout` (or it is over ``maxSize``).
-    public static func fetch(besideLog prefix: String, timeout: Duration = .seconds(30), fetcher: HTTPFetcher = .shared) async throws(FederationError) -> PublishedTrust {
+    public static func fetch(besideLog prefix: String, timeout: Duration = .seconds(30), fetcher: HTTPFetcher = .shared) async throws(FederationError)
+        -> PublishedTrust
+    {
         let url = url(besideLog: prefix)
         let response: HTTPFetcher.Response
         do { response = try await fetcher.get(url, limit: maxSize, timeout: timeout) } catch {

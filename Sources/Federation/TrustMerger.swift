@@ -19,7 +19,9 @@ extension FederatedTrustList {
             }
             if list.version > seen.version {
                 newest[list.name] = list
-            } else if list.version == seen.version, try TrustMerger.normalized(list.authorities) != TrustMerger.normalized(seen.authorities) || list.expiresAt != seen.expiresAt {
+            } else if list.version == seen.version,
+                try TrustMerger.normalized(list.authorities) != TrustMerger.normalized(seen.authorities) || list.expiresAt != seen.expiresAt
+            {
                 throw FederationError(.conflict, "two different lists are both '\(list.name)' version \(list.version); the federation must not reuse a version")
             }
         }
@@ -34,7 +36,8 @@ extension TrustFile {
     /// Several trust files as one (e.g. Iizuka's and Kaga's `trust.json`),
     /// combined as ``TrustMerger`` describes.
     public static func merged(_ files: [TrustFile], generatedAt: Date = Date()) throws(FederationError) -> TrustFile {
-        TrustFile(generatedAt: generatedAt, authorities: try TrustMerger.merge(files.enumerated().map { ("trust file \($0.offset + 1)", $0.element.authorities) }))
+        TrustFile(
+            generatedAt: generatedAt, authorities: try TrustMerger.merge(files.enumerated().map { ("trust file \($0.offset + 1)", $0.element.authorities) }))
     }
 }
 

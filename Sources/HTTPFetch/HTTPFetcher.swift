@@ -125,7 +125,8 @@ public final class HTTPFetcher: NSObject, URLSessionDataDelegate, @unchecked Sen
                 item.limit = Self.errorBodyLimit
             } else if expected > Int64(item.limit) {
                 let url = dataTask.originalRequest?.url?.absoluteString ?? ""
-                item.failure = .tooLarge(url: url, reason: "\(url.isEmpty ? "the response" : url) announces \(expected) bytes; at most \(item.limit) are accepted")
+                item.failure = .tooLarge(
+                    url: url, reason: "\(url.isEmpty ? "the response" : url) announces \(expected) bytes; at most \(item.limit) are accepted")
             }
             pending[dataTask.taskIdentifier] = item
             return item.failure != nil
@@ -162,8 +163,9 @@ public final class HTTPFetcher: NSObject, URLSessionDataDelegate, @unchecked Sen
         } else if let error {
             item.continuation.resume(throwing: HTTPFetchError.transport(url: url, reason: "\(url): \(error.localizedDescription)"))
         } else if let http = task.response as? HTTPURLResponse, item.status == 0 {
-            item.continuation.resume(returning: Response(
-                status: http.statusCode, body: Array(item.data), contentType: http.value(forHTTPHeaderField: "Content-Type")))
+            item.continuation.resume(
+                returning: Response(
+                    status: http.statusCode, body: Array(item.data), contentType: http.value(forHTTPHeaderField: "Content-Type")))
         } else {
             item.continuation.resume(returning: Response(status: item.status, body: Array(item.data), contentType: item.contentType))
         }

@@ -55,9 +55,13 @@ extension Issuer {
                 next += 1
                 group.addTask {
                     do {
-                        return (index, .success(try await self.issue(
-                            kind: request.kind, input: request.input, include: request.include, omit: request.omit,
-                            subjectKeys: request.subjectKeys, issuedBy: request.issuedBy, audit: request.audit)))
+                        return (
+                            index,
+                            .success(
+                                try await self.issue(
+                                    kind: request.kind, input: request.input, include: request.include, omit: request.omit,
+                                    subjectKeys: request.subjectKeys, issuedBy: request.issuedBy, audit: request.audit))
+                        )
                     } catch {
                         return (index, .failure(error))
                     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// RFC 4180 CSV, as spreadsheet software exports it (quoted fields, doubled
 /// quotes, CRLF or LF, an optional UTF-8 BOM). Written here rather than taken
 /// from a package because it is this small and the batch path needs each
@@ -67,5 +69,3 @@ public struct CSVError: Error, Sendable, CustomStringConvertible {
     public let reason: String
     public var description: String { "CSV line \(line): \(reason)" }
 }
-
-import Foundation

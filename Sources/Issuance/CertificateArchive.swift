@@ -1,5 +1,5 @@
-import Certificates
 import COSE
+import Certificates
 import Foundation
 import LogStore
 import Store

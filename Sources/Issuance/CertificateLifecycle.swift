@@ -1,6 +1,6 @@
 import AkashiCrypto
-import Certificates
 import COSE
+import Certificates
 import Foundation
 import LogStore
 import Store

@@ -109,7 +109,8 @@ public enum CertificatePage {
         for field in kind.fields where field.isPrinted {
             guard let value = claims.allFields[field.id] else { continue }
             rowCount += 1
-            rows += "<tr><th scope=\"row\">\(escape(field.label.ja))<span class=\"en\">\(escape(field.label.en))</span></th><td>\(escape(value.display(field, .ja)))</td></tr>\n"
+            rows +=
+                "<tr><th scope=\"row\">\(escape(field.label.ja))<span class=\"en\">\(escape(field.label.en))</span></th><td>\(escape(value.display(field, .ja)))</td></tr>\n"
         }
         let expiry = claims.expiresAt.map { "<dt>有効期限 <span class=\"en\">Valid until</span></dt><dd>\(date($0))</dd>" } ?? ""
         return """

@@ -62,7 +62,8 @@ public struct Issuer: Sendable {
         idempotency: IdempotentIssue? = nil
     ) async throws -> IssuedCertificate {
         guard let kind = registry.kind(kindID) else {
-            throw CertificateError(.unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
+            throw CertificateError(
+                .unknownKind, "「\(kindID)」という証明書の種類はありません / unknown kind '\(kindID)'; kinds: \(registry.kinds.map(\.id).joined(separator: ", "))")
         }
         let fields = try kind.validate(input, include: include, omit: omit)
         let issuedAt = Int64(date.timeIntervalSince1970)
@@ -70,7 +71,8 @@ public struct Issuer: Sendable {
         guard subjectKeys.isEmpty || subjectKeys.count == kind.subjectCount else {
             throw CertificateError(
                 .invalidInput,
-                "\(kind.label.ja)には本人の鍵が\(kind.subjectCount)個必要です（\(subjectKeys.count)個指定） / \(kind.label.en) takes \(kind.subjectCount) subject key(s), \(subjectKeys.count) given")
+                "\(kind.label.ja)には本人の鍵が\(kind.subjectCount)個必要です（\(subjectKeys.count)個指定） / \(kind.label.en) takes \(kind.subjectCount) subject key(s), \(subjectKeys.count) given"
+            )
         }
         let secrets = subjectKeys.isEmpty ? (0..<kind.subjectCount).map { _ in SubjectSecret() } : []
         var (claims, disclosures) = CertificateClaims.issuing(
@@ -129,7 +131,8 @@ public struct Issuer: Sendable {
     ) async throws -> (envelope: COSESign1, receipt: LogStore.Receipt, qrText: String) {
         let envelope = try COSESign1.sign(payload: payload, kid: kid, privateKey: key)
         // Subject lines as the verifier will rebuild them, when the payload has subject keys.
-        let lines = bindSubjects
+        let lines =
+            bindSubjects
             ? (try? CertificateClaims(decoding: payload)).flatMap { try? SubjectLines.lines(cti: $0.cti, serial: $0.serial, keys: $0.subjectKeys) } ?? [] : []
         // (Not LogEntry.certificate(envelope:claims:): the payload may be undecodable or name another kind on purpose.)
         let entry = LogEntry.certificate(sha256: SHA256.hash(envelope.encoded), kind: kind, issuedAt: issuedAt, subjects: lines)
@@ -237,7 +240,8 @@ extension TrustFile {
     public static func export(directory: AuthorityDirectory, registry: KindRegistry, at date: Date = Date()) throws -> TrustFile {
         let config = directory.configuration
         let keys = try directory.issuerPublicKeys().map { key, record in
-            var key = IssuerKey(publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: KeyStatus(rawValue: record.status) ?? .compromised)
+            var key = IssuerKey(
+                publicKey: key, notBefore: record.notBefore, notAfter: record.notAfter, status: KeyStatus(rawValue: record.status) ?? .compromised)
             key.compromisedAt = record.compromisedAt
             key.compromisedFromLogIndex = record.compromisedFromLogIndex
             return key

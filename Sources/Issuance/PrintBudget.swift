@@ -74,9 +74,11 @@ public struct PrintBudget: Sendable {
         let longest = fields.max { weight($0.value) < weight($1.value) || (weight($0.value) == weight($1.value) && $0.key > $1.key) }
         let field = longest.flatMap { kind.field($0.key) }
         let id = field?.id ?? "fields"
-        let ja = "この証明書は印刷できる最大のQRコード（バージョン\(maxVersion)-M）に \(over) バイト収まりません。"
+        let ja =
+            "この証明書は印刷できる最大のQRコード（バージョン\(maxVersion)-M）に \(over) バイト収まりません。"
             + (field.map { "最も長い項目は「\($0.label.ja)」（UTF-8で\(weight(longest!.value))バイト）です。短くするか、省略できる項目を省略してください。" } ?? "")
-        let en = "This certificate's QR code would be \(over) bytes over the largest version this authority prints (\(maxVersion)-M). "
+        let en =
+            "This certificate's QR code would be \(over) bytes over the largest version this authority prints (\(maxVersion)-M). "
             + (field.map { "The longest field is \($0.label.en) (\(weight(longest!.value)) bytes of UTF-8): shorten it or omit optional fields." } ?? "")
         throw CertificateError(.tooLargeToPrint, "\(ja) / \(en)", problems: [FieldProblem(field: id, code: "tooLargeToPrint", ja: ja, en: en)])
     }

@@ -43,7 +43,8 @@ public struct SubjectRegistry: Sendable {
     }
 
     static func checkReference(_ reference: String) throws {
-        guard (1...100).contains(reference.count), reference.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) })
+        guard (1...100).contains(reference.count),
+            reference.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) })
         else {
             throw CertificateError(.invalidInput, "住民の参照番号は空白・制御文字を含まない1〜100文字です / a resident reference is 1 to 100 characters without spaces or controls")
         }

@@ -37,7 +37,9 @@ struct APIRoutes {
         var request = request
         let body = try await request.collectBody(upTo: 16 * 1024)
         guard let input = try? RevokeRequest.decode(body), let reason = LogEntry.RevocationReason(rawValue: input.reason) else {
-            throw APIError(.badRequest, code: "malformedRequest", ja: "本文は {\"reason\": \"error|moved|ended|other\"} です", en: "the body must be {\"reason\": \"error|moved|ended|other\"}")
+            throw APIError(
+                .badRequest, code: "malformedRequest", ja: "本文は {\"reason\": \"error|moved|ended|other\"} です",
+                en: "the body must be {\"reason\": \"error|moved|ended|other\"}")
         }
         let serial = try await existingSerial(context)
         let actor = context.actor, role = context.role.rawValue, address = context.address
@@ -66,7 +68,8 @@ struct APIRoutes {
             let (old, new) = try await state.lifecycle.reissue(
                 serial: serial, input: input.fields, include: Set(input.include ?? []), issuedBy: actor,
                 audit: AuditNote(actor: actor, role: role, action: "supersede", detail: "api", address: address, at: Date()))
-            return EditedResponse(status: .created, headers: [.location: "/api/v1/certificates/\(new.claims.serialText)"], response: IssuedResponse(new, supersedes: old.serial))
+            return EditedResponse(
+                status: .created, headers: [.location: "/api/v1/certificates/\(new.claims.serialText)"], response: IssuedResponse(new, supersedes: old.serial))
         } catch let error as CertificateError where (error.code == .invalidInput || error.code == .tooLargeToPrint) && !error.problems.isEmpty {
             throw APIError.invalidInput(error)
         } catch let error as CertificateError {
@@ -90,14 +93,16 @@ struct APIRoutes {
         do {
             input = try IssueRequest.decode(body)
         } catch {
-            throw APIError(.badRequest, code: "malformedRequest",
+            throw APIError(
+                .badRequest, code: "malformedRequest",
                 ja: "本文は {\"kind\": 種類, \"fields\": {…}, \"omit\": […]} 形式の JSON である必要があります（\(Self.describe(error))）",
                 en: "the body must be JSON {\"kind\": KIND, \"fields\": {...}, \"omit\": [...]} (\(Self.describe(error)))")
         }
         try Self.refuseDuplicateItems(["omit": input.omit, "include": input.include])
         guard state.registry.kind(input.kind) != nil else {
             let kinds = state.registry.kinds.map(\.id).joined(separator: ", ")
-            throw APIError(.unprocessableContent, code: "unknownKind",
+            throw APIError(
+                .unprocessableContent, code: "unknownKind",
                 ja: "「\(input.kind)」という証明書の種類はありません（\(kinds)）", en: "unknown kind '\(input.kind)'; kinds: \(kinds)",
                 problems: [FieldProblem(field: "kind", code: "unknownKind", ja: "種類: \(kinds)", en: "kinds: \(kinds)")])
         }
@@ -105,7 +110,9 @@ struct APIRoutes {
         var subjectKeys: [[UInt8]] = []
         for (i, text) in (input.subjectKeys ?? []).enumerated() {
             do { subjectKeys.append(try SubjectSecret.publicKey(text: text)) } catch {
-                throw APIError(.unprocessableContent, code: "invalidSubjectKey", ja: "本人の鍵 \(i + 1) が不正です（\(error.reason)）", en: "subject key \(i + 1) is invalid: \(error.reason)",
+                throw APIError(
+                    .unprocessableContent, code: "invalidSubjectKey", ja: "本人の鍵 \(i + 1) が不正です（\(error.reason)）",
+                    en: "subject key \(i + 1) is invalid: \(error.reason)",
                     problems: [FieldProblem(field: "subjectKeys", code: "invalidSubjectKey", ja: error.reason, en: error.reason)])
             }
         }
@@ -142,7 +149,8 @@ struct APIRoutes {
             }
         }
         guard (1...255).contains(key.utf8.count), allowed else {
-            throw APIError(.badRequest, code: "invalidIdempotencyKey",
+            throw APIError(
+                .badRequest, code: "invalidIdempotencyKey",
                 ja: "Idempotency-Key は 1〜255 文字の英数字と - _ . : ~ です（1つだけ指定）",
                 en: "Idempotency-Key is one value of 1 to 255 characters from A-Z a-z 0-9 - _ . : ~")
         }
@@ -157,7 +165,8 @@ struct APIRoutes {
             let stored = try await state.archive.certificate(serial: Serial.text(serial))
         else { throw APIError(.internalServerError, code: "internal", ja: "冪等キーの記録が読めません", en: "the idempotency record cannot be read") }
         guard digest == idempotency.requestDigest else {
-            throw APIError(.unprocessableContent, code: "idempotencyKeyReused",
+            throw APIError(
+                .unprocessableContent, code: "idempotencyKeyReused",
                 ja: "この Idempotency-Key は別の内容の発行要求にすでに使われています。新しいキーを使ってください",
                 en: "this Idempotency-Key was used for a different request; use a new key for a new certificate")
         }
@@ -182,7 +191,9 @@ struct APIRoutes {
         }
         guard let stored = try await state.archive.certificate(serial: serial) else { throw APIError.noCertificate(serial) }
         let certificate = try await state.archive.reissued(stored)
-        try await state.audit.record(actor: context.actor, role: context.role.rawValue, action: format == "json" ? "read" : "print", target: stored.serial, detail: "api format=\(format)", address: context.address)
+        try await state.audit.record(
+            actor: context.actor, role: context.role.rawValue, action: format == "json" ? "read" : "print", target: stored.serial,
+            detail: "api format=\(format)", address: context.address)
         switch format {
         case "png":
             let png = try QRCode.encode(certificate.qrText).pngData()
@@ -210,7 +221,8 @@ struct APIRoutes {
     static func refuseDuplicateItems(_ lists: [String: [String]?]) throws(APIError) {
         for (name, list) in lists.sorted(by: { $0.key < $1.key }) {
             guard let list, let twice = Dictionary(grouping: list, by: { $0 }).first(where: { $0.value.count > 1 })?.key else { continue }
-            throw APIError(.unprocessableContent, code: "invalidInput",
+            throw APIError(
+                .unprocessableContent, code: "invalidInput",
                 ja: "\(name) に「\(twice)」が2回あります", en: "\(name) names '\(twice)' twice",
                 problems: [FieldProblem(field: name, code: "duplicateItem", ja: "「\(twice)」が重複しています", en: "'\(twice)' is listed twice")])
         }

@@ -194,7 +194,10 @@ struct APIError: Refusal, Encodable {
         self.headers = headers
     }
 
-    enum CodingKeys: String, CodingKey { case code = "error", message, messageJa, messageEn, problems, detail, serial }
+    enum CodingKeys: String, CodingKey {
+        case code = "error"
+        case message, messageJa, messageEn, problems, detail, serial
+    }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(code, forKey: .code)

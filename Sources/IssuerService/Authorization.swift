@@ -49,11 +49,12 @@ extension RouterGroup<StaffContext> {
     /// The routes of the returned group serve a clerk whose role may do
     /// `action`; anyone else gets the 403 page.
     func allowing(_ action: Role.Action) -> RouterGroup<StaffContext> {
-        group().add(middleware: RoleMiddleware(action: action) { context in
-            Layout.errorPage(
-                context, status: .forbidden,
-                ja: "この操作（\(action.rawValue)）を行う権限がありません。", en: "Your role may not do this (\(action.rawValue)).")
-        })
+        group().add(
+            middleware: RoleMiddleware(action: action) { context in
+                Layout.errorPage(
+                    context, status: .forbidden,
+                    ja: "この操作（\(action.rawValue)）を行う権限がありません。", en: "Your role may not do this (\(action.rawValue)).")
+            })
     }
 }
 
@@ -62,10 +63,11 @@ extension RouterGroup<APIContext> {
     /// `action`; any other gets the 403 JSON error `forbidden`, whose
     /// message (Japanese, English) `message` says for the token's role.
     func allowing(_ action: Role.Action, message: @escaping @Sendable (Role) -> (ja: String, en: String)) -> RouterGroup<APIContext> {
-        group().add(middleware: RoleMiddleware(action: action) { context in
-            let (ja, en) = message(context.role)
-            return APIError(.forbidden, code: "forbidden", ja: ja, en: en).response
-        })
+        group().add(
+            middleware: RoleMiddleware(action: action) { context in
+                let (ja, en) = message(context.role)
+                return APIError(.forbidden, code: "forbidden", ja: ja, en: en).response
+            })
     }
 }
 
@@ -75,10 +77,11 @@ extension StaffContext {
     func postedForm(_ request: Request) async throws -> FormData {
         let form = try await FormData.read(request)
         guard let sent = form["_csrf"], AccountStore.constantTimeEquals(sent, session.csrfToken) else {
-            throw PageRefusal(Layout.errorPage(
-                self, status: .forbidden,
-                ja: "不正なリクエストです（CSRF トークンが一致しません）。画面を開き直して、もう一度操作してください。",
-                en: "Rejected: the CSRF token does not match. Reopen the page and try again."))
+            throw PageRefusal(
+                Layout.errorPage(
+                    self, status: .forbidden,
+                    ja: "不正なリクエストです（CSRF トークンが一致しません）。画面を開き直して、もう一度操作してください。",
+                    en: "Rejected: the CSRF token does not match. Reopen the page and try again."))
         }
         return form
     }

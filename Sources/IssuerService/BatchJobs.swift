@@ -1,8 +1,8 @@
-import Store
 import Accounts
 import Certificates
 import Foundation
 import Issuance
+import Store
 
 /// CSV batches a supervisor started: their progress, per-row problems and the
 /// serials issued. Kept in memory (the certificates themselves are in the
@@ -123,7 +123,8 @@ public actor BatchJobs {
 
     /// Issues every row, ``Issuer/batchConcurrency`` at a time so they share
     /// log batches; a bad row is recorded with its line number and the others go on.
-    func run(_ id: String, rows: [(line: Int, values: [String: InputValue])], kind: String, issuer: Issuer, actor: String, role: String, address: String?) async {
+    func run(_ id: String, rows: [(line: Int, values: [String: InputValue])], kind: String, issuer: Issuer, actor: String, role: String, address: String?) async
+    {
         let requests = rows.map { row in
             IssueRequest(
                 kind: kind, input: row.values, issuedBy: actor,

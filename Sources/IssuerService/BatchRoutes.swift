@@ -43,7 +43,8 @@ struct BatchRoutes {
         do {
             upload = try FormDataDecoder().decode(Upload.self, from: body, boundary: boundary)
         } catch {
-            return formPage(context, error: lang.t("フォームを読み取れません。種類とCSVファイルを指定してください。", "Could not read the form; give a kind and a CSV file."), status: .badRequest)
+            return formPage(
+                context, error: lang.t("フォームを読み取れません。種類とCSVファイルを指定してください。", "Could not read the form; give a kind and a CSV file."), status: .badRequest)
         }
         guard AccountStore.constantTimeEquals(upload._csrf, session.csrfToken) else {
             return Layout.errorPage(context, status: .forbidden, ja: "不正なリクエストです（CSRF トークンが一致しません）。", en: "Rejected: the CSRF token does not match.")
@@ -64,23 +65,29 @@ struct BatchRoutes {
         }
         let limit = state.batches.limits.maxRows
         guard table.rows.count <= limit else {
-            return formPage(context, error: lang.t(
-                "CSVのデータ行が多すぎます（\(table.rows.count)行、上限\(limit)行）。ファイルを分けて送信してください。",
-                "The CSV has too many data rows (\(table.rows.count); at most \(limit)). Split the file."), status: .contentTooLarge)
+            return formPage(
+                context,
+                error: lang.t(
+                    "CSVのデータ行が多すぎます（\(table.rows.count)行、上限\(limit)行）。ファイルを分けて送信してください。",
+                    "The CSV has too many data rows (\(table.rows.count); at most \(limit)). Split the file."), status: .contentTooLarge)
         }
         let id: String
         do {
             id = try await state.batches.create(kind: upload.kind, owner: session.user.login, fileName: "upload.csv", total: table.rows.count)
         } catch {
-            var response = formPage(context, error: lang.t(
-                "ほかの一括発行が処理中です。しばらくしてから送信してください。", "Other batches are running; submit again in a while."), status: .serviceUnavailable)
+            var response = formPage(
+                context,
+                error: lang.t(
+                    "ほかの一括発行が処理中です。しばらくしてから送信してください。", "Other batches are running; submit again in a while."), status: .serviceUnavailable)
             response.headers[.retryAfter] = "30"
             return response
         }
         let rows = table.rows.map { row in
             (line: row.line, values: Dictionary(zip(table.header, row.values.map { InputValue.string($0) }), uniquingKeysWith: { a, _ in a }))
         }
-        try await state.audit.record(actor: session.user.login, role: session.user.role.rawValue, action: "batch.start", target: id, detail: "kind=\(upload.kind) rows=\(rows.count)", address: context.address)
+        try await state.audit.record(
+            actor: session.user.login, role: session.user.role.rawValue, action: "batch.start", target: id, detail: "kind=\(upload.kind) rows=\(rows.count)",
+            address: context.address)
         let issuer = state.issuer, batches = state.batches, actor = session.user.login, role = session.user.role.rawValue, address = context.address
         Task { await batches.run(id, rows: rows, kind: upload.kind, issuer: issuer, actor: actor, role: role, address: address) }
         return Layout.redirect("/batch/\(id)")
@@ -117,7 +124,9 @@ struct BatchRoutes {
             if let stored = try await state.archive.certificate(serial: serial) { certificates.append(try await state.archive.reissued(stored)) }
         }
         certificates.sort { $0.receipt.index < $1.receipt.index }
-        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "print", target: job.id, detail: "batch pages=\(certificates.count)", address: context.address)
+        try await state.audit.record(
+            actor: context.login, role: context.role.rawValue, action: "print", target: job.id, detail: "batch pages=\(certificates.count)",
+            address: context.address)
         return try CertificatePrint.batchResponse(certificates, issuerName: state.authorityName, title: "一括発行 \(job.id)", back: "/batch/\(job.id)")
     }
 

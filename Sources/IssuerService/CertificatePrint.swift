@@ -10,7 +10,8 @@ import QRCode
 enum CertificatePrint {
     static let csp: String = {
         let hash = Data(SHA256.hash(Array(CertificatePage.stylesheet.utf8))).base64EncodedString()
-        return "default-src 'none'; style-src 'sha256-\(hash)'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        return
+            "default-src 'none'; style-src 'sha256-\(hash)'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     }()
 
     static func toolbar(back: String?) -> String {

@@ -1,10 +1,10 @@
-import Store
 import Accounts
 import Certificates
 import Foundation
 import Hummingbird
 import Issuance
 import QRCode
+import Store
 import TransparencyLog
 
 /// The dashboard, search (from the private database — never the public log),
@@ -81,11 +81,14 @@ struct CertificateRoutes {
         let query = CertificateSearch(text: q["q"] ?? "", serial: q["serial"] ?? "", kind: q["kind"] ?? "", from: q["from"] ?? "", until: q["until"] ?? "")
         var results: [CertificateRow]?
         if !query.isEmpty {
-            let found = try await state.archive.search(.init(
-                text: query.text, serial: query.serial, kind: query.kind,
-                issuedFrom: Self.day(query.from), issuedUntil: Self.day(query.until).map { $0.addingTimeInterval(86_400) }))
-            try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "search",
-                detail: "q=\(query.text) serial=\(query.serial) kind=\(query.kind) from=\(query.from) until=\(query.until) results=\(found.count)", address: context.address)
+            let found = try await state.archive.search(
+                .init(
+                    text: query.text, serial: query.serial, kind: query.kind,
+                    issuedFrom: Self.day(query.from), issuedUntil: Self.day(query.until).map { $0.addingTimeInterval(86_400) }))
+            try await state.audit.record(
+                actor: context.login, role: context.role.rawValue, action: "search",
+                detail: "q=\(query.text) serial=\(query.serial) kind=\(query.kind) from=\(query.from) until=\(query.until) results=\(found.count)",
+                address: context.address)
             results = await rows(found, context.language)
         }
         return Layout.response(CertificatePages.search(query, kinds: state.registry.kinds, results: results, context.language, context.session))
@@ -95,9 +98,10 @@ struct CertificateRoutes {
         let (stored, certificate) = try await load(context)
         try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "view", target: stored.serial, address: context.address)
         let current = try await state.lifecycle.state(serial: stored.serial)
-        return await Layout.response(CertificatePages.detail(
-            stored, certificate, state: current, kindLabel: kindLabel(stored.kind, context.language), issuedBy: staffName(stored.issuedBy),
-            context.language, context.session))
+        return await Layout.response(
+            CertificatePages.detail(
+                stored, certificate, state: current, kindLabel: kindLabel(stored.kind, context.language), issuedBy: staffName(stored.issuedBy),
+                context.language, context.session))
     }
 
     @Sendable func print(_ request: Request, context: StaffContext) async throws -> Response {
@@ -105,7 +109,8 @@ struct CertificateRoutes {
         var certificate = loaded
         let fresh = FormData.query(request)["issued"] == "1"
         if fresh { certificate.subjectSecrets = state.freshSecrets.take(serial: stored.serial, login: context.login) }
-        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
+        try await state.audit.record(
+            actor: context.login, role: context.role.rawValue, action: fresh ? "print" : "reprint", target: stored.serial, address: context.address)
         let stamp = await CertificatePages.statusText(try state.lifecycle.state(serial: stored.serial), .ja).map { "この証明書は無効です — \($0)" }
         return try CertificatePrint.response(
             certificate, issuerName: state.authorityName, toolbar: true, back: fresh ? "/issue/\(stored.kind)" : "/certificates/\(stored.serial)", stamp: stamp)
@@ -114,12 +119,16 @@ struct CertificateRoutes {
     @Sendable func qrImage(_ request: Request, context: StaffContext) async throws -> Response {
         let (stored, certificate) = try await load(context)
         let svg = request.uri.path.hasSuffix(".svg")
-        try await state.audit.record(actor: context.login, role: context.role.rawValue, action: "print", target: stored.serial, detail: svg ? "qr.svg" : "qr.png", address: context.address)
+        try await state.audit.record(
+            actor: context.login, role: context.role.rawValue, action: "print", target: stored.serial, detail: svg ? "qr.svg" : "qr.png",
+            address: context.address)
         let code = try QRCode.encode(certificate.qrText)
         if svg {
-            return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: code.svg())))
+            return Response(
+                status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: code.svg())))
         }
-        return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: try code.pngData())))
+        return Response(
+            status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: try code.pngData())))
     }
 
     // MARK: Gathering
@@ -135,7 +144,9 @@ struct CertificateRoutes {
     func rows(_ certificates: [StoredCertificate], _ lang: UILanguage) async -> [CertificateRow] {
         var rows: [CertificateRow] = []
         for c in certificates {
-            rows.append(CertificateRow(serial: c.serial, kind: kindLabel(c.kind, lang), issuedAt: c.issuedAt, issuedBy: await staffName(c.issuedBy), logIndex: c.logIndex))
+            rows.append(
+                CertificateRow(
+                    serial: c.serial, kind: kindLabel(c.kind, lang), issuedAt: c.issuedAt, issuedBy: await staffName(c.issuedBy), logIndex: c.logIndex))
         }
         return rows
     }

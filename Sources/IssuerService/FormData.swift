@@ -41,8 +41,11 @@ public struct FormData: Sendable {
         for part in encoded.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = try Self.decode(kv[0], source.location("a field name"), source.locationJa("項目名"), multiline: false)
-            let value = kv.count > 1
-                ? try Self.decode(kv[1], source.location("\"\(SafeText.escaped(name, limit: 40))\""), source.locationJa("「\(SafeText.escaped(name, limit: 40))」"), multiline: source == .form)
+            let value =
+                kv.count > 1
+                ? try Self.decode(
+                    kv[1], source.location("\"\(SafeText.escaped(name, limit: 40))\""), source.locationJa("「\(SafeText.escaped(name, limit: 40))」"),
+                    multiline: source == .form)
                 : ""
             pairs.append((name, value))
         }

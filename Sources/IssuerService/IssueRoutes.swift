@@ -1,10 +1,10 @@
-import Store
 import Accounts
 import Certificates
 import Foundation
 import Hummingbird
 import Issuance
 import SafeText
+import Store
 
 /// Issuing at the counter: choose a kind → a form generated from its
 /// definition → preview → issue → the printable page.

@@ -19,7 +19,9 @@ public enum IssuerApplication {
         if let web = state.configuration.webDirectory, FileManager.default.fileExists(atPath: web.path) {
             // The static web verifier, with this authority's trust file beside it.
             router.add(middleware: VerifierSiteMiddleware(root: web))
-            router.add(middleware: FileMiddleware(web.path, urlBasePath: "/verify", cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+            router.add(
+                middleware: FileMiddleware(
+                    web.path, urlBasePath: "/verify", cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
         }
         APIRoutes(state: state).register(on: router)
         SessionRoutes(state: state).register(on: router)
@@ -72,7 +74,9 @@ struct VerifierSiteMiddleware: RouterMiddleware {
         guard parts.count >= 2, folders.contains(String(parts[0])) else { return false }
         for part in parts {
             guard !part.isEmpty, part.first != ".",
-                part.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e || $0 == 0x5f })
+                part.utf8.allSatisfy({
+                    ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e || $0 == 0x5f
+                })
             else { return false }
         }
         guard let ext = parts.last?.split(separator: ".").last, parts.last!.contains("."), extensions.contains(String(ext)) else { return false }
@@ -87,7 +91,8 @@ struct VerifierSiteMiddleware: RouterMiddleware {
         var isDirectory: ObjCBool = false
         guard Self.isPublished(relative),
             relative.isEmpty || Self.routed.contains(String(relative))
-                || (FileManager.default.fileExists(atPath: root.appendingPathComponent(String(relative)).path, isDirectory: &isDirectory) && !isDirectory.boolValue)
+                || (FileManager.default.fileExists(atPath: root.appendingPathComponent(String(relative)).path, isDirectory: &isDirectory)
+                    && !isDirectory.boolValue)
         else {
             return Layout.errorPage(context, status: .notFound, ja: "そのページはありません。", en: "No such page.")
         }

@@ -12,9 +12,11 @@ import Synchronization
 /// a response here (a 500 is logged with its cause, which the client never sees).
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    static let csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    static let csp =
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     /// The web verifier fetches its trust file, uses the camera and a service worker.
-    static let verifierCSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    static let verifierCSP =
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var response: Response
@@ -105,7 +107,8 @@ struct WitnessPolicyMiddleware: RouterMiddleware {
             (ja, en, detail, serial) = (
                 "立会人（近隣自治体）の署名が方針に必要な数に届かないため、台帳の更新を公開できませんでした。立会人の復旧後にもう一度お試しください。",
                 "Not enough witnesses (neighbouring municipalities) cosigned, so the log update was not published. Try again once the witnesses are back.",
-                error.reason, nil)
+                error.reason, nil
+            )
         }
         context.logger.error("witness policy not met", metadata: ["detail": "\(detail)"])
         if request.uri.path.hasPrefix("/api/") {
@@ -129,7 +132,8 @@ struct LanguageMiddleware: RouterMiddleware {
         context.language = asked ?? request.cookies["akashi_lang"].flatMap { UILanguage(rawValue: $0.value) } ?? .ja
         var response = try await next(request, context)
         if let asked {
-            response.setCookie(Cookie(name: "akashi_lang", value: asked.rawValue, maxAge: 365 * 86_400, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(name: "akashi_lang", value: asked.rawValue, maxAge: 365 * 86_400, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
         }
         return response
     }
@@ -165,11 +169,17 @@ struct APITokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            return APIError(.unauthorized, code: "unauthorized", ja: "Authorization: Bearer トークンが必要です", en: "an Authorization: Bearer token is required", headers: [.wwwAuthenticate: "Bearer"]).response
+            return APIError(
+                .unauthorized, code: "unauthorized", ja: "Authorization: Bearer トークンが必要です", en: "an Authorization: Bearer token is required",
+                headers: [.wwwAuthenticate: "Bearer"]
+            ).response
         }
         let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let token = try await cache.token(secret: secret, accounts: accounts) else {
-            return APIError(.unauthorized, code: "unauthorized", ja: "トークンが無効か、失効しています", en: "the token is invalid or revoked", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]).response
+            return APIError(
+                .unauthorized, code: "unauthorized", ja: "トークンが無効か、失効しています", en: "the token is invalid or revoked",
+                headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
+            ).response
         }
         var context = context
         context.identity = .token(token)
@@ -236,8 +246,12 @@ struct RequestMethodMiddleware: RouterMiddleware {
     }
 
     static func notAllowed(_ request: Request, _ context: AppContext, _ allowed: Set<HTTPRequest.Method>) -> Response {
-        var response = request.uri.path.hasPrefix("/api/")
-            ? APIError(.methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません", en: "the method \(request.method.rawValue) is not allowed").response
+        var response =
+            request.uri.path.hasPrefix("/api/")
+            ? APIError(
+                .methodNotAllowed, code: "methodNotAllowed", ja: "このメソッド（\(request.method.rawValue)）は使えません",
+                en: "the method \(request.method.rawValue) is not allowed"
+            ).response
             : Layout.errorPage(context, status: .methodNotAllowed, ja: "このメソッドは使えません。", en: "Method not allowed.")
         response.headers[.allow] = RouteMethods.allowHeader(allowed)
         return response
@@ -257,8 +271,10 @@ struct OriginCheckMiddleware: RouterMiddleware {
         guard request.method == .post, !request.uri.path.hasPrefix("/api/"), !Self.isSameOrigin(request) else {
             return try await next(request, context)
         }
-        context.logger.notice("cross-origin form refused", metadata: ["path": "\(request.uri.path)", "origin": "\(SafeText.escaped(request.headers[.origin] ?? "-"))"])
-        return Layout.errorPage(context, status: .forbidden,
+        context.logger.notice(
+            "cross-origin form refused", metadata: ["path": "\(request.uri.path)", "origin": "\(SafeText.escaped(request.headers[.origin] ?? "-"))"])
+        return Layout.errorPage(
+            context, status: .forbidden,
             ja: "別のサイトから送信されたため受け付けませんでした。この画面を開き直して、もう一度操作してください。",
             en: "Refused: the form was sent from another site. Open this page again and retry.")
     }

@@ -22,13 +22,18 @@ struct PublicRoutes {
         router.get("verify/status.cose", use: status)
         let openAPI = ByteBuffer(string: OpenAPIDocument.yaml(kinds: state.registry.kinds))
         router.get("openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: openAPI))
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: openAPI))
         }
         router.get("assets/app.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
         }
         router.get("assets/print.js") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.printJS)))
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.printJS)))
         }
     }
 
@@ -86,7 +91,8 @@ struct PublicRoutes {
     @Sendable func status(_ request: Request, context: AppContext) async throws -> Response {
         let bytes = try await state.statusCache.current(state.lifecycle)
         return Response(
-            status: .ok, headers: [.contentType: "application/cose; cose-type=\"cose-sign1\"", .cacheControl: "public, max-age=300", .accessControlAllowOrigin: "*"],
+            status: .ok,
+            headers: [.contentType: "application/cose; cose-type=\"cose-sign1\"", .cacheControl: "public, max-age=300", .accessControlAllowOrigin: "*"],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 

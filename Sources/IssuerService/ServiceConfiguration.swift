@@ -1,5 +1,5 @@
-import Foundation
 import Authority
+import Foundation
 
 /// How `akashi serve` runs: from flags, with environment fallbacks
 /// (`AKASHI_HOST`, `AKASHI_PORT`, `AKASHI_DATA`, `AKASHI_CERTS`).

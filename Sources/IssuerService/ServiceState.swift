@@ -1,11 +1,11 @@
-import AkashiCrypto
 import Accounts
+import AkashiCrypto
 import Authority
 import Certificates
 import Foundation
 import Issuance
-import Logging
 import LogStore
+import Logging
 import Store
 
 /// Everything a request handler needs, opened once when the service starts.

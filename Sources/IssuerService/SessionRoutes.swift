@@ -50,7 +50,8 @@ struct SessionRoutes {
         // trail see it; what was typed is recorded escaped, as evidence.
         guard (try? AccountStore.validateLogin(typed)) != nil else {
             await state.throttle.failedMalformed(address: context.address)
-            try await state.audit.record(actor: "-", role: nil, action: "login.failed", detail: "malformed login \"\(SafeText.escaped(typed, limit: 80))\"", address: context.address)
+            try await state.audit.record(
+                actor: "-", role: nil, action: "login.failed", detail: "malformed login \"\(SafeText.escaped(typed, limit: 80))\"", address: context.address)
             let error = lang.t(
                 "ログイン名に使えない文字が含まれています（半角英小文字・数字・「.」「_」「-」）。",
                 "The login name has characters no login can have (a–z, 0–9, '.', '_', '-').")

@@ -214,12 +214,13 @@ public actor LogReplica {
     /// Starts an update from the committed tree, discarding anything staged before.
     public func beginUpdate() throws {
         try database.write { db in
-            try db.execute(sql: """
-                CREATE TEMP TABLE IF NOT EXISTS replica_entry (idx INTEGER PRIMARY KEY NOT NULL, data BLOB NOT NULL, subject BLOB);
-                CREATE TEMP TABLE IF NOT EXISTS replica_tile (level INTEGER NOT NULL, idx INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (level, idx));
-                DELETE FROM temp.replica_entry;
-                DELETE FROM temp.replica_tile;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TEMP TABLE IF NOT EXISTS replica_entry (idx INTEGER PRIMARY KEY NOT NULL, data BLOB NOT NULL, subject BLOB);
+                    CREATE TEMP TABLE IF NOT EXISTS replica_tile (level INTEGER NOT NULL, idx INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (level, idx));
+                    DELETE FROM temp.replica_entry;
+                    DELETE FROM temp.replica_tile;
+                    """)
         }
         staged = edge
     }
@@ -279,7 +280,8 @@ public actor LogReplica {
             throw LogStoreError(.invalidRequest, "the checkpoint has size \(checkpoint.checkpoint.size), the staged tree \(next.size)")
         }
         guard checkpoint.checkpoint.rootHash == next.rootHash else {
-            throw LogStoreError(.invalidRequest,
+            throw LogStoreError(
+                .invalidRequest,
                 "the checkpoint's root \(checkpoint.checkpoint.rootHash.base64String) is not the root of the staged entries \(next.rootHash.base64String)")
         }
         let start = edge.size
@@ -292,10 +294,11 @@ public actor LogReplica {
             }
             if hasStaged {
                 try db.execute(sql: "INSERT INTO log_entry (idx, data, subject) SELECT idx, data, subject FROM temp.replica_entry ORDER BY idx")
-                try db.execute(sql: """
-                    INSERT INTO log_tile (level, idx, hashes) SELECT level, idx, hashes FROM temp.replica_tile WHERE true
-                    ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO log_tile (level, idx, hashes) SELECT level, idx, hashes FROM temp.replica_tile WHERE true
+                        ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes
+                        """)
                 let entries = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM log_entry") ?? 0
                 guard entries == Int64(next.size) else {
                     throw LogStoreError(.corrupt, "the staged entries do not add up: \(entries) stored for a tree of \(next.size)")

@@ -124,7 +124,9 @@ public actor LogStore {
     }
 
     /// A log on a new SQLite file at `path` (fails if a file is there).
-    public static func create(path: String, authority: String, signer: some NoteSigner, origin: String, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+    public static func create(path: String, authority: String, signer: some NoteSigner, origin: String, logger: Logger = Logger(label: "akashi.log"))
+        async throws -> LogStore
+    {
         try await create(store: try fileStore { try SQLiteStore.create(path: path, authority: authority) }, signer: signer, origin: origin, logger: logger)
     }
 
@@ -239,7 +241,7 @@ public actor LogStore {
             let receipts: [Receipt]
             do {
                 receipts = try await integrate(batch)
-            } catch where batch.count > 1 && batch.contains(where: { $0.effect != nil }) && !(error is AfterCommit) {
+            } catch  where batch.count > 1 && batch.contains(where: { $0.effect != nil }) && !(error is AfterCommit) {
                 // One caller's effect refused (say, a certificate revoked
                 // twice at once); nothing was written. Retry one by one, so only
                 // that caller hears of it.
@@ -282,8 +284,9 @@ public actor LogStore {
         do {
             let final = try await publish(latest)
             for (item, receipt) in committed {
-                item.continuation.resume(returning: Receipt(
-                    index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: receipt.inclusionProof))
+                item.continuation.resume(
+                    returning: Receipt(
+                        index: receipt.index, leafHash: receipt.leafHash, checkpoint: final, inclusionProof: receipt.inclusionProof))
             }
         } catch {
             logger.error("checkpoint \(latest.checkpoint.size) not published", metadata: ["error": "\(error)"])
@@ -324,7 +327,8 @@ public actor LogStore {
                 return try await self.consistencyProof(from: old, to: checkpoint.checkpoint.size)
             }
         } catch {
-            throw LogStoreError(.witnessPolicy,
+            throw LogStoreError(
+                .witnessPolicy,
                 "立会人（他自治体）の署名が方針を満たさないため、記録を確定できません / the witness policy cannot be met for checkpoint \(checkpoint.checkpoint.size): \(error)")
         }
         guard cosigned.checkpoint == checkpoint.checkpoint else {
@@ -348,12 +352,13 @@ public actor LogStore {
         let entries = batch.enumerated().map { offset, item in
             LogBatch.Entry(index: start + UInt64(offset), bytes: item.entry, subject: item.subject, effect: item.effect)
         }
-        try await store.commit(LogBatch(
-            startSize: start, entries: entries,
-            tiles: changed.map { LogBatch.Tile(level: $0.level, index: $0.index, hashes: $0.tile.bytes) },
-            checkpoint: StoredCheckpoint(
-                size: next.size, rootHash: checkpoint.checkpoint.rootHash, note: checkpoint.serialized,
-                createdAt: Int64(Date().timeIntervalSince1970), published: cosigner == nil)))
+        try await store.commit(
+            LogBatch(
+                startSize: start, entries: entries,
+                tiles: changed.map { LogBatch.Tile(level: $0.level, index: $0.index, hashes: $0.tile.bytes) },
+                checkpoint: StoredCheckpoint(
+                    size: next.size, rootHash: checkpoint.checkpoint.rootHash, note: checkpoint.serialized,
+                    createdAt: Int64(Date().timeIntervalSince1970), published: cosigner == nil)))
         edge = next
         latest = checkpoint
         for tile in completed { fullTileCache.insert(level: tile.level, index: tile.index, tile: tile.tile) }
@@ -364,9 +369,10 @@ public actor LogStore {
         do {
             for (offset, leaf) in leafHashes.enumerated() {
                 let index = start + UInt64(offset)
-                receipts.append(Receipt(
-                    index: index, leafHash: leaf, checkpoint: checkpoint,
-                    inclusionProof: try await inclusionProof(index: index, treeSize: next.size)))
+                receipts.append(
+                    Receipt(
+                        index: index, leafHash: leaf, checkpoint: checkpoint,
+                        inclusionProof: try await inclusionProof(index: index, treeSize: next.size)))
             }
         } catch {
             // The batch is in the log: this must never lead to a retry.
@@ -412,7 +418,8 @@ public actor LogStore {
         guard let note = try await store.firstPublishedNote(covering: index) else {
             // Committed, but its checkpoint is not cosigned yet (witnesses were
             // down): provable once a later checkpoint is published.
-            throw LogStoreError(.witnessPolicy,
+            throw LogStoreError(
+                .witnessPolicy,
                 "立会人の署名待ち: 記録 \(index) を含むチェックポイントはまだ公開されていません / entry \(index) is recorded, but no checkpoint covering it has been cosigned and published yet")
         }
         let checkpoint = try SignedCheckpoint(parsing: note)

@@ -62,7 +62,8 @@ public struct LogFollower: Sendable {
         do {
             _ = try policy.verify(signed)
         } catch {
-            throw MirrorError(.unverifiedCheckpoint,
+            throw MirrorError(
+                .unverifiedCheckpoint,
                 "the checkpoint of size \(signed.checkpoint.size) at \(client.url("checkpoint").absoluteString) does not verify: \(error.reason)",
                 url: client.url("checkpoint").absoluteString)
         }
@@ -87,7 +88,8 @@ public struct LogFollower: Sendable {
             }
             if new.size == old.size {
                 guard new.rootHash == old.rootHash else {
-                    throw MirrorError(.inconsistent,
+                    throw MirrorError(
+                        .inconsistent,
                         "split view: \(checkpointURL) shows size \(new.size) with root \(new.rootHash.base64String), the copy has root \(old.rootHash.base64String) for that size",
                         url: checkpointURL, evidence: evidence(copy: current, served: signed))
                 }
@@ -97,7 +99,8 @@ public struct LogFollower: Sendable {
                 let root: [UInt8]
                 do { root = try await replica.rootHash(treeSize: new.size) } catch { throw .storage(error, "reading the copy") }
                 guard root == new.rootHash else {
-                    throw MirrorError(.inconsistent,
+                    throw MirrorError(
+                        .inconsistent,
                         "\(checkpointURL) shows size \(new.size) with root \(new.rootHash.base64String), but the copy's tree (size \(old.size)) has root \(root.base64String) at that size",
                         url: checkpointURL, evidence: evidence(copy: current, served: signed))
                 }
@@ -113,13 +116,14 @@ public struct LogFollower: Sendable {
         do throws(MirrorError) {
             do throws(MirrorError) {
                 try await download(into: replica, from: oldSize, to: new.size)
-            } catch where error.code == .bundleMismatch {
+            } catch  where error.code == .bundleMismatch {
                 throw await explain(error, current: current, signed: signed)
             }
             let staged = await replica.stagedRootHash ?? []
             guard staged == new.rootHash else {
                 let from = current?.checkpoint.size ?? 0
-                let mismatch = MirrorError(.rootMismatch,
+                let mismatch = MirrorError(
+                    .rootMismatch,
                     "the entries \(from)..<\(new.size) from \(client.source)tile/entries/ give root \(staged.base64String), not the checkpoint's \(new.rootHash.base64String)",
                     url: client.source + "tile/entries/")
                 throw await explain(mismatch, current: current, signed: signed)
@@ -152,7 +156,8 @@ public struct LogFollower: Sendable {
                 do { stored = try await replica.leafHashes(start..<from) } catch { throw .storage(error, "reading the copy's leaf hashes") }
                 for i in 0..<known where Merkle.leafHash(entries[i]) != stored[i] {
                     let url = client.url(Tiles.entriesPath(index: bundle, width: count)).absoluteString
-                    throw MirrorError(.bundleMismatch,
+                    throw MirrorError(
+                        .bundleMismatch,
                         "\(url) has another entry \(start + UInt64(i)) than the copy (already verified under an earlier checkpoint)",
                         url: url)
                 }
@@ -175,7 +180,8 @@ public struct LogFollower: Sendable {
             case .inconsistent(let implied)? = try? await TreeConsistency.check(
                 olderSize: current.checkpoint.size, olderRoot: current.checkpoint.rootHash, newer: new, client: client)
         {
-            return MirrorError(.inconsistent,
+            return MirrorError(
+                .inconsistent,
                 "the checkpoint of size \(new.size) at \(checkpointURL) does not extend the copy's checkpoint \(current.checkpoint.size): "
                     + "its tree has root \(implied.base64String) at size \(current.checkpoint.size), the copy \(current.checkpoint.rootHash.base64String) (history rewritten or a fork)",
                 url: checkpointURL, evidence: evidence(copy: current, served: signed))
@@ -184,7 +190,9 @@ public struct LogFollower: Sendable {
     }
 
     private func evidence(copy: SignedCheckpoint, served: SignedCheckpoint) -> [MirrorError.Evidence] {
-        [MirrorError.Evidence(source: "copy", checkpoint: copy.serialized),
-         MirrorError.Evidence(source: client.url("checkpoint").absoluteString, checkpoint: served.serialized)]
+        [
+            MirrorError.Evidence(source: "copy", checkpoint: copy.serialized),
+            MirrorError.Evidence(source: client.url("checkpoint").absoluteString, checkpoint: served.serialized),
+        ]
     }
 }

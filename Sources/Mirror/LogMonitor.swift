@@ -38,7 +38,9 @@ public actor LogMonitor {
         if let head = state.head {
             let signed = try head.signedCheckpoint()
             do { _ = try policy.verify(signed) } catch {
-                throw MirrorError(.storage, "the monitor state's checkpoint (size \(signed.checkpoint.size) from \(head.source)) does not verify with the given keys: \(error.reason)")
+                throw MirrorError(
+                    .storage,
+                    "the monitor state's checkpoint (size \(signed.checkpoint.size) from \(head.source)) does not verify with the given keys: \(error.reason)")
             }
         }
         self.state = state
@@ -61,7 +63,9 @@ public actor LogMonitor {
         }
         let new = signed.checkpoint
         if let origin = state.origin, origin != new.origin {
-            return MonitorEvent(.error, source: source, checkpoint: new, reason: "the source serves log '\(new.origin)', not '\(origin)'", code: MirrorError.Code.wrongOrigin.name)
+            return MonitorEvent(
+                .error, source: source, checkpoint: new, reason: "the source serves log '\(new.origin)', not '\(origin)'",
+                code: MirrorError.Code.wrongOrigin.name)
         }
         state.origin = new.origin
         let seen = MonitorState.Seen(source: source, checkpoint: signed.serialized, seenAt: clock())
@@ -76,24 +80,30 @@ public actor LogMonitor {
             MirrorError.Evidence(source: source, checkpoint: signed.serialized),
         ]
         if new.size == old.size, new.rootHash != old.rootHash {
-            return MonitorEvent(.splitView, source: source, checkpoint: new,
-                reason: "\(source) shows size \(new.size) with root \(new.rootHash.base64String); \(headSeen.source) showed root \(old.rootHash.base64String) for the same size",
+            return MonitorEvent(
+                .splitView, source: source, checkpoint: new,
+                reason:
+                    "\(source) shows size \(new.size) with root \(new.rootHash.base64String); \(headSeen.source) showed root \(old.rootHash.base64String) for the same size",
                 evidence: evidence)
         }
         if new.size != old.size {
-            let (older, newer, tiles) = new.size > old.size
+            let (older, newer, tiles) =
+                new.size > old.size
                 ? (old, new, client)
                 : (new, old, TileLogClient(prefix: URL(string: headSeen.source)!, timeout: client.timeout, fetcher: client.fetcher))
             let verdict: TreeConsistency.Verdict
             do throws(MirrorError) {
                 verdict = try await TreeConsistency.check(olderSize: older.size, olderRoot: older.rootHash, newer: newer, client: tiles)
             } catch {
-                return MonitorEvent(.error, source: source, checkpoint: new,
+                return MonitorEvent(
+                    .error, source: source, checkpoint: new,
                     reason: "cannot check size \(new.size) against size \(old.size): \(error.reason)", code: error.code.name)
             }
             if case .inconsistent(let implied) = verdict {
-                return MonitorEvent(.inconsistent, source: source, checkpoint: new,
-                    reason: "the tree of size \(newer.size) has root \(implied.base64String) at size \(older.size), but the checkpoint of size \(older.size) says \(older.rootHash.base64String): "
+                return MonitorEvent(
+                    .inconsistent, source: source, checkpoint: new,
+                    reason:
+                        "the tree of size \(newer.size) has root \(implied.base64String) at size \(older.size), but the checkpoint of size \(older.size) says \(older.rootHash.base64String): "
                         + "\(source) (size \(new.size)) and \(headSeen.source) (size \(old.size)) show two histories",
                     evidence: evidence)
             }
@@ -104,7 +114,8 @@ public actor LogMonitor {
         if previous == new {
             return MonitorEvent(.unchanged, source: source, checkpoint: new, reason: "consistent, as before")
         }
-        return MonitorEvent(.checkpoint, source: source, checkpoint: new,
+        return MonitorEvent(
+            .checkpoint, source: source, checkpoint: new,
             reason: new.size == old.size ? "same tree as \(headSeen.source)" : "consistent with size \(old.size)")
     }
 }
@@ -135,7 +146,10 @@ public struct MonitorEvent: Hashable, Sendable {
     /// For `split-view` and `inconsistent`: the earlier checkpoint, then this source's.
     public let evidence: [MirrorError.Evidence]
 
-    init(_ kind: Kind, source: String, origin: String? = nil, checkpoint: Checkpoint? = nil, reason: String, code: String? = nil, evidence: [MirrorError.Evidence] = []) {
+    init(
+        _ kind: Kind, source: String, origin: String? = nil, checkpoint: Checkpoint? = nil, reason: String, code: String? = nil,
+        evidence: [MirrorError.Evidence] = []
+    ) {
         self.kind = kind
         self.source = source
         self.origin = checkpoint?.origin ?? origin

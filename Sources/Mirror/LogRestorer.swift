@@ -93,7 +93,8 @@ public enum LogRestorer {
             let verdict = try await TreeConsistency.check(
                 olderSize: older.size, olderRoot: older.rootHash, newer: chosen.checkpoint.checkpoint, client: chosen.client)
             if case .inconsistent = verdict {
-                throw MirrorError(.inconsistent,
+                throw MirrorError(
+                    .inconsistent,
                     "\(other.client.source) (size \(older.size)) and \(chosen.client.source) (size \(chosen.checkpoint.checkpoint.size)) show two histories of \(origin); not restoring",
                     evidence: [
                         MirrorError.Evidence(source: other.client.source, checkpoint: other.checkpoint.serialized),
@@ -125,7 +126,8 @@ public enum LogRestorer {
             try? await replica.close()
             throw error
         }
-        return Summary(checkpoint: verifiedLines(chosen.checkpoint, logKey: logKey, witnessPolicy: witnessPolicy).0, source: chosen.client.source, sources: report)
+        return Summary(
+            checkpoint: verifiedLines(chosen.checkpoint, logKey: logKey, witnessPolicy: witnessPolicy).0, source: chosen.client.source, sources: report)
     }
 
     /// The checkpoint with only the lines that verify — the log's signature
@@ -170,7 +172,9 @@ public struct OriginPolicies: CheckpointVerifying {
 
     public func verify(_ signed: SignedCheckpoint) throws(NoteError) -> TlogPolicy.Verified {
         guard let policy = policies[signed.checkpoint.origin] else {
-            throw NoteError(.unverified, "the checkpoint is from log '\(signed.checkpoint.origin)', which the trust file does not list (\(origins.joined(separator: ", ")))")
+            throw NoteError(
+                .unverified, "the checkpoint is from log '\(signed.checkpoint.origin)', which the trust file does not list (\(origins.joined(separator: ", ")))"
+            )
         }
         return try policy.verify(signed)
     }

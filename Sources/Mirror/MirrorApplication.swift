@@ -31,8 +31,10 @@ public enum MirrorApplication {
                 }
                 list.append(item)
             }
-            let data = (try? JSONSerialization.data(withJSONObject: ["name": mirror.signer.name, "vkey": mirror.signer.verifierKey.description, "logs": list],
-                options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(
+                    withJSONObject: ["name": mirror.signer.name, "vkey": mirror.signer.verifierKey.description, "logs": list],
+                    options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))

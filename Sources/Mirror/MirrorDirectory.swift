@@ -135,17 +135,18 @@ public final class MirrorState: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE mirrored_log (
-                    origin TEXT PRIMARY KEY NOT NULL CHECK (length(origin) > 0),
-                    origin_hash TEXT NOT NULL UNIQUE CHECK (length(origin_hash) = 64),
-                    url TEXT NOT NULL,
-                    policy TEXT NOT NULL,
-                    added_at INTEGER NOT NULL,
-                    last_error TEXT,
-                    checked_at INTEGER
-                ) STRICT;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE mirrored_log (
+                        origin TEXT PRIMARY KEY NOT NULL CHECK (length(origin) > 0),
+                        origin_hash TEXT NOT NULL UNIQUE CHECK (length(origin_hash) = 64),
+                        url TEXT NOT NULL,
+                        policy TEXT NOT NULL,
+                        added_at INTEGER NOT NULL,
+                        last_error TEXT,
+                        checked_at INTEGER
+                    ) STRICT;
+                    """)
         }
         return migrator
     }

@@ -27,7 +27,8 @@ extension Mirror {
         let client = try TileLogClient(prefix: url, timeout: timeout, fetcher: fetcher)
         let origin = try await client.checkpoint().checkpoint.origin
         guard let policy = policies[origin] else {
-            throw MirrorError(.unlistedOrigin,
+            throw MirrorError(
+                .unlistedOrigin,
                 "the keys published for \(client.source) list no log '\(origin)' (they list: \(policies.keys.sorted().joined(separator: ", ")))",
                 url: client.source)
         }

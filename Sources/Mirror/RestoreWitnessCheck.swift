@@ -70,7 +70,8 @@ extension LogRestorer {
                 continue
             case .ahead(let latest):
                 let aside = moveAside(path, now: now)
-                throw MirrorError(.staleCopy,
+                throw MirrorError(
+                    .staleCopy,
                     "witness \(witness.name) has cosigned this log up to size \(latest), but the mirrors have only \(restoredSize): "
                         + "continuing would sign a fork. Restore from a mirror that has size \(latest) (the short copy was moved to \(aside)).")
             case .unconfirmed(let reason):

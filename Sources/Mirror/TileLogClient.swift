@@ -107,16 +107,19 @@ public struct TileLogClient: Sendable {
         let url = url(Tiles.tilePath(level: level, index: index, width: width))
         do throws(MirrorError) {
             bytes = try await get(url, limit: width * Merkle.hashSize)
-        } catch where error.code == .httpStatus && width < Tiles.width {
+        } catch  where error.code == .httpStatus && width < Tiles.width {
             let full = self.url(Tiles.tilePath(level: level, index: index))
             let fullBytes = try await get(full, limit: Self.maxTileSize)
             guard fullBytes.count == Self.maxTileSize else {
-                throw MirrorError(.malformedTile, "\(full.absoluteString) has \(fullBytes.count) bytes; a full tile has \(Self.maxTileSize)", url: full.absoluteString)
+                throw MirrorError(
+                    .malformedTile, "\(full.absoluteString) has \(fullBytes.count) bytes; a full tile has \(Self.maxTileSize)", url: full.absoluteString)
             }
             bytes = Array(fullBytes.prefix(width * Merkle.hashSize))
         }
         guard bytes.count == width * Merkle.hashSize, let tile = ExpandedTile(bytes: bytes) else {
-            throw MirrorError(.malformedTile, "\(url.absoluteString) has \(bytes.count) bytes; a tile of width \(width) has \(width * Merkle.hashSize)", url: url.absoluteString)
+            throw MirrorError(
+                .malformedTile, "\(url.absoluteString) has \(bytes.count) bytes; a tile of width \(width) has \(width * Merkle.hashSize)",
+                url: url.absoluteString)
         }
         return tile
     }
@@ -130,16 +133,18 @@ public struct TileLogClient: Sendable {
         let bytes: [UInt8]
         do throws(MirrorError) {
             bytes = try await get(url, limit: Self.maxBundleSize)
-        } catch where error.code == .httpStatus && width < Tiles.width {
+        } catch  where error.code == .httpStatus && width < Tiles.width {
             source = self.url(Tiles.entriesPath(index: index))
             bytes = try await get(source, limit: Self.maxBundleSize)
         }
         guard let entries = Tiles.parseEntryBundle(bytes) else {
-            throw MirrorError(.malformedBundle, "\(source.absoluteString) is not an entry bundle (its length prefixes do not add up)", url: source.absoluteString)
+            throw MirrorError(
+                .malformedBundle, "\(source.absoluteString) is not an entry bundle (its length prefixes do not add up)", url: source.absoluteString)
         }
         let expected = source == url ? width : Tiles.width
         guard entries.count == expected else {
-            throw MirrorError(.malformedBundle, "\(source.absoluteString) holds \(entries.count) entries; \(expected) were expected", url: source.absoluteString)
+            throw MirrorError(
+                .malformedBundle, "\(source.absoluteString) holds \(entries.count) entries; \(expected) were expected", url: source.absoluteString)
         }
         return Array(entries.prefix(width))
     }

@@ -64,7 +64,9 @@ public enum TreeConsistency {
         do {
             built = try proof(from: olderSize, to: newSize, source: source)
         } catch {
-            throw MirrorError(.tileMismatch, "the tiles of \(client.source) for tree size \(newSize) cannot give a consistency proof from \(olderSize): \(error)", url: client.source)
+            throw MirrorError(
+                .tileMismatch, "the tiles of \(client.source) for tree size \(newSize) cannot give a consistency proof from \(olderSize): \(error)",
+                url: client.source)
         }
         let implied: (root1: [UInt8], root2: [UInt8])
         do throws(ProofError) {
@@ -74,10 +76,13 @@ public enum TreeConsistency {
             implied = try Merkle.rootsFromConsistencyProof(
                 size1: olderSize, size2: newSize, proof: built.proof, root1: built.olderSubtree ?? olderRoot)
         } catch {
-            throw MirrorError(.tileMismatch, "the consistency proof \(olderSize)→\(newSize) from the tiles of \(client.source) does not fold: \(error.reason)", url: client.source)
+            throw MirrorError(
+                .tileMismatch, "the consistency proof \(olderSize)→\(newSize) from the tiles of \(client.source) does not fold: \(error.reason)",
+                url: client.source)
         }
         guard implied.root2 == newer.rootHash else {
-            throw MirrorError(.tileMismatch,
+            throw MirrorError(
+                .tileMismatch,
                 "the tiles of \(client.source) hash to root \(implied.root2.base64String), not to its checkpoint's \(newer.rootHash.base64String) (size \(newSize))",
                 url: client.source)
         }

@@ -1,10 +1,11 @@
 internal import CQREncode
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Owns one `QRcode` from libqrencode and frees it.

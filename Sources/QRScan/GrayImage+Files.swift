@@ -27,7 +27,8 @@ extension GrayImage {
             let head = data.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
             throw QRScanError(
                 .unsupportedFormat,
-                data.isEmpty ? "the image data is empty"
+                data.isEmpty
+                    ? "the image data is empty"
                     : "the image is neither PNG nor JPEG (first bytes: \(head))")
         }
     }

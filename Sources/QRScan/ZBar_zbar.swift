@@ -68,9 +68,10 @@ enum ZBarScan {
         while let current = symbol {
             if zbar_symbol_get_type(current) == ZBAR_QRCODE, let data = zbar_symbol_get_data(current) {
                 let count = Int(zbar_symbol_get_data_length(current))
-                results.append(data.withMemoryRebound(to: UInt8.self, capacity: count) {
-                    Array(UnsafeBufferPointer(start: $0, count: count))
-                })
+                results.append(
+                    data.withMemoryRebound(to: UInt8.self, capacity: count) {
+                        Array(UnsafeBufferPointer(start: $0, count: count))
+                    })
             }
             symbol = zbar_symbol_next(current)
         }

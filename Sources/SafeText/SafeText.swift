@@ -184,7 +184,9 @@ public enum SafeText {
             case 0..<0x300, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
             default: false
             }
-        }) { return true }
+        }) {
+            return true
+        }
         return text.unicodeScalars.elementsEqual(nfc(String(text)).unicodeScalars)
     }
 
@@ -204,7 +206,8 @@ public enum SafeText {
         /// `controlCharacter`, `disallowedCharacter`, `notNFC` or `edgeWhiteSpace`: the codes of docs/spec/certificate.md §5.
         public var code: String {
             switch self {
-            case .refused(let problem): problem.reason == .control || problem.reason == .nul || problem.reason == .lineSeparator ? "controlCharacter" : "disallowedCharacter"
+            case .refused(let problem):
+                problem.reason == .control || problem.reason == .nul || problem.reason == .lineSeparator ? "controlCharacter" : "disallowedCharacter"
             case .notNFC: "notNFC"
             case .edgeWhiteSpace: "edgeWhiteSpace"
             }

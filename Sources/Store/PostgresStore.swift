@@ -120,7 +120,8 @@ public final class PostgresDatabase: Sendable {
             let applied = Set(try await self.rows("SELECT version FROM akashi_migration", on: connection).map { try $0.decode(Int64.self) })
             let known = Set(PostgresSchema.migrations.map(\.version))
             if let newer = applied.subtracting(known).max() {
-                throw StoreError(.invalidRequest,
+                throw StoreError(
+                    .invalidRequest,
                     "データベースの構成（版 \(newer)）はこの akashi より新しいものです / the database schema (version \(newer)) is newer than this akashi knows; upgrade akashi")
             }
             for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
@@ -194,8 +195,10 @@ public final class PostgresDatabase: Sendable {
     }
 
     static func unknownAuthority(_ code: String) -> StoreError {
-        StoreError(.notFound,
-            "団体コード \(code) は登録されていません。`akashi init --database …` で登録してください / the authority \(code) is not registered in this database; add it with `akashi init --database …`")
+        StoreError(
+            .notFound,
+            "団体コード \(code) は登録されていません。`akashi init --database …` で登録してください / the authority \(code) is not registered in this database; add it with `akashi init --database …`"
+        )
     }
 
     // MARK: Running queries
@@ -228,8 +231,10 @@ public final class PostgresDatabase: Sendable {
                 try await self.execute("COMMIT", on: connection)
             } catch let error as PSQLError where error.serverInfo == nil {
                 // The connection went away during COMMIT: the server may or may not have committed.
-                throw StoreError(.unavailable,
-                    "PostgreSQL との接続が確定処理中に切れました。結果を確認してください / the connection to PostgreSQL (\(self.target)) was lost during COMMIT; the change may or may not be stored — read it back before retrying (\(error.code))")
+                throw StoreError(
+                    .unavailable,
+                    "PostgreSQL との接続が確定処理中に切れました。結果を確認してください / the connection to PostgreSQL (\(self.target)) was lost during COMMIT; the change may or may not be stored — read it back before retrying (\(error.code))"
+                )
             }
             return value
         }
@@ -320,7 +325,8 @@ public final class PostgresStore: AuthorityStore {
                 try await database.rows("SELECT pg_try_advisory_lock(\(sequencerKey))", on: connection).first?.decode(Bool.self) ?? false
             }
             guard locked else {
-                throw StoreError(.locked,
+                throw StoreError(
+                    .locked,
                     "団体 \(authority) の台帳は別のサーバーが書き込み中です / another server holds the sequencer of \(authority)'s log; it takes over when that one stops")
             }
         } catch {
@@ -391,8 +397,10 @@ public final class PostgresStore: AuthorityStore {
             throw StoreError(.invalidRequest, "entry \(offset) of a batch starting at \(batch.startSize) has index \(entry.index)")
         }
         guard batch.checkpoint.size == batch.startSize + UInt64(batch.entries.count), batch.checkpoint.size <= UInt64(Int64.max) else {
-            throw StoreError(.invalidRequest,
-                "a batch of \(batch.entries.count) entries from \(batch.startSize) ends at size \(batch.startSize + UInt64(batch.entries.count)), not \(batch.checkpoint.size)")
+            throw StoreError(
+                .invalidRequest,
+                "a batch of \(batch.entries.count) entries from \(batch.startSize) ends at size \(batch.startSize + UInt64(batch.entries.count)), not \(batch.checkpoint.size)"
+            )
         }
         let rows = try BatchRows(batch)
         try await write(locked: true) { connection in
@@ -405,7 +413,8 @@ public final class PostgresStore: AuthorityStore {
                 """, on: connection)
             let (stored, seq, hash) = try head[0].decode((Int64?, Int64?, ByteBuffer?).self)
             guard let stored, stored == Int64(batch.startSize) else {
-                throw StoreError(.conflict,
+                throw StoreError(
+                    .conflict,
                     "another writer changed the log (stored size \(stored.map(String.init) ?? "none"), expected \(batch.startSize))")
             }
             var previous: (seq: Int64, hash: [UInt8])? = seq.map { ($0, hash?.bytes ?? []) }
@@ -648,9 +657,11 @@ public final class PostgresStore: AuthorityStore {
     public func statusSnapshot() async throws -> StatusSnapshot {
         try await ensureRegistered()
         return try await database.transaction(snapshot: true) { connection in
-            guard let note = try await self.database.rows(
-                "SELECT note FROM log_checkpoint WHERE authority = \(self.authority) ORDER BY size DESC LIMIT 1", on: connection
-            ).first.map({ try $0.decode(String.self) }) else {
+            guard
+                let note = try await self.database.rows(
+                    "SELECT note FROM log_checkpoint WHERE authority = \(self.authority) ORDER BY size DESC LIMIT 1", on: connection
+                ).first.map({ try $0.decode(String.self) })
+            else {
                 throw StoreError(.notFound, "the log has no checkpoint")
             }
             var entries: [UInt64: CertificateStatus] = [:]
@@ -678,12 +689,13 @@ public final class PostgresStore: AuthorityStore {
     /// the "one current key" index.
     public func registerSubjectKey(reference: String, key: [UInt8], at unixSeconds: Int64, audit: AuditNote?) async throws -> Bool {
         try await write(locked: true) { connection in
-            let replaced = try await self.database.rows(
-                """
-                UPDATE subject_key SET replaced_at = \(unixSeconds)
-                WHERE authority = \(self.authority) AND reference = \(reference) AND replaced_at IS NULL RETURNING id
-                """, on: connection
-            ).count > 0
+            let replaced =
+                try await self.database.rows(
+                    """
+                    UPDATE subject_key SET replaced_at = \(unixSeconds)
+                    WHERE authority = \(self.authority) AND reference = \(reference) AND replaced_at IS NULL RETURNING id
+                    """, on: connection
+                ).count > 0
             try await self.database.execute(
                 """
                 INSERT INTO subject_key (authority, reference, public_key, registered_at)
@@ -724,15 +736,18 @@ public final class PostgresStore: AuthorityStore {
 
     public func addUser(_ user: NewUser, audit: AuditNote?) async throws -> UserRecord {
         try await write(locked: audit != nil) { connection in
-            guard let row = try await self.database.rows(
-                """
-                INSERT INTO account_user (authority, login, display_name, role, password_hash, created_at, password_changed_at)
-                VALUES (\(self.authority), \(user.login), \(user.displayName), \(user.role), \(user.passwordHash), \(user.createdAtMillis),
-                    \(user.createdAtMillis))
-                ON CONFLICT (authority, login) DO NOTHING RETURNING id
-                """, on: connection
-            ).first else {
-                throw StoreError(.duplicate,
+            guard
+                let row = try await self.database.rows(
+                    """
+                    INSERT INTO account_user (authority, login, display_name, role, password_hash, created_at, password_changed_at)
+                    VALUES (\(self.authority), \(user.login), \(user.displayName), \(user.role), \(user.passwordHash), \(user.createdAtMillis),
+                        \(user.createdAtMillis))
+                    ON CONFLICT (authority, login) DO NOTHING RETURNING id
+                    """, on: connection
+                ).first
+            else {
+                throw StoreError(
+                    .duplicate,
                     "ログイン名「\(user.login)」はすでに使われています / the login '\(user.login)' is taken; choose another one")
             }
             let record = UserRecord(
@@ -745,12 +760,14 @@ public final class PostgresStore: AuthorityStore {
 
     public func setPasswordHash(login: String, hash: String, atMillis: Int64, audit: AuditNote?) async throws {
         try await write(locked: audit != nil) { connection in
-            guard let id = try await self.database.rows(
-                """
-                UPDATE account_user SET password_hash = \(hash), password_changed_at = \(atMillis)
-                WHERE authority = \(self.authority) AND login = \(login) RETURNING id
-                """, on: connection
-            ).first.map({ try $0.decode(Int64.self) }) else { throw Self.unknownUser(login) }
+            guard
+                let id = try await self.database.rows(
+                    """
+                    UPDATE account_user SET password_hash = \(hash), password_changed_at = \(atMillis)
+                    WHERE authority = \(self.authority) AND login = \(login) RETURNING id
+                    """, on: connection
+                ).first.map({ try $0.decode(Int64.self) })
+            else { throw Self.unknownUser(login) }
             // Whoever knew the old password (the reason it is changed) is signed out.
             try await self.database.execute(
                 "DELETE FROM account_session WHERE authority = \(self.authority) AND user_id = \(id)", on: connection)
@@ -760,19 +777,23 @@ public final class PostgresStore: AuthorityStore {
 
     public func setRole(login: String, role: String, audit: AuditNote?) async throws {
         try await write(locked: audit != nil) { connection in
-            guard try await self.database.rows(
-                "UPDATE account_user SET role = \(role) WHERE authority = \(self.authority) AND login = \(login) RETURNING id", on: connection
-            ).count == 1 else { throw Self.unknownUser(login) }
+            guard
+                try await self.database.rows(
+                    "UPDATE account_user SET role = \(role) WHERE authority = \(self.authority) AND login = \(login) RETURNING id", on: connection
+                ).count == 1
+            else { throw Self.unknownUser(login) }
             if let audit { try await self.appendAudit([audit], connection) }
         }
     }
 
     public func setDisabled(login: String, _ disabled: Bool, audit: AuditNote?) async throws {
         try await write(locked: audit != nil) { connection in
-            guard let id = try await self.database.rows(
-                "UPDATE account_user SET disabled = \(disabled) WHERE authority = \(self.authority) AND login = \(login) RETURNING id",
-                on: connection
-            ).first.map({ try $0.decode(Int64.self) }) else { throw Self.unknownUser(login) }
+            guard
+                let id = try await self.database.rows(
+                    "UPDATE account_user SET disabled = \(disabled) WHERE authority = \(self.authority) AND login = \(login) RETURNING id",
+                    on: connection
+                ).first.map({ try $0.decode(Int64.self) })
+            else { throw Self.unknownUser(login) }
             if disabled {
                 try await self.database.execute(
                     "DELETE FROM account_session WHERE authority = \(self.authority) AND user_id = \(id)", on: connection)
@@ -829,11 +850,13 @@ public final class PostgresStore: AuthorityStore {
     /// sees the user disabled).
     public func createSession(_ session: NewSession) async throws -> UserRecord {
         try await write(locked: false) { connection in
-            guard let user = try await self.database.rows(
-                """
-                SELECT \(unescaped: Self.userColumns) FROM account_user WHERE authority = \(self.authority) AND id = \(session.userID) FOR SHARE
-                """, on: connection
-            ).first.map(Self.user(from:)), !user.disabled else {
+            guard
+                let user = try await self.database.rows(
+                    """
+                    SELECT \(unescaped: Self.userColumns) FROM account_user WHERE authority = \(self.authority) AND id = \(session.userID) FOR SHARE
+                    """, on: connection
+                ).first.map(Self.user(from:)), !user.disabled
+            else {
                 throw StoreError(.notFound, "利用者が存在しないか利用停止中です / the user does not exist or is disabled")
             }
             try await self.database.execute(
@@ -909,10 +932,13 @@ public final class PostgresStore: AuthorityStore {
 
     public func revokeToken(id: Int64, atMillis: Int64, audit: AuditNote?) async throws {
         try await write(locked: audit != nil) { connection in
-            guard try await self.database.rows(
-                "SELECT 1 FROM account_token WHERE authority = \(self.authority) AND id = \(id) FOR UPDATE", on: connection
-            ).count == 1 else {
-                throw StoreError(.notFound,
+            guard
+                try await self.database.rows(
+                    "SELECT 1 FROM account_token WHERE authority = \(self.authority) AND id = \(id) FOR UPDATE", on: connection
+                ).count == 1
+            else {
+                throw StoreError(
+                    .notFound,
                     "トークン番号 \(id) はありません。`akashi token list` で番号を確認してください / there is no API token \(id); see `akashi token list`")
             }
             try await self.database.execute(
@@ -961,8 +987,9 @@ public final class PostgresStore: AuthorityStore {
 
     public func auditCount() async throws -> Int {
         try await read { connection in
-            Int(try await self.database.rows("SELECT count(*) FROM audit_event WHERE authority = \(self.authority)", on: connection)[0]
-                .decode(Int64.self))
+            Int(
+                try await self.database.rows("SELECT count(*) FROM audit_event WHERE authority = \(self.authority)", on: connection)[0]
+                    .decode(Int64.self))
         }
     }
 
@@ -1155,7 +1182,8 @@ public final class PostgresStore: AuthorityStore {
     }
 
     private static func unknownUser(_ login: String) -> StoreError {
-        StoreError(.notFound,
+        StoreError(
+            .notFound,
             "利用者「\(login)」は登録されていません。`akashi user list` で確認してください / there is no user '\(login)'; see `akashi user list`")
     }
 }
@@ -1455,8 +1483,10 @@ struct PostgresURL: Sendable, CustomStringConvertible {
 
     init(_ text: String) throws {
         func invalid(_ why: String) -> StoreError {
-            StoreError(.invalidRequest,
-                "データベースの URL が正しくありません（\(why)）。postgres://利用者@ホスト:ポート/データベース の形にしてください / the database URL is not valid (\(why)); write postgres://USER[:PASSWORD]@HOST[:PORT]/DB")
+            StoreError(
+                .invalidRequest,
+                "データベースの URL が正しくありません（\(why)）。postgres://利用者@ホスト:ポート/データベース の形にしてください / the database URL is not valid (\(why)); write postgres://USER[:PASSWORD]@HOST[:PORT]/DB"
+            )
         }
         guard let components = URLComponents(string: text) else { throw invalid("not a URL") }
         guard let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql" else {

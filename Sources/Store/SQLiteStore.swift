@@ -52,7 +52,8 @@ public final class SQLiteStore: AuthorityStore {
 
     private static func requireFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(.notFound,
+            throw StoreError(
+                .notFound,
                 "データベース \(path) がありません。`akashi init` で作成してください / there is no database at \(path); create the authority with `akashi init`")
         }
     }
@@ -71,7 +72,7 @@ public final class SQLiteStore: AuthorityStore {
             throw StoreError(.unavailable, "データベース \(path) を開けません / cannot open the database \(path): \(error)")
         }
         if !readOnly {
-            try Self.run { try SQLiteSchema.migrator().migrate(pool) }
+            try Self.translating { try SQLiteSchema.migrator().migrate(pool) }
             // The file holds private data: owner only, like the keys.
             chmod(path, 0o600)
         }
@@ -122,7 +123,8 @@ public final class SQLiteStore: AuthorityStore {
             // The tree on disk must be the one this batch started from.
             let stored = try Int64.fetchOne(db, sql: "SELECT MAX(size) FROM log_checkpoint")
             guard let stored, stored == Int64(batch.startSize) else {
-                throw StoreError(.conflict,
+                throw StoreError(
+                    .conflict,
                     "another writer changed the log (stored size \(stored.map(String.init) ?? "none"), expected \(batch.startSize))")
             }
             let insert = try db.cachedStatement(sql: "INSERT INTO log_entry (idx, data, subject) VALUES (?, ?, ?)")
@@ -265,7 +267,8 @@ public final class SQLiteStore: AuthorityStore {
             }
             var entries: [UInt64: CertificateStatus] = [:]
             let rows = try Row.fetchCursor(
-                db, sql: """
+                db,
+                sql: """
                     SELECT c.log_index, s.state, s.reason, s.at, s.successor_index, n.serial AS successor
                     FROM certificate_status s JOIN certificate c ON c.serial = s.serial
                     LEFT JOIN certificate n ON n.log_index = s.successor_index
@@ -317,7 +320,8 @@ public final class SQLiteStore: AuthorityStore {
     public func addUser(_ user: NewUser, audit: AuditNote?) async throws -> UserRecord {
         try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account_user WHERE login = ?", arguments: [user.login]) == nil else {
-                throw StoreError(.duplicate,
+                throw StoreError(
+                    .duplicate,
                     "ログイン名「\(user.login)」はすでに使われています / the login '\(user.login)' is taken; choose another one")
             }
             try db.execute(
@@ -384,8 +388,9 @@ public final class SQLiteStore: AuthorityStore {
 
     public func credentials(login: String) async throws -> (UserRecord, passwordHash: String)? {
         try await read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.userColumns), password_hash FROM account_user WHERE login = ?", arguments: [login])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.userColumns), password_hash FROM account_user WHERE login = ?", arguments: [login])
             else { return nil }
             return (Self.user(from: row), row["password_hash"])
         }
@@ -410,15 +415,16 @@ public final class SQLiteStore: AuthorityStore {
 
     public func session(tokenHash: [UInt8]) async throws -> SessionRecord? {
         try await read { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.csrf_token, s.created_at AS session_created, s.expires_at,
-                        u.id, u.login, u.display_name, u.role, u.disabled, u.created_at
-                    FROM account_session s JOIN account_user u ON u.id = s.user_id
-                    WHERE s.token_hash = ?
-                    """,
-                arguments: [Data(tokenHash)])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT s.csrf_token, s.created_at AS session_created, s.expires_at,
+                            u.id, u.login, u.display_name, u.role, u.disabled, u.created_at
+                        FROM account_session s JOIN account_user u ON u.id = s.user_id
+                        WHERE s.token_hash = ?
+                        """,
+                    arguments: [Data(tokenHash)])
             else { return nil }
             return SessionRecord(
                 user: Self.user(from: row), csrfToken: row["csrf_token"], createdAtMillis: row["session_created"],
@@ -459,7 +465,8 @@ public final class SQLiteStore: AuthorityStore {
     public func revokeToken(id: Int64, atMillis: Int64, audit: AuditNote?) async throws {
         try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account_token WHERE id = ?", arguments: [id]) != nil else {
-                throw StoreError(.notFound,
+                throw StoreError(
+                    .notFound,
                     "トークン番号 \(id) はありません。`akashi token list` で番号を確認してください / there is no API token \(id); see `akashi token list`")
             }
             try db.execute(sql: "UPDATE account_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [atMillis, id])
@@ -514,13 +521,15 @@ public final class SQLiteStore: AuthorityStore {
     private static func apply(_ effect: StoreEffect, index: UInt64, _ db: Database) throws {
         switch effect {
         case .issue(let certificate, let audit):
-            try db.cachedStatement(sql: """
-                INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text, disclosures)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    Data(certificate.serial), certificate.kind, certificate.issuedAt, certificate.expiresAt, Data(certificate.envelope),
-                    Int64(index), certificate.issuedBy, certificate.searchText, Data(certificate.disclosures),
-                ])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO certificate (serial, kind, issued_at, expires_at, envelope, log_index, issued_by, search_text, disclosures)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                Data(certificate.serial), certificate.kind, certificate.issuedAt, certificate.expiresAt, Data(certificate.envelope),
+                Int64(index), certificate.issuedBy, certificate.searchText, Data(certificate.disclosures),
+            ])
             if let idempotency = certificate.idempotency {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM idempotency WHERE key = ?", arguments: [idempotency.key]) == nil else {
                     throw StoreError(.duplicate, "the idempotency key '\(idempotency.key)' was used already")
@@ -562,13 +571,15 @@ public final class SQLiteStore: AuthorityStore {
         // Cached statements: this runs once per issuance inside the log's batch transaction.
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"))
         let event = try AuditEvent.following(last.map { (seq: $0["seq"], hash: Array($0["hash"] as Data)) }, note)
-        try db.cachedStatement(sql: """
-            INSERT INTO audit_event (seq, at, actor, role, action, target, detail, address, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                event.seq, event.atMillis, event.actor, event.role, event.action, event.target, event.detail, event.address,
-                Data(event.previousHash), Data(event.hash),
-            ])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO audit_event (seq, at, actor, role, action, target, detail, address, previous_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            event.seq, event.atMillis, event.actor, event.role, event.action, event.target, event.detail, event.address,
+            Data(event.previousHash), Data(event.hash),
+        ])
         return event
     }
 
@@ -576,7 +587,8 @@ public final class SQLiteStore: AuthorityStore {
 
     private static func status(serial: [UInt8], _ db: Database) throws -> CertificateStatus? {
         try Row.fetchOne(
-            db, sql: """
+            db,
+            sql: """
                 SELECT s.state, s.reason, s.at, s.successor_index, c.serial AS successor
                 FROM certificate_status s LEFT JOIN certificate c ON c.log_index = s.successor_index
                 WHERE s.serial = ?
@@ -649,29 +661,30 @@ public final class SQLiteStore: AuthorityStore {
     }
 
     private static func unknownUser(_ login: String) -> StoreError {
-        StoreError(.notFound,
+        StoreError(
+            .notFound,
             "利用者「\(login)」は登録されていません。`akashi user list` で確認してください / there is no user '\(login)'; see `akashi user list`")
     }
 
     // MARK: Running
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await Self.run { try await self.database.read(body) }
+        try await Self.translatingAsync { try await self.database.read(body) }
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await Self.run { try await self.database.write(body) }
+        try await Self.translatingAsync { try await self.database.write(body) }
     }
 
     /// SQLite's errors as ``StoreError``s: busy → `.unavailable` with the
     /// advice to retry; a constraint → `.conflict`; our own errors pass through.
-    private static func run<T>(_ body: () async throws -> T) async throws -> T {
+    private static func translatingAsync<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let error as StoreError { throw error } catch let error as DatabaseError {
             throw translate(error)
         }
     }
 
-    private static func run<T>(_ body: () throws -> T) throws -> T {
+    private static func translating<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as StoreError { throw error } catch let error as DatabaseError { throw translate(error) }
     }
 

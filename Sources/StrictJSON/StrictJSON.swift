@@ -136,8 +136,11 @@ public enum StrictJSON {
                     guard let lead = digits.first, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), lead != 0x30 || digits.count == 1,
                         !(first == UInt8(ascii: "-") && lead == 0x30)
                     else {
-                        throw Problem(code: .notInteger, offset: start,
-                            detail: "the number \(String(decoding: token.prefix(40), as: UTF8.self)) is not an integer written without fraction, exponent or leading zeros")
+                        throw Problem(
+                            code: .notInteger, offset: start,
+                            detail:
+                                "the number \(String(decoding: token.prefix(40), as: UTF8.self)) is not an integer written without fraction, exponent or leading zeros"
+                        )
                     }
                 }
             }
@@ -180,7 +183,11 @@ public enum StrictJSON {
                             unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
                         }
                         // A lone surrogate keeps a distinct byte form so it still compares unequal.
-                        if let scalar = Unicode.Scalar(unit) { out += Array(String(Character(scalar)).utf8) } else { out += [0xff, UInt8(unit >> 8), UInt8(unit & 0xff)] }
+                        if let scalar = Unicode.Scalar(unit) {
+                            out += Array(String(Character(scalar)).utf8)
+                        } else {
+                            out += [0xff, UInt8(unit >> 8), UInt8(unit & 0xff)]
+                        }
                     default: throw fail(.malformed, "a string has an unknown escape")
                     }
                 default:

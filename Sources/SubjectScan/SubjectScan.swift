@@ -105,7 +105,8 @@ public struct SubjectScan: Sendable {
             next += window
         }
         guard hasher.rootHash == signed.checkpoint.rootHash else {
-            throw ScanError(code: .rootMismatch, reason: "the \(size) entries downloaded do not hash to the checkpoint's root: the source left out or changed entries")
+            throw ScanError(
+                code: .rootMismatch, reason: "the \(size) entries downloaded do not hash to the checkpoint's root: the source left out or changed entries")
         }
         // Later entries that name a found certificate give its state.
         for (target, entry) in lifecycle {

@@ -137,12 +137,14 @@ public enum LogEntry: Hashable, Sendable {
         guard !name.isEmpty, name.utf8.count <= maxNameBytes else {
             throw NoteError(.malformedNote, "a document name is 1 to \(maxNameBytes) bytes of UTF-8")
         }
-        guard !name.unicodeScalars.contains(where: {
-            switch $0.value {
-            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: true
-            default: false
-            }
-        }) else {
+        guard
+            !name.unicodeScalars.contains(where: {
+                switch $0.value {
+                case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: true
+                default: false
+                }
+            })
+        else {
             throw NoteError(.malformedNote, "a document name cannot contain control characters or newlines")
         }
     }
@@ -187,14 +189,17 @@ public enum LogEntry: Hashable, Sendable {
             let kind = try value(3, "kind")
             guard Self.isValidKindID(kind) else { throw NoteError(.malformedNote, "the entry's kind is not [a-z][a-z0-9-]{0,39}") }
             guard let issued = number(try value(4, "issued")) else { throw NoteError(.malformedNote, "the entry's issue time is not a number in 0…2^53−1") }
-            guard lines.count <= 5 + Self.maxSubjects else { throw NoteError(.malformedNote, "a certificate entry has at most \(Self.maxSubjects) subject lines") }
+            guard lines.count <= 5 + Self.maxSubjects else {
+                throw NoteError(.malformedNote, "a certificate entry has at most \(Self.maxSubjects) subject lines")
+            }
             var subjects: [[UInt8]] = []
             for i in 5..<lines.count {
                 let text = try value(i, "subject")
                 // base64url without padding, 67 characters for 50 bytes; the re-encoding check below makes it canonical.
-                guard text.utf8.count == 67, text.utf8.allSatisfy({ b in
-                    (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
-                }), let data = Data(base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="),
+                guard text.utf8.count == 67,
+                    text.utf8.allSatisfy({ b in
+                        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
+                    }), let data = Data(base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="),
                     data.count == Self.subjectLineByteCount
                 else { throw NoteError(.malformedNote, "line \(i + 1): a subject line is 'subject ' and 67 base64url characters (50 bytes)") }
                 subjects.append([UInt8](data))

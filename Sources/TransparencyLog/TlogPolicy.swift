@@ -200,7 +200,8 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
             let end = bytes[start...].firstIndex(of: 0x0a)
             let line = bytes[start..<(end ?? bytes.count)]
             for byte in line where !(byte == 0x09 || (byte >= 0x20 && byte != 0x7f)) {
-                throw TlogPolicyError(.invalidCharacter, line: lineNumber,
+                throw TlogPolicyError(
+                    .invalidCharacter, line: lineNumber,
                     "octet 0x\([byte].hexString) is not allowed (only tab, newline, 0x20-0x7E and 0x80-0xFF are)")
             }
             guard let end else {
@@ -208,7 +209,7 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
             }
             start = end + 1
             let items = line.split(omittingEmptySubsequences: true) { $0 == 0x20 || $0 == 0x09 }.map { Token(Array($0)) }
-            guard let keyword = items.first, keyword.bytes.first != 0x23 /* # */ else { continue }
+            guard let keyword = items.first, keyword.bytes.first != 0x23 else { continue }  // 0x23: a "#" comment line
             let args = Array(items.dropFirst())
             switch keyword.description {
             case "log":
@@ -218,7 +219,8 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
                 try builder.addLog(try Self.parseKey(args[0], line: lineNumber), url: args.count == 2 ? args[1] : nil, line: lineNumber)
             case "witness":
                 guard (2...3).contains(args.count) else {
-                    throw TlogPolicyError(.wrongArgumentCount, line: lineNumber, "a witness line is 'witness <name> <vkey> [<url>]'; it has \(args.count) items after 'witness'")
+                    throw TlogPolicyError(
+                        .wrongArgumentCount, line: lineNumber, "a witness line is 'witness <name> <vkey> [<url>]'; it has \(args.count) items after 'witness'")
                 }
                 try builder.addWitness(args[0], key: try Self.parseKey(args[1], line: lineNumber), url: args.count == 3 ? args[2] : nil, line: lineNumber)
             case "group":
@@ -276,8 +278,10 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
         // "unsupported", not "malformed".
         let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         if parts.count == 3, let blob = [UInt8](base64String: parts[2]), let type = blob.first, NoteSignatureType(rawValue: type) == nil {
-            throw TlogPolicyError(.unsupportedKeyType, line: line,
-                "vkey '\(parts[0])' has signature type 0x\([type].hexString); this implementation verifies Ed25519 (0x01) logs and cosignature/v1 (0x04) witnesses")
+            throw TlogPolicyError(
+                .unsupportedKeyType, line: line,
+                "vkey '\(parts[0])' has signature type 0x\([type].hexString); this implementation verifies Ed25519 (0x01) logs and cosignature/v1 (0x04) witnesses"
+            )
         }
         do {
             return try VerifierKey(parsing: text)
@@ -340,9 +344,11 @@ public struct TlogPolicy: Hashable, Sendable, CustomStringConvertible {
         let origin = Array(signed.checkpoint.origin.utf8)
         let candidates = logs.filter { Array($0.key.name.utf8) == origin }
         guard !candidates.isEmpty else {
-            throw NoteError(.unverified, logs.isEmpty
-                ? "the policy lists no logs"
-                : "the checkpoint is from log '\(signed.checkpoint.origin)', which the policy does not list")
+            throw NoteError(
+                .unverified,
+                logs.isEmpty
+                    ? "the policy lists no logs"
+                    : "the checkpoint is from log '\(signed.checkpoint.origin)', which the policy does not list")
         }
         let message = Array(signed.note.text.utf8)
         var signer: VerifierKey? = nil
@@ -534,7 +540,8 @@ private struct Builder {
 
     mutating func addLog(_ key: VerifierKey, url: TlogPolicy.Token?, line: Int?) throws(TlogPolicyError) {
         guard key.type == .ed25519 else {
-            throw TlogPolicyError(.wrongKeyType, line: line, "log key \(key.name) is a cosignature/v1 key; a log signs checkpoints with an Ed25519 (type 0x01) key")
+            throw TlogPolicyError(
+                .wrongKeyType, line: line, "log key \(key.name) is a cosignature/v1 key; a log signs checkpoints with an Ed25519 (type 0x01) key")
         }
         guard logKeys.insert(key.publicKey.rawRepresentation).inserted else {
             throw TlogPolicyError(.duplicateLog, line: line, "log key \(key.name) wraps the same public key as an earlier log")
@@ -547,7 +554,8 @@ private struct Builder {
 
     mutating func addWitness(_ name: TlogPolicy.Name, key: VerifierKey, url: TlogPolicy.Token?, line: Int?) throws(TlogPolicyError) {
         guard key.type == .cosignatureV1 else {
-            throw TlogPolicyError(.wrongKeyType, line: line, "witness \(name) has an Ed25519 (type 0x01) key; witnesses cosign with cosignature/v1 (type 0x04) keys")
+            throw TlogPolicyError(
+                .wrongKeyType, line: line, "witness \(name) has an Ed25519 (type 0x01) key; witnesses cosign with cosignature/v1 (type 0x04) keys")
         }
         try define(name, line: line)
         guard witnessKeys.insert(key.publicKey.rawRepresentation).inserted else {
@@ -572,11 +580,13 @@ private struct Builder {
                 throw TlogPolicyError(.undefinedName, line: line, "group '\(name)' lists '\(member)', which is not defined on an earlier line")
             }
             guard members.insert(member).inserted else {
-                throw TlogPolicyError(.duplicateMember, line: line, "'\(member)' is already a group member (in this or an earlier group); each name can be a member only once")
+                throw TlogPolicyError(
+                    .duplicateMember, line: line, "'\(member)' is already a group member (in this or an earlier group); each name can be a member only once")
             }
         }
         if case .atLeast(let k) = threshold, k < 1 || k > list.count {
-            throw TlogPolicyError(.thresholdOutOfRange, line: line, "group '\(name)' has threshold \(k) with \(list.count) members; it must be from 1 to \(list.count)")
+            throw TlogPolicyError(
+                .thresholdOutOfRange, line: line, "group '\(name)' has threshold \(k) with \(list.count) members; it must be from 1 to \(list.count)")
         }
         groupCount += 1
         guard groupCount <= TlogPolicy.maxEntries else {
@@ -598,9 +608,11 @@ private struct Builder {
     /// Claims a name in the one namespace of witnesses and groups.
     private mutating func define(_ name: TlogPolicy.Name, line: Int?) throws(TlogPolicyError) {
         guard names.insert(name).inserted else {
-            throw TlogPolicyError(.duplicateName, line: line, name == TlogPolicy.none
-                ? "'none' is predefined and cannot name a witness or group"
-                : "the name '\(name)' is already defined")
+            throw TlogPolicyError(
+                .duplicateName, line: line,
+                name == TlogPolicy.none
+                    ? "'none' is predefined and cannot name a witness or group"
+                    : "the name '\(name)' is already defined")
         }
     }
 

@@ -37,14 +37,17 @@ public enum CosignerDirectory {
         writeSecret: (_ text: String, _ to: URL) throws -> Void, prepare: (URL) throws -> Void
     ) throws -> CosignerConfiguration {
         guard SignedNote.isAkashiKeyName(name) else {
-            throw WitnessDirectoryError(.invalidConfiguration,
-                "the \(role) name '\(name)' must be 1 to 255 printable ASCII characters with no spaces and no '+'; use a schema-less URL such as kaga.example/\(role)")
+            throw WitnessDirectoryError(
+                .invalidConfiguration,
+                "the \(role) name '\(name)' must be 1 to 255 printable ASCII characters with no spaces and no '+'; use a schema-less URL such as kaga.example/\(role)"
+            )
         }
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue, (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true else {
-                throw WitnessDirectoryError(.alreadyExists, "\(url.path) exists and is not an empty directory; refusing to overwrite it (choose another --data)")
+                throw WitnessDirectoryError(
+                    .alreadyExists, "\(url.path) exists and is not an empty directory; refusing to overwrite it (choose another --data)")
             }
         }
         do {
@@ -76,7 +79,8 @@ public enum CosignerDirectory {
     public static func open(at url: URL, role: String, format: String) throws(WitnessDirectoryError) -> CosignerConfiguration {
         let configURL = url.appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: configURL.path) else {
-            throw WitnessDirectoryError(.notFound, "no \(role) at \(url.path) (config.json missing); create one with `akashi \(role) init --data \(url.path) --name NAME`")
+            throw WitnessDirectoryError(
+                .notFound, "no \(role) at \(url.path) (config.json missing); create one with `akashi \(role) init --data \(url.path) --name NAME`")
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -99,7 +103,8 @@ public enum CosignerDirectory {
         let key = try Ed25519NoteSigner(parsingPrivateKey: try readSecret(keyURL))
         let signer = try CosignatureV1Signer(name: key.name, privateKey: key.privateKey)
         guard signer.name == configuration.name, signer.verifierKey.description == configuration.vkey else {
-            throw WitnessDirectoryError(.invalidConfiguration,
+            throw WitnessDirectoryError(
+                .invalidConfiguration,
                 "\(keyURL.path) is the key of \(signer.verifierKey), but config.json names \(configuration.vkey)")
         }
         return signer

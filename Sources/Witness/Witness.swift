@@ -114,7 +114,9 @@ public struct Witness: Sendable {
                 }
             } else if request.oldSize == new.size {
                 guard new.rootHash == oldRoot else {
-                    return refuse(.conflict, "the checkpoint has the size of the one this witness cosigned (\(new.size)) but another root hash: the log forked", evidence: true)
+                    return refuse(
+                        .conflict, "the checkpoint has the size of the one this witness cosigned (\(new.size)) but another root hash: the log forked",
+                        evidence: true)
                 }
                 guard request.proof.isEmpty else {
                     return refuse(.inconsistent, "a consistency proof between trees of the same size must be empty", evidence: false)
@@ -123,7 +125,8 @@ public struct Witness: Sendable {
                 do throws(ProofError) {
                     try Merkle.verifyConsistency(size1: request.oldSize, size2: new.size, proof: request.proof, root1: oldRoot, root2: new.rootHash)
                 } catch {
-                    return refuse(.inconsistent, "the consistency proof from \(request.oldSize) to \(new.size) does not verify: \(error.reason)", evidence: true)
+                    return refuse(
+                        .inconsistent, "the consistency proof from \(request.oldSize) to \(new.size) does not verify: \(error.reason)", evidence: true)
                 }
             }
             // Cosign now, inside the transaction, so what is stored is exactly

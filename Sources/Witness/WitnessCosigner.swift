@@ -192,7 +192,10 @@ public actor WitnessLink {
         let target = checkpoint.checkpoint.size
         newestRequested = max(newestRequested, target)
         if let skipUntil, ContinuousClock.now < skipUntil {
-            return .failed(name, "skipped after an earlier failure (\(lastError ?? "unreachable")); retried in \(ContinuousClock.now.duration(to: skipUntil).formatted(.units(allowed: [.seconds], width: .narrow)))")
+            return .failed(
+                name,
+                "skipped after an earlier failure (\(lastError ?? "unreachable")); retried in \(ContinuousClock.now.duration(to: skipUntil).formatted(.units(allowed: [.seconds], width: .narrow)))"
+            )
         }
         await acquire()
         defer { release() }

@@ -138,7 +138,9 @@ public final class WitnessState: Sendable {
 
     /// The trusted keys for `origin`; empty when the witness does not follow it.
     public func keys(origin: String) throws(WitnessError) -> [VerifierKey] {
-        let texts = try run { try database.read { db in try String.fetchAll(db, sql: "SELECT vkey FROM log_key WHERE origin = ? ORDER BY added_at, vkey", arguments: [origin]) } }
+        let texts = try run {
+            try database.read { db in try String.fetchAll(db, sql: "SELECT vkey FROM log_key WHERE origin = ? ORDER BY added_at, vkey", arguments: [origin]) }
+        }
         var keys: [VerifierKey] = []
         for text in texts {
             do { keys.append(try VerifierKey(parsing: text)) } catch {
@@ -161,7 +163,8 @@ public final class WitnessState: Sendable {
     private func logs(origin: String?) throws(WitnessError) -> [WitnessedLog] {
         let rows = try run {
             try database.read { db in
-                let sql = "SELECT origin, size, root, checkpoint, cosigned_at FROM witnessed_log" + (origin == nil ? "" : " WHERE origin = ?") + " ORDER BY origin"
+                let sql =
+                    "SELECT origin, size, root, checkpoint, cosigned_at FROM witnessed_log" + (origin == nil ? "" : " WHERE origin = ?") + " ORDER BY origin"
                 return try Row.fetchAll(db, sql: sql, arguments: origin.map { [$0] } ?? [])
             }
         }
@@ -261,7 +264,8 @@ public final class WitnessState: Sendable {
             origin: origin, keys: [], size: size, rootHash: root.map { Array($0) },
             checkpoint: row["checkpoint"], cosignedAt: cosignedAt.map { UInt64($0) })
         guard size == expectedSize else {
-            return .failure(WitnessError(.conflict, "the latest checkpoint this witness cosigned for \(origin) has size \(size), not \(expectedSize)", latestSize: size))
+            return .failure(
+                WitnessError(.conflict, "the latest checkpoint this witness cosigned for \(origin) has size \(size), not \(expectedSize)", latestSize: size))
         }
         switch decide(current) {
         case .refuse(let error, let evidence):

@@ -123,7 +123,10 @@ struct AkashiVerify: ParsableCommand {
         writeStandardOutput(&out)
         if texts.count > 1 {
             let seconds = Date().timeIntervalSince(start)
-            FileHandle.standardError.write(Data(String(format: "%d 件検証 / %d verified in %.3f s (%.0f/s)\n", texts.count, texts.count, seconds, Double(texts.count) / max(seconds, 1e-6)).utf8))
+            FileHandle.standardError.write(
+                Data(
+                    String(format: "%d 件検証 / %d verified in %.3f s (%.0f/s)\n", texts.count, texts.count, seconds, Double(texts.count) / max(seconds, 1e-6))
+                        .utf8))
         }
         if verdicts.contains(.invalid) { throw ExitCode(1) }
         if verdicts.contains(.unconfirmed) { throw ExitCode(2) }
@@ -154,7 +157,9 @@ struct AkashiVerify: ParsableCommand {
             print("  \(ja ? "証明書番号" : "Serial"): \(claims.serialText)")
             print("  \(ja ? "発行日時" : "Issued"): \(iso(claims.issuedAt))")
             if let exp = claims.expiresAt { print("  \(ja ? "有効期限" : "Expires"): \(iso(exp))") }
-            if let proof = report.proof { print("  \(ja ? "台帳" : "Log"): #\(proof.index) / \(proof.checkpoint.checkpoint.size) (\(proof.checkpoint.checkpoint.origin))") }
+            if let proof = report.proof {
+                print("  \(ja ? "台帳" : "Log"): #\(proof.index) / \(proof.checkpoint.checkpoint.size) (\(proof.checkpoint.checkpoint.origin))")
+            }
             let fields = claims.allFields
             let withheld = report.withheld ?? []
             let order = (report.kind?.fields.map(\.id) ?? []) + fields.keys.sorted()
@@ -194,7 +199,8 @@ struct AkashiVerify: ParsableCommand {
             envelope: report.checks.first?.status == .passed ? report.envelope : nil,
             statusAsOf: report.statusAsOf.map { iso(Int64($0.timeIntervalSince1970)) },
             claims: report.claims.map { claims in
-                .init(kind: claims.kind, issuer: claims.issuer, serial: claims.serialText, issuedAt: iso(claims.issuedAt),
+                .init(
+                    kind: claims.kind, issuer: claims.issuer, serial: claims.serialText, issuedAt: iso(claims.issuedAt),
                     expiresAt: claims.expiresAt.map(iso), fields: claims.allFields, withheld: report.withheld)
             },
             log: log, tlogProof: tlogProof)

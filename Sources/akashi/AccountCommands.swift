@@ -80,8 +80,9 @@ struct UserList: AsyncParsableCommand {
     func run() async throws {
         try await reportingAccountErrors {
             for user in try await AdminDatabase(options).accounts.users() {
-                print([user.login, user.role.rawValue, user.disabled ? "disabled" : "active", isoDate(user.createdAt), user.displayName]
-                    .joined(separator: "\t"))
+                print(
+                    [user.login, user.role.rawValue, user.disabled ? "disabled" : "active", isoDate(user.createdAt), user.displayName]
+                        .joined(separator: "\t"))
             }
         }
     }
@@ -184,7 +185,8 @@ struct TokenCreate: AsyncParsableCommand {
             let (secret, token) = try await AdminDatabase(options).accounts.createToken(name: name, role: role, audit: cliActor())
             print(secret)
             printError(
-                "created API token \(token.id) '\(token.name)' (\(token.role.rawValue)). このシークレットは二度と表示できません。今すぐ安全に保管してください / the secret above cannot be shown again: store it safely now")
+                "created API token \(token.id) '\(token.name)' (\(token.role.rawValue)). このシークレットは二度と表示できません。今すぐ安全に保管してください / the secret above cannot be shown again: store it safely now"
+            )
         }
     }
 }
@@ -240,7 +242,8 @@ struct AuditVerify: AsyncParsableCommand {
             if let broken = report.firstBrokenSeq {
                 throw CommandFailure(
                     exitCode: Exit.verificationFailed,
-                    message: "検証失敗 / verification failed: the audit trail is broken at seq \(broken) (a row was edited or deleted); \(report.events) events checked")
+                    message:
+                        "検証失敗 / verification failed: the audit trail is broken at seq \(broken) (a row was edited or deleted); \(report.events) events checked")
             }
             print("検証成功 / verified: \(report.events) audit events, head \(report.head.hexString)")
         }
@@ -294,7 +297,8 @@ private struct AdminDatabase {
         if case .file = directory.location {
             let path = directory.databaseURL.path
             guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure(exitCode: Exit.noInput, message: "\(path) is missing; the data directory is incomplete (create authorities with `akashi init`)")
+                throw CommandFailure(
+                    exitCode: Exit.noInput, message: "\(path) is missing; the data directory is incomplete (create authorities with `akashi init`)")
             }
         }
         let store = try directory.openStore()
@@ -350,7 +354,8 @@ private func parseTime(_ text: String, option: String) throws -> Date {
     let dateOnly = ISO8601DateFormatter()
     dateOnly.formatOptions = [.withFullDate]
     if let date = dateOnly.date(from: text) { return date }
-    throw CommandFailure(exitCode: Exit.usage, message: "\(option) '\(text)' is not an ISO 8601 time; write 2025-04-01 (UTC midnight) or 2025-04-01T09:00:00+09:00")
+    throw CommandFailure(
+        exitCode: Exit.usage, message: "\(option) '\(text)' is not an ISO 8601 time; write 2025-04-01 (UTC midnight) or 2025-04-01T09:00:00+09:00")
 }
 
 private func isoDate(_ date: Date) -> String {

@@ -17,7 +17,11 @@ struct Akashi: AsyncParsableCommand {
             others; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Issue.self, Present.self, SubjectCommand.self, Trust.self, LogCommand.self, Serve.self, UserCommand.self, TokenCommand.self, AuditCommand.self, Vectors.self, Site.self, Revoke.self, Reissue.self, Status.self, Key.self, FederationCommand.self, WitnessCommand.self, MirrorCommand.self, MonitorCommand.self]
+        subcommands: [
+            Init.self, Issue.self, Present.self, SubjectCommand.self, Trust.self, LogCommand.self, Serve.self, UserCommand.self, TokenCommand.self,
+            AuditCommand.self, Vectors.self, Site.self, Revoke.self, Reissue.self, Status.self, Key.self, FederationCommand.self, WitnessCommand.self,
+            MirrorCommand.self, MonitorCommand.self,
+        ]
     )
 }
 
@@ -28,16 +32,22 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: ArgumentHelp("The authority's data directory (config.json, keys/, akashi.sqlite).", valueName: "DIR"))
     var dataOption: String?
 
-    @Option(name: .customLong("database"), help: ArgumentHelp(
-        "Instead of --data: a PostgreSQL database of many authorities, postgres://USER@HOST:PORT/DB (or $AKASHI_DATABASE).", valueName: "URL"))
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "Instead of --data: a PostgreSQL database of many authorities, postgres://USER@HOST:PORT/DB (or $AKASHI_DATABASE).", valueName: "URL"))
     var database: String?
 
-    @Option(name: .customLong("keys"), help: ArgumentHelp(
-        "With --database: the folder of the authorities' config.json and keys, one DIR/<CODE>/ each (or $AKASHI_KEYS).", valueName: "DIR"))
+    @Option(
+        name: .customLong("keys"),
+        help: ArgumentHelp(
+            "With --database: the folder of the authorities' config.json and keys, one DIR/<CODE>/ each (or $AKASHI_KEYS).", valueName: "DIR"))
     var keys: String?
 
-    @Option(name: .customLong("authority"), help: ArgumentHelp(
-        "With --database: the authority's code (or $AKASHI_AUTHORITY); may be left out when the database holds one authority.", valueName: "CODE"))
+    @Option(
+        name: .customLong("authority"),
+        help: ArgumentHelp(
+            "With --database: the authority's code (or $AKASHI_AUTHORITY); may be left out when the database holds one authority.", valueName: "CODE"))
     var authority: String?
 
     /// The data directory's path, or with a database the authority's folder
@@ -60,7 +70,9 @@ struct DataOptions: ParsableArguments {
         let database = database ?? (data == nil ? env["AKASHI_DATABASE"].flatMap { $0.isEmpty ? nil : $0 } : nil)
         guard let database else {
             guard let data else {
-                throw CommandFailure(exitCode: Exit.usage, message: "give --data DIR (the authority's data directory), or --database URL --keys DIR (or AKASHI_DATABASE and AKASHI_KEYS)")
+                throw CommandFailure(
+                    exitCode: Exit.usage,
+                    message: "give --data DIR (the authority's data directory), or --database URL --keys DIR (or AKASHI_DATABASE and AKASHI_KEYS)")
             }
             return .file(URL(fileURLWithPath: data))
         }
@@ -68,7 +80,8 @@ struct DataOptions: ParsableArguments {
             throw CommandFailure(exitCode: Exit.usage, message: "give --data DIR or --database URL, not both (--data \(data))")
         }
         guard let keys = keys ?? env["AKASHI_KEYS"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw CommandFailure(exitCode: Exit.usage, message: "--database needs --keys DIR (or AKASHI_KEYS): the folder of each authority's config.json and keys, DIR/<CODE>/")
+            throw CommandFailure(
+                exitCode: Exit.usage, message: "--database needs --keys DIR (or AKASHI_KEYS): the folder of each authority's config.json and keys, DIR/<CODE>/")
         }
         return .database(url: database, keys: URL(fileURLWithPath: keys), authority: authority ?? env["AKASHI_AUTHORITY"].flatMap { $0.isEmpty ? nil : $0 })
     }

@@ -1,11 +1,11 @@
-import Certificates
+import AkashiCrypto
 import ArgumentParser
 import Authority
+import Certificates
 import Foundation
 import Issuance
 import LogStore
 import TransparencyLog
-import AkashiCrypto
 
 #if canImport(Glibc)
     import Glibc

@@ -98,7 +98,9 @@ struct FederationSign: AsyncParsableCommand {
             }
             try signed.data.write(to: URL(fileURLWithPath: out), options: .atomic)
             let list = signed.list
-            print("wrote \(out): '\(list.name)' version \(list.version), \(list.authorities.count) authorities (\(list.authorities.map { "\($0.issuer) \($0.name)" }.joined(separator: ", "))), expires \(iso8601(list.expiresAt)), signed by \(signer.name)")
+            print(
+                "wrote \(out): '\(list.name)' version \(list.version), \(list.authorities.count) authorities (\(list.authorities.map { "\($0.issuer) \($0.name)" }.joined(separator: ", "))), expires \(iso8601(list.expiresAt)), signed by \(signer.name)"
+            )
         }
     }
 }
@@ -134,7 +136,9 @@ struct FederationVerify: AsyncParsableCommand {
             }
             print("検証成功 / verified: '\(list.name)' version \(list.version), issued \(iso8601(list.issuedAt)), expires \(iso8601(list.expiresAt))")
             for authority in list.authorities {
-                print("\(authority.issuer)\t\(authority.name)\t\(authority.log.origin)\t\(authority.keys.count) key(s)\t\(authority.kinds.map(\.id).joined(separator: ","))")
+                print(
+                    "\(authority.issuer)\t\(authority.name)\t\(authority.log.origin)\t\(authority.keys.count) key(s)\t\(authority.kinds.map(\.id).joined(separator: ","))"
+                )
             }
         }
     }
@@ -177,9 +181,10 @@ struct FederationMerge: AsyncParsableCommand {
             var lists: [FederatedTrustList] = []
             for file in files {
                 let data = try readInput(file)
-                lists.append(try verifying(file) { () throws(FederationError) in
-                    try FederatedTrustList.verify(data, trusting: keys, at: date)
-                })
+                lists.append(
+                    try verifying(file) { () throws(FederationError) in
+                        try FederatedTrustList.verify(data, trusting: keys, at: date)
+                    })
             }
             var trustFiles: [TrustFile] = []
             for path in trust { trustFiles.append(try TrustFile.decode(readInput(path))) }
@@ -187,7 +192,9 @@ struct FederationMerge: AsyncParsableCommand {
                 try FederatedTrustList.merge(lists, trustFiles: trustFiles)
             }
             try merged.encoded().write(to: URL(fileURLWithPath: out), options: .atomic)
-            print("wrote \(out): \(merged.authorities.count) authorities (\(merged.authorities.map { "\($0.issuer) \($0.name)" }.joined(separator: ", "))) from \(lists.count) list(s) and \(trustFiles.count) trust file(s)")
+            print(
+                "wrote \(out): \(merged.authorities.count) authorities (\(merged.authorities.map { "\($0.issuer) \($0.name)" }.joined(separator: ", "))) from \(lists.count) list(s) and \(trustFiles.count) trust file(s)"
+            )
         }
     }
 }

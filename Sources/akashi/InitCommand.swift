@@ -1,6 +1,7 @@
 import ArgumentParser
 import Authority
 import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -38,7 +39,8 @@ struct Init: AsyncParsableCommand {
             case .database(let url, let keys, _):
                 // An exported AKASHI_AUTHORITY names the town other commands work on; init ignores it.
                 if let authority = options.authority {
-                    throw CommandFailure(exitCode: Exit.usage, message: "akashi init takes the new authority's code from --code, not --authority (\(authority))")
+                    throw CommandFailure(
+                        exitCode: Exit.usage, message: "akashi init takes the new authority's code from --code, not --authority (\(authority))")
                 }
                 let digits = try LocalGovernmentCode(code).digits
                 let database = try AuthorityDatabase(url: url, logger: DataOptions.databaseLogger())

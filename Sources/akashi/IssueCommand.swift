@@ -46,9 +46,10 @@ struct Issue: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Fields omitted by default to include (e.g. domicile).", valueName: "FIELD"))
     var include: [String] = []
 
-    @Option(help: ArgumentHelp(
-        "A subject's registered reference (akashi subject register), once per person the kind is about, in order. Without it (or --subject-key) a fresh secret is made and written as <serial>.subject-<n>.key (0600) and onto the page.",
-        valueName: "REF"))
+    @Option(
+        help: ArgumentHelp(
+            "A subject's registered reference (akashi subject register), once per person the kind is about, in order. Without it (or --subject-key) a fresh secret is made and written as <serial>.subject-<n>.key (0600) and onto the page.",
+            valueName: "REF"))
     var subject: [String] = []
 
     @Option(help: ArgumentHelp("A subject's key text (AKP1.…) instead of a registered reference.", valueName: "AKP1"))
@@ -82,7 +83,9 @@ struct Issue: AsyncParsableCommand {
                 let subjects = SubjectRegistry(store: log.store)
                 for reference in subject {
                     guard let key = try await subjects.key(reference: reference) else {
-                        throw CommandFailure(exitCode: Exit.noInput, message: "no subject key is registered for '\(reference)' (akashi subject register) / 住民「\(reference)」の鍵は登録されていません")
+                        throw CommandFailure(
+                            exitCode: Exit.noInput,
+                            message: "no subject key is registered for '\(reference)' (akashi subject register) / 住民「\(reference)」の鍵は登録されていません")
                     }
                     subjectKeys.append(key)
                 }
@@ -125,8 +128,10 @@ struct Issue: AsyncParsableCommand {
             }
             let seconds = Date().timeIntervalSince(start)
             if batch || failures > 0 {
-                printError(String(format: "発行 %d 件、エラー %d 件 / issued %d, failed %d in %.2f s (%.1f certificates/s)",
-                    issued, failures, issued, failures, seconds, Double(issued) / max(seconds, 0.001)))
+                printError(
+                    String(
+                        format: "発行 %d 件、エラー %d 件 / issued %d, failed %d in %.2f s (%.1f certificates/s)",
+                        issued, failures, issued, failures, seconds, Double(issued) / max(seconds, 0.001)))
             }
             if failures > 0 { throw ExitCode(Exit.mostSpecific(failureCodes)) }
         }
@@ -170,7 +175,9 @@ struct TrustExport: AsyncParsableCommand {
             let directory = try await options.open()
             let trust = try TrustFile.export(directory: directory, registry: kinds.registry())
             try trust.encoded().write(to: URL(fileURLWithPath: out))
-            print("wrote \(out): \(trust.authorities[0].name) (\(trust.authorities[0].issuer)), \(trust.authorities[0].keys.count) key(s), \(trust.authorities[0].kinds.count) kinds")
+            print(
+                "wrote \(out): \(trust.authorities[0].name) (\(trust.authorities[0].issuer)), \(trust.authorities[0].keys.count) key(s), \(trust.authorities[0].kinds.count) kinds"
+            )
         }
     }
 }

@@ -19,12 +19,14 @@ struct Revoke: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard let why = LogEntry.RevocationReason(rawValue: reason) else {
-                throw CommandFailure(exitCode: Exit.usage, message: "--reason must be one of \(LogEntry.RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw CommandFailure(
+                    exitCode: Exit.usage, message: "--reason must be one of \(LogEntry.RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let lifecycle = try await openLifecycle(options, kinds)
             let actor = cliActor().actor
             let (stored, receipt) = try await lifecycle.revoke(
-                serial: serial, reason: why, audit: AuditNote(actor: actor, role: nil, action: "revoke", detail: "reason=\(why.rawValue)", address: "local", at: Date()))
+                serial: serial, reason: why,
+                audit: AuditNote(actor: actor, role: nil, action: "revoke", detail: "reason=\(why.rawValue)", address: "local", at: Date()))
             print("失効しました / revoked \(stored.serial) (\(why.rawValue)); revocation logged at #\(receipt.index)")
         }
     }
@@ -170,5 +172,6 @@ struct KeyCompromised: AsyncParsableCommand {
 }
 
 func auditKey(_ directory: AuthorityDirectory, _ action: String, _ file: String, detail: String? = nil) async throws {
-    try await AuditTrail(store: directory.openStore()).record(actor: cliActor().actor, role: nil, action: action, target: file, detail: detail, address: "local")
+    try await AuditTrail(store: directory.openStore()).record(
+        actor: cliActor().actor, role: nil, action: action, target: file, detail: detail, address: "local")
 }

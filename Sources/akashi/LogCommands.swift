@@ -9,7 +9,10 @@ struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "The authority's transparency log: anchor documents, print checkpoints and proofs, publish tiles.",
-        subcommands: [LogAppend.self, LogCheckpoint.self, LogVerifierKey.self, LogProve.self, LogConsistency.self, LogTiles.self, LogVerify.self, LogWitness.self, LogRestore.self])
+        subcommands: [
+            LogAppend.self, LogCheckpoint.self, LogVerifierKey.self, LogProve.self, LogConsistency.self, LogTiles.self, LogVerify.self, LogWitness.self,
+            LogRestore.self,
+        ])
 }
 
 struct LogAppend: AsyncParsableCommand {
@@ -127,7 +130,8 @@ struct LogProve: AsyncParsableCommand {
             if let file {
                 let digest = try sha256(ofFile: file)
                 guard let first = try await log.indices(subject: digest).first else {
-                    throw CommandFailure(exitCode: Exit.dataError,
+                    throw CommandFailure(
+                        exitCode: Exit.dataError,
                         message: "\(file) (sha256 \(digest.hexString)) is not in the log; anchor it with `akashi log append`")
                 }
                 entryIndex = first
@@ -143,16 +147,17 @@ struct LogProve: AsyncParsableCommand {
             let proof = try await log.inclusionProof(index: entryIndex, treeSize: size)
             let leafHash = Merkle.leafHash(entry)
             if json {
-                try printJSON([
-                    "origin": checkpoint.checkpoint.origin,
-                    "index": entryIndex,
-                    "treeSize": size,
-                    "entry": entry.hexString,
-                    "leafHash": leafHash.hexString,
-                    "inclusionProof": proof.map(\.hexString),
-                    "rootHash": checkpoint.checkpoint.rootHash.hexString,
-                    "checkpoint": checkpoint.serialized,
-                ] as [String: Any])
+                try printJSON(
+                    [
+                        "origin": checkpoint.checkpoint.origin,
+                        "index": entryIndex,
+                        "treeSize": size,
+                        "entry": entry.hexString,
+                        "leafHash": leafHash.hexString,
+                        "inclusionProof": proof.map(\.hexString),
+                        "rootHash": checkpoint.checkpoint.rootHash.hexString,
+                        "checkpoint": checkpoint.serialized,
+                    ] as [String: Any])
             } else if tlogProof {
                 print(TlogProof(extra: entry, index: entryIndex, inclusionProof: proof, checkpoint: checkpoint).text, terminator: "")
             } else {
@@ -192,7 +197,8 @@ struct LogConsistency: AsyncParsableCommand {
             let size = await log.size
             let to = self.to ?? size
             guard from >= 1, from <= to, to <= size else {
-                throw CommandFailure(exitCode: Exit.dataError,
+                throw CommandFailure(
+                    exitCode: Exit.dataError,
                     message: "need 1 ≤ --from ≤ --to ≤ \(size) (the log's size); got --from \(from) --to \(to)")
             }
             let proof = try await log.consistencyProof(from: from, to: to)
@@ -219,7 +225,9 @@ struct LogTiles: AsyncParsableCommand {
         try await reportingErrors {
             let log = try await options.open().openLogReadOnly()
             let summary = try await log.publishTiles(to: URL(fileURLWithPath: out))
-            print("tree size \(summary.treeSize): wrote \(summary.tilesWritten) tiles and \(summary.bundlesWritten) entry bundles; \(summary.unchanged) full ones were already there")
+            print(
+                "tree size \(summary.treeSize): wrote \(summary.tilesWritten) tiles and \(summary.bundlesWritten) entry bundles; \(summary.unchanged) full ones were already there"
+            )
         }
     }
 }
@@ -264,7 +272,8 @@ struct LogVerify: AsyncParsableCommand {
             let entry = try? LogEntry(parsing: entryBytes)
             if let fileDigest {
                 guard entry?.subjectDigest == fileDigest else {
-                    throw CommandFailure(exitCode: Exit.verificationFailed,
+                    throw CommandFailure(
+                        exitCode: Exit.verificationFailed,
                         message: "検証失敗 / verification failed: the proof is for another document, not \(file!) (sha256 \(fileDigest.hexString))")
                 }
             }

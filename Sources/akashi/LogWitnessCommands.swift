@@ -55,11 +55,14 @@ struct LogWitnessAdd: AsyncParsableCommand {
                 throw CommandFailure(exitCode: Exit.usage, message: "--vkey is not a verifier key (name+keyid+base64): \(error)")
             }
             guard key.type == .cosignatureV1 else {
-                throw CommandFailure(exitCode: Exit.usage, message: "--vkey \(key.name) is not a witness key (cosignature/v1, type 0x04); print it with `akashi witness vkey`")
+                throw CommandFailure(
+                    exitCode: Exit.usage, message: "--vkey \(key.name) is not a witness key (cosignature/v1, type 0x04); print it with `akashi witness vkey`")
             }
             var directory = try await options.open()
             guard directory.configuration.witnessPolicy == nil else {
-                throw CommandFailure(exitCode: Exit.usage, message: "this log has a hand-written policy; edit it and run `akashi log witness policy --file`, or `--clear` it first")
+                throw CommandFailure(
+                    exitCode: Exit.usage,
+                    message: "this log has a hand-written policy; edit it and run `akashi log witness policy --file`, or `--clear` it first")
             }
             try directory.setWitness(WitnessRecord(vkey: vkey, url: url), quorum: quorum)
             let n = directory.configuration.witnesses?.count ?? 0
@@ -102,7 +105,9 @@ struct LogWitnessPolicy: AsyncParsableCommand {
         commandName: "policy",
         abstract: "Set a c2sp.org/tlog-policy (groups, thresholds) instead of witnesses + quorum; without options, print the policy in force.")
     @OptionGroup var options: DataOptions
-    @Option(help: ArgumentHelp("The policy text: one `log` line (this log's vkey), `witness <name> <vkey> <url>` lines, `group`s and `quorum`.", valueName: "FILE")) var file: String?
+    @Option(
+        help: ArgumentHelp("The policy text: one `log` line (this log's vkey), `witness <name> <vkey> <url>` lines, `group`s and `quorum`.", valueName: "FILE"))
+    var file: String?
     @Flag(help: "Remove the hand-written policy (back to witnesses + quorum).") var clear = false
 
     func run() async throws {

@@ -2,11 +2,11 @@ import ArgumentParser
 import Authority
 import Federation
 import Foundation
-import Witness
 import LogStore
 import Logging
 import Mirror
 import TransparencyLog
+import Witness
 
 // MARK: Shared options and errors
 
@@ -15,9 +15,10 @@ struct LogTrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The log's Ed25519 verifier key (`akashi log verifier-key`); its name is the origin.", valueName: "VKEY"))
     var vkey: String?
 
-    @Option(help: ArgumentHelp(
-        "A c2sp.org/tlog-policy file (log keys, witnesses, quorum) or an akashi trust.json (`akashi trust export`).",
-        valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "A c2sp.org/tlog-policy file (log keys, witnesses, quorum) or an akashi trust.json (`akashi trust export`).",
+            valueName: "FILE"))
     var trust: String?
 
     @Option(help: ArgumentHelp("Which log, when --trust lists several.", valueName: "ORIGIN"))
@@ -35,7 +36,8 @@ struct LogTrustOptions: ParsableArguments {
         if let vkey {
             let key = try VerifierKey(parsing: vkey)
             guard key.type == .ed25519 else {
-                throw CommandFailure(exitCode: Exit.usage, message: "--vkey \(key.name) is a cosignature key; a log signs checkpoints with an Ed25519 (type 0x01) key")
+                throw CommandFailure(
+                    exitCode: Exit.usage, message: "--vkey \(key.name) is a cosignature key; a log signs checkpoints with an Ed25519 (type 0x01) key")
             }
             out[key.name] = try TlogPolicy(logKey: key)
         } else if let trust {
@@ -43,7 +45,8 @@ struct LogTrustOptions: ParsableArguments {
         }
         if let origin {
             guard let policy = out[origin] else {
-                throw CommandFailure(exitCode: Exit.usage, message: "the keys given list no log '\(origin)' (they list: \(out.keys.sorted().joined(separator: ", ")))")
+                throw CommandFailure(
+                    exitCode: Exit.usage, message: "the keys given list no log '\(origin)' (they list: \(out.keys.sorted().joined(separator: ", ")))")
             }
             return [origin: policy]
         }
@@ -204,7 +207,8 @@ struct MirrorServe: AsyncParsableCommand {
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
             if !MirrorDirectory.exists(at: options.url) {
                 guard let name = name ?? (from.isEmpty ? nil : Self.defaultName()) else {
-                    throw CommandFailure(exitCode: Exit.noInput,
+                    throw CommandFailure(
+                        exitCode: Exit.noInput,
                         message: "no mirror at \(options.data); create one with `akashi mirror init --data \(options.data) --name NAME` (or add --name NAME)")
                 }
                 let created = try MirrorDirectory.create(at: options.url, name: name, writeSecret: AuthorityDirectory.writeSecret)
@@ -271,7 +275,9 @@ private func printReport(_ report: Mirror.SyncReport, always: Bool) {
         print("\(report.origin)\tnothing mirrored yet")
         return
     }
-    print("\(report.origin)\tsize \(checkpoint.size)\troot \(checkpoint.rootHash.base64String)\t\(report.changed ? "mirrored" : "unchanged")\t/\(report.originHash)/")
+    print(
+        "\(report.origin)\tsize \(checkpoint.size)\troot \(checkpoint.rootHash.base64String)\t\(report.changed ? "mirrored" : "unchanged")\t/\(report.originHash)/"
+    )
 }
 
 struct MirrorInit: AsyncParsableCommand {
@@ -406,7 +412,9 @@ struct MonitorCommand: AsyncParsableCommand {
             }
             throw CommandFailure(exitCode: MirrorExit.sourceFailed, message: "no --vkey/--trust, and \(error.reason); give --vkey VKEY or --trust FILE")
         }
-        printError("using the log keys published at \(published.url) (trusted on first use: pass --trust FILE to pin them): \(published.policies.keys.sorted().joined(separator: ", "))")
+        printError(
+            "using the log keys published at \(published.url) (trusted on first use: pass --trust FILE to pin them): \(published.policies.keys.sorted().joined(separator: ", "))"
+        )
         return published.policies
     }
 
@@ -501,7 +509,8 @@ struct LogRestore: AsyncParsableCommand {
             let checkpoint = restored.checkpoint
             print("復元しました / restored: \(checkpoint.origin) size \(checkpoint.size) root \(checkpoint.rootHash.base64String) from \(summary.source)")
             print(restored.serialized, terminator: "")
-            print("""
+            print(
+                """
                 注意: 証明書・職員アカウント・監査記録などの非公開データは公開ログに含まれないため、この方法では復元できません。
                 note: certificates, accounts, the audit trail and other private tables are not in the public log and were NOT restored.
                 note: entries logged after this checkpoint (size \(checkpoint.size)) are lost if no mirror had them; \

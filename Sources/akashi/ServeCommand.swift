@@ -1,9 +1,9 @@
 import ArgumentParser
 import Authority
 import Foundation
-import Witness
 import IssuerService
 import Logging
+import Witness
 
 /// `akashi serve`: the issuer service (clerk UI, API, public log endpoints)
 /// until SIGTERM or SIGINT, which finish in-flight requests before exiting.
@@ -20,12 +20,16 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The authority's data directory (or $AKASHI_DATA).", valueName: "DIR")) var data: String?
     @Option(help: ArgumentHelp("Instead of --data: a PostgreSQL database of many authorities (or $AKASHI_DATABASE).", valueName: "URL")) var database: String?
-    @Option(help: ArgumentHelp("With --database: the folder of the authorities' config.json and keys, DIR/<CODE>/ (or $AKASHI_KEYS).", valueName: "DIR")) var keys: String?
-    @Option(help: ArgumentHelp("With --database: the authority to serve (or $AKASHI_AUTHORITY; may be left out when the database holds one).", valueName: "CODE")) var authority: String?
+    @Option(help: ArgumentHelp("With --database: the folder of the authorities' config.json and keys, DIR/<CODE>/ (or $AKASHI_KEYS).", valueName: "DIR"))
+    var keys: String?
+    @Option(
+        help: ArgumentHelp("With --database: the authority to serve (or $AKASHI_AUTHORITY; may be left out when the database holds one).", valueName: "CODE"))
+    var authority: String?
     @Option(help: "Address to listen on (or $AKASHI_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port (or $AKASHI_PORT; default 8080; 0 picks a free one).") var port: Int?
     @OptionGroup var kinds: KindOptions
-    @Option(help: ArgumentHelp("Folder of the static web verifier, served at /verify/ (or $AKASHI_WEB; default ./web if present).", valueName: "DIR")) var web: String?
+    @Option(help: ArgumentHelp("Folder of the static web verifier, served at /verify/ (or $AKASHI_WEB; default ./web if present).", valueName: "DIR")) var web:
+        String?
     @Flag(help: "Mark session cookies Secure (when a TLS proxy is in front).") var secureCookies = false
 
     func run() async throws {
@@ -33,7 +37,9 @@ struct Serve: AsyncParsableCommand {
             let env = ProcessInfo.processInfo.environment
             let data = data ?? (database == nil ? env["AKASHI_DATA"] : nil)
             guard data != nil || database != nil || !(env["AKASHI_DATABASE"] ?? "").isEmpty else {
-                throw CommandFailure(exitCode: Exit.usage, message: "give --data DIR (or set AKASHI_DATA): the authority's data directory made by `akashi init`; or --database URL --keys DIR")
+                throw CommandFailure(
+                    exitCode: Exit.usage,
+                    message: "give --data DIR (or set AKASHI_DATA): the authority's data directory made by `akashi init`; or --database URL --keys DIR")
             }
             // The authority's folder and, with a database, its store there (checked and resolved once).
             let target = try DataOptions.target(data: data, database: database, keys: keys, authority: authority)
@@ -74,7 +80,9 @@ struct Serve: AsyncParsableCommand {
                 await state.witnessing.attach(quorum: quorum) {
                     await cosigner.status().map { WitnessHealth(name: $0.name, size: $0.size, lastError: $0.lastError) }
                 }
-                logger.info("checkpoints are cosigned before publishing", metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])
+                logger.info(
+                    "checkpoints are cosigned before publishing",
+                    metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])
             }
             let host = configuration.host
             let app = IssuerApplication.make(state: state) { port in

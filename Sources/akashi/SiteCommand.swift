@@ -1,8 +1,8 @@
+import Accounts
 import ArgumentParser
 import Authority
 import Certificates
 import Foundation
-import Accounts
 import Issuance
 
 /// `akashi site`: the deployable static verifier folder — the web page, the
@@ -50,7 +50,9 @@ struct Site: AsyncParsableCommand {
             let lifecycle = CertificateLifecycle(
                 issuer: issuer, archive: CertificateArchive(log: log, registry: registry, verifierURL: directory.configuration.verifierURL))
             try await Data(lifecycle.signedStatusList()).write(to: target.appendingPathComponent("status.cose"))
-            print("wrote \(out): web verifier, \(registry.kinds.count) kinds, trust.json and status.cose for \(trust.authorities[0].name) (\(trust.authorities[0].issuer))")
+            print(
+                "wrote \(out): web verifier, \(registry.kinds.count) kinds, trust.json and status.cose for \(trust.authorities[0].name) (\(trust.authorities[0].issuer))"
+            )
         }
     }
 }

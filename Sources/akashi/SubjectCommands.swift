@@ -64,7 +64,9 @@ struct SubjectScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Find every certificate bound to your secret in one log (the authority's tiles or any mirror), checked against its cosigned checkpoint.",
-        discussion: "Exit 0: a complete scan (its checkpoint verified when --trust is given). 1: the checkpoint or the downloaded entries do not verify. 66: unreadable input or source.")
+        discussion:
+            "Exit 0: a complete scan (its checkpoint verified when --trust is given). 1: the checkpoint or the downloaded entries do not verify. 66: unreadable input or source."
+    )
     @Option(help: ArgumentHelp("The secret text file (AKS1.…).", valueName: "FILE")) var secret: String
     @Option(help: ArgumentHelp("The log's tile prefix or a mirror's URL.", valueName: "URL")) var from: String
     @Option(help: ArgumentHelp("A trust file: the checkpoint must verify with its log key and witness policy.", valueName: "FILE")) var trust: String?
@@ -120,7 +122,8 @@ struct SubjectScanCommand: AsyncParsableCommand {
             let c = result.checkpoint.checkpoint
             if json {
                 let output = Output(
-                    checkpoint: .init(origin: c.origin, size: c.size, rootHash: c.rootHash.hexString, verified: result.verified != nil,
+                    checkpoint: .init(
+                        origin: c.origin, size: c.size, rootHash: c.rootHash.hexString, verified: result.verified != nil,
                         cosigners: result.verified?.cosigners.map { String(describing: $0.name) } ?? []),
                     certificates: result.certificates, entriesScanned: result.entriesScanned, subjectLinesTested: result.subjectLinesTested,
                     bytesDownloaded: result.bytesDownloaded, seconds: seconds)
@@ -130,16 +133,22 @@ struct SubjectScanCommand: AsyncParsableCommand {
             } else {
                 print("わたしの証明書の記録 / certificates in your name: \(result.certificates.count)")
                 for f in result.certificates {
-                    let state = switch f.state {
-                    case .valid: "有効 / valid"
-                    case .revoked: "失効 / revoked (\(f.reason ?? ""))"
-                    case .superseded: "置換 / superseded by #\(f.successorIndex ?? 0)"
-                    }
+                    let state =
+                        switch f.state {
+                        case .valid: "有効 / valid"
+                        case .revoked: "失効 / revoked (\(f.reason ?? ""))"
+                        case .superseded: "置換 / superseded by #\(f.successorIndex ?? 0)"
+                        }
                     print("  #\(f.index)\t\(f.kind)\t\(CivilDate.utcISO8601(f.issuedAt))\t\(f.serial)\t\(state)")
                 }
-                print("台帳全体を確認 / the whole log checked: \(c.origin) size \(c.size), root \(c.rootHash.hexString.prefix(16))…"
-                    + (result.verified.map { " (署名・立会人を確認 / signed and witnessed: \($0.cosigners.count) cosigner(s))" } ?? " (署名は未確認: --trust がありません / signatures not checked: no --trust)"))
-                printError(String(format: "%llu entries, %d subject lines, %d bytes in %.2f s", result.entriesScanned, result.subjectLinesTested, result.bytesDownloaded, seconds))
+                print(
+                    "台帳全体を確認 / the whole log checked: \(c.origin) size \(c.size), root \(c.rootHash.hexString.prefix(16))…"
+                        + (result.verified.map { " (署名・立会人を確認 / signed and witnessed: \($0.cosigners.count) cosigner(s))" }
+                            ?? " (署名は未確認: --trust がありません / signatures not checked: no --trust)"))
+                printError(
+                    String(
+                        format: "%llu entries, %d subject lines, %d bytes in %.2f s", result.entriesScanned, result.subjectLinesTested, result.bytesDownloaded,
+                        seconds))
             }
         }
     }

@@ -45,9 +45,11 @@ import Testing
         #expect(events[2].previousHash == events[1].hash)
         #expect(Set(events.map(\.hash)).count == 3)
         let e = events[1]
-        #expect(e.hash == AuditEvent.chainHash(
-            previousHash: e.previousHash, seq: 2, atMillis: 1_743_465_602_000, actor: e.actor, role: e.role, action: e.action,
-            target: e.target, detail: e.detail, address: e.address))
+        #expect(
+            e.hash
+                == AuditEvent.chainHash(
+                    previousHash: e.previousHash, seq: 2, atMillis: 1_743_465_602_000, actor: e.actor, role: e.role, action: e.action,
+                    target: e.target, detail: e.detail, address: e.address))
         let report = try await trail.verify()
         #expect(report.intact)
         #expect(report.events == 3)
@@ -192,8 +194,9 @@ import Testing
         #expect(lines.count == 4)
         #expect(csv.hasSuffix("\r\n"))
         let events = try await trail.events().reversed().map { $0 }
-        #expect(lines[1] == "1,2025-04-01T00:00:00.500Z,user:tanaka,clerk,certificate.issue,\"'=HYPERLINK(\"\"http://x\"\")\",\"氏名, \"\"田中\"\"\n2行目\",'+81,"
-            + "0000000000000000000000000000000000000000000000000000000000000000,\(events[0].hash.accountsHex)")
+        #expect(
+            lines[1] == "1,2025-04-01T00:00:00.500Z,user:tanaka,clerk,certificate.issue,\"'=HYPERLINK(\"\"http://x\"\")\",\"氏名, \"\"田中\"\"\n2行目\",'+81,"
+                + "0000000000000000000000000000000000000000000000000000000000000000,\(events[0].hash.accountsHex)")
         #expect(lines[2] == "2,2025-04-01T00:00:01.000Z,'@admin,,'-delete,plain,,,\(events[0].hash.accountsHex),\(events[1].hash.accountsHex)")
 
         let filtered = try await trail.csv(since: Date(timeIntervalSince1970: 1_743_465_601))

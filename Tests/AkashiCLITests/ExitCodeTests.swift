@@ -25,12 +25,14 @@ struct ExitCodeTests {
         #expect(describe(CommandFailure(exitCode: 73, message: "exists")).0 == 73)
     }
 
-    @Test("mirror, monitor and restore errors", arguments: [
-        (MirrorError.Code.transport, Int32(69)), (.httpStatus, 69), (.responseTooLarge, 69),
-        (.unverifiedCheckpoint, 1), (.inconsistent, 1), (.rootMismatch, 1), (.wrongOrigin, 1), (.staleCopy, 1),
-        (.malformedCheckpoint, 65), (.malformedBundle, 65), (.unlistedOrigin, 65),
-        (.notEmpty, 73), (.invalidRequest, 64), (.locked, 75), (.storage, 70),
-    ])
+    @Test(
+        "mirror, monitor and restore errors",
+        arguments: [
+            (MirrorError.Code.transport, Int32(69)), (.httpStatus, 69), (.responseTooLarge, 69),
+            (.unverifiedCheckpoint, 1), (.inconsistent, 1), (.rootMismatch, 1), (.wrongOrigin, 1), (.staleCopy, 1),
+            (.malformedCheckpoint, 65), (.malformedBundle, 65), (.unlistedOrigin, 65),
+            (.notEmpty, 73), (.invalidRequest, 64), (.locked, 75), (.storage, 70),
+        ])
     func mirrorErrors(code: MirrorError.Code, exit: Int32) {
         #expect(mirrorExitCode(MirrorError(code, "a reason that says 'database is locked' changes nothing")) == exit)
     }
@@ -49,7 +51,8 @@ struct ExitCodeTests {
         #expect(AuthorityDatabase.redacted("postgres://akashi@db.example:5432/towns") == "postgres://akashi@db.example:5432/towns")
         #expect(throws: CommandFailure.self) { try DataOptions.target(data: "d", database: "postgres://a@h/db", keys: "k", authority: nil) }
         #expect(throws: CommandFailure.self) { try DataOptions.target(data: nil, database: "postgres://a@h/db", keys: nil, authority: nil) }
-        guard case .database(let url, let keys, let authority) = try DataOptions.target(data: nil, database: "postgres://a@h/db", keys: "k", authority: "402052")
+        guard
+            case .database(let url, let keys, let authority) = try DataOptions.target(data: nil, database: "postgres://a@h/db", keys: "k", authority: "402052")
         else { Testing.Issue.record("not a database target"); return }
         #expect(url == "postgres://a@h/db" && keys.lastPathComponent == "k" && authority == "402052")
         guard case .file = try DataOptions.target(data: "d", database: nil, keys: nil, authority: nil) else {

@@ -21,7 +21,8 @@ import Testing
         var crashes: [String] = []
         var accepted: [String] = []
         for (i, v) in Self.values.enumerated() {
-            var fields = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("certs/examples/residence.json"))) as! [String: Any]
+            var fields =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("certs/examples/residence.json"))) as! [String: Any]
             fields["name"] = v
             let input = try dir.write("hostile-\(i).json", String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self))
             let commands: [[String]] = [

@@ -50,7 +50,9 @@ struct MirrorCLITests {
         let mirrorURL = "http://127.0.0.1:\(mirror.port)/"
 
         // Both sources agree; the mirror's prefix resolves to /<origin hash>/.
-        let monitor = try await authority.run(["monitor", "--from", logURL, "--from", mirrorURL, "--vkey", vkey, "--once", "--json", "--state", dir.path("monitor.json")])
+        let monitor = try await authority.run([
+            "monitor", "--from", logURL, "--from", mirrorURL, "--vkey", vkey, "--once", "--json", "--state", dir.path("monitor.json"),
+        ])
         #expect(monitor.status == 0, "\(monitor)")
         let events = monitor.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(events.map { $0["event"] as? String } == ["checkpoint", "checkpoint"], "\(monitor)")

@@ -48,7 +48,8 @@ struct PostgresCLITests {
         let initB = try await akashi(["init", "--database", url, "--keys", keys, "--origin", b.origin, "--name", b.name, "--code", b.code], in: dir)
         try #require(initB.status == 0, "\(initB)")
         // The same code again: 73, in the folder or in the database.
-        let again = try await akashi(["init", "--database", url, "--keys", dir.path("other-keys"), "--origin", a.origin, "--name", a.name, "--code", a.code], in: dir)
+        let again = try await akashi(
+            ["init", "--database", url, "--keys", dir.path("other-keys"), "--origin", a.origin, "--name", a.name, "--code", a.code], in: dir)
         #expect(again.status == 73, "\(again)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("other-keys/\(a.code)/keys/log.key")), "a refused init leaves no key behind")
 
@@ -81,7 +82,8 @@ struct PostgresCLITests {
         // A certificate issued in each, valid against that town's trust file only.
         var serials: [String: String] = [:]
         for town in [a, b] {
-            let issued = try await run("issue", ["--certs", certs, "--kind", "residence", "--input", example, "--out", dir.path("out-\(town.code)")], town: town)
+            let issued = try await run(
+                "issue", ["--certs", certs, "--kind", "residence", "--input", example, "--out", dir.path("out-\(town.code)")], town: town)
             try #require(issued.status == 0, "\(issued)")
             serials[town.code] = try #require(issued.lines.first?.split(separator: "\t").first.map(String.init))
             #expect(issued.stdout.contains("log #0"), "each town has its own log: \(issued)")
@@ -94,7 +96,8 @@ struct PostgresCLITests {
             #expect(status.status == 0, "\(status)")
             let trust = trust ?? town
             return try await runTool(
-                try akashiVerifyExecutable(), ["--trust", dir.path("trust-\(trust.code).json"), "--status", dir.path("status-\(town.code).cose"), qrText(town)], in: dir)
+                try akashiVerifyExecutable(),
+                ["--trust", dir.path("trust-\(trust.code).json"), "--status", dir.path("status-\(town.code).cose"), qrText(town)], in: dir)
         }
         for town in [a, b] {
             let verified = try await verify(town)
@@ -112,7 +115,8 @@ struct PostgresCLITests {
             let status = try await run("status export", ["--certs", certs, "--out", dir.path("status-\(town.code).cose")], town: town)
             #expect(status.status == 0 && status.stdout.contains(": \(count) revoked or superseded"), "\(town.code): \(status)")
             let checked = try await runTool(
-                try akashiVerifyExecutable(), ["--trust", dir.path("trust-\(town.code).json"), "--status", dir.path("status-\(town.code).cose"), qrText(town)], in: dir)
+                try akashiVerifyExecutable(), ["--trust", dir.path("trust-\(town.code).json"), "--status", dir.path("status-\(town.code).cose"), qrText(town)],
+                in: dir)
             #expect(checked.status == (count == 1 ? 1 : 0), "\(town.code): \(checked)")
         }
         let reissued = try await run("reissue", ["--certs", certs, serials[b.code]!, "--out", dir.path("reissued")], town: b)
@@ -176,7 +180,8 @@ struct PostgresCLITests {
         let keys = dir.path("keys")
         let certs = packageRoot.appendingPathComponent("certs").path
         for town in Self.towns {
-            let created = try await akashi(["init", "--database", url, "--keys", keys, "--origin", town.origin, "--name", town.name, "--code", town.code], in: dir)
+            let created = try await akashi(
+                ["init", "--database", url, "--keys", keys, "--origin", town.origin, "--name", town.name, "--code", town.code], in: dir)
             try #require(created.status == 0, "\(created)")
         }
         let town = Self.towns[1]
@@ -200,11 +205,15 @@ struct PostgresCLITests {
         #expect(status.status == 200, "\(status)")
         try status.data.write(to: dir.url.appendingPathComponent("status.cose"))
         let qrFile = try dir.write("qr.txt", qr + "\n")
-        let verified = try await runTool(try akashiVerifyExecutable(), ["--trust", dir.path("trust.json"), "--status", dir.path("status.cose"), qrFile], in: dir)
+        let verified = try await runTool(
+            try akashiVerifyExecutable(), ["--trust", dir.path("trust.json"), "--status", dir.path("status.cose"), qrFile], in: dir)
         #expect(verified.status == 0, "\(verified)")
         // The other town's token is not one of this town's.
-        let other = try await akashi(["token", "create", "--database", url, "--keys", keys, "--authority", Self.towns[0].code, "--name", "api", "--role", "clerk"], in: dir)
-        let refused = try await http.post("\(server.base)/api/v1/certificates", bearer: other.stdout.trimmingCharacters(in: .whitespacesAndNewlines), json: ["kind": "residence", "fields": example])
+        let other = try await akashi(
+            ["token", "create", "--database", url, "--keys", keys, "--authority", Self.towns[0].code, "--name", "api", "--role", "clerk"], in: dir)
+        let refused = try await http.post(
+            "\(server.base)/api/v1/certificates", bearer: other.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            json: ["kind": "residence", "fields": example])
         #expect(refused.status == 401, "\(refused)")
         await server.stop()
         // The certificate is in the database: the town's log grew, the other's did not.
@@ -235,7 +244,8 @@ func freshTestDatabase() async throws -> String {
     guard let base = ProcessInfo.processInfo.environment["AKASHI_TEST_DATABASE"], !base.isEmpty,
         let slash = base.range(of: "/", options: .backwards), base[..<slash.lowerBound].contains("@")
     else {
-        Issue.record("""
+        Issue.record(
+            """
             AKASHI_TEST_DATABASE is not set, so the PostgreSQL CLI tests cannot run: run `make test-deps` (it installs \
             PostgreSQL), then `./scripts/with-postgres.sh swift test` (or `make test`), or set \
             AKASHI_TEST_DATABASE=postgres://USER@HOST:PORT/DB

@@ -29,8 +29,10 @@ struct ServeRestartTests {
         let certs = packageRoot.appendingPathComponent("certs").path
 
         let initResult = try await akashi(
-            ["init", "--data", data, "--origin", "restart.example/akashi/log", "--name", "飯塚市", "--code", "402052",
-             "--verifier-url", "https://iizuka.example/akashi/verify/"], in: dir)
+            [
+                "init", "--data", data, "--origin", "restart.example/akashi/log", "--name", "飯塚市", "--code", "402052",
+                "--verifier-url", "https://iizuka.example/akashi/verify/",
+            ], in: dir)
         try #require(initResult.status == 0, "akashi init failed: \(initResult)")
         let vkeyLine = try #require(initResult.lines.first { $0.hasPrefix("log verifier key: ") }, "init printed no verifier key")
         let vkey = try VerifierKey(parsing: String(vkeyLine.dropFirst("log verifier key: ".count)))
@@ -78,7 +80,9 @@ struct ServeRestartTests {
         }
         let shutdown = ledger.shutdownDuration
         try #require(exitStatus != nil, "akashi serve did not exit within 8 s of SIGTERM; output: \(first.output)")
-        #expect(first.terminationReason == .exit && exitStatus == 0, "akashi serve exited with \(String(describing: exitStatus)) (\(first.terminationReason)); output: \(first.output)")
+        #expect(
+            first.terminationReason == .exit && exitStatus == 0,
+            "akashi serve exited with \(String(describing: exitStatus)) (\(first.terminationReason)); output: \(first.output)")
         #expect(!first.output.contains("entries failed"), "a log batch failed: \(first.output)")
         // Failures are fine only once the server is going away (refused, reset, closed).
         #expect(ledger.failuresBeforeSIGTERM.isEmpty, "requests failed before SIGTERM: \(ledger.failuresBeforeSIGTERM.prefix(5))")
@@ -119,15 +123,17 @@ struct ServeRestartTests {
             entries += parsed
             tile += 1
         }
-        #expect(InMemoryMerkleTree(leafHashes: entries.map { Merkle.leafHash($0) }).rootHash() == signed.checkpoint.rootHash,
-                "the entries do not hash to the checkpoint's root")
+        #expect(
+            InMemoryMerkleTree(leafHashes: entries.map { Merkle.leafHash($0) }).rootHash() == signed.checkpoint.rootHash,
+            "the entries do not hash to the checkpoint's root")
         for (index, entry) in entries.enumerated() {
             guard case .certificate(_, let kind, _, _) = try LogEntry(parsing: entry), kind == Self.kind else {
                 Issue.record("entry \(index) is not an \(Self.kind) certificate")
                 break
             }
         }
-        let beyond = try await http.getBytes(second.url("log/" + Tiles.entriesPath(index: size / UInt64(Tiles.width), width: Int(size % UInt64(Tiles.width)) + 1)))
+        let beyond = try await http.getBytes(
+            second.url("log/" + Tiles.entriesPath(index: size / UInt64(Tiles.width), width: Int(size % UInt64(Tiles.width)) + 1)))
         #expect(beyond.status == 404, "the log serves more entries than its checkpoint says")
 
         // Every acknowledged certificate: same log index, same QR, as acknowledged.
@@ -188,7 +194,8 @@ struct ServeRestartTests {
         let export = try await akashi(["audit", "export", "--data", data], in: dir)
         try #require(export.status == 0, "akashi audit export: \(export)")
         let rows = parseRestartCSV(export.stdout)
-        try #require(rows.first == ["seq", "at", "actor", "role", "action", "target", "detail", "address", "previous_hash", "hash"], "CSV header: \(rows.first ?? [])")
+        try #require(
+            rows.first == ["seq", "at", "actor", "role", "action", "target", "detail", "address", "previous_hash", "hash"], "CSV header: \(rows.first ?? [])")
         let events = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(rows[0], $0)) }
         #expect(auditVerify.stdout.contains(" \(events.count) audit events"), "audit verify counted differently: \(auditVerify.stdout)")
         let issues = events.filter { $0["action"] == "issue" }
@@ -198,13 +205,15 @@ struct ServeRestartTests {
         #expect(issuedAt.count == issues.count, "a certificate has more than one issue event")
         for ack in acknowledged {
             let details = issuedAt[ack.serial] ?? []
-            #expect(details.count == 1 && details.first?.hasSuffix(" log=\(ack.logIndex)") == true,
-                    "audit issue events for \(ack.serial) (log \(ack.logIndex)): \(details)")
+            #expect(
+                details.count == 1 && details.first?.hasSuffix(" log=\(ack.logIndex)") == true,
+                "audit issue events for \(ack.serial) (log \(ack.logIndex)): \(details)")
         }
         #expect(events.filter { $0["action"] == "read" }.count == reread.count, "one read event per GET")
 
         let elapsed = ContinuousClock.now - started
-        print("""
+        print(
+            """
             ServeRestartTests: \(ledger.summary); SIGTERM→exit \(shutdown.map { "\($0)" } ?? "?"); \
             log size \(size), highest acknowledged index \(highest.logIndex); \(events.count) audit events; \
             total \(elapsed)

@@ -69,16 +69,23 @@ final class ThreeAuthoritiesTests {
         }
         for a in Self.towns.indices {
             for w in Self.towns.indices {
-                try await run(["log", "witness", "add", "--data", data(a), "--vkey", witnessKeys[w], "--url", witnesses[w].base, "--quorum", w == 0 ? "1" : "2"])
+                try await run([
+                    "log", "witness", "add", "--data", data(a), "--vkey", witnessKeys[w], "--url", witnesses[w].base, "--quorum", w == 0 ? "1" : "2",
+                ])
             }
-            tokens.append(try await run(["token", "create", "--data", data(a), "--name", "resident-system", "--role", "clerk"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            tokens.append(
+                try await run(["token", "create", "--data", data(a), "--name", "resident-system", "--role", "clerk"]).stdout.trimmingCharacters(
+                    in: .whitespacesAndNewlines))
             try await run(["trust", "export", "--data", data(a), "--certs", certs, "--out", dir.path("trust-\(Self.towns[a].id).json")])
         }
         // The prefecture signs one list of all three; a company merges it into one trust file.
         let keygen = try await run(["federation", "keygen", "--out", dir.path("federation.key"), "--name", "pref.example/federation"])
         let federationKey = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? ""
-        try await run(["federation", "sign", "--key", dir.path("federation.key"), "--name", "九州・北陸連携", "--version", "1", "--expires", "2099-01-01",
-            "--out", dir.path("federation.list")] + Self.towns.map { dir.path("trust-\($0.id).json") })
+        try await run(
+            [
+                "federation", "sign", "--key", dir.path("federation.key"), "--name", "九州・北陸連携", "--version", "1", "--expires", "2099-01-01",
+                "--out", dir.path("federation.list"),
+            ] + Self.towns.map { dir.path("trust-\($0.id).json") })
         try await run(["federation", "merge", "--vkey", federationKey, "--out", dir.path("trust.json"), dir.path("federation.list")])
         for a in Self.towns.indices {
             let server = BackgroundAkashi("serve-\(Self.towns[a].id)", ["serve", "--data", data(a), "--certs", certs, "--web", dir.path("no-web")], in: dir)
@@ -187,9 +194,11 @@ final class ThreeAuthoritiesTests {
                 // The issue's form as is: `akashi mirror --from URL --data DIR` on a
                 // fresh directory (default name; the log key pinned from the
                 // authority's published trust file, with a warning).
-                let mirror = BackgroundAkashi("mirror-\(Self.towns[i].id)", [
-                    "mirror", "--from", "\(servers[followed].base)/log/", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--interval", "0.2",
-                ], in: dir)
+                let mirror = BackgroundAkashi(
+                    "mirror-\(Self.towns[i].id)",
+                    [
+                        "mirror", "--from", "\(servers[followed].base)/log/", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--interval", "0.2",
+                    ], in: dir)
                 try await mirror.start()
                 #expect(mirror.output.contains("trusted on first use"), "\(mirror.output)")
                 mirrors.append(mirror)
@@ -200,7 +209,8 @@ final class ThreeAuthoritiesTests {
                 "mirror", "add-log", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--from", "\(servers[followed].base)/log/",
                 "--trust", dir.path("trust-\(Self.towns[followed].id).json"),
             ])
-            let mirror = BackgroundAkashi("mirror-\(Self.towns[i].id)", ["mirror", "serve", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--interval", "0.2"], in: dir)
+            let mirror = BackgroundAkashi(
+                "mirror-\(Self.towns[i].id)", ["mirror", "serve", "--data", dir.path("mirror-\(Self.towns[i].id)"), "--interval", "0.2"], in: dir)
             try await mirror.start()
             mirrors.append(mirror)
         }
@@ -244,13 +254,16 @@ final class ThreeAuthoritiesTests {
         // Kaga's log as Kaga serves it and as Iizuka's mirror copies it: consistent.
         try await waitForMirror(0, of: 1)
         let mirrored = try SignedCheckpoint(parsing: try await http.get(mirrorPrefix(0, of: 1) + "checkpoint").text)
-        let mirrorKey = try VerifierKey(parsing: try await run(["mirror", "vkey", "--data", dir.path("mirror-iizuka")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let mirrorKey = try VerifierKey(
+            parsing: try await run(["mirror", "vkey", "--data", dir.path("mirror-iizuka")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(mirrored.note.signatures.contains { $0.name == mirrorKey.name && $0.keyID == mirrorKey.keyID }, "the mirror cosigns what it stored")
         let kagaTile = try await http.get("\(servers[1].base)/log/tile/entries/000.p/\(min(mirrored.checkpoint.size, 256))")
         let mirrorTile = try await http.get(mirrorPrefix(0, of: 1) + "tile/entries/000.p/\(min(mirrored.checkpoint.size, 256))")
         #expect(kagaTile.status == 200 && kagaTile.data == mirrorTile.data, "the mirror serves the same entry bundle")
         let statePath = dir.path("monitor-kaga.json")
-        let (agree, agreeEvents) = try await monitor(["--from", "\(servers[1].base)/log/", "--from", mirrorPrefix(0, of: 1), "--trust", dir.path("trust-kaga.json"), "--state", statePath])
+        let (agree, agreeEvents) = try await monitor([
+            "--from", "\(servers[1].base)/log/", "--from", mirrorPrefix(0, of: 1), "--trust", dir.path("trust-kaga.json"), "--state", statePath,
+        ])
         #expect(agree.status == 0, "\(agree)")
         #expect(!agreeEvents.contains { ["split-view", "inconsistent", "error"].contains($0["event"] as? String ?? "") })
         // `akashi monitor --from URL` as the issue spells it: the keys its authority publishes.
@@ -283,7 +296,9 @@ final class ThreeAuthoritiesTests {
         try await forkServer.start()
         defer { forkServer.kill() }
         let kagaVkey = logKeys[1]
-        let (split, splitEvents) = try await monitor(["--from", "\(servers[1].base)/log/", "--from", "\(forkServer.base)/log/", "--vkey", kagaVkey, "--state", statePath])
+        let (split, splitEvents) = try await monitor([
+            "--from", "\(servers[1].base)/log/", "--from", "\(forkServer.base)/log/", "--vkey", kagaVkey, "--state", statePath,
+        ])
         #expect(split.status == 1, "the monitor reports the fork: \(split)")
         let detected = splitEvents.first { ["split-view", "inconsistent"].contains($0["event"] as? String ?? "") }
         #expect(detected != nil, "\(splitEvents)")
@@ -313,7 +328,8 @@ final class ThreeAuthoritiesTests {
         #expect(restored.status == 0, "\(restored)")
         let again = try await akashi(["log", "restore", "--data", data(2), "--from", mirrors[1].base], in: dir)
         #expect(again.status == 73, "a restored log is never overwritten: \(again)")
-        tokens[2] = try await run(["token", "create", "--data", data(2), "--name", "resident-system", "--role", "clerk"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        tokens[2] = try await run(["token", "create", "--data", data(2), "--name", "resident-system", "--role", "clerk"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         try await servers[2].start(port: sagaPort, environment: ["AKASHI_WITNESS_TIMEOUT": "3"])
         #expect(try await publishedSize(2) == sagaBefore, "the restored log is where it was")
         // Saga keeps issuing: the witnesses cosign, so the new checkpoints extend the old ones.

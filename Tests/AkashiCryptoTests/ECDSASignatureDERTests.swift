@@ -1,6 +1,7 @@
-@testable import AkashiCrypto
 import Foundation
 import Testing
+
+@testable import AkashiCrypto
 
 /// The r || s → DER conversion ES256 verification hands to libcrypto, and
 /// the r and s libcrypto must refuse.
@@ -13,17 +14,27 @@ struct ECDSASignatureDERTests {
         "each half is the minimal DER INTEGER of a non-negative number",
         arguments: [
             // r, s, DER
-            ("01" + String(repeating: "00", count: 31), "7f" + String(repeating: "ff", count: 31),
-             "3044" + "0220" + "01" + String(repeating: "00", count: 31) + "0220" + "7f" + String(repeating: "ff", count: 31)),
-            ("80" + String(repeating: "00", count: 31), "ff" + String(repeating: "00", count: 31),
-             "3046" + "022100" + "80" + String(repeating: "00", count: 31) + "022100" + "ff" + String(repeating: "00", count: 31)),
-            (String(repeating: "00", count: 31) + "05", String(repeating: "00", count: 30) + "0080",
-             "3007" + "020105" + "02020080"),
+            (
+                "01" + String(repeating: "00", count: 31), "7f" + String(repeating: "ff", count: 31),
+                "3044" + "0220" + "01" + String(repeating: "00", count: 31) + "0220" + "7f" + String(repeating: "ff", count: 31)
+            ),
+            (
+                "80" + String(repeating: "00", count: 31), "ff" + String(repeating: "00", count: 31),
+                "3046" + "022100" + "80" + String(repeating: "00", count: 31) + "022100" + "ff" + String(repeating: "00", count: 31)
+            ),
+            (
+                String(repeating: "00", count: 31) + "05", String(repeating: "00", count: 30) + "0080",
+                "3007" + "020105" + "02020080"
+            ),
             (String(repeating: "00", count: 32), String(repeating: "00", count: 31) + "01", "3006" + "020100" + "020101"),
-            ("00" + "27" + String(repeating: "11", count: 30), "00" + "00" + "7e" + String(repeating: "22", count: 29),
-             "3041" + "021f" + "27" + String(repeating: "11", count: 30) + "021e" + "7e" + String(repeating: "22", count: 29)),
-            ("00" + "a7" + String(repeating: "11", count: 30), "00" + "00" + "fe" + String(repeating: "22", count: 29),
-             "3043" + "0220" + "00a7" + String(repeating: "11", count: 30) + "021f" + "00fe" + String(repeating: "22", count: 29)),
+            (
+                "00" + "27" + String(repeating: "11", count: 30), "00" + "00" + "7e" + String(repeating: "22", count: 29),
+                "3041" + "021f" + "27" + String(repeating: "11", count: 30) + "021e" + "7e" + String(repeating: "22", count: 29)
+            ),
+            (
+                "00" + "a7" + String(repeating: "11", count: 30), "00" + "00" + "fe" + String(repeating: "22", count: 29),
+                "3043" + "0220" + "00a7" + String(repeating: "11", count: 30) + "021f" + "00fe" + String(repeating: "22", count: 29)
+            ),
         ])
     func der(_ r: String, _ s: String, _ der: String) {
         #expect(OpenSSLP256.Key.derSignature(fromRaw: hexBytes(r + s)).map(hexString) == der)

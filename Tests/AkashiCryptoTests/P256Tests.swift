@@ -162,7 +162,10 @@ struct P256Tests {
         arguments: [
             ("empty", ""),
             ("garbage", "not a key"),
-            ("public key only", "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE22Bz3EBaKQtSyDaXjiQH05NOJmqF\n6Gq75DEIgHCD1TIWyn2eWnxX5ZyPXOvCkGNCvc+tLz9UDGQ9aaqf+4t1aA==\n-----END PUBLIC KEY-----\n"),
+            (
+                "public key only",
+                "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE22Bz3EBaKQtSyDaXjiQH05NOJmqF\n6Gq75DEIgHCD1TIWyn2eWnxX5ZyPXOvCkGNCvc+tLz9UDGQ9aaqf+4t1aA==\n-----END PUBLIC KEY-----\n"
+            ),
             (
                 "secp256k1 (also 256 bits)",
                 """

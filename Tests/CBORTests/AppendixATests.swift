@@ -126,9 +126,9 @@ struct AppendixATests {
 
     @Test("simple values other than false/true/null/undefined are refused")
     func simpleValues() {
-        #expect(decodeError(hex("f0"))?.code == .unsupportedSimpleValue)   // simple(16)
-        #expect(decodeError(hex("f8ff"))?.code == .unsupportedSimpleValue) // simple(255)
-        #expect(decodeError(hex("f818"))?.code == .malformed)              // two-byte form of 24: not well-formed
+        #expect(decodeError(hex("f0"))?.code == .unsupportedSimpleValue)  // simple(16)
+        #expect(decodeError(hex("f8ff"))?.code == .unsupportedSimpleValue)  // simple(255)
+        #expect(decodeError(hex("f818"))?.code == .malformed)  // two-byte form of 24: not well-formed
         #expect(decodeError(hex("f818"), .lenient)?.code == .malformed)
     }
 }

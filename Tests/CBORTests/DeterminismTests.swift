@@ -62,20 +62,20 @@ struct DeterminismTests {
     @Test("floats use the shortest exact format, NaN payloads included")
     func floats() throws {
         let cases: [(Double, String)] = [
-            (0x1p-24, "f90001"),                  // smallest half subnormal
-            (0x1.ff8p-15, "f903ff"),              // largest half subnormal
-            (0x1p-25, "fa33000000"),              // too small for half, exact in single
+            (0x1p-24, "f90001"),  // smallest half subnormal
+            (0x1.ff8p-15, "f903ff"),  // largest half subnormal
+            (0x1p-25, "fa33000000"),  // too small for half, exact in single
             (65504, "f97bff"),
             (65505, "fa477fe100"),
-            (65536, "fa47800000"),                // beyond half's range
-            (0x1.004p0, "f93c01"),                // 10 fraction bits: half
-            (0x1.002p0, "fa3f801000"),            // 11 fraction bits: single
+            (65536, "fa47800000"),  // beyond half's range
+            (0x1.004p0, "f93c01"),  // 10 fraction bits: half
+            (0x1.002p0, "fa3f801000"),  // 11 fraction bits: single
             (Double(Float.leastNonzeroMagnitude), "fa00000001"),
             (Double(Float.greatestFiniteMagnitude), "fa7f7fffff"),
             (.leastNonzeroMagnitude, "fb0000000000000001"),
             (.greatestFiniteMagnitude, "fb7fefffffffffffff"),
-            (Double(bitPattern: 0x7ff0_0400_0000_0000), "f97c01"),   // signalling NaN, payload fits half
-            (Double(bitPattern: 0xfff8_0000_2000_0000), "faffc00001"), // payload needs single
+            (Double(bitPattern: 0x7ff0_0400_0000_0000), "f97c01"),  // signalling NaN, payload fits half
+            (Double(bitPattern: 0xfff8_0000_2000_0000), "faffc00001"),  // payload needs single
             (Double(bitPattern: 0x7ff8_0000_0000_0001), "fb7ff8000000000001"),
         ]
         for (value, expected) in cases {

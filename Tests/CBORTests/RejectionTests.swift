@@ -96,14 +96,14 @@ struct RejectionTests {
         }
         // Lenient-only structure errors.
         let cases: [(String, CBORError.Code)] = [
-            ("5f6161ff", .malformed),      // text chunk in a byte string
+            ("5f6161ff", .malformed),  // text chunk in a byte string
             ("5f5f4101ffff", .malformed),  // nested indefinite chunk
             ("7f62c328ff", .invalidUTF8),  // invalid chunk
             ("7f61e36281 81ff", .invalidUTF8),  // あ split across chunks: each chunk must be valid alone
-            ("bf01ff", .malformed),        // key without value
+            ("bf01ff", .malformed),  // key without value
             ("bf0100010000ff", .duplicateMapKey),
             ("bf0100180100ff", .duplicateMapKey),  // 1 and non-shortest 1 are the same key
-            ("9f01", .truncated),          // no break
+            ("9f01", .truncated),  // no break
             ("5f41", .truncated),
         ]
         for (input, code) in cases {

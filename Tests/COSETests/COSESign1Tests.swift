@@ -31,7 +31,8 @@ struct COSESign1Tests {
         #expect(decoded.isValidSignature(publicKey: Self.key.publicKey))
         #expect(try decoded.claims().issuer == "131016")
         // The signed bytes are the Sig_structure over the received pieces.
-        #expect(decoded.toBeSigned() == (try CBOR.array(["Signature1", .byteString(decoded.protectedBytes), .byteString([]), .byteString(Self.payload)]).encoded()))
+        #expect(
+            decoded.toBeSigned() == (try CBOR.array(["Signature1", .byteString(decoded.protectedBytes), .byteString([]), .byteString(Self.payload)]).encoded()))
         #expect(Self.key.publicKey.isValidSignature(decoded.signature, for: decoded.toBeSigned()))
     }
 
@@ -51,7 +52,8 @@ struct COSESign1Tests {
         let signatureBytes = (message.count - 64)..<message.count
         let signatureDeltas: [UInt8] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xff, 0x7f]
         for index in message.indices {
-            let values: [UInt8] = exhaustive || !signatureBytes.contains(index)
+            let values: [UInt8] =
+                exhaustive || !signatureBytes.contains(index)
                 ? (1...255).map { message[index] &+ UInt8($0) }
                 : signatureDeltas.map { message[index] ^ $0 }
             for value in values {
@@ -85,8 +87,9 @@ struct COSESign1Tests {
         try Self.checkEveryByteMutation(exhaustive: false)
     }
 
-    @Test("every single-byte change, exhaustively (AKASHI_EXHAUSTIVE=1)",
-          .enabled(if: ProcessInfo.processInfo.environment["AKASHI_EXHAUSTIVE"] == "1"))
+    @Test(
+        "every single-byte change, exhaustively (AKASHI_EXHAUSTIVE=1)",
+        .enabled(if: ProcessInfo.processInfo.environment["AKASHI_EXHAUSTIVE"] == "1"))
     func everyByteMutationExhaustive() throws {
         try Self.checkEveryByteMutation(exhaustive: true)
     }
@@ -123,8 +126,9 @@ struct COSESign1Tests {
 
     @Test("untagged messages and unprotected headers")
     func untaggedAndUnprotected() throws {
-        let signed = try COSESign1.sign(payload: Self.payload, kid: Self.kid, privateKey: Self.key,
-                                        unprotectedHeader: [-70001: "note", 3: 61], tagged: false)
+        let signed = try COSESign1.sign(
+            payload: Self.payload, kid: Self.kid, privateKey: Self.key,
+            unprotectedHeader: [-70001: "note", 3: 61], tagged: false)
         #expect(!signed.isTagged)
         #expect(signed.encoded.first == 0x84)
         #expect(signed.unprotectedHeader[3] == 61)
@@ -141,9 +145,11 @@ struct COSESign1Tests {
         }
     }
 
-    @Test("alg other than ES256 (-7) is refused", arguments: [
-        CBOR(-35), CBOR(-36), CBOR(-8), CBOR(-257), CBOR(7), CBOR(0), "ES256", .float(-7), .byteString([0x26]), .null,
-    ])
+    @Test(
+        "alg other than ES256 (-7) is refused",
+        arguments: [
+            CBOR(-35), CBOR(-36), CBOR(-8), CBOR(-257), CBOR(7), CBOR(0), "ES256", .float(-7), .byteString([0x26]), .null,
+        ])
     func otherAlgorithms(alg: CBOR) throws {
         let bytes = try handMade(protected: [1: alg, 4: .byteString([1])])
         #expect(coseError(bytes)?.code == .unsupportedAlgorithm, "\(alg)")
@@ -158,7 +164,10 @@ struct COSESign1Tests {
             (try CBOR.tagged(18, [.byteString([]), [:], .byteString([]), .byteString([]), 0]).encoded(), .malformedStructure, "five items"),
             (try CBOR.tagged(18, [1: 2]).encoded(), .malformedStructure, "a map"),
             (try handMade(protected: nil, protectedBytes: nil, unprotected: [1: -7]), .missingAlgorithm, "empty protected, alg unprotected"),
-            (try CBOR.tagged(18, [[1: -7, 4: .byteString([1])], [:], .byteString([]), .byteString([UInt8](repeating: 0, count: 64))]).encoded(), .malformedStructure, "protected header not wrapped in bstr"),
+            (
+                try CBOR.tagged(18, [[1: -7, 4: .byteString([1])], [:], .byteString([]), .byteString([UInt8](repeating: 0, count: 64))]).encoded(),
+                .malformedStructure, "protected header not wrapped in bstr"
+            ),
             (try handMade(unprotected: []), .malformedStructure, "unprotected header an array"),
             (try handMade(payload: .null), .detachedPayload, "detached payload"),
             (try handMade(payload: "text"), .malformedStructure, "text payload"),

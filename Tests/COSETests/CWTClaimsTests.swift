@@ -18,7 +18,7 @@ struct CWTClaimsTests {
     @Test("unknown claims of every kind are kept and re-encoded in key order")
     func unknownClaims() throws {
         let input: CBOR = [
-            8: [1: [2: .byteString([3])]],   // cnf (RFC 8747), not modelled here
+            8: [1: [2: .byteString([3])]],  // cnf (RFC 8747), not modelled here
             "custom": "テキスト",
             -70000: [1: "residence"],
             -1: .float(1.5),
@@ -42,11 +42,13 @@ struct CWTClaimsTests {
         #expect(keys == [1, 2, 3, 5, 8, -1, -70000, "custom"])
     }
 
-    @Test("wrongly typed registered claims are refused", arguments: [
-        [1: 131016] as CBOR, [2: .byteString([1])], [3: ["a", "b"]], [4: 1.5], [4: "2030-01-01"],
-        [4: .unsigned(UInt64(Int64.max) + 1)], [5: .tagged(1, 0)], [6: .null], [7: "serial"],
-        [[1]: 0], [.byteString([1]): 0], [.float(1): 0], [1, 2], "claims",
-    ])
+    @Test(
+        "wrongly typed registered claims are refused",
+        arguments: [
+            [1: 131016] as CBOR, [2: .byteString([1])], [3: ["a", "b"]], [4: 1.5], [4: "2030-01-01"],
+            [4: .unsigned(UInt64(Int64.max) + 1)], [5: .tagged(1, 0)], [6: .null], [7: "serial"],
+            [[1]: 0], [.byteString([1]): 0], [.float(1): 0], [1, 2], "claims",
+        ])
     func wrongTypes(input: CBOR) {
         #expect(throws: COSEError.self) { try CWTClaims(cbor: input) }
         do { _ = try CWTClaims(cbor: input) } catch { #expect(error.code == .malformedClaims, "\(input)") }

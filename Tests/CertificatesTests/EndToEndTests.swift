@@ -25,7 +25,8 @@ import TransparencyLog
 
     static func makeAuthority(code: String = "402052", origin: String = "iizuka.example/akashi/log", kinds: [String]? = nil) async throws -> Authority {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-e2e-\(UUID().uuidString)")
-        let directory = try await AuthorityDirectory.create(at: dir, origin: origin, name: "飯塚市", code: code, verifierURL: "https://iizuka.example/akashi/verify/")
+        let directory = try await AuthorityDirectory.create(
+            at: dir, origin: origin, name: "飯塚市", code: code, verifierURL: "https://iizuka.example/akashi/verify/")
         var registry = try KindRegistry(directory: root.appendingPathComponent("certs"))
         if let kinds { registry = try KindRegistry(kinds: registry.kinds.filter { kinds.contains($0.id) }) }
         let issuer = try await Issuer(directory: directory, registry: registry, log: directory.openLog())
@@ -95,7 +96,9 @@ import TransparencyLog
         let other = try await Self.makeAuthority(code: "172065", origin: "kaga.example/akashi/log")
         let c = try await other.issuer.issue(kind: "residence", input: Self.example("residence"))
         let qc = try CertificateQR(text: c.qrText)
-        #expect(codes(verifier.verify(CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qc.proof))) == ["inclusionFailed"], "no signature the trust file knows")
+        #expect(
+            codes(verifier.verify(CertificateQR(envelope: qa.envelope, disclosures: qa.disclosures, proof: qc.proof))) == ["inclusionFailed"],
+            "no signature the trust file knows")
         #expect(codes(CertificateVerifier(trust: other.trust).verify(text: a.qrText)) == ["unknownKey"])
 
         // A signature by a key the issuer does not have (same issuer id).
@@ -124,7 +127,9 @@ import TransparencyLog
         #expect(!text.contains("飯塚 花子") && !text.contains("1990-04-01"))
         let lines = try SubjectLines.lines(cti: issued.claims.cti, serial: issued.claims.serial, keys: issued.claims.subjectKeys)
         #expect(lines.count == 1, "one subject line: the resident")
-        #expect(try LogEntry(parsing: entry) == .certificate(sha256: SHA256.hash(issued.envelope.encoded), kind: "residence", issuedAt: issued.claims.issuedAt, subjects: lines))
+        #expect(
+            try LogEntry(parsing: entry)
+                == .certificate(sha256: SHA256.hash(issued.envelope.encoded), kind: "residence", issuedAt: issued.claims.issuedAt, subjects: lines))
     }
 
     @Test func randomFieldValuesRoundTrip() async throws {

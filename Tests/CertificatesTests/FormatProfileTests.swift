@@ -17,7 +17,9 @@ struct FormatProfileTests {
     static let key = try! P256.PrivateKey()
 
     /// A claims map as the issuer builds it, with the given issue time, kind id and fields.
-    static func claimsBytes(iat: CBOR = CBOR(1_796_238_467), kind: String = "residence", fields: [(CBOR, CBOR)] = [(.textString("name"), .textString("飯塚 花子"))]) -> [UInt8] {
+    static func claimsBytes(iat: CBOR = CBOR(1_796_238_467), kind: String = "residence", fields: [(CBOR, CBOR)] = [(.textString("name"), .textString("飯塚 花子"))])
+        -> [UInt8]
+    {
         let content: CBOR = .map([(CBOR(1), .textString(kind)), (CBOR(2), CBOR(1)), (CBOR(3), .map(fields.map { (key: $0.0, value: $0.1) }))])
         let map: CBOR = .map([
             (CBOR(1), .textString("402052")), (CBOR(6), iat), (CBOR(7), .byteString(Array(repeating: 7, count: 10))),
@@ -96,14 +98,17 @@ struct FormatProfileTests {
 
     // MARK: Field values and the text rule (certificate.md §4, §5)
 
-    static let kind: CertificateKind = try! JSONDecoder().decode(CertificateKind.self, from: Data("""
-        {"id": "test", "version": 1, "label": {"ja": "試験", "en": "Test"},
-         "fields": [
-           {"id": "name", "type": "text", "required": true, "maxLength": 20, "label": {"ja": "氏名", "en": "Name"}},
-           {"id": "amount", "type": "decimal", "required": false, "scale": 3, "minimum": -5, "maximum": 100, "label": {"ja": "量", "en": "Amount"}},
-           {"id": "grade", "type": "enum", "required": false, "options": [{"value": "K", "label": {"ja": "ケー", "en": "Kay"}}], "label": {"ja": "区分", "en": "Grade"}}
-         ]}
-        """.utf8))
+    static let kind: CertificateKind = try! JSONDecoder().decode(
+        CertificateKind.self,
+        from: Data(
+            """
+            {"id": "test", "version": 1, "label": {"ja": "試験", "en": "Test"},
+             "fields": [
+               {"id": "name", "type": "text", "required": true, "maxLength": 20, "label": {"ja": "氏名", "en": "Name"}},
+               {"id": "amount", "type": "decimal", "required": false, "scale": 3, "minimum": -5, "maximum": 100, "label": {"ja": "量", "en": "Amount"}},
+               {"id": "grade", "type": "enum", "required": false, "options": [{"value": "K", "label": {"ja": "ケー", "en": "Kay"}}], "label": {"ja": "区分", "en": "Grade"}}
+             ]}
+            """.utf8))
 
     @Test("values as signed: empty text, non-NFC text, white space at either end and out-of-range decimals fail with their codes")
     func fieldRules() {
@@ -165,7 +170,8 @@ struct FormatProfileTests {
     @Test("kinds in a trust file get the same full check as certs/: maxLength required, members by type, unique options, minimum ≤ maximum")
     func kindCheck() throws {
         func kind(_ field: String) throws -> CertificateKind {
-            try JSONDecoder().decode(CertificateKind.self, from: Data(#"{"id": "k", "version": 1, "label": {"ja": "甲", "en": "K"}, "fields": [\#(field)]}"#.utf8))
+            try JSONDecoder().decode(
+                CertificateKind.self, from: Data(#"{"id": "k", "version": 1, "label": {"ja": "甲", "en": "K"}, "fields": [\#(field)]}"#.utf8))
         }
         _ = try KindRegistry(kinds: [kind(#"{"id": "a", "required": false, "type": "text", "maxLength": 5, "label": {"ja": "甲", "en": "A"}}"#)])
         for bad in [

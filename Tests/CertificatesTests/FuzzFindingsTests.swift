@@ -51,7 +51,9 @@ import TransparencyLog
         #expect(elapsed < .seconds(1), "\(elapsed)")
         // A real duplicate (the same nested key twice) is still refused.
         // {key: 1, key: 2}, written by hand (the encoder would not write it).
-        let duplicate: [UInt8] = [0xA2] + Array(try CBOR.map([(key: key, value: .unsigned(1))]).encoded().dropFirst()) + Array(try CBOR.map([(key: key, value: .unsigned(2))]).encoded().dropFirst())
+        let duplicate: [UInt8] =
+            [0xA2] + Array(try CBOR.map([(key: key, value: .unsigned(1))]).encoded().dropFirst())
+            + Array(try CBOR.map([(key: key, value: .unsigned(2))]).encoded().dropFirst())
         #expect(throws: CBORError.self) { try CBOR(decoding: duplicate, options: .lenient) }
     }
 }

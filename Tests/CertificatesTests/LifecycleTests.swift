@@ -110,7 +110,8 @@ import TransparencyLog
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {
             let index = UInt64.random(in: 0..<100_000, using: &generator)
-            entries[index] = Bool.random()
+            entries[index] =
+                Bool.random()
                 ? .revoked(reason: LogEntry.RevocationReason.allCases.randomElement()!, at: 1_763_000_000 + Int64.random(in: 0..<1_000_000))
                 : .superseded(successor: Serial.text(Serial.random()), successorIndex: index + 1, at: 1_763_000_000)
         }

@@ -91,7 +91,8 @@ import TransparencyLog
             "log \(other.verifierKey)\nquorum none\n",
             "quorum none\n",
         ] {
-            Self.expectMalformed(try f.trustJSON(["origin": Self.origin, "vkey": vkey, "policy": policy]),
+            Self.expectMalformed(
+                try f.trustJSON(["origin": Self.origin, "vkey": vkey, "policy": policy]),
                 "the tlog-policy must list exactly one log, this log's vkey \(vkey)")
         }
         // The log itself, once, with quorum none: accepted.
@@ -117,7 +118,8 @@ import TransparencyLog
             (log + "quorum none\r\n", "line 2: octet 0x0d is not allowed"),
         ]
         for (policy, reason) in cases {
-            Self.expectMalformed(try f.trustJSON(["origin": Self.origin, "vkey": vkey, "policy": policy]),
+            Self.expectMalformed(
+                try f.trustJSON(["origin": Self.origin, "vkey": vkey, "policy": policy]),
                 "authority 402052: log \(Self.origin): the tlog-policy is invalid: \(reason)")
         }
     }
@@ -144,7 +146,9 @@ import TransparencyLog
         let corrupted = good.adding([SignedNote.Signature(name: f.witnesses[1].name, keyID: f.witnesses[1].verifierKey.keyID, bytes: bad)])
         #expect(try log.tlogPolicy().verify(corrupted).cosigners.count == 2)
         // … and it does not count toward it.
-        let short = try f.checkpoint(cosignedBy: [f.witnesses[0]]).adding([SignedNote.Signature(name: f.witnesses[1].name, keyID: f.witnesses[1].verifierKey.keyID, bytes: bad)])
+        let short = try f.checkpoint(cosignedBy: [f.witnesses[0]]).adding([
+            SignedNote.Signature(name: f.witnesses[1].name, keyID: f.witnesses[1].verifierKey.keyID, bytes: bad)
+        ])
         #expect(throws: NoteError.self) { try log.tlogPolicy().verify(short) }
         // A witness the policy does not list is ignored.
         let stranger = try CosignatureV1Signer(name: "stranger.example", privateKey: Ed25519.PrivateKey())
@@ -184,8 +188,11 @@ import TransparencyLog
         _ = try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: [all[0], all[1]]))
         #expect(throws: NoteError.self) { try log.tlogPolicy().verify(try f.checkpoint(cosignedBy: [all[0], all[2]])) }
 
-        let none = try TrustFile.decode(f.trustJSON(["origin": Self.origin, "vkey": f.log.verifierKey.description,
-            "policy": "log \(f.log.verifierKey)\nwitness W \(w[0])\nquorum none\n"]))
+        let none = try TrustFile.decode(
+            f.trustJSON([
+                "origin": Self.origin, "vkey": f.log.verifierKey.description,
+                "policy": "log \(f.log.verifierKey)\nwitness W \(w[0])\nquorum none\n",
+            ]))
         _ = try none.authorities[0].log.tlogPolicy().verify(try f.checkpoint())
         #expect(try none.authorities[0].log.tlogPolicy().witnesses.map(\.key) == [w[0]])
     }

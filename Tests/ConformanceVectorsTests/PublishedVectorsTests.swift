@@ -30,7 +30,10 @@ import Testing
     @Test func everyReasonCodeIsCovered() throws {
         let index = try ConformanceIndex.decode(Data(contentsOf: Self.folder.appendingPathComponent("index.json")))
         let codes = Set(index.vectors.flatMap(\.expected.codes))
-        for code in ["undecodable", "unknownKey", "keyCompromised", "keyNotValidAtIssue", "badSignature", "kindNotAllowed", "kindVersion", "invalidFields", "notYetValid", "expired", "inclusionFailed", "checkpointUntrusted", "revoked", "superseded", "statusMissing", "statusStale", "statusUnknown"] {
+        for code in [
+            "undecodable", "unknownKey", "keyCompromised", "keyNotValidAtIssue", "badSignature", "kindNotAllowed", "kindVersion", "invalidFields",
+            "notYetValid", "expired", "inclusionFailed", "checkpointUntrusted", "revoked", "superseded", "statusMissing", "statusStale", "statusUnknown",
+        ] {
             #expect(codes.contains(code), "no vector for \(code)")
         }
     }
@@ -38,7 +41,10 @@ import Testing
     @Test func witnessPoliciesAreCovered() throws {
         let index = try ConformanceIndex.decode(Data(contentsOf: Self.folder.appendingPathComponent("index.json")))
         // Genuine (unconfirmed: these carry no status list) or invalid; a bad cosignature counts as absent.
-        let expected = ["witness-quorum-met": true, "witness-quorum-not-met": false, "witness-group-policy": true, "witness-bad-cosignature": true, "witness-bad-cosignature-short": false]
+        let expected = [
+            "witness-quorum-met": true, "witness-quorum-not-met": false, "witness-group-policy": true, "witness-bad-cosignature": true,
+            "witness-bad-cosignature-short": false,
+        ]
         for (id, genuine) in expected {
             let vector = try #require(index.vectors.first { $0.id == id }, "no vector \(id)")
             #expect(vector.expected.verdict == (genuine ? "unconfirmed" : "invalid"), "\(id)")

@@ -31,7 +31,10 @@ import TransparencyLog
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 3 && lines[0] == "akashi-federation/v1" && lines[2].isEmpty)
         #expect(lines[1].hasPrefix("{\"authorities\":[{"))
-        #expect(lines[1].hasSuffix("\"expiresAt\":\"\(ISO8601DateFormatter().string(from: now + 90 * day))\",\"issuedAt\":\"\(ISO8601DateFormatter().string(from: now))\",\"name\":\"福岡県\",\"version\":3}"))
+        #expect(
+            lines[1].hasSuffix(
+                "\"expiresAt\":\"\(ISO8601DateFormatter().string(from: now + 90 * day))\",\"issuedAt\":\"\(ISO8601DateFormatter().string(from: now))\",\"name\":\"福岡県\",\"version\":3}"
+            ))
         #expect(signed.note.signatures.count == 1)
         #expect(signed.serialized == text + "\n" + signed.note.signatures[0].line + "\n")
         #expect(signed.note.signatures[0].line.hasPrefix("\u{2014} pref.fukuoka.example/federation "))
@@ -97,7 +100,9 @@ import TransparencyLog
         let old = try federationKey(), new = try federationKey()
         let signed = try Self.list([TestAuthority.iizuka().authority]).signed(by: old)
         let text = signed.note.text
-        let both = SignedNote(text: text, signatures: signed.note.signatures + [SignedNote.Signature(name: new.name, keyID: new.keyID, bytes: new.sign(message: Array(text.utf8)))])
+        let both = SignedNote(
+            text: text,
+            signatures: signed.note.signatures + [SignedNote.Signature(name: new.name, keyID: new.keyID, bytes: new.sign(message: Array(text.utf8)))])
         for key in [old, new] {
             #expect(try FederatedTrustList.verify(Array(both.serialized.utf8), trusting: [key.verifierKey], at: now) == signed.list)
         }
@@ -123,7 +128,9 @@ import TransparencyLog
         let v3 = try Self.list([authority], version: 3).signed(by: key).data
         let v4 = try Self.list([authority], version: 4).signed(by: key).data
         func code(_ data: Data, minimum: Int) -> FederationError.Code? {
-            federationErrorCode { () throws(FederationError) in try FederatedTrustList.verify(data, trusting: [key.verifierKey], at: now, minimumVersion: minimum) }
+            federationErrorCode { () throws(FederationError) in
+                try FederatedTrustList.verify(data, trusting: [key.verifierKey], at: now, minimumVersion: minimum)
+            }
         }
         #expect(code(v3, minimum: 3) == nil)
         #expect(code(v4, minimum: 3) == nil)
@@ -138,7 +145,11 @@ import TransparencyLog
         func code(_ bytes: [UInt8]) -> FederationError.Code? {
             federationErrorCode { () throws(FederationError) in try FederatedTrustList.verify(bytes, trusting: [key.verifierKey], at: now) }
         }
-        func signing(_ text: String) -> [UInt8] { Array(SignedNote(text: text, signatures: [SignedNote.Signature(name: key.name, keyID: key.keyID, bytes: key.sign(message: Array(text.utf8)))]).serialized.utf8) }
+        func signing(_ text: String) -> [UInt8] {
+            Array(
+                SignedNote(text: text, signatures: [SignedNote.Signature(name: key.name, keyID: key.keyID, bytes: key.sign(message: Array(text.utf8)))])
+                    .serialized.utf8)
+        }
         #expect(code(Array(good.serialized.utf8)) == nil)
         #expect(code([]) == .malformed)
         #expect(code(Array("{\"name\":\"x\"}\n".utf8)) == .malformed)
@@ -152,9 +163,17 @@ import TransparencyLog
         #expect(code(signing("akashi-federation/v2\n{}\n")) == .malformed)
         #expect(code(signing("akashi-federation/v1\nnot json\n")) == .malformed)
         #expect(code(signing("akashi-federation/v1\n{\"name\":\"x\"}\n")) == .malformed)
-        #expect(code(signing("akashi-federation/v1\n{\"authorities\":[],\"expiresAt\":\"2030-01-01T00:00:00Z\",\"issuedAt\":\"2020-01-01T00:00:00Z\",\"name\":\"x\",\"version\":1.5}\n")) == .malformed)
+        #expect(
+            code(
+                signing(
+                    "akashi-federation/v1\n{\"authorities\":[],\"expiresAt\":\"2030-01-01T00:00:00Z\",\"issuedAt\":\"2020-01-01T00:00:00Z\",\"name\":\"x\",\"version\":1.5}\n"
+                )) == .malformed)
         // Signed, well formed, but unsound: no authorities.
-        #expect(code(signing("akashi-federation/v1\n{\"authorities\":[],\"expiresAt\":\"2030-01-01T00:00:00Z\",\"issuedAt\":\"2020-01-01T00:00:00Z\",\"name\":\"x\",\"version\":1}\n")) == .invalid)
+        #expect(
+            code(
+                signing(
+                    "akashi-federation/v1\n{\"authorities\":[],\"expiresAt\":\"2030-01-01T00:00:00Z\",\"issuedAt\":\"2020-01-01T00:00:00Z\",\"name\":\"x\",\"version\":1}\n"
+                )) == .invalid)
     }
 
     @Test func unsoundListsAreNotSigned() throws {
@@ -186,7 +205,9 @@ import TransparencyLog
         #expect(code(with { $0.log.policy = "log \(logKey)\nquorum q\n" }) == .invalid, "a quorum naming no witness or group")
         let witness = try CosignatureV1Signer(name: "w.example", privateKey: Ed25519.PrivateKey())
         #expect(code(with { $0.log.policy = try! LogTrust.policy(logKey: logKey, witnesses: [witness.verifierKey], quorum: 1) }) == nil)
-        #expect(code(with { $0.log.policy = "log \(logKey)\nwitness a \(witness.verifierKey)\nwitness b \(witness.verifierKey)\nquorum a\n" }) == .invalid, "one key twice")
+        #expect(
+            code(with { $0.log.policy = "log \(logKey)\nwitness a \(witness.verifierKey)\nwitness b \(witness.verifierKey)\nquorum a\n" }) == .invalid,
+            "one key twice")
         #expect(code(with { $0.log.policy = "log \(logKey)\nwitness a \(logKey)\nquorum a\n" }) == .invalid, "a log key as a witness")
     }
 }

@@ -20,7 +20,10 @@ struct FederationCLITests {
         // Two authorities, one certificate each, their trust files.
         for (data, origin, name, code) in [("iizuka", "iizuka.example/akashi/log", "飯塚市", "402052"), ("kaga", "kaga.example/akashi/log", "加賀市", "172065")] {
             expect(try await run(["init", "--data", data, "--origin", origin, "--name", name, "--code", code]), 0)
-            expect(try await run(["issue", "--data", data, "--certs", certs, "--kind", "residence", "--input", "\(certs)/examples/residence.json", "--out", "out-\(data)"]), 0)
+            expect(
+                try await run([
+                    "issue", "--data", data, "--certs", certs, "--kind", "residence", "--input", "\(certs)/examples/residence.json", "--out", "out-\(data)",
+                ]), 0)
             expect(try await run(["trust", "export", "--data", data, "--certs", certs, "--out", "\(data).json"]), 0)
         }
 
@@ -37,16 +40,39 @@ struct FederationCLITests {
         let ishikawaVkey = ishikawa.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
         // sign
-        expect(try await run(["federation", "sign", "--key", "fukuoka.key", "--name", "福岡県", "--version", "3", "--expires", "2099-04-01", "--out", "fukuoka.list", "iizuka.json"]), 0)
-        expect(try await run(["federation", "sign", "--key", "ishikawa.key", "--name", "石川県", "--version", "1", "--expires", "2099-04-01T00:00:00+09:00", "--out", "ishikawa.list", "kaga.json"]), 0)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "fukuoka.key", "--name", "福岡県", "--version", "3", "--expires", "2099-04-01", "--out", "fukuoka.list",
+                "iizuka.json",
+            ]), 0)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "ishikawa.key", "--name", "石川県", "--version", "1", "--expires", "2099-04-01T00:00:00+09:00", "--out",
+                "ishikawa.list", "kaga.json",
+            ]), 0)
         let listText = try String(contentsOfFile: dir.path("fukuoka.list"), encoding: .utf8)
         #expect(listText.hasPrefix("akashi-federation/v1\n{\"authorities\":[{\"issuer\":\"402052\""))
-        expect(try await run(["federation", "sign", "--key", "missing.key", "--name", "x", "--version", "1", "--expires", "2099-01-01", "--out", "x.list", "iizuka.json"]), 66)
-        expect(try await run(["federation", "sign", "--key", "fukuoka.key", "--name", "x", "--version", "0", "--expires", "2099-01-01", "--out", "x.list", "iizuka.json"]), 64)
-        expect(try await run(["federation", "sign", "--key", "fukuoka.key", "--name", "x", "--version", "1", "--expires", "someday", "--out", "x.list", "iizuka.json"]), 64)
-        expect(try await run(["federation", "sign", "--key", "fukuoka.key", "--name", "x", "--version", "1", "--expires", "2099-01-01", "--out", "x.list", "missing.json"]), 66)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "missing.key", "--name", "x", "--version", "1", "--expires", "2099-01-01", "--out", "x.list", "iizuka.json",
+            ]), 66)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "fukuoka.key", "--name", "x", "--version", "0", "--expires", "2099-01-01", "--out", "x.list", "iizuka.json",
+            ]), 64)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "fukuoka.key", "--name", "x", "--version", "1", "--expires", "someday", "--out", "x.list", "iizuka.json",
+            ]), 64)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "fukuoka.key", "--name", "x", "--version", "1", "--expires", "2099-01-01", "--out", "x.list", "missing.json",
+            ]), 66)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.path("ishikawa.key"))
-        expect(try await run(["federation", "sign", "--key", "ishikawa.key", "--name", "x", "--version", "1", "--expires", "2099-01-01", "--out", "x.list", "kaga.json"]), 77)
+        expect(
+            try await run([
+                "federation", "sign", "--key", "ishikawa.key", "--name", "x", "--version", "1", "--expires", "2099-01-01", "--out", "x.list", "kaga.json",
+            ]), 77)
 
         // verify: 0 when valid, 1 otherwise.
         let verified = try await run(["federation", "verify", "--vkey", fukuokaVkey, "fukuoka.list"])
@@ -66,7 +92,8 @@ struct FederationCLITests {
         expect(try await run(["federation", "verify", "--vkey", fukuokaVkey, "missing.list"]), 66)
 
         // merge → one trust file → akashi-verify accepts both certificates.
-        expect(try await run(["federation", "merge", "--vkey", fukuokaVkey, "--vkey", ishikawaVkey, "--out", "merged.json", "fukuoka.list", "ishikawa.list"]), 0)
+        expect(
+            try await run(["federation", "merge", "--vkey", fukuokaVkey, "--vkey", ishikawaVkey, "--out", "merged.json", "fukuoka.list", "ishikawa.list"]), 0)
         let certificates = try ["out-iizuka", "out-kaga"].flatMap { folder in
             try FileManager.default.contentsOfDirectory(atPath: dir.path(folder)).filter { $0.hasSuffix(".txt") }.map { "\(folder)/\($0)" }
         }

@@ -74,14 +74,23 @@ import TransparencyLog
             return Self.mergeCode([Self.list([iizuka.authority], name: "A"), Self.list([other], name: "B")]) == .conflict
         }
         // The same key, but declared compromised (or retired) in one source: never pick one silently.
-        #expect(conflicts { $0.keys[0].status = .compromised; $0.keys[0].compromisedAt = now; $0.keys[0].notAfter = now })
-        #expect(conflicts { $0.keys[0].status = .retired; $0.keys[0].notAfter = now })
+        #expect(
+            conflicts {
+                $0.keys[0].status = .compromised; $0.keys[0].compromisedAt = now; $0.keys[0].notAfter = now
+            })
+        #expect(
+            conflicts {
+                $0.keys[0].status = .retired; $0.keys[0].notAfter = now
+            })
         // A key only one source has (a rotation one list has not caught up with).
         let rotated = try P256.PrivateKey()
         #expect(conflicts { $0.keys.append(IssuerKey(publicKey: rotated.publicKey, notBefore: now)) })
         // The log, its witnesses, the name, the verifier page.
         let otherLog = try Ed25519NoteSigner(name: "iizuka.example/akashi/log", privateKey: Ed25519.PrivateKey())
-        #expect(conflicts { $0.log.vkey = otherLog.verifierKey.description; $0.log.policy = LogTrust.noWitnesses(vkey: otherLog.verifierKey.description) })
+        #expect(
+            conflicts {
+                $0.log.vkey = otherLog.verifierKey.description; $0.log.policy = LogTrust.noWitnesses(vkey: otherLog.verifierKey.description)
+            })
         let witness = try CosignatureV1Signer(name: "w.example", privateKey: Ed25519.PrivateKey())
         #expect(conflicts { $0.log.policy = try! LogTrust.policy(logKey: iizuka.logSigner.verifierKey, witnesses: [witness.verifierKey], quorum: 1) })
         #expect(conflicts { $0.name = "加賀市" })

@@ -32,7 +32,9 @@ struct PublishedTrustTests {
 
         #expect(federationErrorCode { () throws(FederationError) in try PublishedTrust(url: url, status: 404, body: body) } == .notPublished)
         #expect(federationErrorCode { () throws(FederationError) in try PublishedTrust(url: url, status: 200, body: Array("<html>".utf8)) } == .malformed)
-        #expect(federationErrorCode { () throws(FederationError) in try PublishedTrust(url: url, status: 200, body: Array("{\"format\":\"akashi-trust/v1\"}".utf8)) } == .malformed)
+        #expect(
+            federationErrorCode { () throws(FederationError) in try PublishedTrust(url: url, status: 200, body: Array("{\"format\":\"akashi-trust/v1\"}".utf8))
+            } == .malformed)
     }
 
     @Test("nothing listening: unreachable, saying which URL")

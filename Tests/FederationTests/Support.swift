@@ -27,7 +27,10 @@ struct TestAuthority: Sendable {
 
     static let registry: KindRegistry = try! KindRegistry(directory: federationPackageRoot.appendingPathComponent("certs"))
 
-    init(code: String, name: String, origin: String, kinds: [String]? = nil, witnesses: Int = 0, witnessQuorum: Int = 0, notBefore: Date = Date(timeIntervalSinceNow: -3600)) throws {
+    init(
+        code: String, name: String, origin: String, kinds: [String]? = nil, witnesses: Int = 0, witnessQuorum: Int = 0,
+        notBefore: Date = Date(timeIntervalSinceNow: -3600)
+    ) throws {
         self.code = code
         self.name = name
         self.origin = origin

@@ -14,7 +14,8 @@ struct BatchIssuingTests {
 
     static func makeIssuer() async throws -> (Issuer, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-batch-\(UUID().uuidString)")
-        let directory = try await AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/akashi/verify/")
+        let directory = try await AuthorityDirectory.create(
+            at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/akashi/verify/")
         let registry = try KindRegistry(directory: root.appendingPathComponent("certs"))
         return (try Issuer(directory: directory, registry: registry, log: await directory.openLog()), dir)
     }

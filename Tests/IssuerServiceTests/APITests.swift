@@ -100,7 +100,8 @@ import TransparencyLog
 
             let missing = try await client.execute(uri: "/api/v1/certificates/AAAA-AAAA-AAAA-AAAA", method: .get, headers: [.authorization: "Bearer \(clerk)"])
             #expect(missing.status == .notFound)
-            let auditorRead = try await client.execute(uri: "/api/v1/certificates/AAAA-AAAA-AAAA-AAAA", method: .get, headers: [.authorization: "Bearer \(auditor)"])
+            let auditorRead = try await client.execute(
+                uri: "/api/v1/certificates/AAAA-AAAA-AAAA-AAAA", method: .get, headers: [.authorization: "Bearer \(auditor)"])
             #expect(auditorRead.status == .forbidden)
         }
         await #expect(try fixture.state.audit.events(action: "issue").isEmpty, "nothing was issued by the failed requests")
@@ -137,10 +138,15 @@ import TransparencyLog
             #expect(try await client.execute(uri: "/log/tile/0/x000/000.p/1", method: .get).status == .notFound, "non-canonical paths are refused")
             #expect(try await client.execute(uri: "/log/tile/../../etc/passwd", method: .get).status == .notFound)
             // Tile indices whose first entry does not fit in 64 bits: refused, not a crash.
-            for huge in ["/log/tile/entries/x072/x057/x594/x037/x927/936", "/log/tile/0/x072/x057/x594/x037/x927/936", "/log/tile/entries/x018/x446/x744/x073/x709/551/615"] {
+            for huge in [
+                "/log/tile/entries/x072/x057/x594/x037/x927/936", "/log/tile/0/x072/x057/x594/x037/x927/936",
+                "/log/tile/entries/x018/x446/x744/x073/x709/551/615",
+            ] {
                 #expect(try await client.execute(uri: huge, method: .get).status == .notFound, "\(huge)")
             }
-            #expect(try await client.execute(uri: "/log/tile/entries/x072/x057/x594/x037/x927/935", method: .get).status == .notFound, "the largest valid index: not there yet")
+            #expect(
+                try await client.execute(uri: "/log/tile/entries/x072/x057/x594/x037/x927/935", method: .get).status == .notFound,
+                "the largest valid index: not there yet")
             let openapi = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(String(buffer: openapi.body).contains("/api/v1/certificates"))
         }

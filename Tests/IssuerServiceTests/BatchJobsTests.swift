@@ -13,7 +13,10 @@ import Testing
     }
 
     @Test func refusesTooManyRowsAndTooManyRunningBatches() async throws {
-        let jobs = BatchJobs(limits: Self.limits { $0.maxRows = 10; $0.maxRunning = 2 })
+        let jobs = BatchJobs(
+            limits: Self.limits {
+                $0.maxRows = 10; $0.maxRunning = 2
+            })
         await #expect(throws: BatchJobs.Refusal.tooManyRows(limit: 10)) { try await jobs.create(kind: "k", owner: "o", fileName: "f", total: 11) }
         let a = try await jobs.create(kind: "k", owner: "o", fileName: "f", total: 10)
         _ = try await jobs.create(kind: "k", owner: "o", fileName: "f", total: 1)
@@ -23,7 +26,10 @@ import Testing
     }
 
     @Test func keepsOnlyTheFirstFailuresInDetailAndCutsLongMessages() async throws {
-        let jobs = BatchJobs(limits: Self.limits { $0.keptFailures = 5; $0.maxMessageLength = 8 })
+        let jobs = BatchJobs(
+            limits: Self.limits {
+                $0.keptFailures = 5; $0.maxMessageLength = 8
+            })
         let id = try await jobs.create(kind: "k", owner: "o", fileName: "f", total: 100)
         for line in (2...101).reversed() {
             await jobs.failed(id, .init(line: line, problems: [], message: String(repeating: "誤", count: 50)))
@@ -39,7 +45,10 @@ import Testing
     }
 
     @Test func forgetsFinishedBatchesAfterADayAndBeyondTheLimit() async throws {
-        let jobs = BatchJobs(limits: Self.limits { $0.maxKept = 3; $0.maxRunning = 2; $0.keepFinished = 60 })
+        let jobs = BatchJobs(
+            limits: Self.limits {
+                $0.maxKept = 3; $0.maxRunning = 2; $0.keepFinished = 60
+            })
         let start = Date()
         var ids: [String] = []
         for i in 0..<3 {

@@ -30,7 +30,8 @@ import Testing
         }
         // The chain verifies (it throws or reports a break otherwise) and holds no NUL.
         _ = try await fixture.state.audit.verify()
-        await #expect(try fixture.state.audit.events().allSatisfy { !$0.actor.unicodeScalars.contains("\u{0}") && !($0.detail ?? "").unicodeScalars.contains("\u{0}") })
+        await #expect(
+            try fixture.state.audit.events().allSatisfy { !$0.actor.unicodeScalars.contains("\u{0}") && !($0.detail ?? "").unicodeScalars.contains("\u{0}") })
     }
 
     @Test("hostile text in URLs is refused with 400 and security headers; the audit chain stays whole (findings 1, 12, 13)")
@@ -138,7 +139,8 @@ import Testing
     func redirects() async throws {
         let fixture = try await ServiceFixture()
         try await fixture.app().test(.router) { client in
-            for next in ["/\t/127.0.0.1:8472/pwned", "//evil.example", "/\\evil", "https://evil.example/", "/%2F%2Fevil", "/nowhere", "/certificates/../..//x"] {
+            for next in ["/\t/127.0.0.1:8472/pwned", "//evil.example", "/\\evil", "https://evil.example/", "/%2F%2Fevil", "/nowhere", "/certificates/../..//x"]
+            {
                 var browser = Browser()
                 try await browser.get(client, "/login")
                 let r = try await browser.post(client, "/login", [("login", "clerk"), ("password", ServiceFixture.password), ("next", next)])
@@ -179,7 +181,8 @@ import Testing
             await #expect(try fixture.state.accounts.tokens().count == before, "nothing was created by a cross-site post")
             // A same-origin post passes on to the CSRF check (the Origin = Host
             // case runs in the browser test, where Chromium sends both).
-            let same = try await browser.post(client, "/admin/tokens", [("name", "y"), ("role", "clerk")], headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+            let same = try await browser.post(
+                client, "/admin/tokens", [("name", "y"), ("role", "clerk")], headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
             #expect(same.status != .forbidden)
             await #expect(try fixture.state.accounts.tokens().count == before + 1)
         }
@@ -251,7 +254,10 @@ import Testing
             for ok in ["/verify/", "/verify/index.html", "/verify/js/core/verify.js", "/verify/css/app.css", "/verify/trust.json"] {
                 #expect(try await client.execute(uri: ok, method: .get).status == .ok, "\(ok)")
             }
-            for hidden in ["/verify/README.md", "/verify/test/conformance.html", "/verify/js", "/verify/js/", "/verify/js/core", "/verify/test/", "/verify/js/.hidden.js", "/verify/css/nothing.css"] {
+            for hidden in [
+                "/verify/README.md", "/verify/test/conformance.html", "/verify/js", "/verify/js/", "/verify/js/core", "/verify/test/", "/verify/js/.hidden.js",
+                "/verify/css/nothing.css",
+            ] {
                 let r = try await client.execute(uri: hidden, method: .get)
                 #expect(r.status == .notFound, "\(hidden)")
                 #expect(r.headers[.location] == nil, "\(hidden) is not redirected")

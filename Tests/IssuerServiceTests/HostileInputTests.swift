@@ -31,7 +31,10 @@ import Testing
     /// Invalid UTF-8 (a lone continuation, an overlong NUL, a surrogate, a cut sequence).
     static let invalidUTF8: [[UInt8]] = [[0x80], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE3, 0x81]]
 
-    static let fieldNames = ["login", "password", "name", "displayName", "role", "kind", "reason", "q", "serial", "next", "page", "fields", "omit", "include", "action", "password2", "id"]
+    static let fieldNames = [
+        "login", "password", "name", "displayName", "role", "kind", "reason", "q", "serial", "next", "page", "fields", "omit", "include", "action", "password2",
+        "id",
+    ]
 
     static func percentEncoded(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
@@ -39,13 +42,14 @@ import Testing
 
     /// The route pattern with every parameter replaced by `value` (already encoded).
     static func path(_ pattern: String, _ value: String) -> String {
-        "/" + pattern.split(separator: "/").map { part in
-            if part.hasPrefix(":") || part == "*" || part == "**" { return value }
-            if part.hasPrefix("{") { return value }
-            // `:serial.png`-style and `*.png` parts keep their suffix.
-            if let colon = part.firstIndex(of: ":") { return String(part[..<colon]) + value }
-            return String(part)
-        }.joined(separator: "/")
+        "/"
+            + pattern.split(separator: "/").map { part in
+                if part.hasPrefix(":") || part == "*" || part == "**" { return value }
+                if part.hasPrefix("{") { return value }
+                // `:serial.png`-style and `*.png` parts keep their suffix.
+                if let colon = part.firstIndex(of: ":") { return String(part[..<colon]) + value }
+                return String(part)
+            }.joined(separator: "/")
     }
 
     @Test("every route survives hostile text, numbers and bytes; the audit chain and the log stay whole")
@@ -58,7 +62,8 @@ import Testing
         try await fixture.app().test(.router) { client in
             for kind in ["residence", "graduation"] {
                 let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["kind": kind, "fields": try ServiceFixture.example(kind)]))
-                let r = try await client.execute(uri: "/api/v1/certificates", method: .post, headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: body)
+                let r = try await client.execute(
+                    uri: "/api/v1/certificates", method: .post, headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"], body: body)
                 #expect(r.status == .created)
             }
         }
@@ -88,7 +93,8 @@ import Testing
                             headers[.contentType] = "application/json"
                             // Alternate: the raw value as every member, or hostile text inside the kind's fields.
                             let raw = i < Self.values.count ? Self.values[i] : "x"
-                            let object: [String: Any] = i % 2 == 0
+                            let object: [String: Any] =
+                                i % 2 == 0
                                 ? Dictionary(uniqueKeysWithValues: Self.fieldNames.map { ($0, raw) })
                                 : ["kind": "residence", "fields": (try ServiceFixture.example("residence")).mapValues { _ in raw }, "reason": raw]
                             body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))

@@ -14,7 +14,8 @@ import Testing
     }
 
     func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String, _ body: String = "") async throws -> TestResponse {
-        try await client.execute(uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: ByteBuffer(string: body))
+        try await client.execute(
+            uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: ByteBuffer(string: body))
     }
 
     @Test func revokeAndReissueThroughTheAPIThenTheStatusListSaysSo() async throws {
@@ -36,7 +37,8 @@ import Testing
             #expect(revoked.status == .ok)
             #expect(try json(revoked)["state"] as? String == "revoked")
             #expect(try await call(client, .post, "/api/v1/certificates/\(serials[0])/revoke", token: supervisor, #"{"reason":"moved"}"#).status == .conflict)
-            #expect(try await call(client, .post, "/api/v1/certificates/AAAA-AAAA-AAAA-AAAA/revoke", token: supervisor, #"{"reason":"moved"}"#).status == .notFound)
+            #expect(
+                try await call(client, .post, "/api/v1/certificates/AAAA-AAAA-AAAA-AAAA/revoke", token: supervisor, #"{"reason":"moved"}"#).status == .notFound)
 
             let reissued = try await call(client, .post, "/api/v1/certificates/\(serials[1])/reissue", token: supervisor)
             #expect(reissued.status == .created)

@@ -20,7 +20,8 @@ struct ServiceFixture {
 
     init(configure: (URL, inout ServiceConfiguration) async throws -> Void = { _, _ in }) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-svc-\(UUID().uuidString)")
-        _ = try await AuthorityDirectory.create(at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/v/")
+        _ = try await AuthorityDirectory.create(
+            at: dir, origin: "iizuka.example/akashi/log", name: "飯塚市", code: "402052", verifierURL: "https://iizuka.example/v/")
         var configuration = ServiceConfiguration(dataDirectory: dir, certsDirectory: Self.root.appendingPathComponent("certs"))
         try await configure(dir, &configuration)
         var logger = Logger(label: "test")
@@ -71,7 +72,8 @@ struct Browser {
     static func form(_ pairs: [(String, String)]) -> ByteBuffer {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        let body = pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        let body = pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+            .joined(separator: "&")
         return ByteBuffer(string: body)
     }
 
@@ -83,7 +85,9 @@ struct Browser {
     }
 
     @discardableResult
-    mutating func post(_ client: some TestClientProtocol, _ uri: String, _ pairs: [(String, String)], csrf: Bool = true, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    mutating func post(_ client: some TestClientProtocol, _ uri: String, _ pairs: [(String, String)], csrf: Bool = true, headers extra: HTTPFields = [:])
+        async throws -> TestResponse
+    {
         var headers = cookieHeader
         for field in extra { headers.append(field) }
         headers[.contentType] = "application/x-www-form-urlencoded"

@@ -79,7 +79,8 @@ import Testing
         try await fixture.app().test(.router) { client in
             var browser = Browser()
             _ = try await browser.login(client, "supervisor")
-            let clerk = try await browser.post(client, "/admin/users", [("login", "tanaka"), ("name", "田中"), ("role", "clerk"), ("password", "a long enough password")])
+            let clerk = try await browser.post(
+                client, "/admin/users", [("login", "tanaka"), ("name", "田中"), ("role", "clerk"), ("password", "a long enough password")])
             #expect(clerk.status == .ok)
             let admin = try await browser.post(client, "/admin/users", [("login", "evil"), ("role", "admin"), ("password", "a long enough password")])
             #expect(admin.status == .forbidden)
@@ -156,7 +157,8 @@ import Testing
             #expect(String(buffer: bySerial.body).contains("/certificates/\(serial)"))
             let example = try ServiceFixture.example("residence")
             let name = try #require(example["name"] as? String)
-            let byName = try await browser.get(client, "/certificates?q=" + String(name.prefix(2)).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            let byName = try await browser.get(
+                client, "/certificates?q=" + String(name.prefix(2)).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(String(buffer: byName.body).contains(serial))
 
             let reprint = try await browser.get(client, "/certificates/\(serial)/print")
@@ -190,7 +192,8 @@ import Testing
             for (name, value) in [("_csrf", browser.csrf ?? ""), ("kind", "graduation")] {
                 body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
             }
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"g.csv\"\r\nContent-Type: text/csv\r\n\r\n\(upload)\r\n--\(boundary)--\r\n"
+            body +=
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"g.csv\"\r\nContent-Type: text/csv\r\n\r\n\(upload)\r\n--\(boundary)--\r\n"
             var headers = browser.cookieHeader
             headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
             let started = try await client.execute(uri: "/batch", method: .post, headers: headers, body: ByteBuffer(string: body))

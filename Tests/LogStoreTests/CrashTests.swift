@@ -24,9 +24,11 @@ func runToCompletion(_ executable: URL, _ arguments: [String], scratch: Temporar
     try process.run()
     while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
     process.waitUntilExit()
-    return (process.terminationStatus,
-            try String(contentsOf: outURL, encoding: .utf8),
-            try String(contentsOf: errURL, encoding: .utf8))
+    return (
+        process.terminationStatus,
+        try String(contentsOf: outURL, encoding: .utf8),
+        try String(contentsOf: errURL, encoding: .utf8)
+    )
 }
 
 /// One round of the crash test: the append load, killed with SIGKILL once it
@@ -227,7 +229,9 @@ struct CrashTests {
                     size1: s, size2: size, proof: proof, root1: signed.checkpoint.rootHash, root2: latest.checkpoint.rootHash)
                 proven += 1
             }
-            report.append("r\(round): \(ackTarget) acks or \(delay)\(fromFirstAck ? " after the first ack" : " after launch") → killed at \(run.elapsed), \(roundAcks.count) acks, size \(size), \(checkpoints.count) checkpoints (\(proven) consistency proofs)")
+            report.append(
+                "r\(round): \(ackTarget) acks or \(delay)\(fromFirstAck ? " after the first ack" : " after launch") → killed at \(run.elapsed), \(roundAcks.count) acks, size \(size), \(checkpoints.count) checkpoints (\(proven) consistency proofs)"
+            )
             previousLatest = size
         }
 
@@ -246,7 +250,9 @@ struct CrashTests {
             size1: previousLatest, size2: previousLatest + 1, proof: try await writer.consistencyProof(from: previousLatest),
             root1: try #require(seen[previousLatest]).checkpoint.rootHash, root2: receipt.checkpoint.checkpoint.rootHash)
 
-        print("crash test: \(rounds) rounds, \(acknowledged.count) acknowledged entries checked, final size \(previousLatest), \(seen.count) checkpoints\n  " + report.joined(separator: "\n  "))
+        print(
+            "crash test: \(rounds) rounds, \(acknowledged.count) acknowledged entries checked, final size \(previousLatest), \(seen.count) checkpoints\n  "
+                + report.joined(separator: "\n  "))
         #expect(acknowledged.count > 0, "no round acknowledged anything: the load never got going")
     }
 }

@@ -126,7 +126,9 @@ struct SideEffectTests {
                 }
                 group.addTask {
                     let unknown = SecureRandom.bytes(10)
-                    return (doomed.subjectDigest, (try? await t.log.append(doomed, effect: .revoke(serial: unknown, reason: "error", at: 1, audit: nil))) != nil)
+                    return (
+                        doomed.subjectDigest, (try? await t.log.append(doomed, effect: .revoke(serial: unknown, reason: "error", at: 1, audit: nil))) != nil
+                    )
                 }
                 var out: [([UInt8], Bool)] = []
                 for await outcome in group { out.append(outcome) }

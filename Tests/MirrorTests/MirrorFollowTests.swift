@@ -29,7 +29,11 @@ struct MirrorFollowTests {
             // Several policies, none of them this log's: its checkpoint does not verify.
             await expectMirrorError(.unverifiedCheckpoint) {
                 try await f.mirror.follow(
-                    url: url, policies: [stranger.name: strangerPolicy, "third.example/log": try TlogPolicy(logKey: try Ed25519NoteSigner(name: "third.example/log", privateKey: testKey("third")).verifierKey)])
+                    url: url,
+                    policies: [
+                        stranger.name: strangerPolicy,
+                        "third.example/log": try TlogPolicy(logKey: try Ed25519NoteSigner(name: "third.example/log", privateKey: testKey("third")).verifierKey),
+                    ])
             }
 
             let g = try MirrorFixture(at: tmp.sub("mirror2"))

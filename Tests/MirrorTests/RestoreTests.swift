@@ -121,7 +121,6 @@ struct RestoreTests {
     }
 }
 
-
 @Suite("Restored checkpoint times come only from verified cosignatures")
 struct RestoreTimestampTests {
     @Test("a forged 1970 line is dropped and does not set the time; a listed witness's verified cosignature does")

@@ -27,7 +27,9 @@ struct RestoreWitnessCheckTests {
         }
     }
 
-    @Test("a copy shorter than what a witness cosigned is refused (staleCopy) and moved aside; a current one is restored, naming the witnesses that could not answer")
+    @Test(
+        "a copy shorter than what a witness cosigned is refused (staleCopy) and moved aside; a current one is restored, naming the witnesses that could not answer"
+    )
     func staleCopyRefused() async throws {
         let tmp = TemporaryDirectory()
         let origin = try await OriginLog(root: tmp.sub("origin"))
@@ -35,14 +37,15 @@ struct RestoreWitnessCheckTests {
         let v = try Self.witness("v.example/witness", in: tmp, logKey: origin.vkey)
         try await Self.serving(w) { wPort in
             try await Self.serving(v) { vPort in
-                let policy = try TlogPolicy(parsing: """
-                    log \(origin.vkey)
-                    witness w \(w.verifierKey) http://127.0.0.1:\(wPort)
-                    witness v \(v.verifierKey) http://127.0.0.1:\(vPort)
-                    witness x \(try CosignatureV1Signer(name: "x.example/witness", privateKey: testKey("x")).verifierKey) http://127.0.0.1:1
-                    quorum w
+                let policy = try TlogPolicy(
+                    parsing: """
+                        log \(origin.vkey)
+                        witness w \(w.verifierKey) http://127.0.0.1:\(wPort)
+                        witness v \(v.verifierKey) http://127.0.0.1:\(vPort)
+                        witness x \(try CosignatureV1Signer(name: "x.example/witness", privateKey: testKey("x")).verifierKey) http://127.0.0.1:1
+                        quorum w
 
-                    """)
+                        """)
                 // The log's checkpoints are cosigned by w; v saw size 40 only.
                 let cosigning = try TlogPolicy(parsing: "log \(origin.vkey)\nwitness w \(w.verifierKey) http://127.0.0.1:\(wPort)\nquorum w\n")
                 await origin.store.setCosigner(WitnessCosigner(policy: cosigning, timeout: .seconds(5), logger: quietLogger))
@@ -62,7 +65,9 @@ struct RestoreWitnessCheckTests {
                         try await LogRestorer.restoreCheckingWitnesses(
                             path: database, logKey: origin.vkey, witnessPolicy: policy, from: [source], timeout: .seconds(5), now: now)
                     }
-                    #expect(error?.reason.contains("witness w has cosigned this log up to size 60, but the mirrors have only 40: continuing would sign a fork.") == true, "\(error?.reason ?? "")")
+                    #expect(
+                        error?.reason.contains("witness w has cosigned this log up to size 60, but the mirrors have only 40: continuing would sign a fork.")
+                            == true, "\(error?.reason ?? "")")
                     #expect(error?.reason.contains("  ") == false, "one space between words: \(error?.reason ?? "")")
                     #expect(!FileManager.default.fileExists(atPath: database), "the short copy is moved aside")
                     let aside = database + ".stale-restore-1900000000"

@@ -1,5 +1,5 @@
-import Testing
 import QRPayload
+import Testing
 
 @Suite struct NumericCodecTests {
     @Test func digitCountsPerGroupSize() {

@@ -1,10 +1,11 @@
-import Testing
+import Foundation
 import QRCode
 import QRPayload
 import QRScan
-import Foundation
+import Testing
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// A URL of about 100 characters, the kind a short link would be.

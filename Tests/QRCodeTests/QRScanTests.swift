@@ -1,7 +1,7 @@
-import Testing
 import QRCode
 import QRPayload
 import QRScan
+import Testing
 
 @Suite struct QRScanRoundTripTests {
     @Test(arguments: [100, 1_057])

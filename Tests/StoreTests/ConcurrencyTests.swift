@@ -27,7 +27,9 @@ struct ConcurrencyTests {
             group.addTask {
                 for round in UInt64(0)..<10 {
                     try await store.commit(
-                        batch(from: round * 2, [TestEntry(effect: .audit(auditNote("documents.append"))), TestEntry(effect: .issue(certificate(), audit: auditNote("issue")))]))
+                        batch(
+                            from: round * 2,
+                            [TestEntry(effect: .audit(auditNote("documents.append"))), TestEntry(effect: .issue(certificate(), audit: auditNote("issue")))]))
                 }
             }
             for i in 0..<30 { group.addTask { _ = try await store.appendAudit(auditNote("login", actor: "user\(i)")) } }
@@ -113,7 +115,8 @@ struct ConcurrencyTests {
                 return [" A", " B"].first { leafHash(UInt64(offset / 32), tag: $0) == hash } ?? "?"
             }
             // Each batch carries the whole partial tile (its own tag at every position): the winner's is stored.
-            #expect(tileTags == Array(repeating: tag, count: Int(size) + count), "round \(round): the tile holds the hashes of \(tileTags), the winner was \(tag)")
+            #expect(
+                tileTags == Array(repeating: tag, count: Int(size) + count), "round \(round): the tile holds the hashes of \(tileTags), the winner was \(tag)")
             size += UInt64(count)
         }
         try await expectIntactChain(a, count: 5)

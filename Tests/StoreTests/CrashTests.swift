@@ -106,7 +106,8 @@ struct CrashTests {
             let expected = issues.filter { $0 / 1000 == window }.reversed().map { i in
                 let c = CrashSchedule.certificate(i)
                 return CertificateRecord(
-                    serial: c.serial, kind: c.kind, issuedAt: c.issuedAt, expiresAt: nil, logIndex: i, issuedBy: c.issuedBy, envelope: c.envelope, disclosures: [])
+                    serial: c.serial, kind: c.kind, issuedAt: c.issuedAt, expiresAt: nil, logIndex: i, issuedBy: c.issuedBy, envelope: c.envelope,
+                    disclosures: [])
             }
             #expect(found == Array(expected), "\(context): the certificate records issued in window \(window) are not those of the entries below \(n)")
         }
@@ -127,7 +128,8 @@ struct CrashTests {
         let snapshot = try await store.statusSnapshot()
         #expect(snapshot.latestNote == state.latestNote)
         let revocations = (0..<n).filter { CrashSchedule.kind($0) == .revoke }
-        let expectedStatus = Dictionary(uniqueKeysWithValues: revocations.map { ($0 - 1, CertificateStatus.revoked(reason: "crash", at: CrashSchedule.base + Int64($0))) })
+        let expectedStatus = Dictionary(
+            uniqueKeysWithValues: revocations.map { ($0 - 1, CertificateStatus.revoked(reason: "crash", at: CrashSchedule.base + Int64($0))) })
         #expect(snapshot.entries == expectedStatus, "\(context): the status snapshot is not that of the revocations below \(n)")
 
         // The audit chain: one row per entry, in order, intact.

@@ -12,12 +12,16 @@ struct EffectTests {
         let t = try await makeStore(engine)
         let store = try await initialized(t)
         let a = certificate(kind: "residence", issuedAt: 1_700_000_001, expiresAt: 1_800_000_000)
-        let b = certificate(kind: "tax", issuedAt: 1_700_000_002, issuedBy: nil, idempotency: IdempotentResponse(key: "req-1", response: Array("{\"serial\":1}".utf8)))
+        let b = certificate(
+            kind: "tax", issuedAt: 1_700_000_002, issuedBy: nil, idempotency: IdempotentResponse(key: "req-1", response: Array("{\"serial\":1}".utf8)))
         let c = certificate(kind: "tax", issuedAt: 1_700_000_003)
         let noteA = auditNote("issue", target: "A", detail: "kind=residence", at: 1_700_000_001_000)
         let noteC = auditNote("issue", actor: "token:7", role: nil, target: "C", detail: nil, address: nil, at: 1_700_000_003_000)
         try await store.commit(
-            batch(from: 0, [TestEntry(), TestEntry(effect: .issue(a, audit: noteA)), TestEntry(effect: .issue(b, audit: nil)), TestEntry(effect: .issue(c, audit: noteC))]))
+            batch(
+                from: 0,
+                [TestEntry(), TestEntry(effect: .issue(a, audit: noteA)), TestEntry(effect: .issue(b, audit: nil)), TestEntry(effect: .issue(c, audit: noteC))])
+        )
 
         #expect(try await store.certificate(serial: a.serial) == record(a, at: 1))
         #expect(try await store.certificate(serial: b.serial) == record(b, at: 2))
@@ -46,13 +50,18 @@ struct EffectTests {
         try await store.commit(batch(from: 0, [a, b, c, successor, e].map { TestEntry(effect: .issue($0, audit: nil)) }))
         let replacement = certificate()
         try await store.commit(
-            batch(from: 5, [
-                TestEntry(effect: .revoke(serial: a.serial, reason: "keyCompromise", at: 1_700_000_100, audit: auditNote("revoke", target: "a", detail: "reason=keyCompromise"))),
-                TestEntry(effect: .supersede(serial: b.serial, successorIndex: 3, at: 1_700_000_200, audit: auditNote("reissue", target: "b"))),
-                // The successor issued in the same batch, just before.
-                TestEntry(effect: .issue(replacement, audit: nil)),
-                TestEntry(effect: .supersede(serial: e.serial, successorIndex: 7, at: 1_700_000_400, audit: nil)),
-            ]))
+            batch(
+                from: 5,
+                [
+                    TestEntry(
+                        effect: .revoke(
+                            serial: a.serial, reason: "keyCompromise", at: 1_700_000_100,
+                            audit: auditNote("revoke", target: "a", detail: "reason=keyCompromise"))),
+                    TestEntry(effect: .supersede(serial: b.serial, successorIndex: 3, at: 1_700_000_200, audit: auditNote("reissue", target: "b"))),
+                    // The successor issued in the same batch, just before.
+                    TestEntry(effect: .issue(replacement, audit: nil)),
+                    TestEntry(effect: .supersede(serial: e.serial, successorIndex: 7, at: 1_700_000_400, audit: nil)),
+                ]))
 
         #expect(try await store.certificateStatus(serial: a.serial) == .revoked(reason: "keyCompromise", at: 1_700_000_100))
         #expect(try await store.certificateStatus(serial: b.serial) == .superseded(successor: successor.serial, successorIndex: 3, at: 1_700_000_200))
@@ -92,10 +101,12 @@ struct EffectTests {
         let revoked = certificate(), superseded = certificate(), valid = certificate(), successor = certificate()
         try await store.commit(batch(from: 0, [revoked, superseded, valid, successor].map { TestEntry(effect: .issue($0, audit: auditNote("issue"))) }))
         try await store.commit(
-            batch(from: 4, [
-                TestEntry(effect: .revoke(serial: revoked.serial, reason: "cessationOfOperation", at: 10, audit: auditNote("revoke"))),
-                TestEntry(effect: .supersede(serial: superseded.serial, successorIndex: 3, at: 20, audit: auditNote("reissue"))),
-            ]))
+            batch(
+                from: 4,
+                [
+                    TestEntry(effect: .revoke(serial: revoked.serial, reason: "cessationOfOperation", at: 10, audit: auditNote("revoke"))),
+                    TestEntry(effect: .supersede(serial: superseded.serial, successorIndex: 3, at: 20, audit: auditNote("reissue"))),
+                ]))
         let size: UInt64 = 6
 
         let newcomer = certificate(idempotency: IdempotentResponse(key: "newcomer", response: [9]))
@@ -150,7 +161,8 @@ struct EffectTests {
         let before = try await Observation.of(store, serials: [first.serial, again.serial, bystander.serial], keys: ["key-1"])
 
         await expectStoreError(.duplicate, "an idempotency key recorded before") {
-            try await store.commit(batch(from: 1, [TestEntry(effect: .issue(bystander, audit: nil)), TestEntry(effect: .issue(again, audit: auditNote("issue")))]))
+            try await store.commit(
+                batch(from: 1, [TestEntry(effect: .issue(bystander, audit: nil)), TestEntry(effect: .issue(again, audit: auditNote("issue")))]))
         }
         #expect(try await Observation.of(store, serials: [first.serial, again.serial, bystander.serial], keys: ["key-1"]) == before)
         #expect(try await store.idempotentResponse(key: "key-1") == [1])
@@ -170,7 +182,12 @@ struct EffectTests {
         let store = try await initialized(t)
         _ = try await store.appendAudit(auditNote("login"))
         try await store.commit(
-            batch(from: 0, [TestEntry(), TestEntry(effect: .audit(auditNote("documents.append", target: "doc", detail: "sha256=ab"))), TestEntry(effect: .audit(auditNote("note", detail: nil)))]))
+            batch(
+                from: 0,
+                [
+                    TestEntry(), TestEntry(effect: .audit(auditNote("documents.append", target: "doc", detail: "sha256=ab"))),
+                    TestEntry(effect: .audit(auditNote("note", detail: nil))),
+                ]))
         let rows = try await allAudit(store)
         #expect(rows.map(\.detail) == [nil, "sha256=ab log=1", "log=2"])
         #expect(rows.map(\.action) == ["login", "documents.append", "note"])

@@ -58,4 +58,3 @@ func makeStore(_ engine: Engine) async throws -> TestStore {
         return TestStore(engine: engine, authority: authority, store: connection.database.store(authority: authority), path: nil, scratch: nil)
     }
 }
-

@@ -99,7 +99,9 @@ func auditNote(
     AuditNote(actor: actor, role: role, action: action, target: target, detail: detail, address: address, atMillis: at)
 }
 
-func newUser(_ login: String, role: String = "clerk", hash: String = "$2b$04$abcdefghijklmnopqrstuuOFv0z7kB1ExampleHashOnly", at: Int64 = 1_700_000_000_000) -> NewUser {
+func newUser(_ login: String, role: String = "clerk", hash: String = "$2b$04$abcdefghijklmnopqrstuuOFv0z7kB1ExampleHashOnly", at: Int64 = 1_700_000_000_000)
+    -> NewUser
+{
     NewUser(login: login, displayName: "表示名 \(login)", role: role, passwordHash: hash, createdAtMillis: at)
 }
 

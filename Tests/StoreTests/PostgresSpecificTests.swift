@@ -1,8 +1,9 @@
 import AkashiCrypto
 import Foundation
-@testable import Store
 import StoreTestSupport
 import Testing
+
+@testable import Store
 
 /// What only the PostgreSQL store has: its URL, its schema and migrations,
 /// the authority registry, the append-only trigger, the sequencer's session
@@ -240,10 +241,12 @@ struct PostgresSpecificTests {
             searchText: "すずき")
         let quiet = AuditNote(actor: "system", role: nil, action: "documents.append", atMillis: 1)
         try await store.commit(
-            batch(from: 0, [
-                TestEntry(subject: nil, effect: .issue(bare, audit: quiet)), TestEntry(subject: [9, 9], effect: .issue(full, audit: auditNote("issue"))),
-                TestEntry(subject: nil, effect: nil),
-            ]))
+            batch(
+                from: 0,
+                [
+                    TestEntry(subject: nil, effect: .issue(bare, audit: quiet)), TestEntry(subject: [9, 9], effect: .issue(full, audit: auditNote("issue"))),
+                    TestEntry(subject: nil, effect: nil),
+                ]))
         #expect(try await store.certificate(serial: bare.serial) == record(bare, at: 0))
         #expect(try await store.certificate(serial: full.serial) == record(full, at: 1))
         #expect(try await store.entryIndices(subject: [9, 9]) == [1])

@@ -41,7 +41,8 @@ struct TenantIsolationTests {
         let tanaka = try await a.addUser(newUser("tanaka", hash: "a-hash"), audit: auditNote("user.add"))
         let sessionHash = tokenHash()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        _ = try await a.createSession(NewSession(tokenHash: sessionHash, userID: tanaka.id, csrfToken: "csrf", address: nil, createdAtMillis: now, expiresAtMillis: now + 3_600_000))
+        _ = try await a.createSession(
+            NewSession(tokenHash: sessionHash, userID: tanaka.id, csrfToken: "csrf", address: nil, createdAtMillis: now, expiresAtMillis: now + 3_600_000))
         let secret = SHA256.hash(Array("akashi_a-secret".utf8))
         let token = try await a.createToken(name: "a-token", role: "clerk", secretHash: secret, atMillis: 7, audit: auditNote("token.create"))
         _ = try await a.appendAudit(auditNote("login"))
@@ -85,7 +86,8 @@ struct TenantIsolationTests {
         try? await b.setDisabled(login: "tanaka", true, audit: nil)
         await expectStoreError(.notFound, "B revoking A's token") { try await b.revokeToken(id: token.id, atMillis: 9, audit: nil) }
         await expectStoreError(.notFound, "a session in B for A's user") {
-            _ = try await b.createSession(NewSession(tokenHash: tokenHash(), userID: tanaka.id, csrfToken: "x", address: nil, createdAtMillis: now, expiresAtMillis: now + 1_000))
+            _ = try await b.createSession(
+                NewSession(tokenHash: tokenHash(), userID: tanaka.id, csrfToken: "x", address: nil, createdAtMillis: now, expiresAtMillis: now + 1_000))
         }
         // B has no log: a batch from A's size must fail (and write nothing, checked below).
         await #expect(throws: (any Error).self, "B committing onto A's log size") { try await b.commit(batch(from: 4, plainEntries(1))) }

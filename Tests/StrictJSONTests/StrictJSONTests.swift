@@ -8,13 +8,18 @@ import Testing
     }
 
     @Test func acceptsOrdinaryJSON() {
-        for ok in [#"{}"#, #"[]"#, #"{"a":1,"b":[1,2,{"a":2}],"c":{"a":"x"}}"#, #" {"a" : "\"}\\" , "b":null} "#, #""text""#, "12.5e3", #"{"a":{"b":{}},"b":true}"#] {
+        for ok in [
+            #"{}"#, #"[]"#, #"{"a":1,"b":[1,2,{"a":2}],"c":{"a":"x"}}"#, #" {"a" : "\"}\\" , "b":null} "#, #""text""#, "12.5e3", #"{"a":{"b":{}},"b":true}"#,
+        ] {
             #expect(code(ok) == nil, "\(ok)")
         }
     }
 
     @Test func refusesDuplicateNamesAtAnyDepthAndInAnySpelling() {
-        for bad in [#"{"a":1,"a":2}"#, #"{"x":{"b":1,"b":1}}"#, #"[{"k":1},{"k":1,"k":2}]"#, #"{"a":1,"\u0061":2}"#, #"{"é":1,"\u00e9":2}"#, #"{"😀":1,"\ud83d\ude00":2}"#] {
+        for bad in [
+            #"{"a":1,"a":2}"#, #"{"x":{"b":1,"b":1}}"#, #"[{"k":1},{"k":1,"k":2}]"#, #"{"a":1,"\u0061":2}"#, #"{"é":1,"\u00e9":2}"#,
+            #"{"😀":1,"\ud83d\ude00":2}"#,
+        ] {
             #expect(code(bad) == .duplicateKey, "\(bad)")
         }
         // NFC and NFD spellings are different names, as in JSON itself.

@@ -1,13 +1,15 @@
 import AkashiCrypto
 import Foundation
 import Testing
+
 @testable import TransparencyLog
 
 /// The table encoders against Foundation's base64, for every length up to
 /// a few blocks and for random bytes.
 @Suite("Base64 encoders")
 struct EncodingTests {
-    static let samples: [[UInt8]] = (0...80).map { n in (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ n) } }
+    static let samples: [[UInt8]] =
+        (0...80).map { n in (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ n) } }
         + (0..<200).map { i in SecureRandom.bytes(i % 97) } + [[0xff, 0xff, 0xff], [0xfb, 0xff], [0xfc]]
 
     @Test("base64String is RFC 4648 §4 with padding, as Foundation writes it")

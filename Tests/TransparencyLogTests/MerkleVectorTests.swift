@@ -1,3 +1,4 @@
+import AkashiCrypto
 import Foundation
 import Testing
 import TransparencyLog
@@ -136,8 +137,6 @@ struct MerkleVectorTests {
         #expect(Merkle.leafHash([UInt8]("yxz".utf8)[1..<2]) == Merkle.leafHash([UInt8]("x".utf8)))
     }
 }
-
-import AkashiCrypto
 
 /// One-shot SHA-256 under another name, so the tests above read as "by definition".
 enum SHA256Reference {

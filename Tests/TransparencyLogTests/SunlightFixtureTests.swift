@@ -13,12 +13,17 @@ struct SunlightFixtureTests {
 
     struct Trust: Decodable {
         let name: String
-        let verifier_keys: [String]
+        let verifierKeys: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case verifierKeys = "verifier_keys"  // the fixture's own spelling
+        }
     }
 
     static func vkey(_ json: String) throws -> VerifierKey {
         let trust = try JSONDecoder().decode(Trust.self, from: Data(contentsOf: Vectors.url(json)))
-        let text = try #require(trust.verifier_keys.first)
+        let text = try #require(trust.verifierKeys.first)
         let key = try VerifierKey(parsing: text)
         #expect(key.name == trust.name)
         #expect(key.type == .cosignatureV1, "the fixture's keys are cosignature/v1 (0x04)")

@@ -14,7 +14,8 @@ enum Vectors {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // package root
 
-    static let root: URL = packageRoot
+    static let root: URL =
+        packageRoot
         .appendingPathComponent("Tests")
         .appendingPathComponent("Fixtures")
 

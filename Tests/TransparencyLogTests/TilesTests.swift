@@ -50,7 +50,10 @@ struct TilesTests {
         #expect(Tiles.coordinates(treeSize: 255) == [Tiles.Coordinate(level: 0, index: 0, width: 255)])
         #expect(
             Tiles.coordinates(treeSize: 257)
-                == [Tiles.Coordinate(level: 0, index: 0, width: 256), Tiles.Coordinate(level: 0, index: 1, width: 1), Tiles.Coordinate(level: 1, index: 0, width: 1)])
+                == [
+                    Tiles.Coordinate(level: 0, index: 0, width: 256), Tiles.Coordinate(level: 0, index: 1, width: 1),
+                    Tiles.Coordinate(level: 1, index: 0, width: 1),
+                ])
         let big = Tiles.coordinates(treeSize: 65_536)
         #expect(big.count == 256 + 1 + 1)
         #expect(big.last == Tiles.Coordinate(level: 2, index: 0, width: 1))

@@ -64,7 +64,8 @@ import TransparencyLog
         let log = Self.logSigner()
         let x = (1...3).map { Self.witness("x\($0).example/witness") }
         let y = (1...3).map { Self.witness("y\($0).example/witness") }
-        let policy = try Self.parse("""
+        let policy = try Self.parse(
+            """
             log \(log.verifierKey)
 
             witness X1 \(x[0].verifierKey)
@@ -121,14 +122,15 @@ import TransparencyLog
                 .group(.init(name: "AB", threshold: .atLeast(1), members: ["A", "B"])),
             ],
             quorum: "AB")
-        #expect(policy.text == """
-            log \(log.verifierKey) https://log.example/
-            witness A \(a.verifierKey)
-            witness B \(b.verifierKey) https://b.example/w
-            group AB 1 A B
-            quorum AB
+        #expect(
+            policy.text == """
+                log \(log.verifierKey) https://log.example/
+                witness A \(a.verifierKey)
+                witness B \(b.verifierKey) https://b.example/w
+                group AB 1 A B
+                quorum AB
 
-            """)
+                """)
         #expect(try Self.parse(policy.text) == policy)
         #expect(policy.description == policy.text)
     }
@@ -136,7 +138,8 @@ import TransparencyLog
     @Test func whitespaceCommentsAndEmptyLines() throws {
         let log = Self.logSigner()
         let w = Self.witness("w.example")
-        let text = "# a policy\n"
+        let text =
+            "# a policy\n"
             + "   \t  \n"
             + "\n"
             + "\t # indented comment with \u{7e} and 日本語 and a\ttab\n"
@@ -165,7 +168,8 @@ import TransparencyLog
     @Test func namesAreOpaqueOctets() throws {
         let k = Self.witness("k.example"), kelvin = Self.witness("kelvin.example")
         // "K" and KELVIN SIGN (U+212A, canonically equivalent to "K" in Unicode) are different names.
-        let policy = try Self.parse("""
+        let policy = try Self.parse(
+            """
             witness K \(k.verifierKey)
             witness \u{212A} \(kelvin.verifierKey)
             group both all K \u{212A}
@@ -188,7 +192,8 @@ import TransparencyLog
 
     @Test func keywordsAndNumbersCanBeNames() throws {
         let ws = (0..<3).map { Self.witness("w\($0).example") }
-        let policy = try Self.parse("""
+        let policy = try Self.parse(
+            """
             witness all \(ws[0].verifierKey)
             witness any \(ws[1].verifierKey)
             witness 2 \(ws[2].verifierKey)
@@ -324,13 +329,24 @@ import TransparencyLog
         func code(_ body: () throws(TlogPolicyError) -> TlogPolicy) -> Code? {
             do { _ = try body(); return nil } catch { return error.code }
         }
-        #expect(code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [.witness(.init(name: "a b", key: w.verifierKey))], quorum: "none") } == .invalidToken)
-        #expect(code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [.witness(.init(name: "", key: w.verifierKey))], quorum: "none") } == .invalidToken)
-        #expect(code { () throws(TlogPolicyError) in try TlogPolicy(logs: [.init(key: Self.logSigner().verifierKey, url: "a\nb")], definitions: [], quorum: "none") } == .invalidToken)
-        #expect(code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [.group(.init(name: "G", threshold: .any, members: []))], quorum: "none") } == .emptyGroup)
-        #expect(code { () throws(TlogPolicyError) in
-            try TlogPolicy(logs: [], definitions: [.witness(.init(name: "W", key: w.verifierKey)), .group(.init(name: "G", threshold: .atLeast(2), members: ["W"]))], quorum: "G")
-        } == .thresholdOutOfRange)
+        #expect(
+            code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [.witness(.init(name: "a b", key: w.verifierKey))], quorum: "none") }
+                == .invalidToken)
+        #expect(
+            code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [.witness(.init(name: "", key: w.verifierKey))], quorum: "none") }
+                == .invalidToken)
+        #expect(
+            code { () throws(TlogPolicyError) in try TlogPolicy(logs: [.init(key: Self.logSigner().verifierKey, url: "a\nb")], definitions: [], quorum: "none")
+            } == .invalidToken)
+        #expect(
+            code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [.group(.init(name: "G", threshold: .any, members: []))], quorum: "none")
+            } == .emptyGroup)
+        #expect(
+            code { () throws(TlogPolicyError) in
+                try TlogPolicy(
+                    logs: [], definitions: [.witness(.init(name: "W", key: w.verifierKey)), .group(.init(name: "G", threshold: .atLeast(2), members: ["W"]))],
+                    quorum: "G")
+            } == .thresholdOutOfRange)
         #expect(code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [], quorum: "W") } == .undefinedName)
         #expect(code { () throws(TlogPolicyError) in try TlogPolicy(logs: [], definitions: [], quorum: "none") } == nil)
         let error = try #require(throws: TlogPolicyError.self) { try Self.parse("quorum x\n") }
@@ -393,7 +409,11 @@ import TransparencyLog
             let names = Set(indices.map { TlogPolicy.Name("W\($0)") })
             #expect(policy.isSatisfied(byWitnesses: names) == expected, "\(indices)", sourceLocation: sourceLocation)
             let signed = Self.cosigned(base, by: indices.map { ws[$0] })
-            if expected { Self.expectVerifies(policy, signed, sourceLocation: sourceLocation) } else { Self.expectRefused(policy, signed, .unverified, sourceLocation: sourceLocation) }
+            if expected {
+                Self.expectVerifies(policy, signed, sourceLocation: sourceLocation)
+            } else {
+                Self.expectRefused(policy, signed, .unverified, sourceLocation: sourceLocation)
+            }
         }
         check([0, 1, 3, 6], true)  // A, B → AB → top; and W6
         check([5, 6], true)  // C → top; and W6
@@ -462,12 +482,18 @@ import TransparencyLog
         // A listed witness's cosignature that does not verify counts as absent,
         // never as a veto and never toward the quorum (docs/spec/compact-proof.md §4.1).
         let other = Self.checkpoint(log)
-        let replayed = checkpoint.adding([a.cosign(checkpointText: other.note.text, timestamp: 1), b.cosign(checkpointText: checkpoint.note.text, timestamp: 1)])
+        let replayed = checkpoint.adding([
+            a.cosign(checkpointText: other.note.text, timestamp: 1), b.cosign(checkpointText: checkpoint.note.text, timestamp: 1),
+        ])
         Self.expectRefused(policy, replayed, .unverified)
         var tampered = a.cosign(checkpointText: checkpoint.note.text, timestamp: 1_760_000_000).bytes
         tampered[7] ^= 1  // the timestamp is signed too
-        Self.expectRefused(policy, Self.cosigned(checkpoint, by: [b]).adding([SignedNote.Signature(name: "a.example", keyID: a.verifierKey.keyID, bytes: tampered)]), .unverified)
-        Self.expectRefused(policy, Self.cosigned(checkpoint, by: [b]).adding([SignedNote.Signature(name: "a.example", keyID: a.verifierKey.keyID, bytes: [1, 2, 3])]), .unverified)
+        Self.expectRefused(
+            policy, Self.cosigned(checkpoint, by: [b]).adding([SignedNote.Signature(name: "a.example", keyID: a.verifierKey.keyID, bytes: tampered)]),
+            .unverified)
+        Self.expectRefused(
+            policy, Self.cosigned(checkpoint, by: [b]).adding([SignedNote.Signature(name: "a.example", keyID: a.verifierKey.keyID, bytes: [1, 2, 3])]),
+            .unverified)
         // With the quorum met by good ones, a bad extra one changes nothing.
         Self.expectVerifies(policy, good.adding([SignedNote.Signature(name: "a.example", keyID: a.verifierKey.keyID, bytes: [1, 2, 3])]))
     }
@@ -495,15 +521,16 @@ import TransparencyLog
         let log = Self.logSigner()
         let ws = (0..<3).map { Self.witness("w\($0).example") }
         let policy = try TlogPolicy(logKey: log.verifierKey, witnesses: ws.map(\.verifierKey), quorum: 2)
-        #expect(policy.text == """
-            log \(log.verifierKey)
-            witness w0.example \(ws[0].verifierKey)
-            witness w1.example \(ws[1].verifierKey)
-            witness w2.example \(ws[2].verifierKey)
-            group quorum 2 w0.example w1.example w2.example
-            quorum quorum
+        #expect(
+            policy.text == """
+                log \(log.verifierKey)
+                witness w0.example \(ws[0].verifierKey)
+                witness w1.example \(ws[1].verifierKey)
+                witness w2.example \(ws[2].verifierKey)
+                group quorum 2 w0.example w1.example w2.example
+                quorum quorum
 
-            """)
+                """)
         #expect(try Self.parse(policy.text) == policy)
         // Any two of the three, for every set of cosigners.
         let base = Self.checkpoint(log)

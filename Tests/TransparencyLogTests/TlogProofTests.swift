@@ -310,8 +310,10 @@ struct TlogProofTests {
         for n in UInt64(1)...300 {
             for m in 0..<n { #expect(CompactProof.pathLength(index: m, treeSize: n) == Self.pathLengthByRecursion(m, n), "m=\(m) n=\(n)") }
         }
-        let table: [(UInt64, UInt64, Int)] = [(0, 1, 0), (0, 2, 1), (1, 2, 1), (0, 3, 2), (2, 3, 1), (3, 4, 2), (0, 5, 3), (4, 5, 1), (3, 7, 3), (6, 7, 2),
-            (5, 8, 3), (0, 1000, 10), (768, 1000, 10), (999, 1000, 8), (1023, 1024, 10), (1024, 1025, 1), (1_048_575, 1_048_581, 21)]
+        let table: [(UInt64, UInt64, Int)] = [
+            (0, 1, 0), (0, 2, 1), (1, 2, 1), (0, 3, 2), (2, 3, 1), (3, 4, 2), (0, 5, 3), (4, 5, 1), (3, 7, 3), (6, 7, 2),
+            (5, 8, 3), (0, 1000, 10), (768, 1000, 10), (999, 1000, 8), (1023, 1024, 10), (1024, 1025, 1), (1_048_575, 1_048_581, 21),
+        ]
         for (m, n, h) in table { #expect(CompactProof.pathLength(index: m, treeSize: n) == h, "m=\(m) n=\(n)") }
         // And the real tree's proofs have exactly that many hashes.
         let log = try SignedLogFixture(size: 37)
@@ -346,7 +348,8 @@ struct TlogProofTests {
         try logOnly.verify(leafHash: leaf, policy: log.policy(quorum: 0))
         #expect(throws: NoteError.self) { try logOnly.verify(leafHash: leaf, policy: log.policy(quorum: 1)) }
         // Another leaf gives another root, which the log never signed.
-        let other = try CompactProof(decoding: compact).tlogProof(leafHash: Merkle.leafHash([1, 2, 3]), logKey: log.logSigner.verifierKey, knownKeys: witnessKeys)
+        let other = try CompactProof(decoding: compact).tlogProof(
+            leafHash: Merkle.leafHash([1, 2, 3]), logKey: log.logSigner.verifierKey, knownKeys: witnessKeys)
         #expect(throws: NoteError.self) { try other.verify(leafHash: Merkle.leafHash([1, 2, 3]), policy: log.policy(quorum: 0)) }
     }
 
@@ -454,7 +457,9 @@ struct TlogProofTests {
                 var mutated = compact
                 mutated[position] = value
                 tried += 1
-                let outcome = Result { try CompactProof(decoding: mutated).tlogProof(leafHash: leaf, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy) }
+                let outcome = Result {
+                    try CompactProof(decoding: mutated).tlogProof(leafHash: leaf, logKey: logKey, knownKeys: knownKeys).verify(leafHash: leaf, policy: policy)
+                }
                 if outcome.succeeded { accepted.append("byte \(position): \(original) → \(value)") }
             }
         }

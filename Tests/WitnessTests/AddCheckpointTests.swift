@@ -104,9 +104,12 @@ struct AddCheckpointTests {
 
         // The trusted key's signature over altered text.
         let good = f.log.checkpoint(4)
-        let tampered = SignedNote(text: good.note.text, signatures: [
-            SignedNote.Signature(name: good.note.signatures[0].name, keyID: good.note.signatures[0].keyID, bytes: good.note.signatures[0].bytes.flippingBit(3))
-        ])
+        let tampered = SignedNote(
+            text: good.note.text,
+            signatures: [
+                SignedNote.Signature(
+                    name: good.note.signatures[0].name, keyID: good.note.signatures[0].keyID, bytes: good.note.signatures[0].bytes.flippingBit(3))
+            ])
         let tamperedBody = AddCheckpointRequest(oldSize: 0, proof: [], checkpoint: try SignedCheckpoint(note: tampered)).body
         #expect(f.refusal(tamperedBody)?.code == .badSignature)
 
@@ -261,28 +264,30 @@ struct AddCheckpointTests {
         #expect(error?.reason.contains("63") == true)
     }
 
-    @Test("malformed bodies: 400", arguments: [
-        "",
-        "old 5",
-        "old 05\n\n",
-        "old 0",
-        "old -1\n\n",
-        "old +1\n\n",
-        "old  1\n\n",
-        "Old 1\n\n",
-        "old 1 \n\n",
-        "old 1\r\n\n",
-        "old\n\n",
-        "old 18446744073709551616\n\n",
-        "old 9223372036854775808\n\n",
-        "old 0\nnot base64!\n\n",
-        "old 0\nAAAA\n\n",
-        "old 0\n\n",
-        "old 0\n\nlog.example/akashi\n5\n",
-        "old 0\n\nlog.example/akashi\n05\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u{2014} log.example/akashi AAAAAAAA\n",
-        "old 0\n\nlog.example/akashi\n5\nnot-a-root\n\n\u{2014} log.example/akashi AAAAAAAA\n",
-        "old 0\n\nlog.example/akashi\n5\n\u{0}\n\n\u{2014} log.example/akashi AAAAAAAA\n",
-    ])
+    @Test(
+        "malformed bodies: 400",
+        arguments: [
+            "",
+            "old 5",
+            "old 05\n\n",
+            "old 0",
+            "old -1\n\n",
+            "old +1\n\n",
+            "old  1\n\n",
+            "Old 1\n\n",
+            "old 1 \n\n",
+            "old 1\r\n\n",
+            "old\n\n",
+            "old 18446744073709551616\n\n",
+            "old 9223372036854775808\n\n",
+            "old 0\nnot base64!\n\n",
+            "old 0\nAAAA\n\n",
+            "old 0\n\n",
+            "old 0\n\nlog.example/akashi\n5\n",
+            "old 0\n\nlog.example/akashi\n05\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u{2014} log.example/akashi AAAAAAAA\n",
+            "old 0\n\nlog.example/akashi\n5\nnot-a-root\n\n\u{2014} log.example/akashi AAAAAAAA\n",
+            "old 0\n\nlog.example/akashi\n5\n\u{0}\n\n\u{2014} log.example/akashi AAAAAAAA\n",
+        ])
     func malformed(_ text: String) throws {
         let f = try WitnessFixture()
         let error = f.refusal(Array(text.utf8))

@@ -64,7 +64,9 @@ struct WitnessCosignerTests {
 
     static func policy(_ text: String) throws -> TlogPolicy { try TlogPolicy(parsing: text) }
 
-    @Test("2 of 3 with one witness hanging: published with exactly two cosignatures, without waiting for it; 3 of 3: refused after the timeout, nothing published")
+    @Test(
+        "2 of 3 with one witness hanging: published with exactly two cosignatures, without waiting for it; 3 of 3: refused after the timeout, nothing published"
+    )
     func quorumWithAWitnessDown() async throws {
         let (a, aKey) = try Self.witness("a.example/witness")
         let (b, bKey) = try Self.witness("b.example/witness")
@@ -116,7 +118,9 @@ struct WitnessCosignerTests {
                     Issue.record("published without the quorum")
                 } catch let error as LogStoreError {
                     #expect(error.code == .witnessPolicy)
-                    #expect(error.reason.contains("not by c: the witness could not be reached"), "the message names the witness that did not cosign: \(error.reason)")
+                    #expect(
+                        error.reason.contains("not by c: the witness could not be reached"),
+                        "the message names the witness that did not cosign: \(error.reason)")
                 }
                 #expect(await store.checkpoint.serialized == before.serialized, "nothing half-done is published")
                 #expect(await store.signedTreeHead.checkpoint.size == 7, "the entry stays in the log, unpublished")
@@ -130,7 +134,9 @@ struct WitnessCosignerTests {
                 let later = try await store.append(Array("after".utf8))
                 #expect(later.checkpoint.checkpoint.size == 8)
                 _ = try twoOfThree.verify(later.checkpoint)
-                #expect(try await store.originalReceipt(index: 6).checkpoint.checkpoint.size == 7, "the refused entry is proven by the checkpoint published once the witnesses were back")
+                #expect(
+                    try await store.originalReceipt(index: 6).checkpoint.checkpoint.size == 7,
+                    "the refused entry is proven by the checkpoint published once the witnesses were back")
             }
         }
     }
@@ -142,7 +148,8 @@ struct WitnessCosignerTests {
         let quiet = Self.quiet
         try await WitnessApplication.make(witness: a, port: 0, logger: quiet).test(.live) { clientA in
             try await WitnessApplication.make(witness: b, port: 0, logger: quiet).test(.live) { clientB in
-                let policy = try Self.policy("""
+                let policy = try Self.policy(
+                    """
                     log \(TestLog().vkey)
                     witness a \(aKey) http://127.0.0.1:\(try #require(clientA.port))
                     witness b \(bKey) http://127.0.0.1:\(try #require(clientB.port))
@@ -164,7 +171,8 @@ struct WitnessCosignerTests {
         let signer = try CosignatureV1Signer(name: "stranger.example/witness", privateKey: testKey("stranger"))
         let quiet = Self.quiet
         try await WitnessApplication.make(witness: Witness(state: state, signer: signer), port: 0, logger: quiet).test(.live) { client in
-            let policy = try Self.policy("""
+            let policy = try Self.policy(
+                """
                 log \(TestLog().vkey)
                 witness s \(signer.verifierKey) http://127.0.0.1:\(try #require(client.port))
                 quorum s

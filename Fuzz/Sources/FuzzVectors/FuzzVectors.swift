@@ -15,620 +15,621 @@ public func hex(_ s: String) -> [UInt8] {
 
 // BEGIN EMBEDDED DATA
 public let trustJSON = ##"""
-{
-  "authorities" : [
     {
-      "issuer" : "402052",
-      "keys" : [
+      "authorities" : [
         {
-          "alg" : "ES256",
-          "crv" : "P-256",
-          "kid" : "1yQUjZB-Fww",
-          "kty" : "EC",
-          "notBefore" : "2026-12-03T14:18:22Z",
-          "status" : "active",
-          "use" : "sig",
-          "x" : "ymjEw40zjcXlimSCrnz7-97rFl_MZwhciWFvwG4hbwE",
-          "y" : "HFrU_G1umn_ryDatXu5al8qarUsetikj0cG-UYiPwdQ"
+          "issuer" : "402052",
+          "keys" : [
+            {
+              "alg" : "ES256",
+              "crv" : "P-256",
+              "kid" : "1yQUjZB-Fww",
+              "kty" : "EC",
+              "notBefore" : "2026-12-03T14:18:22Z",
+              "status" : "active",
+              "use" : "sig",
+              "x" : "ymjEw40zjcXlimSCrnz7-97rFl_MZwhciWFvwG4hbwE",
+              "y" : "HFrU_G1umn_ryDatXu5al8qarUsetikj0cG-UYiPwdQ"
+            }
+          ],
+          "kinds" : [
+            {
+              "description" : {
+                "en" : "Certifies renewable energy generated at a facility and consumed at another (no personal data)",
+                "ja" : "発電設備で産出された再生可能エネルギーが消費されたことの証明（個人情報を含まない）"
+              },
+              "fields" : [
+                {
+                  "id" : "facilityName",
+                  "label" : {
+                    "en" : "Generating facility",
+                    "ja" : "発電設備名"
+                  },
+                  "maxLength" : 80,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "facilityId",
+                  "label" : {
+                    "en" : "Facility ID",
+                    "ja" : "発電設備ID"
+                  },
+                  "maxLength" : 40,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "source",
+                  "label" : {
+                    "en" : "Energy source",
+                    "ja" : "エネルギー源"
+                  },
+                  "options" : [
+                    {
+                      "label" : {
+                        "en" : "Solar",
+                        "ja" : "太陽光"
+                      },
+                      "value" : "solar"
+                    },
+                    {
+                      "label" : {
+                        "en" : "Wind",
+                        "ja" : "風力"
+                      },
+                      "value" : "wind"
+                    },
+                    {
+                      "label" : {
+                        "en" : "Biomass / waste incineration",
+                        "ja" : "バイオマス・廃棄物焼却"
+                      },
+                      "value" : "biomass"
+                    },
+                    {
+                      "label" : {
+                        "en" : "Hydro",
+                        "ja" : "水力"
+                      },
+                      "value" : "hydro"
+                    },
+                    {
+                      "label" : {
+                        "en" : "Geothermal",
+                        "ja" : "地熱"
+                      },
+                      "value" : "geothermal"
+                    }
+                  ],
+                  "required" : true,
+                  "type" : "enum"
+                },
+                {
+                  "id" : "periodFrom",
+                  "label" : {
+                    "en" : "Period from",
+                    "ja" : "対象期間（開始）"
+                  },
+                  "required" : true,
+                  "type" : "date"
+                },
+                {
+                  "id" : "periodTo",
+                  "label" : {
+                    "en" : "Period to",
+                    "ja" : "対象期間（終了）"
+                  },
+                  "required" : true,
+                  "type" : "date"
+                },
+                {
+                  "id" : "generatedKWh",
+                  "label" : {
+                    "en" : "Generated",
+                    "ja" : "発電量"
+                  },
+                  "minimum" : 0,
+                  "required" : true,
+                  "scale" : 3,
+                  "type" : "decimal",
+                  "unit" : {
+                    "en" : "kWh",
+                    "ja" : "kWh"
+                  }
+                },
+                {
+                  "id" : "consumerName",
+                  "label" : {
+                    "en" : "Consuming facility",
+                    "ja" : "消費施設"
+                  },
+                  "maxLength" : 80,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "consumedKWh",
+                  "label" : {
+                    "en" : "Consumed",
+                    "ja" : "消費量"
+                  },
+                  "minimum" : 0,
+                  "required" : true,
+                  "scale" : 3,
+                  "type" : "decimal",
+                  "unit" : {
+                    "en" : "kWh",
+                    "ja" : "kWh"
+                  }
+                },
+                {
+                  "id" : "co2AvoidedKg",
+                  "label" : {
+                    "en" : "CO2 avoided",
+                    "ja" : "CO2削減量"
+                  },
+                  "minimum" : 0,
+                  "required" : false,
+                  "scale" : 3,
+                  "type" : "decimal",
+                  "unit" : {
+                    "en" : "kg",
+                    "ja" : "kg"
+                  }
+                }
+              ],
+              "id" : "energy-origin",
+              "label" : {
+                "en" : "Renewable Energy Generation and Consumption Certificate",
+                "ja" : "再生可能エネルギー産出・消費証明"
+              },
+              "statement" : {
+                "en" : "This certifies the generation and consumption of renewable energy stated above.",
+                "ja" : "上記のとおり再生可能エネルギーの産出及び消費があったことを証明する。"
+              },
+              "validityDays" : 400,
+              "version" : 1
+            },
+            {
+              "description" : {
+                "en" : "For closed schools, the successor body issues it. The holder may withhold the birth date; name, school, course and dates are the graduation itself.",
+                "ja" : "閉校した学校の卒業証明も、承継した機関が発行します。本人は生年月日を隠して提示できる。氏名・学校・課程・日付は卒業の事実そのものなので隠せない。"
+              },
+              "fields" : [
+                {
+                  "id" : "name",
+                  "label" : {
+                    "en" : "Name",
+                    "ja" : "氏名"
+                  },
+                  "maxLength" : 60,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "birthDate",
+                  "label" : {
+                    "en" : "Date of birth",
+                    "ja" : "生年月日"
+                  },
+                  "required" : true,
+                  "type" : "date",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "schoolName",
+                  "label" : {
+                    "en" : "School",
+                    "ja" : "学校名"
+                  },
+                  "maxLength" : 80,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "schoolCode",
+                  "label" : {
+                    "en" : "School code",
+                    "ja" : "学校コード"
+                  },
+                  "maxLength" : 20,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "closed",
+                  "label" : {
+                    "en" : "School closed",
+                    "ja" : "閉校"
+                  },
+                  "options" : [
+                    {
+                      "label" : {
+                        "en" : "No",
+                        "ja" : "いいえ"
+                      },
+                      "value" : "no"
+                    },
+                    {
+                      "label" : {
+                        "en" : "Yes (closed)",
+                        "ja" : "はい（閉校）"
+                      },
+                      "value" : "yes"
+                    }
+                  ],
+                  "required" : true,
+                  "type" : "enum"
+                },
+                {
+                  "id" : "successor",
+                  "label" : {
+                    "en" : "Successor body issuing for the school",
+                    "ja" : "承継機関（証明事務）"
+                  },
+                  "maxLength" : 80,
+                  "required" : false,
+                  "type" : "text"
+                },
+                {
+                  "id" : "course",
+                  "label" : {
+                    "en" : "Course / department",
+                    "ja" : "課程・学科"
+                  },
+                  "maxLength" : 60,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "admissionDate",
+                  "label" : {
+                    "en" : "Date of admission",
+                    "ja" : "入学年月日"
+                  },
+                  "required" : true,
+                  "type" : "date"
+                },
+                {
+                  "id" : "graduationDate",
+                  "label" : {
+                    "en" : "Date of graduation",
+                    "ja" : "卒業年月日"
+                  },
+                  "required" : true,
+                  "type" : "date"
+                },
+                {
+                  "id" : "certificateNumber",
+                  "label" : {
+                    "en" : "Certificate number",
+                    "ja" : "証明書番号"
+                  },
+                  "maxLength" : 30,
+                  "required" : true,
+                  "type" : "text"
+                }
+              ],
+              "id" : "graduation",
+              "label" : {
+                "en" : "Certificate of Graduation",
+                "ja" : "卒業証明書"
+              },
+              "statement" : {
+                "en" : "This certifies that the person above completed the prescribed course and graduated.",
+                "ja" : "上記の者は、所定の課程を修了し卒業したことを証明する。"
+              },
+              "subjects" : 1,
+              "version" : 1
+            },
+            {
+              "description" : {
+                "en" : "Certifies that the partnership oath was received. The holder may withhold both declarants' birth dates; the receipt number, oath date, names and addresses are the oath itself and cannot be withheld.",
+                "ja" : "パートナーシップの宣誓を受領したことの証明。本人は両宣誓者の生年月日を隠して提示できる。受領番号・宣誓日・氏名・住所は宣誓の事実そのものなので隠せない。"
+              },
+              "fields" : [
+                {
+                  "id" : "receiptNumber",
+                  "label" : {
+                    "en" : "Receipt number",
+                    "ja" : "受領番号"
+                  },
+                  "maxLength" : 30,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "oathDate",
+                  "label" : {
+                    "en" : "Date of oath",
+                    "ja" : "宣誓日"
+                  },
+                  "required" : true,
+                  "type" : "date"
+                },
+                {
+                  "id" : "partner1Name",
+                  "label" : {
+                    "en" : "Declarant 1 name (common name allowed)",
+                    "ja" : "宣誓者1 氏名（通称名可）"
+                  },
+                  "maxLength" : 60,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "partner1BirthDate",
+                  "label" : {
+                    "en" : "Declarant 1 date of birth",
+                    "ja" : "宣誓者1 生年月日"
+                  },
+                  "required" : true,
+                  "type" : "date",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "partner1Address",
+                  "label" : {
+                    "en" : "Declarant 1 address",
+                    "ja" : "宣誓者1 住所"
+                  },
+                  "maxLength" : 120,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "partner2Name",
+                  "label" : {
+                    "en" : "Declarant 2 name (common name allowed)",
+                    "ja" : "宣誓者2 氏名（通称名可）"
+                  },
+                  "maxLength" : 60,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "partner2BirthDate",
+                  "label" : {
+                    "en" : "Declarant 2 date of birth",
+                    "ja" : "宣誓者2 生年月日"
+                  },
+                  "required" : true,
+                  "type" : "date",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "partner2Address",
+                  "label" : {
+                    "en" : "Declarant 2 address",
+                    "ja" : "宣誓者2 住所"
+                  },
+                  "maxLength" : 120,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "help" : {
+                    "en" : "In CSV, separate with '|'",
+                    "ja" : "CSVでは「|」で区切ります"
+                  },
+                  "id" : "familyMembers",
+                  "label" : {
+                    "en" : "Family members (familyship)",
+                    "ja" : "家族（ファミリーシップ）"
+                  },
+                  "maxItems" : 8,
+                  "maxLength" : 60,
+                  "required" : false,
+                  "type" : "textList"
+                }
+              ],
+              "id" : "partnership",
+              "label" : {
+                "en" : "Partnership Oath Receipt",
+                "ja" : "パートナーシップ宣誓受領証"
+              },
+              "statement" : {
+                "en" : "This certifies that the partnership declaration above was received.",
+                "ja" : "上記のとおりパートナーシップの宣誓があったことを証明する。"
+              },
+              "subjects" : 2,
+              "validityDays" : 1825,
+              "version" : 1
+            },
+            {
+              "description" : {
+                "en" : "Resident Register entries. The holder may withhold birth date, householder, relationship and domicile; name, address, sex and resident-since prove identity and residence.",
+                "ja" : "住民基本台帳に記録されている事項の証明。本人は生年月日・世帯主・続柄・本籍と筆頭者を隠して提示できる。氏名・住所・性別・住民となった年月日は本人確認と居住の証明そのものなので隠せない。"
+              },
+              "fields" : [
+                {
+                  "id" : "name",
+                  "label" : {
+                    "en" : "Name",
+                    "ja" : "氏名"
+                  },
+                  "maxLength" : 60,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "kana",
+                  "label" : {
+                    "en" : "Name (kana)",
+                    "ja" : "ふりがな"
+                  },
+                  "maxLength" : 80,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "birthDate",
+                  "label" : {
+                    "en" : "Date of birth",
+                    "ja" : "生年月日"
+                  },
+                  "required" : true,
+                  "type" : "date",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "sex",
+                  "label" : {
+                    "en" : "Sex",
+                    "ja" : "性別"
+                  },
+                  "options" : [
+                    {
+                      "label" : {
+                        "en" : "Female",
+                        "ja" : "女"
+                      },
+                      "value" : "female"
+                    },
+                    {
+                      "label" : {
+                        "en" : "Male",
+                        "ja" : "男"
+                      },
+                      "value" : "male"
+                    }
+                  ],
+                  "required" : true,
+                  "type" : "enum"
+                },
+                {
+                  "id" : "address",
+                  "label" : {
+                    "en" : "Address",
+                    "ja" : "住所"
+                  },
+                  "maxLength" : 120,
+                  "required" : true,
+                  "type" : "text"
+                },
+                {
+                  "id" : "residentSince",
+                  "label" : {
+                    "en" : "Resident since",
+                    "ja" : "住民となった年月日"
+                  },
+                  "required" : true,
+                  "type" : "date"
+                },
+                {
+                  "id" : "householder",
+                  "label" : {
+                    "en" : "Head of household",
+                    "ja" : "世帯主"
+                  },
+                  "maxLength" : 60,
+                  "required" : true,
+                  "type" : "text",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "relationship",
+                  "label" : {
+                    "en" : "Relationship to head of household",
+                    "ja" : "続柄"
+                  },
+                  "maxLength" : 20,
+                  "required" : false,
+                  "type" : "text",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "domicile",
+                  "label" : {
+                    "en" : "Registered domicile (honseki)",
+                    "ja" : "本籍"
+                  },
+                  "maxLength" : 120,
+                  "omittedByDefault" : true,
+                  "required" : false,
+                  "type" : "text",
+                  "withholdGroup" : "domicile",
+                  "withholdable" : true
+                },
+                {
+                  "id" : "domicileHead",
+                  "label" : {
+                    "en" : "Head of family register",
+                    "ja" : "筆頭者"
+                  },
+                  "maxLength" : 60,
+                  "omittedByDefault" : true,
+                  "required" : false,
+                  "type" : "text",
+                  "withholdGroup" : "domicile",
+                  "withholdable" : true
+                }
+              ],
+              "forbiddenFields" : [
+                {
+                  "id" : "myNumber",
+                  "label" : {
+                    "en" : "Individual Number (My Number)",
+                    "ja" : "個人番号（マイナンバー）"
+                  },
+                  "reason" : {
+                    "en" : "the My Number Act keeps it off this certificate",
+                    "ja" : "番号法により、この証明書に記載しません"
+                  }
+                },
+                {
+                  "id" : "residentCode",
+                  "label" : {
+                    "en" : "Resident record code",
+                    "ja" : "住民票コード"
+                  },
+                  "reason" : {
+                    "en" : "the Basic Resident Registration Act keeps it off this certificate",
+                    "ja" : "住民基本台帳法により、この証明書に記載しません"
+                  }
+                }
+              ],
+              "id" : "residence",
+              "label" : {
+                "en" : "Certificate of Residence (copy of resident record)",
+                "ja" : "住民票の写し"
+              },
+              "statement" : {
+                "en" : "This is certified to be a true copy of the resident record.",
+                "ja" : "この写しは、住民票の原本と相違ないことを証明する。"
+              },
+              "subjects" : 1,
+              "validityDays" : 90,
+              "version" : 1
+            }
+          ],
+          "log" : {
+            "origin" : "iizuka.example/akashi/log",
+            "policy" : "log iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf\nquorum none\n",
+            "vkey" : "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf"
+          },
+          "name" : "飯塚市",
+          "verifierURL" : "https://iizuka.example/akashi/verify/"
         }
       ],
-      "kinds" : [
-        {
-          "description" : {
-            "en" : "Certifies renewable energy generated at a facility and consumed at another (no personal data)",
-            "ja" : "発電設備で産出された再生可能エネルギーが消費されたことの証明（個人情報を含まない）"
-          },
-          "fields" : [
-            {
-              "id" : "facilityName",
-              "label" : {
-                "en" : "Generating facility",
-                "ja" : "発電設備名"
-              },
-              "maxLength" : 80,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "facilityId",
-              "label" : {
-                "en" : "Facility ID",
-                "ja" : "発電設備ID"
-              },
-              "maxLength" : 40,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "source",
-              "label" : {
-                "en" : "Energy source",
-                "ja" : "エネルギー源"
-              },
-              "options" : [
-                {
-                  "label" : {
-                    "en" : "Solar",
-                    "ja" : "太陽光"
-                  },
-                  "value" : "solar"
-                },
-                {
-                  "label" : {
-                    "en" : "Wind",
-                    "ja" : "風力"
-                  },
-                  "value" : "wind"
-                },
-                {
-                  "label" : {
-                    "en" : "Biomass / waste incineration",
-                    "ja" : "バイオマス・廃棄物焼却"
-                  },
-                  "value" : "biomass"
-                },
-                {
-                  "label" : {
-                    "en" : "Hydro",
-                    "ja" : "水力"
-                  },
-                  "value" : "hydro"
-                },
-                {
-                  "label" : {
-                    "en" : "Geothermal",
-                    "ja" : "地熱"
-                  },
-                  "value" : "geothermal"
-                }
-              ],
-              "required" : true,
-              "type" : "enum"
-            },
-            {
-              "id" : "periodFrom",
-              "label" : {
-                "en" : "Period from",
-                "ja" : "対象期間（開始）"
-              },
-              "required" : true,
-              "type" : "date"
-            },
-            {
-              "id" : "periodTo",
-              "label" : {
-                "en" : "Period to",
-                "ja" : "対象期間（終了）"
-              },
-              "required" : true,
-              "type" : "date"
-            },
-            {
-              "id" : "generatedKWh",
-              "label" : {
-                "en" : "Generated",
-                "ja" : "発電量"
-              },
-              "minimum" : 0,
-              "required" : true,
-              "scale" : 3,
-              "type" : "decimal",
-              "unit" : {
-                "en" : "kWh",
-                "ja" : "kWh"
-              }
-            },
-            {
-              "id" : "consumerName",
-              "label" : {
-                "en" : "Consuming facility",
-                "ja" : "消費施設"
-              },
-              "maxLength" : 80,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "consumedKWh",
-              "label" : {
-                "en" : "Consumed",
-                "ja" : "消費量"
-              },
-              "minimum" : 0,
-              "required" : true,
-              "scale" : 3,
-              "type" : "decimal",
-              "unit" : {
-                "en" : "kWh",
-                "ja" : "kWh"
-              }
-            },
-            {
-              "id" : "co2AvoidedKg",
-              "label" : {
-                "en" : "CO2 avoided",
-                "ja" : "CO2削減量"
-              },
-              "minimum" : 0,
-              "required" : false,
-              "scale" : 3,
-              "type" : "decimal",
-              "unit" : {
-                "en" : "kg",
-                "ja" : "kg"
-              }
-            }
-          ],
-          "id" : "energy-origin",
-          "label" : {
-            "en" : "Renewable Energy Generation and Consumption Certificate",
-            "ja" : "再生可能エネルギー産出・消費証明"
-          },
-          "statement" : {
-            "en" : "This certifies the generation and consumption of renewable energy stated above.",
-            "ja" : "上記のとおり再生可能エネルギーの産出及び消費があったことを証明する。"
-          },
-          "validityDays" : 400,
-          "version" : 1
-        },
-        {
-          "description" : {
-            "en" : "For closed schools, the successor body issues it. The holder may withhold the birth date; name, school, course and dates are the graduation itself.",
-            "ja" : "閉校した学校の卒業証明も、承継した機関が発行します。本人は生年月日を隠して提示できる。氏名・学校・課程・日付は卒業の事実そのものなので隠せない。"
-          },
-          "fields" : [
-            {
-              "id" : "name",
-              "label" : {
-                "en" : "Name",
-                "ja" : "氏名"
-              },
-              "maxLength" : 60,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "birthDate",
-              "label" : {
-                "en" : "Date of birth",
-                "ja" : "生年月日"
-              },
-              "required" : true,
-              "type" : "date",
-              "withholdable" : true
-            },
-            {
-              "id" : "schoolName",
-              "label" : {
-                "en" : "School",
-                "ja" : "学校名"
-              },
-              "maxLength" : 80,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "schoolCode",
-              "label" : {
-                "en" : "School code",
-                "ja" : "学校コード"
-              },
-              "maxLength" : 20,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "closed",
-              "label" : {
-                "en" : "School closed",
-                "ja" : "閉校"
-              },
-              "options" : [
-                {
-                  "label" : {
-                    "en" : "No",
-                    "ja" : "いいえ"
-                  },
-                  "value" : "no"
-                },
-                {
-                  "label" : {
-                    "en" : "Yes (closed)",
-                    "ja" : "はい（閉校）"
-                  },
-                  "value" : "yes"
-                }
-              ],
-              "required" : true,
-              "type" : "enum"
-            },
-            {
-              "id" : "successor",
-              "label" : {
-                "en" : "Successor body issuing for the school",
-                "ja" : "承継機関（証明事務）"
-              },
-              "maxLength" : 80,
-              "required" : false,
-              "type" : "text"
-            },
-            {
-              "id" : "course",
-              "label" : {
-                "en" : "Course / department",
-                "ja" : "課程・学科"
-              },
-              "maxLength" : 60,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "admissionDate",
-              "label" : {
-                "en" : "Date of admission",
-                "ja" : "入学年月日"
-              },
-              "required" : true,
-              "type" : "date"
-            },
-            {
-              "id" : "graduationDate",
-              "label" : {
-                "en" : "Date of graduation",
-                "ja" : "卒業年月日"
-              },
-              "required" : true,
-              "type" : "date"
-            },
-            {
-              "id" : "certificateNumber",
-              "label" : {
-                "en" : "Certificate number",
-                "ja" : "証明書番号"
-              },
-              "maxLength" : 30,
-              "required" : true,
-              "type" : "text"
-            }
-          ],
-          "id" : "graduation",
-          "label" : {
-            "en" : "Certificate of Graduation",
-            "ja" : "卒業証明書"
-          },
-          "statement" : {
-            "en" : "This certifies that the person above completed the prescribed course and graduated.",
-            "ja" : "上記の者は、所定の課程を修了し卒業したことを証明する。"
-          },
-          "subjects" : 1,
-          "version" : 1
-        },
-        {
-          "description" : {
-            "en" : "Certifies that the partnership oath was received. The holder may withhold both declarants' birth dates; the receipt number, oath date, names and addresses are the oath itself and cannot be withheld.",
-            "ja" : "パートナーシップの宣誓を受領したことの証明。本人は両宣誓者の生年月日を隠して提示できる。受領番号・宣誓日・氏名・住所は宣誓の事実そのものなので隠せない。"
-          },
-          "fields" : [
-            {
-              "id" : "receiptNumber",
-              "label" : {
-                "en" : "Receipt number",
-                "ja" : "受領番号"
-              },
-              "maxLength" : 30,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "oathDate",
-              "label" : {
-                "en" : "Date of oath",
-                "ja" : "宣誓日"
-              },
-              "required" : true,
-              "type" : "date"
-            },
-            {
-              "id" : "partner1Name",
-              "label" : {
-                "en" : "Declarant 1 name (common name allowed)",
-                "ja" : "宣誓者1 氏名（通称名可）"
-              },
-              "maxLength" : 60,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "partner1BirthDate",
-              "label" : {
-                "en" : "Declarant 1 date of birth",
-                "ja" : "宣誓者1 生年月日"
-              },
-              "required" : true,
-              "type" : "date",
-              "withholdable" : true
-            },
-            {
-              "id" : "partner1Address",
-              "label" : {
-                "en" : "Declarant 1 address",
-                "ja" : "宣誓者1 住所"
-              },
-              "maxLength" : 120,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "partner2Name",
-              "label" : {
-                "en" : "Declarant 2 name (common name allowed)",
-                "ja" : "宣誓者2 氏名（通称名可）"
-              },
-              "maxLength" : 60,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "partner2BirthDate",
-              "label" : {
-                "en" : "Declarant 2 date of birth",
-                "ja" : "宣誓者2 生年月日"
-              },
-              "required" : true,
-              "type" : "date",
-              "withholdable" : true
-            },
-            {
-              "id" : "partner2Address",
-              "label" : {
-                "en" : "Declarant 2 address",
-                "ja" : "宣誓者2 住所"
-              },
-              "maxLength" : 120,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "help" : {
-                "en" : "In CSV, separate with '|'",
-                "ja" : "CSVでは「|」で区切ります"
-              },
-              "id" : "familyMembers",
-              "label" : {
-                "en" : "Family members (familyship)",
-                "ja" : "家族（ファミリーシップ）"
-              },
-              "maxItems" : 8,
-              "maxLength" : 60,
-              "required" : false,
-              "type" : "textList"
-            }
-          ],
-          "id" : "partnership",
-          "label" : {
-            "en" : "Partnership Oath Receipt",
-            "ja" : "パートナーシップ宣誓受領証"
-          },
-          "statement" : {
-            "en" : "This certifies that the partnership declaration above was received.",
-            "ja" : "上記のとおりパートナーシップの宣誓があったことを証明する。"
-          },
-          "subjects" : 2,
-          "validityDays" : 1825,
-          "version" : 1
-        },
-        {
-          "description" : {
-            "en" : "Resident Register entries. The holder may withhold birth date, householder, relationship and domicile; name, address, sex and resident-since prove identity and residence.",
-            "ja" : "住民基本台帳に記録されている事項の証明。本人は生年月日・世帯主・続柄・本籍と筆頭者を隠して提示できる。氏名・住所・性別・住民となった年月日は本人確認と居住の証明そのものなので隠せない。"
-          },
-          "fields" : [
-            {
-              "id" : "name",
-              "label" : {
-                "en" : "Name",
-                "ja" : "氏名"
-              },
-              "maxLength" : 60,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "kana",
-              "label" : {
-                "en" : "Name (kana)",
-                "ja" : "ふりがな"
-              },
-              "maxLength" : 80,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "birthDate",
-              "label" : {
-                "en" : "Date of birth",
-                "ja" : "生年月日"
-              },
-              "required" : true,
-              "type" : "date",
-              "withholdable" : true
-            },
-            {
-              "id" : "sex",
-              "label" : {
-                "en" : "Sex",
-                "ja" : "性別"
-              },
-              "options" : [
-                {
-                  "label" : {
-                    "en" : "Female",
-                    "ja" : "女"
-                  },
-                  "value" : "female"
-                },
-                {
-                  "label" : {
-                    "en" : "Male",
-                    "ja" : "男"
-                  },
-                  "value" : "male"
-                }
-              ],
-              "required" : true,
-              "type" : "enum"
-            },
-            {
-              "id" : "address",
-              "label" : {
-                "en" : "Address",
-                "ja" : "住所"
-              },
-              "maxLength" : 120,
-              "required" : true,
-              "type" : "text"
-            },
-            {
-              "id" : "residentSince",
-              "label" : {
-                "en" : "Resident since",
-                "ja" : "住民となった年月日"
-              },
-              "required" : true,
-              "type" : "date"
-            },
-            {
-              "id" : "householder",
-              "label" : {
-                "en" : "Head of household",
-                "ja" : "世帯主"
-              },
-              "maxLength" : 60,
-              "required" : true,
-              "type" : "text",
-              "withholdable" : true
-            },
-            {
-              "id" : "relationship",
-              "label" : {
-                "en" : "Relationship to head of household",
-                "ja" : "続柄"
-              },
-              "maxLength" : 20,
-              "required" : false,
-              "type" : "text",
-              "withholdable" : true
-            },
-            {
-              "id" : "domicile",
-              "label" : {
-                "en" : "Registered domicile (honseki)",
-                "ja" : "本籍"
-              },
-              "maxLength" : 120,
-              "omittedByDefault" : true,
-              "required" : false,
-              "type" : "text",
-              "withholdGroup" : "domicile",
-              "withholdable" : true
-            },
-            {
-              "id" : "domicileHead",
-              "label" : {
-                "en" : "Head of family register",
-                "ja" : "筆頭者"
-              },
-              "maxLength" : 60,
-              "omittedByDefault" : true,
-              "required" : false,
-              "type" : "text",
-              "withholdGroup" : "domicile",
-              "withholdable" : true
-            }
-          ],
-          "forbiddenFields" : [
-            {
-              "id" : "myNumber",
-              "label" : {
-                "en" : "Individual Number (My Number)",
-                "ja" : "個人番号（マイナンバー）"
-              },
-              "reason" : {
-                "en" : "the My Number Act keeps it off this certificate",
-                "ja" : "番号法により、この証明書に記載しません"
-              }
-            },
-            {
-              "id" : "residentCode",
-              "label" : {
-                "en" : "Resident record code",
-                "ja" : "住民票コード"
-              },
-              "reason" : {
-                "en" : "the Basic Resident Registration Act keeps it off this certificate",
-                "ja" : "住民基本台帳法により、この証明書に記載しません"
-              }
-            }
-          ],
-          "id" : "residence",
-          "label" : {
-            "en" : "Certificate of Residence (copy of resident record)",
-            "ja" : "住民票の写し"
-          },
-          "statement" : {
-            "en" : "This is certified to be a true copy of the resident record.",
-            "ja" : "この写しは、住民票の原本と相違ないことを証明する。"
-          },
-          "subjects" : 1,
-          "validityDays" : 90,
-          "version" : 1
-        }
-      ],
-      "log" : {
-        "origin" : "iizuka.example/akashi/log",
-        "policy" : "log iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf\nquorum none\n",
-        "vkey" : "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf"
-      },
-      "name" : "飯塚市",
-      "verifierURL" : "https://iizuka.example/akashi/verify/"
+      "format" : "akashi-trust/v2",
+      "generatedAt" : "2026-12-03T14:18:22Z"
     }
-  ],
-  "format" : "akashi-trust/v2",
-  "generatedAt" : "2026-12-03T14:18:22Z"
-}
-"""##
+    """##
 
-public let statusList: [UInt8] = hex([
-    "d2844da201260448d724148d907e170ca0590108a60170616b617368692d7374617475732f76310266343032303532031a6b117a2e0478c669697a75",
-    "6b612e6578616d706c652f616b617368692f6c6f670a32360a43314c5179466a4b4c32765756397a6b4c4d324135326b6f346f483157353066486231",
-    "2b42386f446c4b6b3d0a0ae280942069697a756b612e6578616d706c652f616b617368692f6c6f6720764f4879315a5932306a676a345a3948593672",
-    "2b753630666853777a6250724a74794f374e4b315577374a7731732b75446163335554455131523479576651634b47793535785179736b5764422f6f",
-    "426737304a68586a586377453d0a050206581978da13656260646590e0dc5457a4f57e85cab112001b4a050058404b528b9a7963457f6eb65195757e",
-    "5beff0edbba8e72e04957a8be8ec48dbc9ac6bbac0d04dc3ca6a3a783a229e7e73a37ee7bbc3542ec2d5c147c83353c47114",
-].joined())
+public let statusList: [UInt8] = hex(
+    [
+        "d2844da201260448d724148d907e170ca0590108a60170616b617368692d7374617475732f76310266343032303532031a6b117a2e0478c669697a75",
+        "6b612e6578616d706c652f616b617368692f6c6f670a32360a43314c5179466a4b4c32765756397a6b4c4d324135326b6f346f483157353066486231",
+        "2b42386f446c4b6b3d0a0ae280942069697a756b612e6578616d706c652f616b617368692f6c6f6720764f4879315a5932306a676a345a3948593672",
+        "2b753630666853777a6250724a74794f374e4b315577374a7731732b75446163335554455131523479576651634b47793535785179736b5764422f6f",
+        "426737304a68586a586377453d0a050206581978da13656260646590e0dc5457a4f57e85cab112001b4a050058404b528b9a7963457f6eb65195757e",
+        "5beff0edbba8e72e04957a8be8ec48dbc9ac6bbac0d04dc3ca6a3a783a229e7e73a37ee7bbc3542ec2d5c147c83353c47114",
+    ].joined())
 
 /// The valid vectors' verification time (vectors/index.json "at").
-public let at = Date(timeIntervalSince1970: 1796393902)  // 2026-12-04T14:18:22Z
+public let at = Date(timeIntervalSince1970: 1_796_393_902)  // 2026-12-04T14:18:22Z
 
 /// The valid vectors' QR texts (the part after '#').
 public let validTexts = [

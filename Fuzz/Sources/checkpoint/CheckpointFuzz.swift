@@ -8,8 +8,8 @@
 // - no line of it holds a line feed (origin and extensions are single lines, as a
 //   byte-wise reader of the same text would see them); the root is 32 bytes.
 import Foundation
-import TransparencyLog
 import FuzzSupport
+import TransparencyLog
 
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf")
 let policy = try! TlogPolicy(parsing: "log \(logKey)\nquorum none\n")

@@ -1,3 +1,4 @@
+import FuzzSupport
 // Fuzzes the compact proof reader, CompactProof(decoding:) (docs/spec/compact-proof.md),
 // and what a verifier does with it next: tlogProof(leafHash:logKey:knownKeys:), which
 // recomputes the root (Merkle.rootFromInclusionProof) and builds the checkpoint.
@@ -9,7 +10,6 @@
 // - when the log key signed it, CompactProof.encode(tlogProof(...)) reads back to the
 //   same proof with the records of unknown keys left out.
 import TransparencyLog
-import FuzzSupport
 
 /// The Iizuka test log's key (vectors/trust/iizuka.json), so the seed proofs' signatures match.
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf")

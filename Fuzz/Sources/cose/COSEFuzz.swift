@@ -35,16 +35,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let message else { continue }
         require(message.encoded == input, "COSESign1.encoded is not the bytes read")
         require(message.signature.count == 64 && message.alg == .es256, "an accepted message is not ES256 with a 64-byte signature")
-        let expected = try! CBOR.array([.textString("Signature1"), .byteString(message.protectedBytes), .byteString([]), .byteString(message.payload)]).encoded()
+        let expected = try! CBOR.array([.textString("Signature1"), .byteString(message.protectedBytes), .byteString([]), .byteString(message.payload)])
+            .encoded()
         require(message.toBeSigned() == expected, "toBeSigned() is not the RFC 9052 Sig_structure")
     }
     if let s = strict {
         if let l = lenient {
-            require(l.payload == s.payload && l.kid == s.kid && l.protectedBytes == s.protectedBytes && l.signature == s.signature,
+            require(
+                l.payload == s.payload && l.kid == s.kid && l.protectedBytes == s.protectedBytes && l.signature == s.signature,
                 ".strict and .lenient read the same COSE_Sign1 differently")
         } else {
             // Only the depth bound of lenientOptions may refuse what .strict accepts.
-            require((try? COSESign1(decoding: input, options: CBORDecodingOptions(maxDepth: lenientOptions.maxDepth))) == nil,
+            require(
+                (try? COSESign1(decoding: input, options: CBORDecodingOptions(maxDepth: lenientOptions.maxDepth))) == nil,
                 ".strict accepts a COSE_Sign1 that .lenient refuses")
         }
     }
@@ -52,7 +55,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let s = strict else { fatalError("fuzz invariant broken: the Akashi envelope reader accepts a COSE_Sign1 that .strict refuses") }
         require(s.payload == e.payload && s.kid == e.kid && s.signature == e.signature, "the envelope and .strict readers disagree")
         require(e.isTagged && e.kidIsProtected && e.kid.count == 8, "an Akashi envelope is not tagged with an 8-byte protected kid")
-        let form: [UInt8] = [0xD2, 0x84, 0x4D, 0xA2, 0x01, 0x26, 0x04, 0x48] + e.kid + [0xA0] + bstrHead(e.payload.count) + e.payload + [0x58, 0x40] + e.signature
+        let form: [UInt8] =
+            [0xD2, 0x84, 0x4D, 0xA2, 0x01, 0x26, 0x04, 0x48] + e.kid + [0xA0] + bstrHead(e.payload.count) + e.payload + [0x58, 0x40] + e.signature
         require(form == input, "an accepted Akashi envelope is not in the one byte form of docs/spec/certificate.md §2.1")
     }
     return 0

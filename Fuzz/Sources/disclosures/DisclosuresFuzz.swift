@@ -146,7 +146,9 @@ func checkDisclosures(_ input: [UInt8]) {
         let expected = input.count - units.reduce(0) { $0 + $1 - 1 } + 16 * (k2 - k) + headLength(16 * k2) - headLength(16 * k)
         require(bytes.count == expected, "withholding \(subset.sorted()): \(bytes.count) bytes where the accounting gives \(expected)")
         if units.allSatisfy({ $0 >= sizeBound }) {
-            require(bytes.count <= input.count, "withholding \(subset.sorted()) (units of ≥ \(sizeBound) bytes) makes the disclosures longer: \(input.count) → \(bytes.count)")
+            require(
+                bytes.count <= input.count,
+                "withholding \(subset.sorted()) (units of ≥ \(sizeBound) bytes) makes the disclosures longer: \(input.count) → \(bytes.count)")
         }
     }
 
@@ -164,7 +166,9 @@ func checkDisclosures(_ input: [UInt8]) {
         require(reduced.qr.envelope == qr.envelope && reduced.qr.proof == qr.proof, "withholding a field changes the envelope or the proof")
         require(reduced.qr.disclosures == d.withholding([i]).encoded, "withholding a field by id is not withholding its unit")
         require(reduced.withheld.map { Array($0.utf8) } == unitIDs.map { Array($0.utf8) }, "withholding '\(unitIDs[0])' reports other withheld fields")
-        require(reduced.withheldAlongside.map { Array($0.utf8) } == unitIDs.dropFirst().map { Array($0.utf8) }, "withholding '\(unitIDs[0])' reports other fields alongside")
+        require(
+            reduced.withheldAlongside.map { Array($0.utf8) } == unitIDs.dropFirst().map { Array($0.utf8) },
+            "withholding '\(unitIDs[0])' reports other fields alongside")
         if d.entries[i].unit!.bytes.count >= sizeBound {
             require(reduced.qr.bytes.count <= qr.bytes.count, "withholding '\(unitIDs[0])' makes the QR payload longer")
         }
@@ -175,8 +179,9 @@ func checkPayload(_ input: [UInt8]) {
     guard let qr = try? CertificateQR(bytes: input) else { return }
     require(qr.bytes == input, "an accepted QR payload is not its own bytes (version, minimal uvarints, envelope, disclosures, proof)")
     require(!qr.envelope.isEmpty && !qr.proof.isEmpty, "an accepted payload has an empty envelope or proof")
-    require(CertificateQR.byteCount(envelope: qr.envelope.count, disclosures: qr.disclosures.count, proof: qr.proof.count) == input.count,
-            "CertificateQR.byteCount is not the payload's length")
+    require(
+        CertificateQR.byteCount(envelope: qr.envelope.count, disclosures: qr.disclosures.count, proof: qr.proof.count) == input.count,
+        "CertificateQR.byteCount is not the payload's length")
     guard let again = try? CertificateQR(bytes: qr.bytes) else { fatalError("fuzz invariant broken: the QR payload bytes do not read back") }
     require(again == qr, "the QR payload bytes read back to another value")
     guard let text = try? CertificateQR(text: qr.text(verifierURL: nil)) else { fatalError("fuzz invariant broken: the QR text does not read back") }

@@ -1,3 +1,4 @@
+import FuzzSupport
 // Fuzzes the log entry reader, LogEntry(parsing:) (docs/spec/log.md §2): what a monitor
 // reads from entry bundles and a verifier rebuilds from a certificate.
 //
@@ -6,7 +7,6 @@
 // - its numbers are at most 2^53 − 1, its digest 32 bytes, a kind id of the kind grammar,
 //   a document name 1…200 bytes with no control character, U+2028 or U+2029.
 import TransparencyLog
-import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -12,8 +12,8 @@
 // - the canonical text and the binary form read back to the same value.
 import COSE
 import Certificates
-import TransparencyLog
 import FuzzSupport
+import TransparencyLog
 
 func isIgnorable(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 

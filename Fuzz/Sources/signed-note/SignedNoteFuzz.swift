@@ -1,3 +1,4 @@
+import FuzzSupport
 // Fuzzes the C2SP signed-note reader, SignedNote(parsing:) (c2sp.org/signed-note), the
 // verifier-key reader, VerifierKey(parsing:), and note verification against the Iizuka
 // test log's key (so seeds signed by it take the Ed25519 path).
@@ -9,7 +10,6 @@
 //   1…100 signatures;
 // - an accepted vkey reads back from its description to the same key.
 import TransparencyLog
-import FuzzSupport
 
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf")
 

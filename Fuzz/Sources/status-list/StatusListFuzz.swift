@@ -14,15 +14,13 @@
 import COSE
 import Certificates
 import Foundation
+import FuzzSupport
 import FuzzVectors
 import TransparencyLog
-import FuzzSupport
 
 let trust: TrustFile = {
     do { return try TrustFile.decode(Data(trustJSON.utf8)) } catch { fatalError("the embedded trust file does not decode: \(error)") }
 }()
-
-
 
 let selfTest: Void = {
     do { _ = try VerifiedStatusList(signed: statusList, trust: trust) } catch { fatalError("the embedded status list does not verify: \(error)") }
@@ -36,7 +34,9 @@ func checkPayload(_ bytes: [UInt8]) {
         require(index <= max, "an index beyond 2^53 − 1")
         if case .superseded(_, let successor, _) = state { require(successor > index && successor <= max, "a bad successor") }
     }
-    guard let again = try? StatusList(decodingPayload: list.payload) else { fatalError("fuzz invariant broken: a status list's re-encoding does not read back") }
+    guard let again = try? StatusList(decodingPayload: list.payload) else {
+        fatalError("fuzz invariant broken: a status list's re-encoding does not read back")
+    }
     require(again == list, "a status list's re-encoding reads back to another list")
 }
 

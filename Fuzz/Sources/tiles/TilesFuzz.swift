@@ -1,3 +1,4 @@
+import FuzzSupport
 // Fuzzes what a mirror or monitor reads from a log's server (c2sp.org/tlog-tiles): hash
 // tiles, ExpandedTile(bytes:); entry bundles, Tiles.parseEntryBundle; and the request
 // paths the log serves, Tiles.parseRequest. The same input is given to all three.
@@ -8,7 +9,6 @@
 // - a parsed bundle re-bundles to the input;
 // - a request path is canonical: the path built from the parsed request is the input.
 import TransparencyLog
-import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -17,10 +17,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let tile = ExpandedTile(bytes: input) {
         require(tile.bytes == input && (1...Tiles.width).contains(tile.width), "a tile is not its hashes")
         var height = 1
-        while let _ = tile.node(height: height, index: 0) {
+        while tile.node(height: height, index: 0) != nil {
             var i = 0
             while let node = tile.node(height: height, index: i) {
-                require(node == Merkle.nodeHash(tile.node(height: height - 1, index: 2 * i)!, tile.node(height: height - 1, index: 2 * i + 1)!), "a tile node is not the hash of its children")
+                require(
+                    node == Merkle.nodeHash(tile.node(height: height - 1, index: 2 * i)!, tile.node(height: height - 1, index: 2 * i + 1)!),
+                    "a tile node is not the hash of its children")
                 i += 1
             }
             height += 1

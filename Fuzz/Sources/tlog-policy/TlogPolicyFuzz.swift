@@ -1,3 +1,4 @@
+import FuzzSupport
 // Fuzzes the c2sp.org/tlog-policy reader, TlogPolicy(parsing:) (bytes), the policy a trust
 // file gives each log (docs/spec/trust-file.md), then asks the parsed policy the questions
 // a verifier asks (quorum satisfaction for every subset of up to 8 witnesses).
@@ -7,7 +8,6 @@
 //   stable (a fixed point);
 // - only tab/LF/0x20–0x7E/0x80–0xFF octets appear in the rendering.
 import TransparencyLog
-import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,3 +1,4 @@
+import FuzzSupport
 // Fuzzes the c2sp.org/tlog-proof@v1 text reader, TlogProof(parsing:), and the verification
 // a caller runs next against the Iizuka test log's key (checkpoint signature, inclusion).
 //
@@ -5,7 +6,6 @@
 // - an accepted proof is its own text, and the text reads back to the same proof;
 // - at most 64 hashes, each 32 bytes.
 import TransparencyLog
-import FuzzSupport
 
 let logKey = try! VerifierKey(parsing: "iizuka.example/akashi/log+bce1f2d5+Ab+iX1+IbruKbFKiDt8gUTtcbpFEfuDrRC+LoWuH7whf")
 let policy = try! TlogPolicy(parsing: "log \(logKey)\nquorum none\n")

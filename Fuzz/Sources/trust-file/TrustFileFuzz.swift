@@ -11,7 +11,6 @@ import Certificates
 import Foundation
 import FuzzSupport
 
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Data(UnsafeBufferPointer(start: data, count: size))

@@ -13,17 +13,13 @@
 // - the embedded valid certificates verify as valid (the harness is not stale).
 import Certificates
 import Foundation
+import FuzzSupport
 import FuzzVectors
 import TransparencyLog
-import FuzzSupport
 
 let trust: TrustFile = {
     do { return try TrustFile.decode(Data(trustJSON.utf8)) } catch { fatalError("the embedded trust file does not decode: \(error)") }
 }()
-
-
-
-
 
 let verifier: CertificateVerifier = {
     do { return CertificateVerifier(trust: trust, status: try VerifiedStatusList(signed: statusList, trust: trust)) } catch {
@@ -58,7 +54,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     let report = verifier.verify(utf8: input, at: at)
     if report.verdict == .valid {
-        guard let signed = known[report.envelope] else { fatalError("fuzz invariant broken: FORGERY: a certificate that is not one of the vectors verified as valid") }
+        guard let signed = known[report.envelope] else {
+            fatalError("fuzz invariant broken: FORGERY: a certificate that is not one of the vectors verified as valid")
+        }
         require(report.checks.allSatisfy { $0.status == .passed }, "a valid report with a check that did not pass")
         let shown = report.claims?.withholdable ?? [:]
         for (id, value) in shown {

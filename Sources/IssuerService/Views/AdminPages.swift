@@ -1,6 +1,6 @@
-import Store
 import Accounts
 import Foundation
+import Store
 
 /// What the audit page was asked for (`actor` and `action` nil when not given).
 struct AuditPageFilter {
@@ -78,7 +78,9 @@ enum AdminPages {
     /// The API tokens, revoke buttons, and the form to create one.
     static func tokens(_ tokens: [APIToken], message: Message?, _ lang: UILanguage, _ session: Session) -> HTML {
         let rows: [HTML] = tokens.map { t in
-            let revoke: HTML = t.revokedAt == nil ? """
+            let revoke: HTML =
+                t.revokedAt == nil
+                ? """
                 <form method="post" action="/admin/tokens/\(t.id)/revoke" class="inline">\(Layout.csrfField(session))\
                 <button class="danger" type="submit">\(lang.t("失効させる", "Revoke"))</button></form>
                 """ : HTML(trusted: lang.t("失効済み", "revoked"))
@@ -114,7 +116,8 @@ enum AdminPages {
         }
         let head = report.head.map { String(format: "%02x", $0) }.joined()
         let broken = report.firstBrokenSeq ?? 0
-        let chain: HTML = report.intact
+        let chain: HTML =
+            report.intact
             ? """
             <div class="notice" role="status"><p>\(lang.t("ハッシュ連鎖を検証しました: \(report.events) 件、改ざんなし。", "Hash chain verified: \(report.events) events, intact."))</p>\
             <p class="mono">head \(head)</p></div>

@@ -38,27 +38,38 @@ enum BatchPages {
             return "<tr><td>\(f.line)</td><td>\(text)</td></tr>"
         }
         let (first, last) = (page * perPage + 1, page * perPage + shown.count)
-        let pager: HTML = kept <= perPage ? "" : """
+        let pager: HTML =
+            kept <= perPage
+            ? ""
+            : """
             <p class="pager">\(lang.t("\(first)〜\(last)件目（保持 \(kept)件中）", "Rows \(first)–\(last) of \(kept) kept"))\
             \(page > 0 ? HTML("<a class=\"button secondary\" href=\"/batch/\(job.id)?page=\(page - 1)\">\(lang.t("前へ", "Previous"))</a>") : "")\
             \(page < lastPage ? HTML("<a class=\"button secondary\" href=\"/batch/\(job.id)?page=\(page + 1)\">\(lang.t("次へ", "Next"))</a>") : "")</p>
             """
-        let notKept: HTML = job.failuresNotKept == 0 ? "" : """
+        let notKept: HTML =
+            job.failuresNotKept == 0
+            ? ""
+            : """
             <p class="hint">\(lang.t(
                 "ほかに\(job.failuresNotKept)行のエラーがあります（詳細は最初の\(kept)行分のみ保持）。CSVを直して、エラーの行だけ再送信してください。",
                 "\(job.failuresNotKept) more rows failed (details are kept for the first \(kept) only). Fix the CSV and resubmit the failed rows."))</p>
             """
-        let failureTable: HTML = failures.isEmpty ? "" : """
+        let failureTable: HTML =
+            failures.isEmpty
+            ? ""
+            : """
             <h2>\(lang.t("エラーのあった行", "Rows with problems")) (\(job.failedCount))</h2>
             \(notKept)\(pager)
             <table class="list"><thead><tr>\(Layout.columns(lang.t("行", "Line"), lang.t("内容", "Problem")))</tr></thead><tbody>\(failures)</tbody></table>
             """
         let rate: HTML = job.ratePerSecond.map { HTML(trusted: String(format: lang.t("（%.1f 件/秒）", " (%.1f certificates/s)"), $0)) } ?? ""
         let (issued, failed) = (job.issued.count, job.failedCount)
-        let status: HTML = finished
+        let status: HTML =
+            finished
             ? "<div class=\"notice\" role=\"status\"><p>\(lang.t("完了: 発行 \(issued) 件、エラー \(failed) 件", "Finished: \(issued) issued, \(failed) failed"))\(rate)</p></div>"
             : "<p role=\"status\">\(lang.t("処理中です。この画面は自動で更新されます。", "Working; this page refreshes by itself."))</p>"
-        let printLink: HTML = finished && issued > 0
+        let printLink: HTML =
+            finished && issued > 0
             ? "<a class=\"button\" href=\"/batch/\(job.id)/print\">\(lang.t("まとめて印刷（\(issued)枚）", "Print all (\(issued) pages)"))</a>" : ""
         let body: HTML = """
             \(status)

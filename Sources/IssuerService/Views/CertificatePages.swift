@@ -85,14 +85,15 @@ enum CertificatePages {
         let (published, signed) = (overview.published, overview.signed)
         let items: [HTML] = overview.witnesses.map { w in
             let state: HTML =
-                if w.lastError != nil { "<span class=\"bad\">\(lang.t("応答なし・拒否", "failing"))</span>" }
-                else if w.size == 0 { "<span>\(lang.t("未依頼", "not asked yet"))</span>" }
-                else { "<span class=\"ok\">\(lang.t("署名済み", "cosigning"))</span>" }
+                if w.lastError != nil { "<span class=\"bad\">\(lang.t("応答なし・拒否", "failing"))</span>" } else if w.size == 0 {
+                    "<span>\(lang.t("未依頼", "not asked yet"))</span>"
+                } else { "<span class=\"ok\">\(lang.t("署名済み", "cosigning"))</span>" }
             let size: HTML = w.size > 0 ? " — \(lang.t("最後に署名した台帳: \(w.size) 件", "last cosigned size \(w.size)"))" : ""
             let reason: HTML = w.lastError.map { "<br><small class=\"reason\">\($0)</small>" } ?? ""
             return "<li><strong>\(w.name)</strong>: \(state)\(size)\(reason)</li>"
         }
-        let waiting: HTML = signed > published
+        let waiting: HTML =
+            signed > published
             ? """
             <p class="bad">\(lang.t(
                 "立会人の署名待ちの記録: \(signed - published) 件（立会人の復旧後に公開されます）",
@@ -112,9 +113,11 @@ enum CertificatePages {
     /// The search form, filled in with `query`, and the results when there was a search.
     static func search(_ query: CertificateSearch, kinds: [CertificateKind], results: [CertificateRow]?, _ lang: UILanguage, _ session: Session) -> HTML {
         let found: HTML = results.map { "<h2>\(lang.t("検索結果", "Results")) (\($0.count))</h2>" + table($0, lang) } ?? ""
-        let kindOptions: [HTML] = [HTML("<option value=\"\">\(lang.t("すべて", "All"))</option>")] + kinds.map {
-            "<option value=\"\($0.id)\"\($0.id == query.kind ? HTML(" selected") : "")>\(lang == .ja ? $0.label.ja : $0.label.en)</option>"
-        }
+        let kindOptions: [HTML] =
+            [HTML("<option value=\"\">\(lang.t("すべて", "All"))</option>")]
+            + kinds.map {
+                "<option value=\"\($0.id)\"\($0.id == query.kind ? HTML(" selected") : "")>\(lang == .ja ? $0.label.ja : $0.label.en)</option>"
+            }
         let body: HTML = """
             <form method="get" action="/certificates" class="card" role="search">
             <div class="filters">
@@ -141,7 +144,8 @@ enum CertificatePages {
         _ lang: UILanguage, _ session: Session
     ) -> HTML {
         let language: Language = lang == .ja ? .ja : .en
-        let banner: HTML = statusText(state, lang).map { "<div class=\"errors\" role=\"status\"><p><strong>\($0)</strong></p></div>" }
+        let banner: HTML =
+            statusText(state, lang).map { "<div class=\"errors\" role=\"status\"><p><strong>\($0)</strong></p></div>" }
             ?? "<div class=\"notice\" role=\"status\"><p>\(lang.t("有効（失効・置き換えなし）", "Valid (not revoked or superseded)"))</p></div>"
         let actions: HTML = state == nil && session.user.role.may(.revoke) ? revocationForms(stored.serial, lang, session) : ""
         var rows: [HTML] = []
@@ -172,12 +176,13 @@ enum CertificatePages {
 
     static func revocationForms(_ serial: String, _ lang: UILanguage, _ session: Session) -> HTML {
         let reasons: [HTML] = LogEntry.RevocationReason.allCases.map { r in
-            let label: String = switch r {
-            case .error: lang.t("誤発行", "Issued in error")
-            case .moved: lang.t("転出等による変更", "Resident moved")
-            case .ended: lang.t("関係の解消", "Ended")
-            case .other: lang.t("その他", "Other")
-            }
+            let label: String =
+                switch r {
+                case .error: lang.t("誤発行", "Issued in error")
+                case .moved: lang.t("転出等による変更", "Resident moved")
+                case .ended: lang.t("関係の解消", "Ended")
+                case .other: lang.t("その他", "Other")
+                }
             return "<option value=\"\(r.rawValue)\">\(label)</option>"
         }
         return """
@@ -223,12 +228,13 @@ enum CertificatePages {
         switch state {
         case nil: return nil
         case .revoked(let reason, let at)?:
-            let why: String = switch reason {
-            case .error: lang.t("誤発行", "issued in error")
-            case .moved: lang.t("転出等による記載事項の変更", "the resident moved")
-            case .ended: lang.t("関係の解消", "ended")
-            case .other: lang.t("その他", "other")
-            }
+            let why: String =
+                switch reason {
+                case .error: lang.t("誤発行", "issued in error")
+                case .moved: lang.t("転出等による記載事項の変更", "the resident moved")
+                case .ended: lang.t("関係の解消", "ended")
+                case .other: lang.t("その他", "other")
+                }
             return lang.t("\(day(at))に失効しました（理由: \(why)）", "Revoked on \(day(at)) (reason: \(why))")
         case .superseded(let successor, _, let at)?:
             return lang.t("\(day(at))に新しい証明書 \(successor) に置き換えられました", "Superseded by \(successor) on \(day(at))")

@@ -21,7 +21,10 @@ enum IssuePages {
         let byField = Dictionary(grouping: problems, by: \.field)
         let rows: [HTML] = kind.fields.map { field($0, values: values, errors: byField[$0.id] ?? [], lang) }
         let count = problems.count
-        let summary: HTML = problems.isEmpty ? "" : """
+        let summary: HTML =
+            problems.isEmpty
+            ? ""
+            : """
             <div class="errors" role="alert" tabindex="-1" id="problems">\
             <p><strong>\(lang.t("入力内容を確認してください（\(count)件）", "Please check the form (\(count) problem(s))"))</strong></p>
             <ul>\(problems.map { p -> HTML in "<li><a href=\"#f-\(p.field)\">\(lang.t(p.ja, p.en))</a></li>" })</ul></div>
@@ -44,11 +47,15 @@ enum IssuePages {
         let language: Language = lang == .ja ? .ja : .en
         let id = "f-\(field.id)"
         // Next to the field its label is already visible; drop the "氏名: " prefix.
-        let errorHTML: HTML = errors.isEmpty ? "" : HTML.join(errors.map { p in
-            let text = lang.t(p.ja, p.en)
-            let prefix = lang.t(field.label.ja, field.label.en) + ": "
-            return "<p class=\"error\" id=\"err-\(field.id)\">\(text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)</p>"
-        })
+        let errorHTML: HTML =
+            errors.isEmpty
+            ? ""
+            : HTML.join(
+                errors.map { p in
+                    let text = lang.t(p.ja, p.en)
+                    let prefix = lang.t(field.label.ja, field.label.en) + ": "
+                    return "<p class=\"error\" id=\"err-\(field.id)\">\(text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)</p>"
+                })
         var hints: [String] = []
         if let help = field.help { hints.append(help.text(language)) }
         if field.type == .textList { hints.append(lang.t("1行に1件ずつ入力します。", "One item per line.")) }
@@ -67,7 +74,8 @@ enum IssuePages {
                 \(lang.t("この項目を記載する（通常は省略します）", "Include this field (left out unless asked for)"))</label>
                 """
         }
-        let mark: HTML = field.required
+        let mark: HTML =
+            field.required
             ? "<span class=\"req\">\(lang.t("必須", "required"))</span>" : "<span class=\"opt\">\(lang.t("任意", "optional"))</span>"
         let unit: HTML = field.unit.map { "（\($0.text(language))）" } ?? ""
         let other: HTML = lang == .ja ? " <span class=\"opt\" lang=\"en\">\(field.label.en)</span>" : ""
