@@ -459,8 +459,12 @@ public struct AuthorityDirectory: Sendable {
     /// The log's verifier key, derived from the private key.
     public func logVerifierKey() throws -> VerifierKey { try logSigner().verifierKey }
 
-    /// Opens the log for appending (takes the writer's lock). Refuses a data
-    /// directory or database that other users can read.
+    /// Opens the log for appending. On the SQLite file it holds the writer's
+    /// lock until closed (one `akashi serve` per file); on a PostgreSQL
+    /// database it takes the sequencer for each batch
+    /// (``LogStore/Sequencing/perBatch``), so two `akashi serve` nodes and the
+    /// CLI append to one log side by side and one goes on when another dies.
+    /// Refuses a data directory or database that other users can read.
     public func openLog(logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
         try checkPrivate()
         switch location {
@@ -469,7 +473,9 @@ public struct AuthorityDirectory: Sendable {
         case .database(let database):
             let signer = try logSigner()
             return try await database.translating {
-                try await LogStore.open(store: database.database.store(authority: configuration.code), signer: signer, logger: logger)
+                // Many nodes on one database: the sequencer is taken for each batch.
+                try await LogStore.open(
+                    store: database.database.store(authority: configuration.code), signer: signer, sequencing: .perBatch, logger: logger)
             }
         }
     }

@@ -56,11 +56,28 @@ public actor LogStore {
     /// Bounds a batch so one transaction stays short and memory stays flat.
     public static let maxBatchSize = 4096
 
+    /// How a log holds its sequencer (the right to append).
+    public enum Sequencing: Sendable {
+        /// From open to close: one process appends (the embedded SQLite
+        /// default; a second `akashi serve` on the file is refused).
+        case held
+        /// For each batch: any number of nodes append to one log (two `akashi
+        /// serve` on one PostgreSQL database, the CLI beside them). Each batch
+        /// waits for the lease, catches up with what the others appended,
+        /// commits, has its checkpoint published and lets go — so there is
+        /// exactly one sequencer at a time, and when a node dies (the database
+        /// drops its lock with its session) the others go on at once.
+        case perBatch
+    }
+
     public nonisolated let origin: String
     /// Where the log and the authority's private rows live.
     public nonisolated let store: any AuthorityStore
+    public nonisolated let sequencing: Sequencing
     private let signer: (any NoteSigner)?
     private var lease: (any SequencerLease)?
+    /// How long a batch waits for another node's batch before it fails.
+    private let leaseWait: Duration = .seconds(30)
     private let logger: Logger
 
     private var edge: TreeEdge
@@ -80,6 +97,7 @@ public actor LogStore {
     }
     private var pending: [Pending] = []
     private var integrating = false
+    private var closed = false
 
     // MARK: Opening
 
@@ -105,8 +123,15 @@ public actor LogStore {
         }
     }
 
-    /// Opens an existing log for appending, holding its sequencer lease.
-    public static func open(store: any AuthorityStore, signer: some NoteSigner, logger: Logger = Logger(label: "akashi.log")) async throws -> LogStore {
+    /// Opens an existing log for appending: holding its sequencer lease until
+    /// ``close()`` (``Sequencing/held``), or taking it for each batch
+    /// (``Sequencing/perBatch``).
+    public static func open(
+        store: any AuthorityStore, signer: some NoteSigner, sequencing: Sequencing = .held, logger: Logger = Logger(label: "akashi.log")
+    ) async throws -> LogStore {
+        guard sequencing == .held else {
+            return try await LogStore(store: store, signer: signer, lease: nil, sequencing: .perBatch, logger: logger)
+        }
         let lease = try await acquire(store)
         do {
             return try await LogStore(store: store, signer: signer, lease: lease, logger: logger)
@@ -161,11 +186,30 @@ public actor LogStore {
         }
     }
 
-    private init(store: any AuthorityStore, signer: (any NoteSigner)?, lease: (any SequencerLease)?, logger: Logger) async throws {
+    private init(
+        store: any AuthorityStore, signer: (any NoteSigner)?, lease: (any SequencerLease)?, sequencing: Sequencing = .held, logger: Logger
+    ) async throws {
         self.store = store
         self.signer = signer
         self.lease = lease
+        self.sequencing = sequencing
         self.logger = logger
+        let (latest, publishedNote, edge) = try await Self.storedTree(store)
+        if let signer {
+            guard signer.name == latest.checkpoint.origin else {
+                throw LogStoreError(.invalidRequest, "the signing key is for '\(signer.name)' but the log's origin is '\(latest.checkpoint.origin)'")
+            }
+        }
+        self.origin = latest.checkpoint.origin
+        self.latest = latest
+        self.edge = edge
+        self.published = try publishedNote.map { try SignedCheckpoint(parsing: $0) } ?? latest
+    }
+
+    /// The stored tree as of now: its latest checkpoint, the newest published
+    /// note and the tree edge rebuilt from the partial tiles, checked against
+    /// each other (entry count, root hash).
+    private static func storedTree(_ store: any AuthorityStore) async throws -> (SignedCheckpoint, String?, TreeEdge) {
         guard let state = try await store.logState() else {
             throw LogStoreError(.corrupt, "the log has no checkpoint; it was not created by `akashi init`")
         }
@@ -181,21 +225,42 @@ public actor LogStore {
         guard edge.rootHash == latest.checkpoint.rootHash else {
             throw LogStoreError(.corrupt, "the stored tree does not match the latest checkpoint's root hash")
         }
-        if let signer {
-            guard signer.name == latest.checkpoint.origin else {
-                throw LogStoreError(.invalidRequest, "the signing key is for '\(signer.name)' but the log's origin is '\(latest.checkpoint.origin)'")
-            }
+        return (latest, state.publishedNote, edge)
+    }
+
+    /// Takes in what other nodes appended since this one last looked (a
+    /// ``Sequencing/perBatch`` log's view, or a reader's): the tree edge,
+    /// the latest and the published checkpoint. The tree only grows: a
+    /// stored tree smaller than this view, or one whose root does not match
+    /// its checkpoint, is refused as corrupt.
+    private func catchUp() async throws {
+        let (stored, publishedNote, storedEdge) = try await Self.storedTree(store)
+        guard stored.checkpoint.size >= edge.size else {
+            throw LogStoreError(.corrupt, "the stored log (\(stored.checkpoint.size) entries) is smaller than this node saw (\(edge.size))")
         }
-        self.origin = latest.checkpoint.origin
-        self.latest = latest
-        self.edge = edge
-        self.published = try state.publishedNote.map { try SignedCheckpoint(parsing: $0) } ?? latest
+        if stored.checkpoint.size > edge.size || stored.checkpoint != latest.checkpoint {
+            edge = storedEdge
+            latest = stored
+        }
+        if let publishedNote, let newer = try? SignedCheckpoint(parsing: publishedNote), newer.checkpoint.size > published.checkpoint.size {
+            published = newer
+        }
+    }
+
+    /// Brings a reader's or a ``Sequencing/perBatch`` node's view up to the
+    /// stored log (the service calls it now and then, so its checkpoint and
+    /// tiles follow what other nodes append). Does nothing while this node
+    /// integrates a batch, which catches up itself.
+    public func refresh() async throws {
+        guard !integrating else { return }
+        try await catchUp()
     }
 
     /// Gives up the sequencer lease: another process or node may append from
     /// now on, and this log refuses to. (A log that is dropped without
     /// closing keeps the lease until the process ends.)
     public func close() async {
+        closed = true
         await lease?.release()
         lease = nil
     }
@@ -216,7 +281,9 @@ public actor LogStore {
     /// neither. Concurrent calls share batches: one transaction, one tree
     /// update and one checkpoint signature for everything that arrived together.
     public func append(_ entry: [UInt8], subject: [UInt8]? = nil, effect: StoreEffect? = nil) async throws -> Receipt {
-        guard signer != nil, lease != nil else { throw LogStoreError(.invalidRequest, "the log was opened read-only or closed") }
+        guard signer != nil, lease != nil || (sequencing == .perBatch && !closed) else {
+            throw LogStoreError(.invalidRequest, "the log was opened read-only or closed")
+        }
         guard entry.count <= Self.maxEntrySize else {
             throw LogStoreError(.entryTooLarge, "an entry is at most \(Self.maxEntrySize) bytes; this one is \(entry.count)")
         }
@@ -238,36 +305,76 @@ public actor LogStore {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(Self.maxBatchSize))
             pending.removeFirst(batch.count)
-            let receipts: [Receipt]
-            do {
-                receipts = try await integrate(batch)
-            } catch  where batch.count > 1 && batch.contains(where: { $0.effect != nil }) && !(error is AfterCommit) {
-                // One caller's effect refused (say, a certificate revoked
-                // twice at once); nothing was written. Retry one by one, so only
-                // that caller hears of it.
-                logger.info("batch of \(batch.count) entries failed; retrying singly", metadata: ["error": "\(error)"])
-                for item in batch {
-                    let receipt: Receipt
-                    do {
-                        receipt = try await integrate([item])[0]
-                    } catch {
-                        item.continuation.resume(throwing: (error as? AfterCommit)?.underlying ?? error)
-                        continue
-                    }
-                    // Committed: publish this one's checkpoint; never integrate it again.
-                    await deliver([(item, receipt)])
-                }
-                continue
-            } catch {
-                logger.error("batch of \(batch.count) entries failed", metadata: ["error": "\(error)"])
-                let reported = (error as? AfterCommit)?.underlying ?? error
-                for item in batch { item.continuation.resume(throwing: reported) }
+            do { try await beginBatch() } catch {
+                logger.error("no sequencer lease for a batch of \(batch.count) entries", metadata: ["error": "\(error)"])
+                for item in batch { item.continuation.resume(throwing: error) }
                 continue
             }
-            // Committed: from here on an error never leads to a second append.
-            await deliver(Array(zip(batch, receipts)))
+            await integrateAndDeliver(batch)
+            await endBatch()
         }
         integrating = false
+    }
+
+    /// For a ``Sequencing/perBatch`` log: waits for the lease (another node's
+    /// batch holds it for a commit and a cosigning round), then catches up
+    /// with what the others appended. Nothing to do for a held lease.
+    private func beginBatch() async throws {
+        guard sequencing == .perBatch else { return }
+        let deadline = ContinuousClock.now + leaseWait
+        var pause = Duration.milliseconds(1)
+        while true {
+            do {
+                lease = try await store.acquireSequencer()
+                break
+            } catch let error as StoreError where error.code == .locked {
+                guard ContinuousClock.now < deadline else { throw LogStoreError(.locked, error.reason) }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(50))
+            }
+        }
+        do { try await catchUp() } catch {
+            await endBatch()
+            throw error
+        }
+    }
+
+    private func endBatch() async {
+        guard sequencing == .perBatch else { return }
+        await lease?.release()
+        lease = nil
+    }
+
+    /// Integrates one batch and hands out its receipts (or its errors).
+    private func integrateAndDeliver(_ batch: [Pending]) async {
+        let receipts: [Receipt]
+        do {
+            receipts = try await integrate(batch)
+        } catch  where batch.count > 1 && batch.contains(where: { $0.effect != nil }) && !(error is AfterCommit) {
+            // One caller's effect refused (say, a certificate revoked
+            // twice at once); nothing was written. Retry one by one, so only
+            // that caller hears of it.
+            logger.info("batch of \(batch.count) entries failed; retrying singly", metadata: ["error": "\(error)"])
+            for item in batch {
+                let receipt: Receipt
+                do {
+                    receipt = try await integrate([item])[0]
+                } catch {
+                    item.continuation.resume(throwing: (error as? AfterCommit)?.underlying ?? error)
+                    continue
+                }
+                // Committed: publish this one's checkpoint; never integrate it again.
+                await deliver([(item, receipt)])
+            }
+            return
+        } catch {
+            logger.error("batch of \(batch.count) entries failed", metadata: ["error": "\(error)"])
+            let reported = (error as? AfterCommit)?.underlying ?? error
+            for item in batch { item.continuation.resume(throwing: reported) }
+            return
+        }
+        // Committed: from here on an error never leads to a second append.
+        await deliver(Array(zip(batch, receipts)))
     }
 
     /// Gives committed entries their receipts once their checkpoint is
@@ -310,8 +417,16 @@ public actor LogStore {
                 Task { await self.integratePending() }
             }
         }
-        _ = try await publish(latest)
-        return true
+        try await beginBatch()  // a perBatch log cosigns under the lease, as a batch does
+        do {
+            let due = latest.checkpoint != published.checkpoint
+            if due { _ = try await publish(latest) }
+            await endBatch()
+            return due
+        } catch {
+            await endBatch()
+            throw error
+        }
     }
 
     /// Cosigns (when the log has witnesses) and marks the checkpoint published.
@@ -423,6 +538,7 @@ public actor LogStore {
                 "立会人の署名待ち: 記録 \(index) を含むチェックポイントはまだ公開されていません / entry \(index) is recorded, but no checkpoint covering it has been cosigned and published yet")
         }
         let checkpoint = try SignedCheckpoint(parsing: note)
+        if checkpoint.checkpoint.size > edge.size, !integrating { try await catchUp() }
         guard checkpoint.checkpoint.size <= edge.size else {
             throw LogStoreError(.notFound, "entry \(index) was published after this view of the log (\(edge.size) entries) was opened")
         }

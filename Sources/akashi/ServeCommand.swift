@@ -84,6 +84,16 @@ struct Serve: AsyncParsableCommand {
                     "checkpoints are cosigned before publishing",
                     metadata: ["policy": "\(policy.quorum): \(policy.witnesses.map(\.name.description).joined(separator: ", "))"])
             }
+            if state.log.sequencing == .perBatch {
+                // Other nodes append to this log too: follow them, so this
+                // node's checkpoint, tiles and proofs are at most 2 s behind.
+                Task { [log = state.log, logger] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(2))
+                        do { try await log.refresh() } catch { logger.warning("cannot follow the shared log", metadata: ["error": "\(error)"]) }
+                    }
+                }
+            }
             let host = configuration.host
             let app = IssuerApplication.make(state: state) { port in
                 // One line on stdout that scripts wait for.

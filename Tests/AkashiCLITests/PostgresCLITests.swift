@@ -221,6 +221,92 @@ struct PostgresCLITests {
         #expect(checkpoint.lines.dropFirst().first == "1", "\(checkpoint)")
     }
 
+    @Test("two akashi serve nodes on one town's log: both issue; kill -9 one and the other goes on; nothing acknowledged is lost")
+    func twoNodesAndAKill() async throws {
+        let url = try await freshTestDatabase()
+        let dir = try TemporaryDirectory()
+        let keys = dir.path("keys")
+        let certs = packageRoot.appendingPathComponent("certs").path
+        let town = Self.towns[0]
+        let created = try await akashi(
+            ["init", "--database", url, "--keys", keys, "--origin", town.origin, "--name", town.name, "--code", town.code], in: dir)
+        try #require(created.status == 0, "\(created)")
+        let select = ["--database", url, "--keys", keys, "--authority", town.code]
+        let token = try await akashi(["token", "create"] + select + ["--name", "api", "--role", "clerk"], in: dir)
+        try #require(token.status == 0, "\(token)")
+        let secret = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let exported = try await akashi(["trust", "export"] + select + ["--certs", certs, "--out", dir.path("trust.json")], in: dir)
+        try #require(exported.status == 0, "\(exported)")
+        let nodes = [
+            BackgroundAkashi("node-1", ["serve"] + select + ["--certs", certs, "--web", dir.path("no-web")], in: dir),
+            BackgroundAkashi("node-2", ["serve"] + select + ["--certs", certs, "--web", dir.path("no-web")], in: dir),
+        ]
+        for node in nodes { try await node.start() }
+        defer { for node in nodes { node.kill() } }
+        let exampleData = try Data(contentsOf: packageRoot.appendingPathComponent("certs/examples/residence.json"))
+        let bases = nodes.map(\.base)
+
+        /// Issues `count` certificates through `targets` round-robin, all at once; the acknowledged ones.
+        @Sendable func issue(_ count: Int, through targets: [String]) async -> [(serial: String, index: Int, qr: String)] {
+            await withTaskGroup(of: (String, Int, String)?.self) { group in
+                for i in 0..<count {
+                    group.addTask {
+                        guard let example = try? JSONSerialization.jsonObject(with: exampleData),
+                            let answer = try? await TestHTTP().post(
+                                "\(targets[i % targets.count])/api/v1/certificates", bearer: secret, json: ["kind": "residence", "fields": example]),
+                            answer.status == 201, let serial = answer.json["serial"] as? String, let index = answer.json["logIndex"] as? Int,
+                            let qr = answer.json["qr"] as? String
+                        else { return nil }
+                        return (serial, index, qr)
+                    }
+                }
+                var out: [(serial: String, index: Int, qr: String)] = []
+                for await result in group { if let result { out.append((result.0, result.1, result.2)) } }
+                return out
+            }
+        }
+
+        let before = await issue(40, through: bases)
+        #expect(before.count == 40, "both nodes issue while both are up")
+        // kill -9 node 1 while requests are in flight through both.
+        let during = Task { await issue(24, through: bases) }
+        try await Task.sleep(for: .milliseconds(50))
+        nodes[0].kill()
+        let killedAt = ContinuousClock.now
+        let inFlight = await during.value
+        let after = await issue(20, through: [bases[1]])
+        let failover = ContinuousClock.now - killedAt
+        #expect(after.count == 20, "the surviving node issues every request after the kill")
+        let acknowledged = before + inFlight + after
+        #expect(Set(acknowledged.map(\.serial)).count == acknowledged.count, "no serial twice")
+        #expect(Set(acknowledged.map(\.index)).count == acknowledged.count, "no log index twice")
+        print(
+            "two nodes: \(before.count) + \(inFlight.count) acknowledged around the kill + \(after.count) after; 20 issuances on the survivor within \(failover)"
+        )
+
+        // Every acknowledged certificate is recorded once, at the index it was acknowledged with, and verifies.
+        let http = TestHTTP()
+        for certificate in acknowledged {
+            let read = try await http.get("\(bases[1])/api/v1/certificates/\(certificate.serial)", bearer: secret)
+            #expect(read.status == 200, "\(certificate.serial): \(read)")
+            #expect(read.json["logIndex"] as? Int == certificate.index, "\(certificate.serial)")
+        }
+        let status = try await http.get("\(bases[1])/status/latest")
+        try status.data.write(to: dir.url.appendingPathComponent("status.cose"))
+        var qrFiles: [String] = []
+        for (i, certificate) in acknowledged.enumerated() { qrFiles.append(try dir.write("qr-\(i).txt", certificate.qr + "\n")) }
+        let verified = try await runTool(
+            try akashiVerifyExecutable(), ["--trust", dir.path("trust.json"), "--status", dir.path("status.cose")] + qrFiles, in: dir)
+        #expect(verified.status == 0, "every acknowledged certificate verifies: \(verified)")
+        // The log is one chain: the CLI proves its consistency from the first checkpoint.
+        await nodes[1].stop()
+        let checkpoint = try await akashi(["log", "checkpoint"] + select, in: dir)
+        let size = Int(checkpoint.lines.dropFirst().first ?? "") ?? -1
+        #expect(size >= acknowledged.count, "\(checkpoint)")
+        let consistency = try await akashi(["log", "consistency"] + select + ["--from", "1"], in: dir)
+        #expect(consistency.status == 0, "\(consistency)")
+    }
+
     @Test("an unreachable database or a bad URL: one line naming the target without the password")
     func unreachableOrBadDatabase() async throws {
         let dir = try TemporaryDirectory()
