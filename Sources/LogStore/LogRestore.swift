@@ -1,13 +1,14 @@
 import Foundation
 import GRDB
+import Store
 import TransparencyLog
 
 /// A copy of a log whose checkpoints someone else signs: what a mirror keeps
 /// of each log it follows, and what `akashi log restore` rebuilds for an
 /// authority that lost its database.
 ///
-/// It uses ``LogStore``'s own tables and migrations (`log_entry`, `log_tile`,
-/// `log_checkpoint`), so a restored `akashi.sqlite` opens with
+/// It uses the authority store's tables and migrations (``SQLiteStore/schemaMigrator()``:
+/// `log_entry`, `log_tile`, `log_checkpoint` and the rest, empty), so a restored `akashi.sqlite` opens with
 /// ``LogStore/open(path:authority:signer:logger:)`` and its next append extends the
 /// restored tree; and a mirror's copy has exactly the tiles the log serves.
 ///
@@ -60,14 +61,14 @@ public actor LogReplica {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let pool = try DatabasePool(path: path, configuration: config)
-        try LogSchema.migrator().migrate(pool)
+        try SQLiteStore.schemaMigrator().migrate(pool)
         return pool
     }
 
     /// A replica held in memory, for tests and tools.
     public static func inMemory() throws -> LogReplica {
         let queue = try DatabaseQueue()
-        try LogSchema.migrator().migrate(queue)
+        try SQLiteStore.schemaMigrator().migrate(queue)
         return try LogReplica(database: queue, path: nil, lock: nil)
     }
 
@@ -98,8 +99,10 @@ public actor LogReplica {
         self.latest = latest
         self.published = published
         self.edge = edge
-        try database.write { db in
+        try database.writeWithoutTransaction { db in
             // Staged rows go to temporary files, never to memory without bound.
+            // (Outside a transaction: SQLite refuses it inside one once the
+            // schema has temporary objects, as the store's migrations leave.)
             try db.execute(sql: "PRAGMA temp_store = FILE")
         }
     }

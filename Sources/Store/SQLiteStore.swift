@@ -50,6 +50,12 @@ public final class SQLiteStore: AuthorityStore {
         return SQLiteStore(database: queue, path: nil, authority: authority)
     }
 
+    /// Every table of an authority's file, as migrations: for a log copy kept
+    /// in a file of its own (a mirror's replica, `akashi log restore`), which
+    /// writes its staged rows through GRDB itself and must have exactly the
+    /// authority's tables, so a restored file opens as the authority's store.
+    public static func schemaMigrator() -> DatabaseMigrator { SQLiteSchema.migrator() }
+
     private static func requireFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(

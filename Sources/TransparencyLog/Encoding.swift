@@ -58,14 +58,15 @@ extension Array where Element == UInt8 {
 /// the C2SP formats, §5 without for subject lines). Written by hand because
 /// Foundation's encoder plus character replacement was a measurable share of
 /// the verifier's time (docs/BENCHMARKS.md) and has no base64url mode.
-struct Base64Table: Sendable {
+public struct Base64Table: Sendable {
     let digits: [UInt8]
     let pads: Bool
 
-    static let standard = Base64Table(digits: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8), pads: true)
-    static let url = Base64Table(digits: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8), pads: false)
+    public static let standard = Base64Table(digits: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8), pads: true)
+    public static let url = Base64Table(digits: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8), pads: false)
 
-    func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+    /// Appends the encoding of `bytes` to `out` (the verifier's JSON lines write into one buffer).
+    public func append(_ bytes: [UInt8], to out: inout [UInt8]) {
         digits.withUnsafeBufferPointer { digits in
             var i = 0
             while i + 3 <= bytes.count {

@@ -215,7 +215,6 @@ struct JSONLine {
     mutating func number(_ value: UInt64) { bytes.append(contentsOf: String(value).utf8) }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-    static let base64Digits: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Lowercase hex of the bytes, as a string.
     mutating func hexString(_ value: [UInt8]) {
@@ -232,29 +231,7 @@ struct JSONLine {
     /// Standard base64 with padding (RFC 4648 §4) of the bytes, as a string.
     mutating func base64String(_ value: [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        Self.base64Digits.withUnsafeBufferPointer { digits in
-            var i = 0
-            while i + 3 <= value.count {
-                let n = UInt32(value[i]) << 16 | UInt32(value[i + 1]) << 8 | UInt32(value[i + 2])
-                bytes.append(digits[Int(n >> 18)])
-                bytes.append(digits[Int(n >> 12 & 0x3f)])
-                bytes.append(digits[Int(n >> 6 & 0x3f)])
-                bytes.append(digits[Int(n & 0x3f)])
-                i += 3
-            }
-            if value.count - i == 1 {
-                let n = UInt32(value[i]) << 16
-                bytes.append(digits[Int(n >> 18)])
-                bytes.append(digits[Int(n >> 12 & 0x3f)])
-                bytes.append(contentsOf: "==".utf8)
-            } else if value.count - i == 2 {
-                let n = UInt32(value[i]) << 16 | UInt32(value[i + 1]) << 8
-                bytes.append(digits[Int(n >> 18)])
-                bytes.append(digits[Int(n >> 12 & 0x3f)])
-                bytes.append(digits[Int(n >> 6 & 0x3f)])
-                bytes.append(UInt8(ascii: "="))
-            }
-        }
+        Base64Table.standard.append(value, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 
