@@ -1,3 +1,5 @@
+import Foundation
+
 /// Calendar arithmetic on day numbers (days since 1970-01-01), by hand
 /// rather than with `Calendar`/`DateFormatter`: the format's day rules
 /// (status-list change days, the verifier's "as of" dates) must give the same
@@ -19,6 +21,25 @@ public enum CivilDate {
 
     /// Midnight, Japan time, of a day number, as seconds since 1970 UTC.
     public static func japanMidnight(_ day: Int64) -> Int64 { day * 86_400 - japanOffset }
+
+    /// A time given on a command line (`akashi-verify --at`, the federation
+    /// and audit commands' dates): `YYYY-MM-DD` is that day's midnight in
+    /// Japan, the time every certificate date is read in; anything else must
+    /// be an ISO 8601 time with its offset (`2025-04-01T09:00:00+09:00`).
+    /// The one rule for every such argument; the date form is arithmetic, so
+    /// it needs no time-zone files (a bare root has none).
+    public static func argument(_ text: String) -> Date? {
+        if let (year, month, day) = ASCIIPattern.isoDate(text) {
+            guard (1...12).contains(month), day >= 1, day <= daysIn(year: Int64(year), month: Int64(month)) else { return nil }
+            return Date(timeIntervalSince1970: TimeInterval(japanMidnight(days(year: Int64(year), month: Int64(month), day: Int64(day)))))
+        }
+        return ISO8601DateFormatter().date(from: text)
+    }
+
+    static func daysIn(year: Int64, month: Int64) -> Int64 {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return month == 2 ? (leap ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(month - 1)]
+    }
 
     /// The day number of a proleptic Gregorian date.
     public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {

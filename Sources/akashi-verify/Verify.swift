@@ -55,7 +55,7 @@ struct AkashiVerify: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one INPUT (an image, a text file, or -)") }
         guard lang == "ja" || lang == "en" else { throw ValidationError("--lang is ja or en") }
-        if let at, parseDate(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
+        if let at, CivilDate.argument(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
     }
 
     func run() throws {
@@ -75,7 +75,7 @@ struct AkashiVerify: ParsableCommand {
             }
         }
         let verifier = CertificateVerifier(trust: trustFile, status: statusList, maxStatusAge: maxStatusAge * 86_400)
-        let date = at.flatMap(parseDate) ?? Date()
+        let date = at.flatMap(CivilDate.argument) ?? Date()
 
         // Each input is raw bytes: the QR text rule works on bytes (and
         // refuses invalid UTF-8) rather than on a decoded, repaired string.
@@ -231,13 +231,4 @@ struct AkashiVerify: ParsableCommand {
         FileHandle.standardError.write(Data("akashi-verify: \(message)\n".utf8))
         Foundation.exit(code)
     }
-}
-
-func parseDate(_ text: String) -> Date? {
-    if let d = ISO8601DateFormatter().date(from: text) { return d }
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "Asia/Tokyo")
-    f.dateFormat = "yyyy-MM-dd"
-    return f.date(from: text)
 }

@@ -1,6 +1,7 @@
 import Accounts
 import ArgumentParser
 import Authority
+import Certificates
 import Foundation
 import Store
 import TransparencyLog
@@ -349,13 +350,9 @@ private func readPasswordLine() throws -> String {
 }
 
 private func parseTime(_ text: String, option: String) throws -> Date {
-    let full = ISO8601DateFormatter()
-    if let date = full.date(from: text) { return date }
-    let dateOnly = ISO8601DateFormatter()
-    dateOnly.formatOptions = [.withFullDate]
-    if let date = dateOnly.date(from: text) { return date }
+    if let date = CivilDate.argument(text) { return date }
     throw CommandFailure(
-        exitCode: Exit.usage, message: "\(option) '\(text)' is not an ISO 8601 time; write 2025-04-01 (UTC midnight) or 2025-04-01T09:00:00+09:00")
+        exitCode: Exit.usage, message: "\(option) '\(text)' is not a date or time; write 2025-04-01 (midnight, Japan time) or 2025-04-01T09:00:00+09:00")
 }
 
 private func isoDate(_ date: Date) -> String {

@@ -80,7 +80,7 @@ struct FederationSign: AsyncParsableCommand {
         guard version >= 1, version <= FederatedTrustList.maxVersion else {
             throw ValidationError("--version must be from 1 to \(FederatedTrustList.maxVersion)")
         }
-        guard federationDate(expires) != nil else { throw ValidationError("--expires '\(expires)' is not a date (YYYY-MM-DD or ISO 8601)") }
+        guard CivilDate.argument(expires) != nil else { throw ValidationError("--expires '\(expires)' is not a date (YYYY-MM-DD or ISO 8601)") }
     }
 
     func run() async throws {
@@ -89,7 +89,7 @@ struct FederationSign: AsyncParsableCommand {
             let signer = try federation { () throws(FederationError) in try FederationKey.signer(parsing: keyText) }
             var files: [TrustFile] = []
             for path in trustFiles { files.append(try TrustFile.decode(readInput(path))) }
-            let expiresAt = federationDate(expires)!
+            let expiresAt = CivilDate.argument(expires)!
             guard expiresAt > Date() else {
                 throw CommandFailure(exitCode: Exit.usage, message: "--expires \(expires) is in the past")
             }
@@ -124,7 +124,7 @@ struct FederationVerify: AsyncParsableCommand {
 
     func validate() throws {
         guard !vkey.isEmpty else { throw ValidationError("give the federation's key with --vkey VKEY") }
-        if let at, federationDate(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
+        if let at, CivilDate.argument(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
     }
 
     func run() async throws {
@@ -132,7 +132,7 @@ struct FederationVerify: AsyncParsableCommand {
             let keys = try vkey.map(readFederationKey)
             let data = try readInput(file)
             let list = try verifying { () throws(FederationError) in
-                try FederatedTrustList.verify(data, trusting: keys, at: at.flatMap(federationDate) ?? Date(), minimumVersion: minVersion)
+                try FederatedTrustList.verify(data, trusting: keys, at: at.flatMap(CivilDate.argument) ?? Date(), minimumVersion: minVersion)
             }
             print("検証成功 / verified: '\(list.name)' version \(list.version), issued \(iso8601(list.issuedAt)), expires \(iso8601(list.expiresAt))")
             for authority in list.authorities {
@@ -171,13 +171,13 @@ struct FederationMerge: AsyncParsableCommand {
     func validate() throws {
         guard !files.isEmpty || !trust.isEmpty else { throw ValidationError("give at least one signed list FILE") }
         guard !vkey.isEmpty || files.isEmpty else { throw ValidationError("give the federation's key with --vkey VKEY") }
-        if let at, federationDate(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
+        if let at, CivilDate.argument(at) == nil { throw ValidationError("--at '\(at)' is not a date (YYYY-MM-DD or ISO 8601)") }
     }
 
     func run() async throws {
         try await reportingErrors {
             let keys = try vkey.map(readFederationKey)
-            let date = at.flatMap(federationDate) ?? Date()
+            let date = at.flatMap(CivilDate.argument) ?? Date()
             var lists: [FederatedTrustList] = []
             for file in files {
                 let data = try readInput(file)
@@ -229,16 +229,6 @@ private func readFederationKey(_ argument: String) throws -> VerifierKey {
 /// A private key file, refused when others can read it (77).
 private func readKey(_ path: String) throws -> String {
     try AuthorityDirectory.readSecret(URL(fileURLWithPath: path))
-}
-
-/// ISO 8601, or YYYY-MM-DD as 00:00 Japan time (as akashi-verify --at reads dates).
-func federationDate(_ text: String) -> Date? {
-    if let date = ISO8601DateFormatter().date(from: text) { return date }
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
-    formatter.dateFormat = "yyyy-MM-dd"
-    return formatter.date(from: text)
 }
 
 private func iso8601(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }

@@ -33,4 +33,14 @@ import Testing
         #expect(CivilDate.days(year: 1970, month: 1, day: 1) == 0)
         #expect(CivilDate.days(year: 2000, month: 3, day: 1) == 11_017)
     }
+
+    @Test("a command line's date: YYYY-MM-DD is midnight in Japan, else ISO 8601 with its offset; impossible dates refused")
+    func argument() {
+        #expect(CivilDate.argument("2025-04-01") == ISO8601DateFormatter().date(from: "2025-03-31T15:00:00Z"))
+        #expect(CivilDate.argument("2024-02-29") == ISO8601DateFormatter().date(from: "2024-02-28T15:00:00Z"))
+        #expect(CivilDate.argument("2025-04-01T09:00:00+09:00") == ISO8601DateFormatter().date(from: "2025-04-01T00:00:00Z"))
+        for bad in ["2025-02-29", "2025-13-01", "2025-04-31", "2025-00-10", "2025-4-1", "25-04-01", "2025-04-01 ", "", "tomorrow", "２０２５-04-01"] {
+            #expect(CivilDate.argument(bad) == nil, "\(bad)")
+        }
+    }
 }
