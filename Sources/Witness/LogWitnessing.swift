@@ -20,18 +20,15 @@ extension WitnessCosigner {
         return cosigner
     }
 
-    /// Every `interval` until the task is cancelled, publishes the newest
-    /// checkpoint if it still waits for cosignatures (its witnesses were down
-    /// when its batch committed), so recorded entries become provable as soon
-    /// as the witnesses are back, not only at the next issuance.
-    public static func publishWaiting(_ log: LogStore, every interval: Duration = .seconds(15), logger: Logger) async {
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
-            do {
-                if try await log.publishPending() { logger.info("published a checkpoint that waited for cosignatures") }
-            } catch {
-                logger.debug("still waiting for witnesses", metadata: ["error": "\(error)"])
-            }
+    /// Publishes the newest checkpoint if it still waits for cosignatures (its
+    /// witnesses were down when its batch committed), so recorded entries
+    /// become provable as soon as the witnesses are back, not only at the next
+    /// issuance. One round: `akashi serve` runs it every 15 s as a service.
+    public static func publishWaiting(_ log: LogStore, logger: Logger) async {
+        do {
+            if try await log.publishPending() { logger.info("published a checkpoint that waited for cosignatures") }
+        } catch {
+            logger.debug("still waiting for witnesses", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -3,6 +3,7 @@ import Authority
 import Foundation
 import IssuerService
 import Logging
+import ServiceLifecycle
 import Witness
 
 /// `akashi serve`: the issuer service (clerk UI, API, public log endpoints)
@@ -71,11 +72,15 @@ struct Serve: AsyncParsableCommand {
             var logger = Logger(label: "akashi.serve")
             logger.logLevel = env["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let state = try await ServiceState(configuration: configuration, logger: logger)
+            var background: [PeriodicService] = []
             if let policy = try state.directory.witnessPolicy() {
                 let cosigner = await WitnessCosigner.attach(to: state.log, policy: policy, timeout: witnessTimeout(), logger: logger)
                 // Entries recorded while the witnesses were down are published
                 // as soon as they are back, not only at the next issuance.
-                Task { [log = state.log, logger] in await WitnessCosigner.publishWaiting(log, every: .seconds(15), logger: logger) }
+                background.append(
+                    PeriodicService("publish checkpoints waiting for witnesses", every: .seconds(15)) { [log = state.log, logger] in
+                        await WitnessCosigner.publishWaiting(log, logger: logger)
+                    })
                 let quorum = policy.quorumGroup.map { "\($0.required)/\($0.members)" } ?? policy.quorum.description
                 await state.witnessing.attach(quorum: quorum) {
                     await cosigner.status().map { WitnessHealth(name: $0.name, size: $0.size, lastError: $0.lastError) }
@@ -87,19 +92,29 @@ struct Serve: AsyncParsableCommand {
             if state.log.sequencing == .perBatch {
                 // Other nodes append to this log too: follow them, so this
                 // node's checkpoint, tiles and proofs are at most 2 s behind.
-                Task { [log = state.log, logger] in
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(2))
+                background.append(
+                    PeriodicService("follow the shared log", every: .seconds(2)) { [log = state.log, logger] in
                         do { try await log.refresh() } catch { logger.warning("cannot follow the shared log", metadata: ["error": "\(error)"]) }
-                    }
-                }
+                    })
             }
             let host = configuration.host
             let app = IssuerApplication.make(state: state) { port in
                 // One line on stdout that scripts wait for.
                 FileHandle.standardOutput.write(Data("akashi serve: listening on http://\(host):\(port)/ (\(state.authorityName))\n".utf8))
             }
-            try await app.runService()
+            // SIGTERM or SIGINT: the group shuts down in reverse order — the
+            // HTTP server first (it finishes the requests it accepted), then the
+            // background jobs — and then the log lets go of its sequencer, so
+            // another node takes over at once.
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: background.map { .init(service: $0) } + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            do { try await group.run() } catch {
+                await state.log.close()
+                throw error
+            }
+            await state.log.close()
         }
     }
 }
