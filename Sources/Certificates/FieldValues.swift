@@ -352,10 +352,7 @@ extension CertificateKind {
     static func canonicalDate(_ s: String) -> String? {
         guard let (year, month, day) = ASCIIPattern.isoDate(s) else { return nil }
         guard (1868...2999).contains(year), (1...12).contains(month), day >= 1 else { return nil }
-        let days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let max = month == 2 && leap ? 29 : days[month - 1]
-        return day <= max ? s : nil
+        return Int64(day) <= CivilDate.daysIn(year: Int64(year), month: Int64(month)) ? s : nil
     }
 
     /// Compares a canonical decimal with an integer bound exactly: -1, 0 or 1.
